@@ -1,0 +1,33 @@
+# One command per job, the same for people and CI (see README.md).
+PY := .venv/bin/python
+PYTEST := .venv/bin/pytest
+
+.PHONY: bootstrap demo test test-zomanc test-sandbox check format messages
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+demo: bootstrap
+	@bash scripts/demo.sh
+
+test: bootstrap
+	@$(MAKE) --no-print-directory test-zomanc test-sandbox
+
+test-zomanc:
+	$(PYTEST) zomanc
+
+test-sandbox:
+	@if [ -d sandbox ]; then $(PYTEST) sandbox --ds=sandbox.settings; fi
+
+check: bootstrap
+	.venv/bin/ruff format --check .
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+	@if [ -f sandbox/mypy.ini ]; then .venv/bin/mypy --config-file sandbox/mypy.ini; fi
+
+format:
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+messages:
+	$(PY) manage.py makemessages -l hu -l en --ignore '.venv/*' --ignore 'sandbox/*'

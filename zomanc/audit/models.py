@@ -1,0 +1,44 @@
+"""The append-only audit trail: who did what to which patient-related record, and who
+looked at a patient's record. Rows are only ever inserted (services.audit_record)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zomanc.practices.models import Practice
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("létrehozás")
+    UPDATE = "update", _("módosítás")
+    DELETE = "delete", _("törlés")
+    VIEW = "view", _("megtekintés")
+    BREAKGLASS = "breakglass", _("sürgősségi hozzáférés")
+    LOGIN = "login", _("bejelentkezés")
+
+
+class AuditEntry(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("időpont"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_name = models.CharField(_("felhasználó"), max_length=200)
+    ip_address = models.GenericIPAddressField(_("IP-cím"), null=True)
+    action = models.CharField(_("művelet"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("objektum típusa"), max_length=60)
+    object_id = models.CharField(_("objektum azonosítója"), max_length=60)
+    patient_id = models.BigIntegerField(_("páciens"), null=True)
+    summary = models.CharField(_("összefoglaló"), max_length=500)
+    changes = models.JSONField(_("változások"), default=dict)
+
+    class Meta:
+        verbose_name = _("naplóbejegyzés")
+        verbose_name_plural = _("naplóbejegyzések")
+        indexes = [
+            models.Index(fields=["practice", "-at"], name="audit_practice_at"),
+            models.Index(fields=["practice", "patient_id", "-at"], name="audit_patient_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name}: {self.summary}"

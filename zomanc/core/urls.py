@@ -1,0 +1,8 @@
+from django.urls import path
+
+from zomanc.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+]

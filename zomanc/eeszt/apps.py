@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EesztConfig(AppConfig):
+    name = "zomanc.eeszt"
+    label = "eeszt"

@@ -1,0 +1,74 @@
+"""Patients of a practice, with their natural identity data and identifier (TAJ or other)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zomanc.practices.models import Practice
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("férfi")
+    FEMALE = "F", _("nő")
+    UNKNOWN = "U", _("ismeretlen")
+
+
+class IdType(models.TextChoices):
+    TAJ = "TAJ", _("TAJ szám")
+    PASSPORT = "PASSPORT", _("útlevél")
+    EU_CARD = "EU_CARD", _("európai egészségbiztosítási kártya")
+    OTHER = "OTHER", _("egyéb azonosító")
+    UNKNOWN = "UNKNOWN", _("nincs azonosító")
+
+
+class Patient(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="patients")
+    family_name = models.CharField(_("családi név"), max_length=100)
+    given_name = models.CharField(_("utónév"), max_length=100)
+    birth_family_name = models.CharField(_("születési családi név"), max_length=100, blank=True)
+    birth_given_name = models.CharField(_("születési utónév"), max_length=100, blank=True)
+    sex = models.CharField(_("nem"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("születési dátum"))
+    birth_place = models.CharField(_("születési hely"), max_length=100, blank=True)
+    mother_name = models.CharField(_("anyja születési neve"), max_length=200, blank=True)
+    postal_code = models.CharField(_("irányítószám"), max_length=10, blank=True)
+    city = models.CharField(_("település"), max_length=100, blank=True)
+    street_address = models.CharField(_("utca, házszám"), max_length=200, blank=True)
+    country = models.CharField(_("ország"), max_length=2, default="HU")
+    phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    id_type = models.CharField(
+        _("azonosító típusa"), max_length=10, choices=IdType.choices, default=IdType.TAJ
+    )
+    # Stored normalised: 9 digits for TAJ, upper case without spaces for the others.
+    id_value = models.CharField(_("azonosító"), max_length=40, blank=True)
+
+    # Accent-free, lower-case "family given" (and the birth name) for prefix search.
+    search_name = models.CharField(max_length=420, editable=False, db_index=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("páciens")
+        verbose_name_plural = _("páciensek")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "id_type", "id_value"],
+                condition=~Q(id_value=""),
+                name="patient_unique_identifier",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["practice", "search_name"], name="patient_search_name"),
+            models.Index(fields=["practice", "id_value"], name="patient_id_value"),
+            models.Index(fields=["practice", "birth_date"], name="patient_birth_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
+    @property
+    def has_taj(self) -> bool:
+        return self.id_type == IdType.TAJ and bool(self.id_value)

@@ -1,0 +1,128 @@
+"""Tenants and their people: the practice (rendelő), its companies (cég, each an EESZT
+institution with org units) and its staff with roles."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+institution_id_validator = RegexValidator(
+    r"^[0-9A-Z]{6}$", _("Az intézményazonosító 6 karakter: számjegyek és nagybetűk (pl. 506097).")
+)
+org_unit_code_validator = RegexValidator(
+    r"^[0-9A-Z]{9}$",
+    _("A szervezeti egység kódja 9 karakter: számjegyek és nagybetűk (pl. 001044299)."),
+)
+stamp_number_validator = RegexValidator(
+    r"^[0-9]{5}$", _("A pecsétszám pontosan 5 számjegy (pl. 58012).")
+)
+
+
+class Practice(models.Model):
+    """The customer account and the tenant: every tenant-owned row points here."""
+
+    name = models.CharField(_("név"), max_length=200)
+    require_owner_2fa = models.BooleanField(
+        _("kétlépcsős azonosítás kötelező a tulajdonosoknak"), default=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rendelő")
+        verbose_name_plural = _("rendelők")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Company(models.Model):
+    """A company (cég) of the practice: one EESZT institution, one licence, one certificate.
+
+    Deactivated, never deleted: its visits and EESZT submissions must stay attributable."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="companies")
+    name = models.CharField(_("cégnév"), max_length=200)
+    institution_name = models.CharField(_("intézmény (rendelő) neve"), max_length=200)
+    institution_id = models.CharField(
+        _("intézményazonosító (OTH/NNGYK)"), max_length=6, validators=[institution_id_validator]
+    )
+    is_active = models.BooleanField(_("aktív"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cég")
+        verbose_name_plural = _("cégek")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "institution_id"], name="company_unique_institution"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.institution_id})"
+
+
+class OrgUnit(models.Model):
+    """Szervezeti egység of a company, the unit EESZT calls act for."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="org_units")
+    code = models.CharField(
+        _("szervezeti egység kódja"), max_length=9, validators=[org_unit_code_validator]
+    )
+    name = models.CharField(_("megnevezés"), max_length=200)
+    is_active = models.BooleanField(_("aktív"), default=True)
+
+    class Meta:
+        verbose_name = _("szervezeti egység")
+        verbose_name_plural = _("szervezeti egységek")
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "company", "code"], name="orgunit_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Tulajdonos")
+    DOCTOR = "doctor", _("Orvos")
+    ASSISTANT = "assistant", _("Asszisztens")
+    RECEPTIONIST = "receptionist", _("Recepciós")
+
+
+class StaffMember(models.Model):
+    """A user's membership in one practice, with the role that decides what he may do."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("szerepkör"), max_length=20, choices=Role.choices)
+    display_name = models.CharField(_("megjelenített név"), max_length=200)
+    # Text, not a number: NEAK moved some registers to 6 digits, leading zeros matter.
+    stamp_number = models.CharField(
+        _("pecsétszám"),
+        max_length=6,
+        blank=True,
+        default="",
+        validators=[stamp_number_validator],
+    )
+    is_active = models.BooleanField(_("aktív"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("munkatárs")
+        verbose_name_plural = _("munkatársak")
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "user"], name="staff_unique_user"),
+            models.UniqueConstraint(
+                fields=["practice", "stamp_number"],
+                condition=~Q(stamp_number=""),
+                name="staff_unique_stamp",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name

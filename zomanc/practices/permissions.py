@@ -1,0 +1,54 @@
+"""The permission matrix, in one place. Views, API endpoints and templates ask `member_can`;
+nothing else decides who may do what. docs/permissions.md mirrors this table."""
+
+from enum import StrEnum
+
+from zomanc.practices.models import Role, StaffMember
+
+
+class Perm(StrEnum):
+    PATIENT_VIEW = "patient_view"
+    PATIENT_EDIT = "patient_edit"
+    APPOINTMENT_EDIT = "appointment_edit"
+    CLINICAL_VIEW = "clinical_view"  # chart, notes, diagnoses, procedures, tooth chart
+    CLINICAL_EDIT = "clinical_edit"
+    VISIT_CLOSE = "visit_close"  # closing/correcting a visit: the responsible doctor signs it
+    CATALOGUE_EDIT = "catalogue_edit"
+    EESZT_USE = "eeszt_use"  # documents, eProfil, referrals on behalf of the patient's care
+    EESZT_BREAKGLASS = "eeszt_breakglass"
+    SETTINGS_EDIT = "settings_edit"  # practice, companies, org units, staff, EESZT settings
+    AUDIT_VIEW = "audit_view"
+    API_TOKEN_OWN = "api_token_own"  # noqa: S105 - a permission name, not a secret
+
+
+_ALL = frozenset(Role)
+MATRIX: dict[Perm, frozenset[Role]] = {
+    Perm.PATIENT_VIEW: _ALL,
+    Perm.PATIENT_EDIT: _ALL,
+    Perm.APPOINTMENT_EDIT: _ALL,
+    Perm.CLINICAL_VIEW: frozenset({Role.OWNER, Role.DOCTOR, Role.ASSISTANT}),
+    Perm.CLINICAL_EDIT: frozenset({Role.OWNER, Role.DOCTOR, Role.ASSISTANT}),
+    Perm.VISIT_CLOSE: frozenset({Role.OWNER, Role.DOCTOR, Role.ASSISTANT}),
+    Perm.CATALOGUE_EDIT: frozenset({Role.OWNER}),
+    Perm.EESZT_USE: frozenset({Role.OWNER, Role.DOCTOR, Role.ASSISTANT}),
+    Perm.EESZT_BREAKGLASS: frozenset({Role.DOCTOR}),
+    Perm.SETTINGS_EDIT: frozenset({Role.OWNER}),
+    Perm.AUDIT_VIEW: frozenset({Role.OWNER}),
+    Perm.API_TOKEN_OWN: _ALL,
+}
+
+
+def member_roles(member: StaffMember) -> frozenset[Role]:
+    """The roles a member acts in. An owner who has a stamp number is a practising dentist
+    too (most small practices are run by their dentist), so he also acts as a doctor."""
+    roles = {Role(member.role)}
+    if member.stamp_number:
+        roles.add(Role.DOCTOR)
+    return frozenset(roles)
+
+
+def member_can(member: StaffMember | None, perm: Perm) -> bool:
+    """True when one of the member's roles allows `perm` (an inactive member may do nothing)."""
+    if member is None or not member.is_active:
+        return False
+    return bool(member_roles(member) & MATRIX[perm])

@@ -1,0 +1,188 @@
+"""Settings of the Zománc practice system.
+
+Everything that differs between a laptop demo and a hosted service comes from the environment:
+DATABASE_URL (PostgreSQL; SQLite otherwise), ZOMANC_ENV=production (secure cookies, HSTS),
+ZOMANC_SECRET_KEY, ZOMANC_ALLOWED_HOSTS, ZOMANC_DATA_DIR.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("ZOMANC_DATA_DIR", BASE_DIR / "var"))
+SHARED_DIR = BASE_DIR.parent / "shared"
+
+PRODUCTION = os.environ.get("ZOMANC_ENV") == "production"
+DEBUG = os.environ.get("ZOMANC_DEBUG", "0" if PRODUCTION else "1") == "1"
+
+# A fixed development key keeps demo sessions across restarts; production must set its own.
+SECRET_KEY = os.environ.get("ZOMANC_SECRET_KEY", "" if PRODUCTION else "dev-only-not-secret-zomanc")
+if PRODUCTION and not SECRET_KEY:
+    raise RuntimeError("ZOMANC_SECRET_KEY must be set in production")
+
+ALLOWED_HOSTS = os.environ.get("ZOMANC_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_ox",
+    "zomanc.core",
+    "zomanc.accounts",
+    "zomanc.practices",
+    "zomanc.audit",
+    "zomanc.patients",
+    "zomanc.codes",
+    "zomanc.scheduling",
+    "zomanc.clinical",
+    "zomanc.eeszt",
+    "zomanc.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "zomanc.core.middleware.PracticeMiddleware",
+]
+
+ROOT_URLCONF = "zomanc.urls"
+WSGI_APPLICATION = "zomanc.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "zomanc" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "zomanc.core.context_processors.practice",
+            ],
+        },
+    },
+]
+
+# SQLite for the one-command demo and single-practice installs; PostgreSQL for hosting and CI.
+# WAL + IMMEDIATE transactions + a busy timeout let the web process and the workers share
+# one SQLite file without "database is locked" errors.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "zomanc.sqlite3"),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Hungarian first, English second; tests run in Hungarian.
+LANGUAGE_CODE = "hu"
+LANGUAGES = [("hu", _("Magyar")), ("en", _("Angol"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Budapest"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve straight from the apps in development and tests; collectstatic fills STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
+STATICFILES_DIRS = [BASE_DIR / "zomanc" / "static"]
+
+# Bad input is a 4xx, never a 500: Django answers oversized bodies with 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Console e-mail in the demo (password reset links appear in the server log).
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "ZOMANC_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        )
+    }
+}
+DEFAULT_FROM_EMAIL = "Zománc <noreply@zomanc.invalid>"
+
+# Background work: django.tasks on django-ox (database-backed, survives killed workers).
+TASKS = {"default": {"BACKEND": "django_ox.backend.OxBackend"}}
+
+# Content Security Policy: only our own scripts and styles (htmx is served from static/).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF, "http://127.0.0.1:*"],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ZOMANC_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from zomanc.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("zomanc.accounts.urls")),
+    path("", include("zomanc.core.urls")),
+]
