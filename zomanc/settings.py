@@ -91,6 +91,9 @@ TEMPLATES = [
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # A test database per test process: several test runs (developers, CI jobs) can share one
+    # PostgreSQL server without dropping each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_zomanc_{os.getpid()}"}
 else:
     DATABASES = {
         "default": {
