@@ -169,7 +169,7 @@ def eu_card_normalise(value: str) -> str:
         raise ValidationError(
             _("Adja meg az európai egészségbiztosítási kártya számát."), code="eu_card_required"
         )
-    if not re.fullmatch(r"[A-Z0-9]{1,%d}" % EU_CARD_MAX, compact) or not compact.isascii():
+    if not re.fullmatch(rf"[A-Z0-9]{{1,{EU_CARD_MAX}}}", compact) or not compact.isascii():
         raise ValidationError(
             _("A kártyaszám legfeljebb 20 betű (A–Z) és számjegy lehet."), code="eu_card_chars"
         )
