@@ -22,6 +22,9 @@ class BnoCode(models.Model):
     age_max = models.PositiveSmallIntegerField(_("életkor-ig"), default=99)
     valid_from = models.DateField(_("érvényesség kezdete"))
     valid_to = models.DateField(_("érvényesség vége"))
+    # JEL: "+" = etiology (dagger) code, "*" = manifestation (asterisk) code that only
+    # complements a "+" code, never the primary diagnosis; "" = ordinary code.
+    mark = models.CharField(_("jelölés"), max_length=1, blank=True, default="")
     # Accent-free lower-case "code name" for the picker's search.
     search_text = models.CharField(max_length=320, editable=False)
 
