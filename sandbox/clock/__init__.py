@@ -1,0 +1,1 @@
+"""The sandbox clock: real time plus an operator-set offset, used by every business time rule."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EkatConfig(AppConfig):
+    name = "sandbox.ekat"
+    label = "sandbox_ekat"

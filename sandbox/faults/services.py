@@ -1,0 +1,106 @@
+"""Counters and fault decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from sandbox.faults.models import Counter, FaultRule
+
+FAULT_FIELDS = (
+    "latency_ms",
+    "share_http_503",
+    "share_unavailable_fault",
+    "share_drop",
+    "share_hang",
+    "hang_seconds",
+    "maintenance_from",
+    "maintenance_until",
+    "retry_after_seconds",
+)
+
+
+def counter_add(*, name: str, amount: int = 1) -> None:
+    """Atomic increment; creates the row on first use (race-safe on PostgreSQL too)."""
+    if Counter.objects.filter(name=name).update(value=F("value") + amount):
+        return
+    try:
+        with transaction.atomic():
+            Counter.objects.create(name=name, value=amount)
+    except IntegrityError:
+        Counter.objects.filter(name=name).update(value=F("value") + amount)
+
+
+def counters_reset() -> None:
+    Counter.objects.all().delete()
+
+
+def fault_rule_set(*, service: str, **values: object) -> FaultRule:
+    unknown = set(values) - set(FAULT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fault settings: {sorted(unknown)}")
+    rule, _ = FaultRule.objects.update_or_create(service=service, defaults=values)
+    return rule
+
+
+def fault_rules_clear() -> None:
+    FaultRule.objects.all().delete()
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """What to inject for one request, decided before it is processed."""
+
+    latency_ms: int = 0
+    http_503_retry_after: int | None = None  # maintenance or random 503
+    maintenance: bool = False
+    unavailable_fault: bool = False
+    drop: bool = False
+    hang_seconds: int | None = None
+
+    @property
+    def injects(self) -> bool:
+        return bool(
+            self.http_503_retry_after is not None
+            or self.unavailable_fault
+            or self.drop
+            or self.hang_seconds is not None
+        )
+
+
+def fault_plan(*, service: str, at: dt.datetime, rng: random.Random | None = None) -> FaultPlan:
+    rules = list(FaultRule.objects.filter(service__in=(service, "*")))
+    if not rules:
+        return FaultPlan()
+    roll = (rng or random).random
+    latency = max(r.latency_ms for r in rules)
+    for r in rules:
+        if (
+            r.maintenance_from
+            and r.maintenance_until
+            and r.maintenance_from <= at < r.maintenance_until
+        ):
+            retry = max(1, int((r.maintenance_until - at).total_seconds()))
+            return FaultPlan(latency_ms=latency, http_503_retry_after=retry, maintenance=True)
+
+    def share(field: str) -> float:
+        return max(float(getattr(r, field)) for r in rules)
+
+    retry_after = max(r.retry_after_seconds for r in rules)
+    if roll() < share("share_http_503"):
+        return FaultPlan(latency_ms=latency, http_503_retry_after=retry_after)
+    if roll() < share("share_drop"):
+        return FaultPlan(latency_ms=latency, drop=True)
+    if roll() < share("share_unavailable_fault"):
+        return FaultPlan(latency_ms=latency, unavailable_fault=True)
+    if roll() < share("share_hang"):
+        return FaultPlan(latency_ms=latency, hang_seconds=max(r.hang_seconds for r in rules))
+    return FaultPlan(latency_ms=latency)
+
+
+def counters_snapshot() -> dict[str, int]:
+    return dict(Counter.objects.order_by("name").values_list("name", "value"))

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """VMátrix roles a grant can carry (the ones seen on the real portal)."""
+
+    ORVOS = "ORVOS", "Orvos"
+    FELHASZNALO = "EESZT_FELHASZNALO", "EESZT felhasználó"
+    INTJOGADIN = "INTJOGADIN", "Intézményi jogosultság-adminisztrátor"
+
+
+class Institution(models.Model):
+    institution_id = models.CharField(max_length=6, unique=True)  # ^[0-9A-Z]{6}$
+    name = models.CharField(max_length=200)
+    # The rights admin's phone: where the WAF-SSL certificate password is "sent".
+    admin_phone = models.CharField(max_length=20, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.name}"
+
+
+class OrgUnit(models.Model):
+    code = models.CharField(max_length=9, unique=True)  # ^[0-9A-Z]{9}$
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="org_units")
+    name = models.CharField(max_length=200)
+    # Specialty code of the unit (e.g. "FOG" fogászat); referrals and sensitive categories
+    # are matched against it.
+    specialty = models.CharField(max_length=20)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Doctor(models.Model):
+    """The public doctor register (pecsétszám list), also served as reference data."""
+
+    stamp = models.CharField(max_length=6, unique=True)  # text: NEAK moved some to 6 digits
+    name = models.CharField(max_length=200)
+    specialties = models.JSONField(default=list)  # e.g. ["FOG"], ["PSZICH"]
+
+    def __str__(self) -> str:
+        return f"{self.stamp} {self.name}"
+
+
+class User(models.Model):
+    """A portal / EESZT user (natural person). Not a Django auth user: the sandbox
+    authenticates people only through its own IDP."""
+
+    user_id = models.CharField(max_length=40, unique=True)  # "O" + stamp for doctors
+    name = models.CharField(max_length=200)
+    doctor = models.ForeignKey(Doctor, null=True, blank=True, on_delete=models.PROTECT)
+    phone = models.CharField(max_length=20, blank=True)
+    # Portal password (Django hasher) for TokenLogin; empty = token login not set up.
+    password_hash = models.CharField(max_length=200, blank=True)
+    # Base32 TOTP secrets: the physical token and the registered mobile-token app.
+    token_secret = models.CharField(max_length=64, blank=True)
+    mobile_secret = models.CharField(max_length=64, blank=True)
+
+    @property
+    def stamp(self) -> str:
+        return self.doctor.stamp if self.doctor else ""
+
+    def __str__(self) -> str:
+        return self.user_id
+
+
+class Grant(models.Model):
+    """VMátrix: the user may act for (institution, org unit) in this role."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "institution", "org_unit", "role"], name="grant_unique"
+            )
+        ]
+
+
+class IdType(models.TextChoices):
+    TAJ = "TAJ", "TAJ szám"
+    PASSPORT = "UTLEVEL", "Útlevél"
+    EU_CARD = "EU_KARTYA", "Európai egészségbiztosítási kártya"
+    OTHER = "EGYEB", "Egyéb"
+    UNKNOWN = "ISMERETLEN", "Ismeretlen"
+
+
+class Sex(models.TextChoices):
+    MALE = "1", "Férfi"
+    FEMALE = "2", "Nő"
+
+
+class Patient(models.Model):
+    id_type = models.CharField(max_length=12, choices=IdType.choices, default=IdType.TAJ)
+    id_value = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    # Insurance status colour (TB-lámpa) returned by EligibilityCheck.
+    eligibility = models.CharField(max_length=5, default="ZOLD")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["id_type", "id_value"], name="patient_id_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id_type}:{self.id_value} {self.name}"

@@ -1,0 +1,126 @@
+"""Settings of the EESZT sandbox project (its own DB, its own process, its own data folder)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+SANDBOX_DIR = Path(__file__).resolve().parent
+
+# Everything the sandbox creates at runtime (SQLite DB, PKI, SoftHSM token) lives here, so
+# deleting this one folder gives a fresh national side.
+SANDBOX_DATA_DIR = Path(os.environ.get("SANDBOX_DATA_DIR", REPO_DIR / "var" / "sandbox"))
+
+SECRET_KEY = os.environ.get("SANDBOX_SECRET_KEY", "sandbox-not-secret-only-for-the-demo")
+DEBUG = os.environ.get("SANDBOX_DEBUG", "") == "1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "sandbox.clock",
+    "sandbox.registry",
+    "sandbox.pki",
+    "sandbox.faults",
+    "sandbox.soap",
+    "sandbox.idp",
+    "sandbox.ekat",
+    "sandbox.access",
+    "sandbox.refdata",
+    "sandbox.server",
+]
+
+MIDDLEWARE = [
+    "sandbox.server.middleware.listener_guard",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sandbox.urls"
+WSGI_APPLICATION = "sandbox.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+
+def _database() -> dict[str, object]:
+    url = os.environ.get("SANDBOX_DATABASE_URL")
+    if url:
+        return dict(dj_database_url.parse(url, conn_max_age=60))
+    # SQLite cannot create its folder; the data folder is ours, so make it.
+    SANDBOX_DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": SANDBOX_DATA_DIR / "sandbox.sqlite3",
+        # IMMEDIATE + busy timeout: concurrent SOAP writers queue instead of failing with
+        # "database is locked" (the mutual-TLS server is threaded).
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        "TEST": {"NAME": ":memory:"},
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+LANGUAGE_CODE = "hu"
+TIME_ZONE = "Europe/Budapest"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+
+# --- Sandbox rules (contract doc 03-sandbox-contract.md) ---------------------------------
+SANDBOX_HTTPS_HOST = os.environ.get("SANDBOX_HOST", "127.0.0.1")
+SANDBOX_HTTPS_PORT = int(os.environ.get("SANDBOX_HTTPS_PORT", "9443"))
+SANDBOX_HTTP_PORT = int(os.environ.get("SANDBOX_HTTP_PORT", "9080"))
+SANDBOX_ADMIN_TOKEN = os.environ.get("SANDBOX_ADMIN_TOKEN", "sandbox-admin")
+SANDBOX_SAML_ISSUER = "urn:zomanc:eeszt-sandbox:idp"
+SANDBOX_SAML_AUDIENCE = os.environ.get("SANDBOX_SAML_AUDIENCE", "urn:zomanc:eeszt-sandbox:services")
+SANDBOX_SESSION_HOURS = float(os.environ.get("SANDBOX_SESSION_HOURS", "7"))
+SANDBOX_TIMESTAMP_MAX_AGE_SECONDS = 300
+SANDBOX_NONCE_SECONDS = 120
+SANDBOX_LOCKOUT_FAILURES = 5
+SANDBOX_LOCKOUT_WINDOW_MINUTES = 15
+SANDBOX_LOCKOUT_MINUTES = 15
+SANDBOX_EVENT_DEADLINE_DAYS = int(os.environ.get("SANDBOX_EVENT_DEADLINE_DAYS", "4"))
+SANDBOX_TREATMENT_RELATIONSHIP_DAYS = 30
+SANDBOX_CERT_VALID_DAYS = 365
+SANDBOX_PKCS11_LIB = os.environ.get("SANDBOX_PKCS11_LIB", "/usr/lib/softhsm/libsofthsm2.so")
+# Off in production paths for speed; the test suite turns it on so every answer the
+# handlers build is checked against the published XSD (the contract binds both sides).
+SANDBOX_VALIDATE_RESPONSES = os.environ.get("SANDBOX_VALIDATE_RESPONSES", "") == "1"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"sandbox": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SoapConfig(AppConfig):
+    name = "sandbox.soap"
+    label = "sandbox_soap"

@@ -1,0 +1,379 @@
+"""One SOAP call, stage by stage (contract §1):
+
+fault injection -> TLS identity -> safe parse -> envelope shape -> operation lookup ->
+XSD validation (body + Context) -> WS-Security Timestamp -> SAML assertion (signature,
+issuer, audience, window, logout) -> Context vs certificate and VMátrix -> idempotency ->
+handler in a transaction -> answer (or withheld, for accept-then-time-out).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from lxml import etree
+
+from sandbox.clock.services import now as sandbox_now
+from sandbox.faults.services import counter_add, fault_plan
+from sandbox.idp.models import IdpSession
+from sandbox.idp.saml import AssertionInvalid, assertion_verify
+from sandbox.pki.selectors import CertificateRejected, client_identity
+from sandbox.registry.selectors import grant_roles, org_unit_get
+from sandbox.soap.context import CallContext
+from sandbox.soap.errors import SoapFault
+from sandbox.soap.models import RequestRecord
+from sandbox.soap.ns import COMMON, SAML, SOAP12, WSSE, WSU
+from sandbox.soap.registry import Operation, Service
+from sandbox.soap.xmlutil import parse_datetime, parse_request
+
+log = logging.getLogger("sandbox.soap")
+CONTENT_TYPE = "application/soap+xml; charset=utf-8"
+FUTURE_SKEW = dt.timedelta(seconds=5)
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    # Fault injection the server process must carry out on the socket.
+    drop: bool = False
+    hang_seconds: int | None = None
+
+
+def _envelope(payload: etree._Element) -> bytes:
+    env = etree.Element(f"{{{SOAP12}}}Envelope", nsmap={"env": SOAP12})
+    body = etree.SubElement(env, f"{{{SOAP12}}}Body")
+    body.append(payload)
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+def fault_envelope(fault: SoapFault, request_id: str | None) -> bytes:
+    e = lambda tag: f"{{{SOAP12}}}{tag}"  # noqa: E731
+    env = etree.Element(e("Envelope"), nsmap={"env": SOAP12, "c": COMMON})
+    body = etree.SubElement(env, e("Body"))
+    f = etree.SubElement(body, e("Fault"))
+    code = etree.SubElement(f, e("Code"))
+    etree.SubElement(code, e("Value")).text = f"env:{fault.soap_class}"
+    sub = etree.SubElement(code, e("Subcode"))
+    etree.SubElement(sub, e("Value")).text = f"c:{fault.code}"
+    reason = etree.SubElement(f, e("Reason"))
+    text = etree.SubElement(reason, e("Text"))
+    text.set("{http://www.w3.org/XML/1998/namespace}lang", "hu")
+    text.text = fault.message
+    detail = etree.SubElement(f, e("Detail"))
+    fd = etree.SubElement(detail, f"{{{COMMON}}}FaultDetail")
+    etree.SubElement(fd, f"{{{COMMON}}}code").text = fault.code
+    etree.SubElement(fd, f"{{{COMMON}}}message").text = fault.message
+    if request_id:
+        etree.SubElement(fd, f"{{{COMMON}}}requestId").text = request_id
+    if fault.element:
+        etree.SubElement(fd, f"{{{COMMON}}}element").text = fault.element
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+_ELEMENT_RE = re.compile(r"Element '(?:\{[^}]*\})?([^']+)'")
+
+
+def validate(schema: etree.XMLSchema | None, el: etree._Element) -> None:
+    assert schema is not None
+    if schema.validate(el):
+        return
+    err = schema.error_log[0] if schema.error_log else None
+    message = err.message if err else "ismeretlen hiba"
+    match = _ELEMENT_RE.search(message)
+    name = match.group(1) if match else etree.QName(el).localname
+    raise SoapFault(
+        "SCHEMA_INVALID",
+        f"A kérés nem felel meg a sémának a(z) '{name}' elemnél: {message}",
+        element=name,
+    )
+
+
+def _split(envelope: etree._Element) -> tuple[etree._Element | None, etree._Element]:
+    if envelope.tag != f"{{{SOAP12}}}Envelope":
+        raise SoapFault(
+            "SCHEMA_INVALID", "Nem SOAP 1.2 boríték.", element=etree.QName(envelope).localname
+        )
+    header = envelope.find(f"{{{SOAP12}}}Header")
+    bodies = envelope.findall(f"{{{SOAP12}}}Body")
+    if len(bodies) != 1:
+        raise SoapFault(
+            "SCHEMA_INVALID", "A borítéknak pontosan egy Body eleme lehet.", element="Body"
+        )
+    payload = [c for c in bodies[0] if isinstance(c.tag, str)]
+    if len(payload) != 1:
+        raise SoapFault(
+            "SCHEMA_INVALID", "A Body-ban pontosan egy kérés elem lehet.", element="Body"
+        )
+    return header, payload[0]
+
+
+def _check_timestamp(security: etree._Element) -> None:
+    created_text = security.findtext(f"{{{WSU}}}Timestamp/{{{WSU}}}Created")
+    if not created_text:
+        raise SoapFault(
+            "AUTH_ASSERTION_INVALID", "Hiányzik a WS-Security Timestamp.", element="Timestamp"
+        )
+    try:
+        created = parse_datetime(created_text)
+    except ValueError as exc:
+        raise SoapFault("AUTH_ASSERTION_INVALID", "Hibás Timestamp.", element="Created") from exc
+    # Wall clock on purpose: the client's clock is not moved by the sandbox offset.
+    wall = timezone.now()
+    if created > wall + FUTURE_SKEW:
+        raise SoapFault(
+            "AUTH_ASSERTION_INVALID", "Az üzenet időbélyege a jövőben van.", element="Created"
+        )
+    if wall - created > dt.timedelta(seconds=settings.SANDBOX_TIMESTAMP_MAX_AGE_SECONDS):
+        raise SoapFault(
+            "AUTH_ASSERTION_INVALID", "Az üzenet időbélyege 5 percnél régebbi.", element="Created"
+        )
+    expires_text = security.findtext(f"{{{WSU}}}Timestamp/{{{WSU}}}Expires")
+    if expires_text:
+        try:
+            expired = parse_datetime(expires_text) <= wall
+        except ValueError as exc:
+            raise SoapFault(
+                "AUTH_ASSERTION_INVALID", "Hibás Timestamp.", element="Expires"
+            ) from exc
+        if expired:
+            raise SoapFault(
+                "AUTH_ASSERTION_INVALID", "Az üzenet lejárt (Expires).", element="Expires"
+            )
+
+
+def _authenticate(ctx: CallContext, header: etree._Element | None) -> None:
+    """WS-Security + Context header + VMátrix, filling ``ctx``."""
+    service, op = ctx.service, ctx.operation
+    context_el = header.find(f"{{{COMMON}}}Context") if header is not None else None
+    if context_el is None:
+        raise SoapFault("SCHEMA_INVALID", "Hiányzik a Context fejléc.", element="Context")
+    validate(service.schema, context_el)
+
+    def c(name: str) -> str:
+        return context_el.findtext(f"{{{COMMON}}}{name}") or ""
+
+    ctx.request_id = c("requestId").lower()
+    ctx.software_name, ctx.software_version = c("softwareName"), c("softwareVersion")
+    try:
+        ctx.client_timestamp = parse_datetime(c("clientTimestamp"))
+    except ValueError as exc:
+        raise SoapFault(
+            "SCHEMA_INVALID", "Hibás clientTimestamp.", element="clientTimestamp"
+        ) from exc
+
+    security = header.find(f"{{{WSSE}}}Security") if header is not None else None
+    if security is None:
+        raise SoapFault(
+            "AUTH_ASSERTION_INVALID", "Hiányzik a WS-Security fejléc.", element="Security"
+        )
+    _check_timestamp(security)
+    assertion_el = security.find(f"{{{SAML}}}Assertion")
+    if assertion_el is None:
+        raise SoapFault("AUTH_ASSERTION_INVALID", "Hiányzik a SAML igazolás.", element="Assertion")
+    try:
+        info = assertion_verify(
+            element=assertion_el,
+            issuer=settings.SANDBOX_SAML_ISSUER,
+            audience=settings.SANDBOX_SAML_AUDIENCE,
+        )
+    except AssertionInvalid as exc:
+        raise SoapFault("AUTH_ASSERTION_INVALID", str(exc), element="Assertion") from exc
+    session = (
+        IdpSession.objects.select_related("user", "user__doctor")
+        .filter(assertion_id=info.assertion_id)
+        .first()
+    )
+    if session is None:
+        raise SoapFault("AUTH_ASSERTION_INVALID", "Ismeretlen igazolás.", element="Assertion")
+    if session.ended_at is not None:
+        raise SoapFault("AUTH_SESSION_EXPIRED", "A munkamenetet kijelentkezéssel lezárták.")
+    if ctx.now >= info.not_on_or_after:
+        raise SoapFault("AUTH_SESSION_EXPIRED")
+    if ctx.now < info.not_before - FUTURE_SKEW:
+        raise SoapFault(
+            "AUTH_ASSERTION_INVALID", "Az igazolás még nem érvényes.", element="Assertion"
+        )
+    ctx.assertion = info
+
+    user_id, institution_id = c("userId"), c("institutionId")
+    if info.subject != user_id or session.user.user_id != user_id:
+        raise SoapFault(
+            "CONTEXT_NOT_PERMITTED",
+            f"A Context felhasználója ({user_id}) nem azonos a bejelentkezett felhasználóval.",
+            element="userId",
+        )
+    ctx.user = session.user
+    if institution_id != ctx.institution.institution_id:
+        raise SoapFault(
+            "CONTEXT_NOT_PERMITTED",
+            f"A tanúsítvány intézménye ({ctx.institution.institution_id}) nem azonos a kérésben "
+            f"megadott intézménnyel ({institution_id}).",
+            element="institutionId",
+        )
+    org_unit = org_unit_get(code=c("orgUnitId"))
+    if org_unit is None or org_unit.institution_id != ctx.institution.pk:
+        raise SoapFault(
+            "CONTEXT_NOT_PERMITTED",
+            f"A(z) {c('orgUnitId')} szervezeti egység nem a(z) {institution_id} intézményé.",
+            element="orgUnitId",
+        )
+    ctx.org_unit = org_unit
+    roles = grant_roles(user=session.user, org_unit=org_unit)
+    if not roles:
+        raise SoapFault(
+            "CONTEXT_NOT_PERMITTED",
+            f"{user_id} nem kapott VMátrix jogosultságot a(z) {institution_id} / "
+            f"{org_unit.code} környezethez.",
+        )
+    role = c("role")
+    if role not in roles:
+        raise SoapFault(
+            "ROLE_MISSING",
+            f"{user_id} nem rendelkezik '{role}' szerepkörrel ebben a környezetben (VMátrix).",
+            element="role",
+        )
+    if op.roles and role not in op.roles:
+        raise SoapFault(
+            "ROLE_MISSING",
+            f"A(z) {op.name} művelethez szükséges szerepkörök egyike: {', '.join(sorted(op.roles))}.",
+            element="role",
+        )
+    ctx.role, ctx.roles = role, roles
+
+
+def _execute(ctx: CallContext, op: Operation, payload: etree._Element) -> bytes:
+    response = op.handler(ctx, payload)
+    if settings.SANDBOX_VALIDATE_RESPONSES:
+        assert ctx.service.schema is not None
+        if not ctx.service.schema.validate(response):
+            raise RuntimeError(f"{op.name} answer violates the XSD: {ctx.service.schema.error_log}")
+    if op.write:
+        counter_add(name=f"writes.{op.name}")
+    return _envelope(response)
+
+
+def _replay(ctx: CallContext, record: RequestRecord, body_hash: str) -> bytes:
+    if record.body_sha256 != body_hash or record.operation != ctx.operation.name:
+        counter_add(name="duplicates.conflict")
+        raise SoapFault("DUPLICATE_REQUEST_CONFLICT", element="requestId")
+    counter_add(name="duplicates")
+    return bytes(record.response)
+
+
+def _run(ctx: CallContext, op: Operation, payload: etree._Element) -> bytes:
+    if ctx.request_id is None:
+        if not op.atomic:
+            return _execute(ctx, op, payload)
+        with transaction.atomic():
+            return _execute(ctx, op, payload)
+    body_hash = hashlib.sha256(etree.tostring(payload, method="c14n", exclusive=True)).hexdigest()
+    key = {"institution_id": ctx.institution.institution_id, "request_id": ctx.request_id}
+    existing = RequestRecord.objects.filter(**key).first()
+    if existing is not None:
+        return _replay(ctx, existing, body_hash)
+    try:
+        with transaction.atomic():
+            answer = _execute(ctx, op, payload)
+            RequestRecord.objects.create(
+                **key,
+                service=ctx.service.name,
+                operation=op.name,
+                body_sha256=body_hash,
+                response=answer,
+                created_at=ctx.now,
+            )
+    except IntegrityError:
+        # The same request id committed concurrently (a client retry racing the first).
+        existing = RequestRecord.objects.filter(**key).first()
+        if existing is None:
+            raise
+        return _replay(ctx, existing, body_hash)
+    return answer
+
+
+def handle(service: Service, body: bytes, client_cert_der: bytes | None) -> Outcome:
+    started = time.perf_counter()
+    request_id: str | None = None
+    op_name = "?"
+    try:
+        at = sandbox_now()
+        plan = fault_plan(service=service.name, at=at)
+        counter_add(name="requests")
+        counter_add(name=f"requests.{service.name}")
+        if plan.latency_ms:
+            time.sleep(plan.latency_ms / 1000)
+        if plan.injects:
+            counter_add(name="faults_injected")
+        if plan.http_503_retry_after is not None:
+            counter_add(name="faults.maintenance" if plan.maintenance else "faults.http_503")
+            return Outcome(
+                status=503,
+                body="A szolgáltatás átmenetileg nem érhető el (karbantartás / túlterhelés).".encode(),
+                headers={
+                    "Retry-After": str(plan.http_503_retry_after),
+                    "Content-Type": "text/plain; charset=utf-8",
+                },
+            )
+        if plan.drop:
+            counter_add(name="faults.drop")
+            return Outcome(status=503, drop=True)
+        if plan.unavailable_fault:
+            counter_add(name="faults.unavailable_fault")
+            raise SoapFault("SERVICE_UNAVAILABLE")
+
+        if not client_cert_der:
+            raise SoapFault("AUTH_CERT_INVALID", "Hiányzik az intézményi kliens tanúsítvány.")
+        try:
+            identity = client_identity(der=client_cert_der)
+        except CertificateRejected as exc:
+            raise SoapFault("AUTH_CERT_INVALID", str(exc)) from exc
+
+        header, payload = _split(parse_request(body))
+        op = service.operation_for(payload)
+        if op is None:
+            raise SoapFault(
+                "SCHEMA_INVALID",
+                f"Ismeretlen művelet: {etree.QName(payload).localname}",
+                element=etree.QName(payload).localname,
+            )
+        op_name = op.name
+        validate(service.schema, payload)
+        ctx = CallContext(
+            service=service,
+            operation=op,
+            now=at,
+            institution=identity.institution,
+            certificate=identity.certificate,
+        )
+        if service.auth == "assertion":
+            _authenticate(ctx, header)
+            request_id = ctx.request_id
+        answer = _run(ctx, op, payload)
+        if plan.hang_seconds is not None:
+            counter_add(name="faults.hang")
+            return Outcome(status=200, body=answer, hang_seconds=plan.hang_seconds)
+        return Outcome(status=200, body=answer, headers={"Content-Type": CONTENT_TYPE})
+    except SoapFault as fault:
+        counter_add(name=f"faults.code.{fault.code}")
+        return Outcome(
+            status=fault.http_status,
+            body=fault_envelope(fault, request_id),
+            headers={"Content-Type": CONTENT_TYPE},
+        )
+    finally:
+        log.debug(
+            "%s.%s %s %.1f ms",
+            service.name,
+            op_name,
+            request_id or "-",
+            (time.perf_counter() - started) * 1000,
+        )

@@ -1,0 +1,95 @@
+"""Safe XML parsing and small helpers for handlers.
+
+The parser never resolves entities, never loads a DTD and never touches the network: an
+XXE payload becomes a SCHEMA_INVALID fault, never a file read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from lxml import etree
+
+from sandbox.soap.errors import SoapFault
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+
+
+def parse_request(body: bytes) -> etree._Element:
+    # Parsers are not thread-safe to share across threads mid-parse; a fresh one is cheap.
+    try:
+        root = etree.fromstring(body, parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        raise SoapFault("SCHEMA_INVALID", f"A kérés nem jól formált XML: {exc}") from exc
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        # SOAP forbids a DTD; refusing it outright also closes every entity trick.
+        raise SoapFault("SCHEMA_INVALID", "A SOAP üzenet nem tartalmazhat DTD-t (DOCTYPE).")
+    return root
+
+
+def text(el: etree._Element, path: str, ns: dict[str, str]) -> str | None:
+    found = el.find(path, ns)
+    return found.text if found is not None and found.text is not None else None
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    """xs:dateTime -> aware datetime (a missing zone is read as UTC)."""
+    value = value.strip().replace("Z", "+00:00")
+    # xs:dateTime allows any number of fraction digits; Python takes at most 6.
+    value = re.sub(r"(\.\d{6})\d+", r"\1", value)
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def format_datetime(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Builder:
+    """Builds elements in one namespace: ``b("EventStartResponse", b("eventId", "…"))``."""
+
+    def __init__(self, namespace: str):
+        self.namespace = namespace
+
+    def __call__(self, tag: str, *children: object, **attrib: str) -> etree._Element:
+        el = etree.Element(f"{{{self.namespace}}}{tag}", attrib, nsmap={None: self.namespace})
+        for child in children:
+            self._add(el, child)
+        return el
+
+    def _add(self, el: etree._Element, child: object) -> None:
+        if child is None:
+            return
+        if isinstance(child, etree._Element):
+            el.append(child)
+        elif isinstance(child, dt.datetime):
+            el.text = format_datetime(child)
+        elif isinstance(child, bool):
+            el.text = "true" if child else "false"
+        elif isinstance(child, (str, int)):
+            el.text = str(child)
+        elif isinstance(child, Iterable):
+            for sub in child:
+                self._add(el, sub)
+        else:
+            raise TypeError(f"cannot add {type(child)!r}")
+
+    def opt(self, tag: str, value: object) -> etree._Element | None:
+        """An optional element: omitted when the value is None or empty."""
+        if value is None or value == "" or value == []:
+            return None
+        return self(tag, value)

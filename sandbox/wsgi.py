@@ -1,0 +1,8 @@
+"""WSGI application of the sandbox (served by sandbox.server, which adds the peer cert)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings")
+application = get_wsgi_application()
