@@ -1,1 +1,1 @@
-"""placeholder"""
+"""eKAT (eseménykatalógus): care events reported by institutions (contract §4)."""

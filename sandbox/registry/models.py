@@ -111,3 +111,18 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id_type}:{self.id_value} {self.name}"
+
+
+# Specialty codes the sandbox knows (ours; the real code table is not public). Sensitive
+# ones can only be read by a specialist of that field (contract §6 step 5).
+SPECIALTIES: dict[str, str] = {
+    "FOG": "Fogászat",
+    "SZAJSEB": "Szájsebészet",
+    "FOGSZAB": "Fogszabályozás",
+    "PSZICH": "Pszichiátria",
+    "ADDIKT": "Addiktológia",
+    "BOR_NEMI": "Bőr- és nemibeteg-ellátás",
+    "BEL": "Belgyógyászat",
+    "HAZIORVOS": "Háziorvosi ellátás",
+}
+SENSITIVE_SPECIALTIES = frozenset({"PSZICH", "ADDIKT", "BOR_NEMI"})
