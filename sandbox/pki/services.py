@@ -141,6 +141,21 @@ def eid_certificate_issue(
     return _record(cert=cert, kind=CertKind.EID, user=user), cert
 
 
+def certificate_register(
+    *,
+    cert: x509.Certificate,
+    kind: str,
+    user: User | None = None,
+    institution: Institution | None = None,
+) -> IssuedCertificate:
+    """Record a certificate our CA issued earlier (e.g. the card's, kept on its token)."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    existing = IssuedCertificate.objects.filter(
+        fingerprint_sha256=hashlib.sha256(der).hexdigest()
+    ).first()
+    return existing or _record(cert=cert, kind=kind, user=user, institution=institution)
+
+
 def certificate_revoke(*, certificate: IssuedCertificate) -> IssuedCertificate:
     if certificate.revoked_at is None:
         certificate.revoked_at = now()

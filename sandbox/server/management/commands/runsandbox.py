@@ -1,0 +1,67 @@
+"""python -m django runsandbox --settings=sandbox.settings [--https-port N] [--http-port N]
+
+Prepares everything on first start (DB, PKI, demo data if the DB is empty, demo card) and
+serves SOAP over mutual TLS and the portal/refdata/admin over HTTP, until interrupted.
+Port 0 = any free port; the chosen ports are written to <data>/server.json.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from sandbox.pki.ca import pki_ensure
+from sandbox.server.serve import Listeners
+from sandbox.server.startup import demo_logins_text, prepare
+
+
+class Command(BaseCommand):
+    help = "Az EESZT sandbox indítása (HTTPS kölcsönös TLS-sel + HTTP portál)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=settings.SANDBOX_HTTPS_HOST)
+        parser.add_argument("--https-port", type=int, default=settings.SANDBOX_HTTPS_PORT)
+        parser.add_argument("--http-port", type=int, default=settings.SANDBOX_HTTP_PORT)
+        parser.add_argument("--no-seed", action="store_true")
+        parser.add_argument("--no-card", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from django.core.wsgi import get_wsgi_application
+
+        call_command("migrate", interactive=False, verbosity=0)
+        card = prepare(
+            seed_always=False, seed_if_empty=not options["no_seed"], card=not options["no_card"]
+        )
+        listeners = Listeners(
+            host=options["host"],
+            https_port=options["https_port"],
+            http_port=options["http_port"],
+            app=get_wsgi_application(),
+            pki=pki_ensure(),
+        )
+        listeners.start()
+        listeners.write_state(Path(settings.SANDBOX_DATA_DIR) / "server.json")
+        host = options["host"]
+        self.stdout.write(
+            f"EESZT sandbox fut.\n"
+            f"  SOAP (kölcsönös TLS): https://{host}:{listeners.https_port}/soap/<szolgáltatás>"
+            f"  (WSDL: ?wsdl)\n"
+            f"  Portál, törzsadatok:  http://{host}:{listeners.http_port}/\n"
+            f"  CA tanúsítvány:       {pki_ensure().root.cert_path}\n"
+            f"  Adatmappa:            {settings.SANDBOX_DATA_DIR}\n"
+        )
+        self.stdout.write(demo_logins_text(card))
+        self.stdout.flush()
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        listeners.stop()
