@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
+
+from zomanc.codes.models import BnoCode
 
 BNO_CSV_PATH = Path(__file__).resolve().parent / "data" / "bno10_neak_BNOTORZS_201807.csv"
 AGE_NO_UPPER_LIMIT = 99
@@ -69,8 +71,6 @@ def bno_import(*, path: Path = BNO_CSV_PATH, model: Any = None, batch_size: int 
 
     `model` lets the data migration pass its historical model. Returns the number of rows."""
     if model is None:
-        from zomanc.codes.models import BnoCode
-
         model = BnoCode
     rows = [model(**values) for values in bno_rows_read(path)]
     with transaction.atomic():
@@ -96,13 +96,11 @@ def _fmt(day: dt.date) -> str:
     return day.strftime("%Y.%m.%d.")
 
 
-def bno_validate(code: str, on_date: dt.date, sex: str, age: int) -> models.Model:
+def bno_validate(code: str, on_date: dt.date, sex: str, age: int) -> BnoCode:
     """The BnoCode row for `code` if it may be recorded on `on_date` for a patient of `sex`
     ("M", "F", "U" as in patients.Sex) and `age` (whole years); otherwise a ValidationError
     with the specific Hungarian reason. An unknown sex ("U") is not refused: the table's
     sex limit cannot be proven wrong for it."""
-    from zomanc.codes.models import BnoCode
-
     normalized = bno_code_normalize(code)
     if not normalized:
         raise ValidationError(_("Adja meg a BNO-kódot."), code="bno_empty")

@@ -1,0 +1,152 @@
+"""Draws the tooth chart as inline SVG in the Hungarian "Zsigmondy-kereszt" layout: the
+patient's upper right quadrant (18→11) top left, upper left (21→28) top right, lower right
+(48→41) bottom left, lower left (31→38) bottom right; primary teeth in the inner rows.
+
+Each tooth is a square split into five surfaces. The middle is O/I; the side towards the
+cross's vertical line is mesial (M), the other distal (D); for upper teeth the top is
+vestibular (V) and the bottom palatal (P), for lower teeth the top (towards the occlusal
+line) is lingual (L) and the bottom vestibular. Colours come only from SVG attributes, so the
+Content Security Policy (no inline styles) is kept."""
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from zomanc.clinical.teeth import (
+    CROSS_PERMANENT,
+    CROSS_PRIMARY,
+    STATUS_COLOURS,
+    SURFACE_NAMES,
+    Chart,
+    ToothState,
+    ToothStatus,
+    tooth_is_upper,
+    tooth_surfaces,
+)
+
+SIZE = 34
+GAP = 6
+INNER = 10  # inset of the middle (occlusal/incisal) square
+LABEL = 14
+MIDLINE_GAP = 14
+_REGIONS = {
+    "top": f"0,0 {SIZE},0 {SIZE - INNER},{INNER} {INNER},{INNER}",
+    "bottom": f"0,{SIZE} {SIZE},{SIZE} {SIZE - INNER},{SIZE - INNER} {INNER},{SIZE - INNER}",
+    "left": f"0,0 {INNER},{INNER} {INNER},{SIZE - INNER} 0,{SIZE}",
+    "right": f"{SIZE},0 {SIZE - INNER},{INNER} {SIZE - INNER},{SIZE - INNER} {SIZE},{SIZE}",
+    "middle": f"{INNER},{INNER} {SIZE - INNER},{INNER} {SIZE - INNER},{SIZE - INNER} "
+    f"{INNER},{SIZE - INNER}",
+}
+
+
+def _surface_regions(tooth: int) -> dict[str, str]:
+    """Surface letter → region of the tooth's square, as the chart shows it."""
+    letters = tooth_surfaces(tooth)  # M, O/I, D, V, P/L
+    middle, inner = letters[1], letters[4]
+    viewer_left_side = tooth // 10 in (1, 4, 5, 8)  # patient's right: midline on the right
+    mesial, distal = ("right", "left") if viewer_left_side else ("left", "right")
+    top, bottom = ("V", inner) if tooth_is_upper(tooth) else (inner, "V")
+    return {"M": mesial, "D": distal, middle: "middle", top: "top", bottom: "bottom"}
+
+
+def _tooth_title(tooth: int, state: ToothState) -> str:
+    parts = [str(tooth), str(ToothStatus(state.status).label)]
+    for letter, status in sorted(state.surfaces.items()):
+        parts.append(f"{letter} ({SURFACE_NAMES[letter]}): {ToothStatus(status).label}")
+    return " – ".join(parts)
+
+
+def _tooth_svg(tooth: int, state: ToothState, x: int, y: int, label_above: bool) -> str:
+    base = STATUS_COLOURS[ToothStatus(state.status)]
+    regions = _surface_regions(tooth)
+    shapes = []
+    for letter, region in regions.items():
+        status = state.surfaces.get(letter)
+        fill = STATUS_COLOURS[ToothStatus(status)] if status else base
+        shapes.append(
+            f'<polygon points="{_REGIONS[region]}" fill="{fill}" stroke="#555" '
+            f'stroke-width="0.8" data-surface="{letter}"/>'
+        )
+    if state.status == ToothStatus.MISSING:
+        shapes.append(
+            f'<path d="M2,2 L{SIZE - 2},{SIZE - 2} M{SIZE - 2},2 L2,{SIZE - 2}" '
+            f'stroke="#333" stroke-width="2"/>'
+        )
+    elif state.status == ToothStatus.EXTRACTION_PLANNED:
+        shapes.append(f'<path d="M2,{SIZE - 2} L{SIZE - 2},2" stroke="#fff" stroke-width="2"/>')
+    elif state.status == ToothStatus.CROWN:
+        shapes.append(
+            f'<rect x="1" y="1" width="{SIZE - 2}" height="{SIZE - 2}" fill="none" '
+            f'stroke="#8a6d00" stroke-width="2.5"/>'
+        )
+    label_y = -4 if label_above else SIZE + 11
+    classes = "tooth" if state.is_healthy else "tooth tooth-marked"
+    return (
+        f'<g class="{classes}" data-tooth="{tooth}" data-status="{escape(state.status)}" '
+        f'transform="translate({x},{y})"><title>{escape(_tooth_title(tooth, state))}</title>'
+        + "".join(shapes)
+        + f'<text x="{SIZE // 2}" y="{label_y}" text-anchor="middle" font-size="10" '
+        f'fill="#333">{tooth}</text></g>'
+    )
+
+
+def _row(teeth: list[int], chart: Chart, x0: int, y: int, label_above: bool) -> list[str]:
+    return [
+        _tooth_svg(tooth, chart.get(tooth, ToothState()), x0 + i * (SIZE + GAP), y, label_above)
+        for i, tooth in enumerate(teeth)
+    ]
+
+
+def chart_svg(chart: Chart, *, show_primary: bool, caption: str = "") -> SafeString:
+    """The whole chart; primary teeth rows are drawn when `show_primary`."""
+    step = SIZE + GAP
+    half = 8 * step
+    width = 2 * half + MIDLINE_GAP
+    row_h = SIZE + LABEL + GAP
+    rows: list[tuple[tuple[list[int], list[int]], bool, int]] = []
+    layout = (
+        [
+            (CROSS_PERMANENT[0], True, 8),
+            (CROSS_PRIMARY[0], True, 5),
+            (CROSS_PRIMARY[1], False, 5),
+            (CROSS_PERMANENT[1], False, 8),
+        ]
+        if show_primary
+        else [(CROSS_PERMANENT[0], True, 8), (CROSS_PERMANENT[1], False, 8)]
+    )
+    parts: list[str] = []
+    y = LABEL
+    upper_rows = len(layout) // 2
+    for index, (pair, label_above, count) in enumerate(layout):
+        if index == upper_rows:
+            y += MIDLINE_GAP  # the occlusal line of the cross
+        right_half, left_half = pair
+        offset = (8 - count) * step
+        parts += _row(right_half, chart, offset, y, label_above)
+        parts += _row(left_half, chart, half + MIDLINE_GAP, y, label_above)
+        y += row_h
+        rows.append((pair, label_above, count))
+    height = y
+    mid_y = LABEL + upper_rows * row_h + MIDLINE_GAP // 2 - GAP // 2
+    cross = (
+        f'<line x1="{half + MIDLINE_GAP // 2}" y1="0" x2="{half + MIDLINE_GAP // 2}" '
+        f'y2="{height}" stroke="#222" stroke-width="1.5"/>'
+        f'<line x1="0" y1="{mid_y}" x2="{width}" y2="{mid_y}" stroke="#222" stroke-width="1.5"/>'
+    )
+    title = f"<title>{escape(caption)}</title>" if caption else ""
+    return mark_safe(
+        f'<svg class="odontogram" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="-2 -2 {width + 4} {height + 4}" width="{width + 4}" '
+        f'aria-label="{escape(caption)}">{title}{cross}{"".join(parts)}</svg>'
+    )
+
+
+def legend_items() -> list[tuple[str, str, SafeString]]:
+    """(key, Hungarian label, swatch SVG) for the colour legend."""
+    items = []
+    for status in ToothStatus:
+        swatch = mark_safe(
+            f'<svg width="14" height="14" aria-hidden="true"><rect x="0.5" y="0.5" '
+            f'width="13" height="13" fill="{STATUS_COLOURS[status]}" stroke="#555"/></svg>'
+        )
+        items.append((status.value, str(status.label), swatch))
+    return items

@@ -1,0 +1,178 @@
+"""The assistants' keyboard command line, as a pure parser (applied by
+services.visit_command_apply).
+
+Grammar (tokens separated by spaces or commas, case-insensitive):
+
+    [tooth ...] [surfaces] keyword [quantity]
+
+- tooth: FDI numbers (11–48, 51–85), any number of them, first on the line: `18 48 ext`;
+- surfaces: one token of surface letters (M O I D V/B P L) valid for every tooth given:
+  `36 MOD töm`, `11 I töm`;
+- keyword: a shortcut of the practice's treatment catalogue (TreatmentItem.shortcut) — a
+  procedure —, or one of the status keywords below — a finding; the catalogue wins when both
+  match. Accents may be left out when that stays unambiguous (`tom` = `töm`, `hiany`);
+- quantity: `x2`, `2x` or `×2` (procedures only): `rtg x2`.
+"""
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Literal
+
+from django.utils.translation import gettext as _
+
+from zomanc.clinical.teeth import (
+    ToothRuleError,
+    ToothStatus,
+    status_validate,
+    surfaces_normalize,
+    tooth_validate,
+)
+from zomanc.codes.bno_services import text_fold
+
+STATUS_KEYWORDS: dict[str, ToothStatus] = {
+    "ép": ToothStatus.HEALTHY,
+    "car": ToothStatus.CARIES,
+    "szuv": ToothStatus.CARIES,
+    "tt": ToothStatus.FILLING,
+    "kor": ToothStatus.CROWN,
+    "gyt": ToothStatus.ROOT_CANAL,
+    "hiány": ToothStatus.MISSING,
+    "imp": ToothStatus.IMPLANT,
+    "híd": ToothStatus.BRIDGE_PONTIC,
+    "hx": ToothStatus.EXTRACTION_PLANNED,
+    "bz": ToothStatus.FISSURE_SEALANT,
+    "it": ToothStatus.TEMPORARY_FILLING,
+}
+MAX_QUANTITY = 99
+_QUANTITY = re.compile(r"^(?:[x×*](\d{1,3})|(\d{1,3})[x×*])$", re.IGNORECASE)
+_SURFACES = re.compile(r"^[MOIDVBPL]{1,5}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: Literal["procedure", "status"]
+    teeth: tuple[int, ...]
+    surfaces: str  # canonical letters, "" when none
+    shortcut: str = ""  # the catalogue shortcut as stored (procedures)
+    status: str = ""  # ToothStatus key (findings)
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class CommandError:
+    message: str
+
+
+def _keyword_resolve(word: str, shortcuts: Collection[str]) -> tuple[str, str] | None:
+    """("procedure", shortcut) or ("status", key) for a typed keyword, or None."""
+    lowered = word.casefold()
+    exact = [s for s in shortcuts if s.casefold() == lowered]
+    if len(exact) == 1:
+        return ("procedure", exact[0])
+    for key, status in STATUS_KEYWORDS.items():
+        if key == lowered:
+            return ("status", status.value)
+    folded = text_fold(word)
+    loose = [s for s in shortcuts if text_fold(s) == folded]
+    if len(loose) == 1:
+        return ("procedure", loose[0])
+    loose_status = {s for k, s in STATUS_KEYWORDS.items() if text_fold(k) == folded}
+    if not loose and len(loose_status) == 1:
+        return ("status", loose_status.pop().value)
+    return None
+
+
+def command_parse(line: str, catalogue_shortcuts: Collection[str]) -> Command | CommandError:
+    """Parse one command line; a CommandError carries the Hungarian reason."""
+    tokens = [t for t in re.split(r"[\s,;]+", line.strip()) if t]
+    if not tokens:
+        return CommandError(_("Üres parancs. Példa: „36 MOD töm”, „46 ext”, „18 car”."))
+    if len(tokens) > 40 or len(line) > 200:
+        return CommandError(_("Túl hosszú parancs: soronként egy bejegyzést adjon meg."))
+
+    quantity = 1
+    quantity_given = False
+    match = _QUANTITY.match(tokens[-1])
+    if match and len(tokens) > 1:
+        quantity = int(match.group(1) or match.group(2))
+        quantity_given = True
+        tokens.pop()
+        if not 1 <= quantity <= MAX_QUANTITY:
+            return CommandError(_("A mennyiség 1 és %(max)s között lehet.") % {"max": MAX_QUANTITY})
+
+    keyword = tokens.pop()
+    if keyword.isdigit():
+        return CommandError(
+            _(
+                "Hiányzik a kezelés rövidítése vagy a státusz kulcsszava a sor végéről "
+                "(pl. „36 MOD töm”, „46 ext”, „18 car”)."
+            )
+        )
+
+    teeth: list[int] = []
+    while tokens and tokens[0].isdigit():
+        token = tokens.pop(0)
+        if len(token) != 2:
+            return CommandError(
+                _("A(z) „%(t)s” nem FDI fogszám (két számjegy, pl. 36).") % {"t": token}
+            )
+        try:
+            tooth = tooth_validate(int(token))
+        except ToothRuleError as error:
+            return CommandError(str(error))
+        if tooth in teeth:
+            return CommandError(_("A(z) %(t)s. fog kétszer szerepel.") % {"t": tooth})
+        teeth.append(tooth)
+
+    surfaces_raw = ""
+    if tokens:
+        if len(tokens) > 1 or any(ch.isdigit() for ch in tokens[0]):
+            return CommandError(
+                _(
+                    "Értelmezhetetlen rész: „%(part)s”. Sorrend: fogszámok, felszínek, "
+                    "rövidítés (pl. „36 MOD töm”)."
+                )
+                % {"part": " ".join(tokens)}
+            )
+        if not _SURFACES.match(tokens[0]):
+            return CommandError(
+                _("Ismeretlen felszínjelölés: „%(part)s” (M, O, I, D, V/B, P, L).")
+                % {"part": tokens[0]}
+            )
+        surfaces_raw = tokens[0]
+        if not teeth:
+            return CommandError(_("Felszín csak fogszámmal együtt adható meg (pl. „36 MOD töm”)."))
+
+    surfaces = ""
+    try:
+        for tooth in teeth:
+            surfaces = surfaces_normalize(tooth, surfaces_raw)
+    except ToothRuleError as error:
+        return CommandError(str(error))
+
+    resolved = _keyword_resolve(keyword, catalogue_shortcuts)
+    if resolved is None:
+        known = ", ".join(sorted(catalogue_shortcuts)[:12]) or "—"
+        return CommandError(
+            _("Ismeretlen rövidítés: „%(word)s”. Kezelések: %(known)s; státuszok: %(statuses)s.")
+            % {"word": keyword, "known": known, "statuses": ", ".join(STATUS_KEYWORDS)}
+        )
+    kind, value = resolved
+    if kind == "procedure":
+        return Command(
+            kind="procedure",
+            teeth=tuple(teeth),
+            surfaces=surfaces,
+            shortcut=value,
+            quantity=quantity,
+        )
+    if not teeth:
+        return CommandError(_("A fogstátuszhoz fogszám kell (pl. „18 car”)."))
+    if quantity_given:
+        return CommandError(_("Mennyiség csak kezelésnél adható meg, státusznál nem."))
+    try:
+        status_validate(value, surfaces)
+    except ToothRuleError as error:
+        return CommandError(str(error))
+    return Command(kind="status", teeth=tuple(teeth), surfaces=surfaces, status=value)

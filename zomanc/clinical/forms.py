@@ -1,0 +1,136 @@
+"""Forms of the chart. Choices are always scoped to the member's practice, so another
+practice's doctor, company or treatment id is simply "not a valid choice"."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zomanc.clinical.models import ToothFinding, Visit, VisitProcedure
+from zomanc.clinical.services import SECTION_MAX_LENGTH
+from zomanc.codes.models import TreatmentItem
+from zomanc.practices.models import Company, OrgUnit, Practice, StaffMember
+
+_TEXTAREA = forms.Textarea(attrs={"rows": 2})
+
+
+class VisitOpenForm(forms.Form):
+    doctor = forms.ModelChoiceField(queryset=StaffMember.objects.none(), label=_("Felelős orvos"))
+    company = forms.ModelChoiceField(queryset=Company.objects.none(), label=_("Cég"))
+    org_unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("Szervezeti egység"))
+
+    def __init__(self, *args: Any, practice: Practice, member: StaffMember, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        doctors = StaffMember.objects.filter(practice=practice, is_active=True).exclude(
+            stamp_number=""
+        )
+        companies = Company.objects.filter(practice=practice, is_active=True)
+        units = OrgUnit.objects.filter(practice=practice, is_active=True, company__is_active=True)
+        self.fields["doctor"].queryset = doctors.order_by("display_name")  # type: ignore[attr-defined]
+        self.fields["company"].queryset = companies.order_by("name")  # type: ignore[attr-defined]
+        self.fields["org_unit"].queryset = units.order_by("name")  # type: ignore[attr-defined]
+        if member.stamp_number:
+            self.fields["doctor"].initial = member.pk
+
+
+class NotesForm(forms.Form):
+    anamnesis = forms.CharField(
+        label=_("Anamnézis"), required=False, max_length=SECTION_MAX_LENGTH, widget=_TEXTAREA
+    )
+    status_text = forms.CharField(
+        label=_("Státusz"), required=False, max_length=SECTION_MAX_LENGTH, widget=_TEXTAREA
+    )
+    therapy = forms.CharField(
+        label=_("Terápia / beavatkozás"),
+        required=False,
+        max_length=SECTION_MAX_LENGTH,
+        widget=_TEXTAREA,
+    )
+    advice = forms.CharField(
+        label=_("Javaslat"), required=False, max_length=SECTION_MAX_LENGTH, widget=_TEXTAREA
+    )
+
+
+class DiagnosisForm(forms.Form):
+    code = forms.CharField(
+        label=_("BNO-kód"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"placeholder": "K0210", "autocomplete": "off"}),
+    )
+    is_primary = forms.BooleanField(label=_("Fő diagnózis"), required=False)
+
+
+class ProcedureForm(forms.Form):
+    treatment = forms.ModelChoiceField(queryset=TreatmentItem.objects.none(), label=_("Kezelés"))
+    tooth = forms.IntegerField(label=_("Fog (FDI)"), required=False, min_value=0, max_value=99)
+    surfaces = forms.CharField(label=_("Felszínek"), required=False, max_length=8)
+    quantity = forms.IntegerField(label=_("Mennyiség"), initial=1, min_value=1, max_value=99)
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        items = TreatmentItem.objects.filter(practice=practice, is_active=True).order_by("name")
+        self.fields["treatment"].queryset = items  # type: ignore[attr-defined]
+
+
+class CommandForm(forms.Form):
+    line = forms.CharField(
+        label=_("Parancssor"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("pl. 36 MOD töm · 46 ext · 18 car"),
+                "autocomplete": "off",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class CorrectionForm(NotesForm):
+    field_order = ["reason", "anamnesis", "status_text", "therapy", "advice"]
+    reason = forms.CharField(
+        label=_("A javítás indoka"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    diagnoses = forms.CharField(
+        label=_("Diagnózisok (soronként egy BNO-kód; az első a fő diagnózis)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    remove_procedures = forms.ModelMultipleChoiceField(
+        queryset=VisitProcedure.objects.none(),
+        required=False,
+        label=_("Törlendő beavatkozások"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    remove_findings = forms.ModelMultipleChoiceField(
+        queryset=ToothFinding.objects.none(),
+        required=False,
+        label=_("Törlendő fogstátuszok"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    commands = forms.CharField(
+        label=_("Új beavatkozások / fogstátuszok (soronként egy parancs, pl. 36 MOD töm)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, visit: Visit, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["remove_procedures"].queryset = visit.procedures.order_by("id")  # type: ignore[attr-defined]
+        self.fields["remove_findings"].queryset = visit.findings.filter(  # type: ignore[attr-defined]
+            procedure__isnull=True
+        ).order_by("id")
+        if not self.is_bound:
+            for name in ("anamnesis", "status_text", "therapy", "advice"):
+                self.fields[name].initial = getattr(visit, name)
+            self.fields["diagnoses"].initial = "\n".join(
+                d.code for d in visit.diagnoses.order_by("-is_primary", "id")
+            )
+
+    def diagnosis_list(self) -> list[tuple[str, bool]]:
+        lines = [line.strip() for line in self.cleaned_data["diagnoses"].splitlines()]
+        codes = [line.split()[0] for line in lines if line]
+        return [(code, index == 0) for index, code in enumerate(codes)]

@@ -1,0 +1,216 @@
+"""Reads of the chart. Fetch by id only through access_* (scoped to the member's practice,
+404 otherwise); list reads run a fixed number of queries whatever the number of visits."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from zomanc.clinical.models import (
+    ToothFinding,
+    Visit,
+    VisitDiagnosis,
+    VisitProcedure,
+    VisitRevision,
+    VisitStatus,
+)
+from zomanc.clinical.teeth import Chart, chart_build
+from zomanc.codes.bno_services import age_on
+from zomanc.codes.models import TreatmentItem
+from zomanc.codes.validators import taj_format
+from zomanc.patients.models import IdType, Patient
+from zomanc.practices.models import StaffMember
+
+# The patient page shows the newest visits; older ones are on the paged history page.
+ACTIVITY_LIST_LIMIT = 30
+HISTORY_PAGE_SIZE = 50
+
+
+def _visits(member: StaffMember) -> QuerySet[Visit]:
+    return Visit.objects.filter(practice_id=member.practice_id)
+
+
+def access_visit(member: StaffMember, visit_id: int, *, for_update: bool = False) -> Visit:
+    """The visit with this id in the member's practice (404 otherwise), with its patient,
+    doctor, company and org unit loaded."""
+    queryset = _visits(member).select_related("patient", "doctor", "company", "org_unit")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    visit = queryset.filter(pk=visit_id).first()
+    if visit is None:
+        raise Http404
+    return visit
+
+
+def access_treatment(member: StaffMember, treatment_id: int) -> TreatmentItem:
+    item = TreatmentItem.objects.filter(practice_id=member.practice_id, pk=treatment_id).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def visit_local_date(visit: Visit) -> dt.date:
+    return timezone.localdate(visit.started_at)
+
+
+def visit_patient_age(visit: Visit) -> int:
+    return age_on(visit.patient.birth_date, visit_local_date(visit))
+
+
+def _with_activities(queryset: QuerySet[Visit]) -> QuerySet[Visit]:
+    return queryset.select_related("doctor").prefetch_related(
+        Prefetch("diagnoses", queryset=VisitDiagnosis.objects.order_by("-is_primary", "id")),
+        Prefetch("procedures", queryset=VisitProcedure.objects.order_by("id")),
+    )
+
+
+@dataclass(frozen=True)
+class ActivityList:
+    visits: list[Visit]
+    open_visit: Visit | None
+    total: int
+    limit: int
+
+
+def patient_activity_list(member: StaffMember, patient: Patient, *, clinical: bool) -> ActivityList:
+    """The newest visits of a patient for the activity list. Without clinical access only the
+    visits themselves are loaded (the receptionist sees dates, not content). Queries: count,
+    visits, and with clinical access diagnoses + procedures — four, whatever the number."""
+    base = _visits(member).filter(patient=patient).order_by("-started_at", "-id")
+    total = base.count()
+    queryset = _with_activities(base) if clinical else base.select_related("doctor")
+    visits = list(queryset[:ACTIVITY_LIST_LIMIT])
+    open_visit = next((v for v in visits if v.status == VisitStatus.OPEN), None)
+    return ActivityList(
+        visits=visits, open_visit=open_visit, total=total, limit=ACTIVITY_LIST_LIMIT
+    )
+
+
+def patient_visit_page(
+    member: StaffMember, patient: Patient, page: int
+) -> tuple[list[Visit], bool]:
+    """One page of the full history (newest first) and whether another page follows."""
+    page = max(1, min(page, 10_000))
+    start = (page - 1) * HISTORY_PAGE_SIZE
+    queryset = _with_activities(
+        _visits(member).filter(patient=patient).order_by("-started_at", "-id")
+    )
+    rows = list(queryset[start : start + HISTORY_PAGE_SIZE + 1])
+    return rows[:HISTORY_PAGE_SIZE], len(rows) > HISTORY_PAGE_SIZE
+
+
+def patient_chart(patient: Patient, *, until: Visit | None = None) -> Chart:
+    """The tooth chart from the patient's findings in visit order — the current chart, or as
+    it stood at the end of `until` (that visit and every earlier one). One query."""
+    findings = ToothFinding.objects.filter(
+        practice_id=patient.practice_id, visit__patient=patient
+    ).order_by("visit__started_at", "visit_id", "id")
+    if until is not None:
+        findings = findings.filter(visit__started_at__lte=until.started_at).exclude(
+            visit__started_at=until.started_at, visit_id__gt=until.pk
+        )
+    return chart_build(findings.values_list("tooth", "surfaces", "status"))
+
+
+def visit_revisions(visit: Visit) -> list[VisitRevision]:
+    return list(visit.revisions.order_by("number").select_related("created_by"))
+
+
+def access_revision(visit: Visit, number: int) -> VisitRevision:
+    revision = visit.revisions.filter(number=number).first()
+    if revision is None:
+        raise Http404
+    return revision
+
+
+def _dt(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def visit_snapshot(visit: Visit) -> dict[str, Any]:
+    """The full content of a visit as plain JSON: what a revision stores, what the Ambuláns
+    lap PDF prints and what the EESZT module turns into its CDA document. Patient identity is
+    included as it stood at that moment."""
+    patient = visit.patient
+    company = visit.company
+    org_unit = visit.org_unit
+    doctor = visit.doctor
+    identifier = patient.id_value
+    return {
+        "visit_id": visit.pk,
+        "status": visit.status,
+        "revision": visit.revision,
+        "started_at": _dt(visit.started_at),
+        "closed_at": _dt(visit.closed_at),
+        "patient": {
+            "id": patient.pk,
+            "family_name": patient.family_name,
+            "given_name": patient.given_name,
+            "name": f"{patient.family_name} {patient.given_name}",
+            "sex": patient.sex,
+            "birth_date": patient.birth_date.isoformat(),
+            "birth_place": patient.birth_place,
+            "mother_name": patient.mother_name,
+            "id_type": patient.id_type,
+            "id_value": identifier,
+            "taj_display": taj_format(identifier)
+            if patient.id_type == IdType.TAJ and identifier
+            else "",
+            "postal_code": patient.postal_code,
+            "city": patient.city,
+            "street_address": patient.street_address,
+            "country": patient.country,
+            "age_at_visit": visit_patient_age(visit),
+        },
+        "doctor": {
+            "id": doctor.pk,
+            "name": doctor.display_name,
+            "stamp_number": doctor.stamp_number,
+        },
+        "company": {
+            "id": company.pk,
+            "name": company.name,
+            "institution_name": company.institution_name,
+            "institution_id": company.institution_id,
+        },
+        "org_unit": {"id": org_unit.pk, "code": org_unit.code, "name": org_unit.name},
+        "sections": {
+            "anamnesis": visit.anamnesis,
+            "status_text": visit.status_text,
+            "therapy": visit.therapy,
+            "advice": visit.advice,
+        },
+        "referral": {"id": visit.referral_id, "summary": visit.referral_summary}
+        if visit.referral_id
+        else None,
+        "diagnoses": [
+            {"code": d.code, "name": d.name, "is_primary": d.is_primary}
+            for d in visit.diagnoses.order_by("-is_primary", "id")
+        ],
+        "procedures": [
+            {
+                "id": p.pk,
+                "treatment_id": p.treatment_id,
+                "name": p.name,
+                "oeno_code": p.oeno_code,
+                "tooth": p.tooth,
+                "surfaces": p.surfaces,
+                "quantity": p.quantity,
+                "unit_price": str(p.unit_price),
+                "vat_rate": p.vat_rate,
+            }
+            for p in visit.procedures.order_by("id")
+        ],
+        "findings": [
+            {
+                "tooth": f.tooth,
+                "surfaces": f.surfaces,
+                "status": f.status,
+                "procedure_id": f.procedure_id,
+            }
+            for f in visit.findings.order_by("id")
+        ],
+    }

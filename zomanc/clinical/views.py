@@ -1,0 +1,569 @@
+"""Views of the chart. Thin: scope by practice (access_*), check the form, call one service,
+render. Entry-box posts answer htmx with the re-rendered activity block (entry box, tooth
+chart and visit list: no page reload) and plain posts with a redirect to the patient page."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from zomanc.audit.models import AuditAction
+from zomanc.audit.services import audit_record
+from zomanc.clinical import hooks
+from zomanc.clinical.chart_svg import chart_svg, legend_items
+from zomanc.clinical.forms import (
+    CommandForm,
+    CorrectionForm,
+    DiagnosisForm,
+    NotesForm,
+    ProcedureForm,
+    VisitOpenForm,
+)
+from zomanc.clinical.models import ToothFinding, Visit, VisitStatus
+from zomanc.clinical.pdf import ambulans_lap_pdf
+from zomanc.clinical.selectors import (
+    access_revision,
+    access_visit,
+    patient_activity_list,
+    patient_chart,
+    patient_visit_page,
+    visit_revisions,
+    visit_snapshot,
+)
+from zomanc.clinical.services import (
+    diagnosis_add,
+    diagnosis_remove,
+    finding_remove,
+    procedure_add,
+    procedure_remove,
+    visit_close,
+    visit_command_apply,
+    visit_correct,
+    visit_notes_update,
+    visit_open,
+)
+from zomanc.clinical.teeth import PRIMARY_TEETH
+from zomanc.codes.bno_services import age_on
+from zomanc.core.http import MemberRequest, member_required
+from zomanc.patients.models import Patient
+from zomanc.patients.selectors import access_patient
+from zomanc.practices.permissions import Perm, member_can
+
+PRIMARY_CHART_AGE = 14  # below this age the chart also shows the primary teeth
+
+
+def _patient_url(patient: Patient) -> str:
+    return reverse("patients:detail", args=[patient.pk]) + "#activity"
+
+
+def _show_primary(patient: Patient, chart: dict[int, Any]) -> bool:
+    young = age_on(patient.birth_date, timezone.localdate()) < PRIMARY_CHART_AGE
+    return young or any(tooth in PRIMARY_TEETH for tooth in chart)
+
+
+def activity_context(
+    request: HttpRequest,
+    patient: Patient,
+    *,
+    bound: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """Everything the activity block needs; a fixed number of queries whatever the number of
+    visits (count, visits, diagnoses, procedures, chart findings, plus the entry forms'
+    choice lists)."""
+    member = request.member  # type: ignore[attr-defined]
+    clinical = member_can(member, Perm.CLINICAL_VIEW)
+    can_edit = member_can(member, Perm.CLINICAL_EDIT)
+    activity = patient_activity_list(member, patient, clinical=clinical)
+    bound = bound or {}
+    context: dict[str, Any] = {
+        "request": request,
+        "patient": patient,
+        "member": member,
+        "can": {perm.value: member_can(member, perm) for perm in Perm},
+        "clinical": clinical,
+        "can_edit": can_edit,
+        "activity": activity,
+        "open_visit": activity.open_visit,
+        "errors": errors or {},
+        "visit_action_templates": hooks.VISIT_ACTION_TEMPLATES,
+        "entry_box_menu_templates": hooks.ENTRY_BOX_MENU_TEMPLATES,
+    }
+    if not clinical:
+        return context
+    chart = patient_chart(patient)
+    context["chart_svg"] = chart_svg(
+        chart,
+        show_primary=_show_primary(patient, chart),
+        caption=_("A páciens jelenlegi fogtérképe"),
+    )
+    context["legend"] = legend_items()
+    if not can_edit:
+        return context
+    open_visit = activity.open_visit
+    if open_visit is None:
+        context["open_form"] = bound.get("open") or VisitOpenForm(
+            practice=member.practice, member=member
+        )
+        return context
+    context["command_form"] = bound.get("command") or CommandForm()
+    context["diagnosis_form"] = bound.get("diagnosis") or DiagnosisForm()
+    context["procedure_form"] = bound.get("procedure") or ProcedureForm(practice=member.practice)
+    context["notes_form"] = bound.get("notes") or NotesForm(
+        initial={name: getattr(open_visit, name) for name in NotesForm.base_fields}
+    )
+    context["open_findings"] = [f for f in open_visit.findings.all() if f.procedure_id is None]
+    return context
+
+
+def _answer(
+    request: MemberRequest,
+    patient: Patient,
+    *,
+    bound: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "clinical/_activity.html",
+            activity_context(request, patient, bound=bound, errors=errors),
+        )
+    for messages_of_section in (errors or {}).values():
+        for message in messages_of_section:
+            messages.error(request, message)
+    return HttpResponseRedirect(_patient_url(patient))
+
+
+def _messages(error: ValidationError) -> list[str]:
+    return list(error.messages)
+
+
+def _open_visit_of(request: MemberRequest, visit_id: int) -> Visit:
+    visit = access_visit(request.member, visit_id)
+    visit.practice = request.practice
+    return visit
+
+
+# --- activity block -------------------------------------------------------------------------
+
+
+@require_GET
+@member_required(Perm.PATIENT_VIEW)
+def patient_activity(request: MemberRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.member, patient_id)
+    return render(request, "clinical/_activity.html", activity_context(request, patient))
+
+
+@require_GET
+@member_required(Perm.PATIENT_VIEW)
+def patient_visit_history(request: MemberRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.member, patient_id)
+    try:
+        page = int(request.GET.get("oldal", "1"))
+    except ValueError:
+        page = 1
+    clinical = member_can(request.member, Perm.CLINICAL_VIEW)
+    visits, has_next = patient_visit_page(request.member, patient, page)
+    if clinical:
+        audit_record(
+            practice=request.practice,
+            actor=request.user,
+            action=AuditAction.VIEW,
+            obj=patient,
+            patient_id=patient.pk,
+            summary=f"Ellátási előzmények megtekintése: {patient}",
+            request=request,
+        )
+    return render(
+        request,
+        "clinical/visit_history.html",
+        {
+            "patient": patient,
+            "visits": visits,
+            "page": max(1, page),
+            "has_next": has_next,
+            "clinical": clinical,
+            "visit_action_templates": hooks.VISIT_ACTION_TEMPLATES,
+        },
+    )
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT)
+def visit_open_view(request: MemberRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.member, patient_id)
+    form = VisitOpenForm(request.POST, practice=request.practice, member=request.member)
+    if not form.is_valid():
+        return _answer(request, patient, bound={"open": form}, errors={})
+    try:
+        visit_open(
+            patient=patient,
+            doctor=form.cleaned_data["doctor"],
+            company=form.cleaned_data["company"],
+            org_unit=form.cleaned_data["org_unit"],
+            opened_by=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        _attach(form, error)
+        return _answer(request, patient, bound={"open": form}, errors={"open": _nonfield(error)})
+    return _answer(request, patient)
+
+
+def _attach(form: Any, error: ValidationError) -> None:
+    """Show a service's field errors next to the form's fields."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for item in field_errors:
+                form.add_error(target, item.messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _nonfield(error: ValidationError) -> list[str]:
+    return [] if hasattr(error, "error_dict") else list(error.messages)
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT)
+def visit_open_from_appointment(request: MemberRequest, appointment_id: int) -> HttpResponse:
+    """Opens the visit of a calendar appointment (doctor, company and org unit from the
+    appointment); if it already has one, goes to it."""
+    from zomanc.scheduling.models import Appointment
+
+    appointment = (
+        Appointment.objects.select_related("patient", "doctor", "company", "org_unit")
+        .filter(practice_id=request.practice.pk, pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    patient = appointment.patient
+    existing = Visit.objects.filter(practice_id=request.practice.pk, appointment=appointment)
+    if existing.exists():
+        return HttpResponseRedirect(_patient_url(patient))
+    try:
+        visit_open(
+            patient=patient,
+            doctor=appointment.doctor,
+            company=appointment.company,
+            org_unit=appointment.org_unit,
+            appointment=appointment,
+            opened_by=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Ellátás megnyitva az időpontból."))
+    return HttpResponseRedirect(_patient_url(patient))
+
+
+# --- entry box of an open visit ---------------------------------------------------------
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT)
+def visit_command(request: MemberRequest, visit_id: int) -> HttpResponse:
+    visit = _open_visit_of(request, visit_id)
+    form = CommandForm(request.POST)
+    if form.is_valid():
+        try:
+            visit_command_apply(
+                visit=visit,
+                line=form.cleaned_data["line"],
+                entered_by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _attach(form, error)
+            return _answer(
+                request,
+                visit.patient,
+                bound={"command": form},
+                errors={"command": _messages(error)},
+            )
+        return _answer(request, visit.patient)
+    return _answer(request, visit.patient, bound={"command": form})
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT)
+def visit_notes(request: MemberRequest, visit_id: int) -> HttpResponse:
+    visit = _open_visit_of(request, visit_id)
+    form = NotesForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, visit.patient, bound={"notes": form})
+    try:
+        visit_notes_update(
+            visit=visit, updated_by=request.user, request=request, **form.cleaned_data
+        )
+    except ValidationError as error:
+        _attach(form, error)
+        return _answer(
+            request, visit.patient, bound={"notes": form}, errors={"notes": _messages(error)}
+        )
+    return _answer(request, visit.patient)
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT)
+def diagnosis_add_view(request: MemberRequest, visit_id: int) -> HttpResponse:
+    visit = _open_visit_of(request, visit_id)
+    data = {"code": request.POST.get("code", ""), "is_primary": request.POST.get("is_primary")}
+    if request.POST.get("picked"):
+        data["code"] = request.POST["picked"]  # a row of the picker was clicked
+    form = DiagnosisForm(data)
+    if not form.is_valid():
+        return _answer(request, visit.patient, bound={"diagnosis": form})
+    try:
+        diagnosis_add(
+            visit=visit,
+            code=form.cleaned_data["code"],
+            is_primary=form.cleaned_data["is_primary"],
+            added_by=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        _attach(form, error)
+        return _answer(
+            request,
+            visit.patient,
+            bound={"diagnosis": form},
+            errors={"diagnosis": _messages(error)},
+        )
+    return _answer(request, visit.patient)
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT)
+def diagnosis_delete(request: MemberRequest, visit_id: int, diagnosis_id: int) -> HttpResponse:
+    visit = _open_visit_of(request, visit_id)
+    diagnosis = visit.diagnoses.filter(pk=diagnosis_id).first()
+    if diagnosis is None:
+        raise Http404
+    try:
+        diagnosis_remove(diagnosis=diagnosis, removed_by=request.user, request=request)
+    except ValidationError as error:
+        return _answer(request, visit.patient, errors={"diagnosis": _messages(error)})
+    return _answer(request, visit.patient)
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT)
+def procedure_add_view(request: MemberRequest, visit_id: int) -> HttpResponse:
+    visit = _open_visit_of(request, visit_id)
+    form = ProcedureForm(request.POST, practice=request.practice)
+    if not form.is_valid():
+        return _answer(request, visit.patient, bound={"procedure": form})
+    try:
+        procedure_add(
+            visit=visit,
+            treatment=form.cleaned_data["treatment"],
+            tooth=form.cleaned_data["tooth"],
+            surfaces=form.cleaned_data["surfaces"] or "",
+            quantity=form.cleaned_data["quantity"],
+            added_by=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        _attach(form, error)
+        return _answer(
+            request,
+            visit.patient,
+            bound={"procedure": form},
+            errors={"procedure": _messages(error)},
+        )
+    return _answer(request, visit.patient)
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT)
+def procedure_delete(request: MemberRequest, visit_id: int, procedure_id: int) -> HttpResponse:
+    visit = _open_visit_of(request, visit_id)
+    procedure = visit.procedures.filter(pk=procedure_id).first()
+    if procedure is None:
+        raise Http404
+    try:
+        procedure_remove(procedure=procedure, removed_by=request.user, request=request)
+    except ValidationError as error:
+        return _answer(request, visit.patient, errors={"procedure": _messages(error)})
+    return _answer(request, visit.patient)
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT)
+def finding_delete(request: MemberRequest, visit_id: int, finding_id: int) -> HttpResponse:
+    visit = _open_visit_of(request, visit_id)
+    finding = ToothFinding.objects.filter(visit=visit, pk=finding_id).first()
+    if finding is None:
+        raise Http404
+    try:
+        finding_remove(finding=finding, removed_by=request.user, request=request)
+    except ValidationError as error:
+        return _answer(request, visit.patient, errors={"command": _messages(error)})
+    return _answer(request, visit.patient)
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT, Perm.VISIT_CLOSE)
+def visit_close_view(request: MemberRequest, visit_id: int) -> HttpResponse:
+    visit = _open_visit_of(request, visit_id)
+    try:
+        visit_close(visit=visit, closed_by=request.user, request=request)
+    except ValidationError as error:
+        return _answer(request, visit.patient, errors={"close": _messages(error)})
+    if not request.htmx:  # type: ignore[attr-defined]
+        messages.success(request, _("Az ellátás lezárva."))
+    return _answer(request, visit.patient)
+
+
+# --- a visit's own pages ----------------------------------------------------------------------
+
+
+def _visit_viewed(request: MemberRequest, visit: Visit, what: str) -> None:
+    audit_record(
+        practice=request.practice,
+        actor=request.user,
+        action=AuditAction.VIEW,
+        obj=visit,
+        patient_id=visit.patient_id,
+        summary=f"{what}: {visit.patient}, {timezone.localtime(visit.started_at):%Y.%m.%d.}",
+        request=request,
+    )
+
+
+@require_GET
+@member_required(Perm.CLINICAL_VIEW)
+def visit_detail(request: MemberRequest, visit_id: int) -> HttpResponse:
+    visit = access_visit(request.member, visit_id)
+    _visit_viewed(request, visit, "Ellátás megtekintése")
+    chart = patient_chart(visit.patient, until=visit)
+    return render(
+        request,
+        "clinical/visit_detail.html",
+        {
+            "visit": visit,
+            "patient": visit.patient,
+            "snapshot": visit_snapshot(visit),
+            "revisions": visit_revisions(visit),
+            "chart_svg": chart_svg(
+                chart,
+                show_primary=_show_primary(visit.patient, chart),
+                caption=_("Fogtérkép az ellátás végén"),
+            ),
+            "legend": legend_items(),
+            "visit_action_templates": hooks.VISIT_ACTION_TEMPLATES,
+        },
+    )
+
+
+@require_GET
+@member_required(Perm.CLINICAL_VIEW)
+def visit_chart(request: MemberRequest, visit_id: int) -> HttpResponse:
+    """The tooth chart as it stood at the end of this visit (htmx partial)."""
+    visit = access_visit(request.member, visit_id)
+    chart = patient_chart(visit.patient, until=visit)
+    return render(
+        request,
+        "clinical/_chart.html",
+        {
+            "chart_svg": chart_svg(
+                chart,
+                show_primary=_show_primary(visit.patient, chart),
+                caption=_("Fogtérkép ennél az ellátásnál"),
+            ),
+            "legend": legend_items(),
+        },
+    )
+
+
+@require_GET
+@member_required(Perm.CLINICAL_VIEW)
+def revision_detail(request: MemberRequest, visit_id: int, number: int) -> HttpResponse:
+    visit = access_visit(request.member, visit_id)
+    revision = access_revision(visit, number)
+    _visit_viewed(request, visit, f"Ellátás {number}. revíziójának megtekintése")
+    return render(
+        request,
+        "clinical/revision_detail.html",
+        {
+            "visit": visit,
+            "patient": visit.patient,
+            "revision": revision,
+            "snapshot": revision.content,
+            "revisions": visit_revisions(visit),
+        },
+    )
+
+
+@member_required(Perm.CLINICAL_EDIT, Perm.VISIT_CLOSE)
+def visit_correct_view(request: MemberRequest, visit_id: int) -> HttpResponse:
+    visit = access_visit(request.member, visit_id)
+    visit.practice = request.practice
+    if visit.status != VisitStatus.CLOSED:
+        messages.error(
+            request,
+            _("Csak lezárt ellátás javítható; a nyitott ellátás közvetlenül szerkeszthető."),
+        )
+        return HttpResponseRedirect(_patient_url(visit.patient))
+    form = CorrectionForm(request.POST or None, visit=visit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit_correct(
+                visit=visit,
+                reason=data["reason"],
+                corrected_by=request.user,
+                sections={name: data[name] for name in NotesForm.base_fields},
+                diagnoses=form.diagnosis_list(),
+                remove_procedure_ids=[p.pk for p in data["remove_procedures"]],
+                remove_finding_ids=[f.pk for f in data["remove_findings"]],
+                commands=data["commands"].splitlines(),
+                request=request,
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Javítás mentve: %(n)s. revízió.") % {"n": visit.revision})
+            return HttpResponseRedirect(reverse("clinical:visit_detail", args=[visit.pk]))
+    return render(
+        request,
+        "clinical/visit_correct.html",
+        {"visit": visit, "patient": visit.patient, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+@member_required(Perm.CLINICAL_VIEW)
+def visit_pdf(request: MemberRequest, visit_id: int) -> HttpResponse:
+    """The Ambuláns lap of a closed visit: the latest revision, or ?revizio=N."""
+    visit = access_visit(request.member, visit_id)
+    if visit.status != VisitStatus.CLOSED:
+        messages.error(request, _("Ambuláns lap csak lezárt ellátásról nyomtatható."))
+        return HttpResponseRedirect(_patient_url(visit.patient))
+    try:
+        number = int(request.GET.get("revizio", visit.revision))
+    except ValueError:
+        raise Http404 from None
+    revision = access_revision(visit, number)
+    _visit_viewed(request, visit, f"Ambuláns lap (PDF, {number}. revízió) megtekintése")
+    pdf = ambulans_lap_pdf(
+        revision.content, revision_number=revision.number, reason=revision.reason
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    day = timezone.localtime(visit.started_at).strftime("%Y%m%d")
+    response["Content-Disposition"] = (
+        f'inline; filename="ambulans-lap-{visit.pk}-{day}-r{number}.pdf"'
+    )
+    return response
