@@ -4,6 +4,7 @@ with them for login required, role required and other practice hidden.
 Practice A "Mosoly Fogászat": owner, doctor, doctor2, assistant, receptionist.
 Practice B "Másik Rendelő": outsider (owner of B) and doctor_b."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -11,6 +12,7 @@ from django.test import Client
 
 from zomanc.accounts.models import User
 from zomanc.practices.models import Company, OrgUnit, Practice, Role, StaffMember
+from zomanc.testing.sandbox import SandboxProcess
 
 PASSWORD = "Helyes-Jelszo-2026"
 
@@ -83,3 +85,15 @@ def personas(db: None) -> Personas:
         outsider=make_member(b, "kulso@masik.test", "Dr. Külső Károly", Role.OWNER),
         doctor_b=make_member(b, "orvos@masik.test", "Dr. Bé Béla", Role.DOCTOR, "70001"),
     )
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator["SandboxProcess"]:
+    """The real EESZT sandbox in its own process (mutual TLS on a free port), one per run."""
+    from zomanc.testing.sandbox import sandbox_start
+
+    server = sandbox_start(tmp_path_factory.mktemp("sandbox"))
+    try:
+        yield server
+    finally:
+        server.stop()
