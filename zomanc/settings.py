@@ -183,6 +183,22 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# EESZT module (docs/eeszt-module.md). The endpoint, CA and session length are settings so a
+# real EESZT contract can replace the sandbox's behind the same functions.
+EESZT_ENDPOINT = os.environ.get("EESZT_ENDPOINT", "https://127.0.0.1:9443")
+EESZT_CA_BUNDLE = os.environ.get(
+    "EESZT_CA_BUNDLE", str(BASE_DIR / "var" / "sandbox" / "pki" / "ca-bundle.pem")
+)
+EESZT_REFDATA_URL = os.environ.get("EESZT_REFDATA_URL", "http://127.0.0.1:9080/refdata/getEntity")
+EESZT_PORTAL_URL = os.environ.get("EESZT_PORTAL_URL", "http://127.0.0.1:9080/")
+EESZT_SESSION_HOURS = float(os.environ.get("EESZT_SESSION_HOURS", "7"))
+ZOMANC_CARD_SERVICE_URL = os.environ.get("ZOMANC_CARD_SERVICE_URL", "http://127.0.0.1:9451")
+# Master keys of the secret vault: "kid:base64key,..." (first = current). Outside production
+# a fixed, clearly named development key is used; production refuses to start without it.
+ZOMANC_MASTER_KEYS = os.environ.get("ZOMANC_MASTER_KEYS", "")
+if PRODUCTION and not ZOMANC_MASTER_KEYS:
+    raise RuntimeError("ZOMANC_MASTER_KEYS must be set in production (docs/eeszt-module.md)")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

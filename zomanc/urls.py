@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("zomanc.accounts.urls")),
+    path("eeszt/", include("zomanc.eeszt.urls")),
     path("", include("zomanc.core.urls")),
 ]

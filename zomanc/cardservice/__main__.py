@@ -1,0 +1,3 @@
+from zomanc.cardservice.server import main
+
+raise SystemExit(main())

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from zomanc.eeszt import views
+
+app_name = "eeszt"
+urlpatterns = [
+    path("beallitasok/", views.settings_index, name="settings"),
+    path("beallitasok/<int:company_id>/", views.company_settings, name="company_settings"),
+    path(
+        "beallitasok/<int:company_id>/intezmeny/",
+        views.institution_update,
+        name="institution_update",
+    ),
+    path(
+        "beallitasok/<int:company_id>/szervezeti-egyseg/", views.org_unit_add, name="org_unit_add"
+    ),
+    path("beallitasok/<int:company_id>/torzsadat/", views.refdata_check, name="refdata_check"),
+    path(
+        "beallitasok/<int:company_id>/felhasznalo/<int:member_id>/",
+        views.member_profile_update,
+        name="member_profile_update",
+    ),
+    path(
+        "beallitasok/<int:company_id>/tanusitvany/",
+        views.certificate_upload,
+        name="certificate_upload",
+    ),
+    path("beallitasok/<int:company_id>/kapcsolat/", views.connection_test, name="connection_test"),
+    path("beallitasok/<int:company_id>/modul/", views.module_toggle, name="module_toggle"),
+    path("munkamenet/<int:session_id>/kilepes/", views.session_end, name="session_end"),
+]

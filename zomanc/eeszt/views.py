@@ -1,0 +1,289 @@
+"""Beállítások / EESZT: per-company EESZT settings, certificate, connection test, checklist;
+and ending one's own EESZT login. Thin: forms check input, services write, selectors read."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from zomanc.core.http import MemberRequest, member_required
+from zomanc.eeszt import selectors, services
+from zomanc.eeszt.certificates import CertificateRejected
+from zomanc.eeszt.forms import (
+    CertificateUploadForm,
+    InstitutionForm,
+    MemberProfileForm,
+    OrgUnitAddForm,
+)
+from zomanc.eeszt.models import CertificateStatus
+from zomanc.practices import services as practice_services
+from zomanc.practices.models import Company
+from zomanc.practices.permissions import Perm
+from zomanc.practices.selectors import access_staff_member, active_companies
+
+
+def _optional_url(name: str, *args: Any) -> str:
+    """A link into another app's pages when that app provides them (it may land later)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _render_company(
+    request: MemberRequest, company: Company, status: int = 200, **forms: Any
+) -> HttpResponse:
+    settings_row = selectors.eeszt_settings_get(company=company)
+    certs = selectors.eeszt_certificates(company=company)
+    doctors = selectors.eeszt_doctors(company=company)
+    context: dict[str, Any] = {
+        "company": company,
+        "settings_row": settings_row,
+        "module_enabled": bool(settings_row and settings_row.module_enabled),
+        "active_cert": certs.get(CertificateStatus.ACTIVE),
+        "pending_cert": certs.get(CertificateStatus.PENDING),
+        "org_units": selectors.eeszt_active_org_units(company=company),
+        "doctors": doctors,
+        "checklist": selectors.eeszt_checklist(company=company),
+        "missing": selectors.eeszt_missing_items(company=company),
+        "cert_warnings": [
+            w
+            for w in selectors.eeszt_certificate_warnings(practice=request.practice)
+            if w.company.pk == company.pk
+        ],
+        "institution_form": forms.get("institution_form")
+        or InstitutionForm(
+            initial={
+                "institution_name": company.institution_name,
+                "institution_id": company.institution_id,
+            }
+        ),
+        "org_unit_form": forms.get("org_unit_form") or OrgUnitAddForm(),
+        "upload_form": forms.get("upload_form") or CertificateUploadForm(),
+        "profile_forms": forms.get("profile_forms")
+        or {
+            d.member.pk: MemberProfileForm(
+                initial={"portal_username": d.portal_username, "login_method": d.login_method},
+                prefix=f"m{d.member.pk}",
+            )
+            for d in doctors
+        },
+        "test_stages": forms.get("test_stages"),
+        "card_service_url": settings.ZOMANC_CARD_SERVICE_URL,
+        "staff_url": _optional_url("practices:staff_list"),
+        "companies_url": _optional_url("practices:company_edit", company.pk),
+    }
+    context["doctor_rows"] = [(d, context["profile_forms"].get(d.member.pk)) for d in doctors]
+    return render(request, "eeszt/settings_company.html", context, status=status)
+
+
+@require_GET
+@member_required(Perm.SETTINGS_EDIT)
+def settings_index(request: MemberRequest) -> HttpResponse:
+    companies = list(active_companies(practice=request.practice))
+    if len(companies) == 1:
+        return redirect("eeszt:company_settings", company_id=companies[0].pk)
+    return render(request, "eeszt/settings_index.html", {"companies": companies})
+
+
+@require_GET
+@member_required(Perm.SETTINGS_EDIT)
+def company_settings(request: MemberRequest, company_id: int) -> HttpResponse:
+    company = selectors.access_eeszt_company(request.member, company_id)
+    return _render_company(request, company)
+
+
+@require_POST
+@member_required(Perm.SETTINGS_EDIT)
+def institution_update(request: MemberRequest, company_id: int) -> HttpResponse:
+    company = selectors.access_eeszt_company(request.member, company_id)
+    form = InstitutionForm(request.POST)
+    if form.is_valid():
+        try:
+            practice_services.company_update(
+                company=company,
+                actor=request.user,
+                name=company.name,
+                institution_name=form.cleaned_data["institution_name"],
+                institution_id=form.cleaned_data["institution_id"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Az intézmény adatai elmentve."))
+            _report_refdata(request, company)
+            return redirect("eeszt:company_settings", company_id=company.pk)
+    company.refresh_from_db()
+    return _render_company(request, company, status=400, institution_form=form)
+
+
+@require_POST
+@member_required(Perm.SETTINGS_EDIT)
+def org_unit_add(request: MemberRequest, company_id: int) -> HttpResponse:
+    company = selectors.access_eeszt_company(request.member, company_id)
+    form = OrgUnitAddForm(request.POST)
+    if form.is_valid():
+        try:
+            practice_services.org_unit_create(
+                company=company,
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("A szervezeti egység felvéve."))
+            _report_refdata(request, company)
+            return redirect("eeszt:company_settings", company_id=company.pk)
+    return _render_company(request, company, status=400, org_unit_form=form)
+
+
+def _report_refdata(request: MemberRequest, company: Company) -> None:
+    for warning in services.eeszt_refdata_check(company=company):
+        messages.warning(request, warning)
+
+
+@require_POST
+@member_required(Perm.SETTINGS_EDIT)
+def refdata_check(request: MemberRequest, company_id: int) -> HttpResponse:
+    company = selectors.access_eeszt_company(request.member, company_id)
+    warnings = services.eeszt_refdata_check(company=company)
+    if not warnings:
+        messages.success(request, _("Minden azonosító szerepel az EESZT törzsadatokban."))
+    for warning in warnings:
+        messages.warning(request, warning)
+    return redirect("eeszt:company_settings", company_id=company.pk)
+
+
+@require_POST
+@member_required(Perm.SETTINGS_EDIT)
+def member_profile_update(request: MemberRequest, company_id: int, member_id: int) -> HttpResponse:
+    company = selectors.access_eeszt_company(request.member, company_id)
+    target = access_staff_member(request.member, member_id)
+    form = MemberProfileForm(request.POST, prefix=f"m{target.pk}")
+    if form.is_valid():
+        try:
+            services.eeszt_member_profile_update(
+                member=target,
+                actor=request.member,
+                portal_username=form.cleaned_data["portal_username"],
+                login_method=form.cleaned_data["login_method"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("%(name)s EESZT adatai elmentve.") % {"name": target.display_name}
+            )
+            return redirect("eeszt:company_settings", company_id=company.pk)
+    return _render_company(request, company, status=400, profile_forms={target.pk: form})
+
+
+@require_POST
+@member_required(Perm.SETTINGS_EDIT)
+def certificate_upload(request: MemberRequest, company_id: int) -> HttpResponse:
+    company = selectors.access_eeszt_company(request.member, company_id)
+    form = CertificateUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            cert = services.eeszt_certificate_upload(
+                company=company,
+                actor=request.member,
+                data=form.cleaned_data["file"],
+                password=form.cleaned_data["sms_code"],
+                request=request,
+            )
+        except CertificateRejected as exc:
+            form.add_error("file", exc.message)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if cert.status == CertificateStatus.PENDING:
+                messages.warning(
+                    request,
+                    _(
+                        "Az új tanúsítvány rendben van, de a „Kapcsolat ellenőrzése” után lép "
+                        "életbe; addig a régi marad használatban."
+                    ),
+                )
+            else:
+                messages.success(request, _("A tanúsítvány elmentve, titkosítva."))
+            return redirect("eeszt:company_settings", company_id=company.pk)
+    return _render_company(request, company, status=400, upload_form=form)
+
+
+@require_POST
+@member_required(Perm.SETTINGS_EDIT)
+def connection_test(request: MemberRequest, company_id: int) -> HttpResponse:
+    company = selectors.access_eeszt_company(request.member, company_id)
+    try:
+        outcome = services.eeszt_connection_test(company=company, member=request.member)
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+        return redirect("eeszt:company_settings", company_id=company.pk)
+    if outcome.activated:
+        messages.success(
+            request, _("A kapcsolat rendben: az új tanúsítvány lett az aktív, a régit lecseréltük.")
+        )
+    elif outcome.ok:
+        messages.success(request, _("A kapcsolat rendben."))
+    else:
+        messages.error(request, _("A kapcsolat ellenőrzése hibát talált, lásd lent."))
+    return _render_company(request, company, test_stages=outcome.stages)
+
+
+@require_POST
+@member_required(Perm.SETTINGS_EDIT)
+def module_toggle(request: MemberRequest, company_id: int) -> HttpResponse:
+    company = selectors.access_eeszt_company(request.member, company_id)
+    if request.POST.get("action") == "enable":
+        try:
+            services.eeszt_module_enable(company=company, actor=request.member, request=request)
+        except ValidationError as exc:
+            messages.error(request, _("Az EESZT modul még nem kapcsolható be:"))
+            for msg in exc.messages:
+                messages.error(request, msg)
+        else:
+            messages.success(request, _("Az EESZT modul bekapcsolva."))
+    elif request.POST.get("action") == "disable":
+        services.eeszt_module_disable(company=company, actor=request.member, request=request)
+        messages.success(request, _("Az EESZT modul kikapcsolva."))
+    else:
+        messages.error(request, _("Ismeretlen művelet."))
+    return redirect("eeszt:company_settings", company_id=company.pk)
+
+
+@require_POST
+@member_required()
+def session_end(request: MemberRequest, session_id: int) -> HttpResponse:
+    """ "Kilépés az EESZT-ből" from the header: ends one's own EESZT login only."""
+    session = selectors.access_eeszt_session(request.member, session_id)
+    services.eeszt_session_end(session=session, reason="logout")
+    messages.success(
+        request,
+        _("Kilépett az EESZT-ből (%(company)s).") % {"company": session.company.name},
+    )
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("core:home")
