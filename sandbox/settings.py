@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 SANDBOX_DIR = Path(__file__).resolve().parent
@@ -33,10 +34,14 @@ INSTALLED_APPS = [
     "sandbox.access",
     "sandbox.refdata",
     "sandbox.server",
+    "sandbox.portal",
 ]
 
 MIDDLEWARE = [
     "sandbox.server.middleware.listener_guard",
+    # The portal's stylesheet and card-login script, straight from the app (no collectstatic).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -56,6 +61,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.messages.context_processors.messages",
+                "sandbox.portal.context.portal",
             ]
         },
     }
@@ -95,6 +101,21 @@ TIME_ZONE = "Europe/Budapest"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
+WHITENOISE_USE_FINDERS = True
+
+# The portal's card login talks to the workstation's card service from the browser, so
+# connect-src names it; no inline script or style anywhere (portal static files only).
+SANDBOX_CARD_SERVICE_URL = os.environ.get("SANDBOX_CARD_SERVICE_URL", "http://127.0.0.1:9451")
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF, SANDBOX_CARD_SERVICE_URL],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+}
 
 # --- Sandbox rules (contract doc 03-sandbox-contract.md) ---------------------------------
 SANDBOX_HTTPS_HOST = os.environ.get("SANDBOX_HOST", "127.0.0.1")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("sandbox.soap.urls")),
     path("", include("sandbox.refdata.urls")),
     path("", include("sandbox.faults.urls")),
+    path("", include("sandbox.portal.urls")),
 ]

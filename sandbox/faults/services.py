@@ -51,6 +51,12 @@ def fault_rules_clear() -> None:
     FaultRule.objects.all().delete()
 
 
+def fault_rule_delete(*, service: str) -> bool:
+    """Remove the rule of one service (or of ``*``); True when there was one."""
+    deleted, _ = FaultRule.objects.filter(service=service).delete()
+    return bool(deleted)
+
+
 @dataclass(frozen=True)
 class FaultPlan:
     """What to inject for one request, decided before it is processed."""

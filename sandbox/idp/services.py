@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.conf import settings
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 
 from sandbox.clock.services import now
@@ -225,3 +225,59 @@ def card_activate(*, user: User, certificate_der: bytes) -> CardActivation:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def card_signature_valid(
+    *, certificate_der: bytes, algorithm: str, data: bytes, signature: bytes
+) -> bool:
+    """Proof that the card holding this certificate signed ``data`` (portal card activation
+    asks the card to sign a fresh nonce before binding it)."""
+    try:
+        cert = x509.load_der_x509_certificate(certificate_der)
+    except ValueError:
+        return False
+    return _verify_card_signature(cert, algorithm, data, signature)
+
+
+PASSWORD_MIN_LENGTH = 10
+
+
+class PasswordRefused(ValueError):
+    def __init__(self, field: str, message: str):
+        self.field = field  # "current" | "new"
+        self.message = message
+        super().__init__(message)
+
+
+def token_password_change(*, user: User, current: str, new: str) -> None:
+    """Portal password used by TokenLogin. A user without one (card users) sets it without
+    the current one: the portal session already proves who he is."""
+    if user.password_hash and not check_password(current, user.password_hash):
+        raise PasswordRefused("current", "A jelenlegi jelszó hibás.")
+    if len(new) < PASSWORD_MIN_LENGTH or new.isdigit() or new.isalpha():
+        raise PasswordRefused(
+            "new",
+            f"Az új jelszó legalább {PASSWORD_MIN_LENGTH} karakter, betűt és számot is tartalmaz.",
+        )
+    user.password_hash = make_password(new)
+    user.save(update_fields=["password_hash"])
+
+
+def mobile_token_secret_new() -> str:
+    return pyotp.random_base32()
+
+
+def mobile_token_register(*, user: User, secret: str, otp: str) -> None:
+    """Bind a mobile-token app: the first code it shows proves the secret was scanned. That
+    code is spent (an OTP is accepted once), and earlier apps stop working."""
+    candidate = pyotp.TOTP(secret)
+    current = int(time.time()) // 30
+    for step in (current, current - 1, current + 1):
+        if secrets.compare_digest(candidate.at(step * 30), otp):
+            with transaction.atomic():
+                user.mobile_secret = secret
+                user.save(update_fields=["mobile_secret"])
+                UsedOtp.objects.filter(user=user, kind=AuthMethod.MOBILE).delete()
+                UsedOtp.objects.create(user=user, kind=AuthMethod.MOBILE, step=step)
+            return
+    raise ValueError("A kód nem egyezik: ellenőrizze az alkalmazásban látható 6 jegyű kódot.")

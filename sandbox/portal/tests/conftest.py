@@ -1,0 +1,41 @@
+"""Portal test helpers: log a user in the way the portal does (an IDP session whose
+assertion id the Django session remembers) and choose a context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from sandbox.idp.services import session_issue
+from sandbox.portal.session import KEY_ASSERTION, KEY_CONTEXT, KEY_OPERATOR
+from sandbox.registry import seed
+from sandbox.registry.models import User
+
+DEMO_INST_ONLY = f"I:{seed.DEMO_INSTITUTION}"
+DEMO_UNIT = f"U:{seed.DEMO_ORG_UNIT}"
+
+PortalLogin = Callable[..., Client]
+
+
+@pytest.fixture
+def portal_login(client: Client, seeded: None) -> PortalLogin:
+    def _login(user_id: str, context: str | None = None, method: str = "TOKEN") -> Client:
+        result = session_issue(user=User.objects.get(user_id=user_id), method=method)
+        session = client.session
+        session[KEY_ASSERTION] = result.session.assertion_id
+        if context:
+            session[KEY_CONTEXT] = context
+        session.save()
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def operator_client(client: Client, seeded: None) -> Client:
+    session = client.session
+    session[KEY_OPERATOR] = True
+    session.save()
+    return client
