@@ -152,6 +152,14 @@ def command_parse(line: str, catalogue_shortcuts: Collection[str]) -> Command | 
         return CommandError(str(error))
 
     resolved = _keyword_resolve(keyword, catalogue_shortcuts)
+    if resolved is None and teeth and not surfaces_raw and _SURFACES.match(keyword):
+        return CommandError(
+            _(
+                "Hiányzik a kezelés rövidítése vagy a státusz kulcsszava a felszín („%(part)s”) "
+                "után (pl. „36 MOD töm”, „16 MO car”)."
+            )
+            % {"part": keyword.upper()}
+        )
     if resolved is None:
         known = ", ".join(sorted(catalogue_shortcuts)[:12]) or "—"
         return CommandError(

@@ -120,7 +120,7 @@ def bno_validate(code: str, on_date: dt.date, sex: str, age: int) -> BnoCode:
         raise ValidationError(
             _(
                 "A(z) %(code)s BNO-kód az ellátás napján (%(day)s) nem érvényes; "
-                "érvényessége: %(ranges)s."
+                "érvényessége: %(ranges)s"
             )
             % {"code": normalized, "day": _fmt(on_date), "ranges": ranges},
             code="bno_not_valid_on_date",
