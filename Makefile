@@ -2,13 +2,18 @@
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 
-.PHONY: bootstrap demo test test-zomanc test-sandbox check format messages
+.PHONY: bootstrap demo sandbox test test-zomanc test-sandbox check format messages
 
 bootstrap:
 	@bash scripts/bootstrap.sh
 
 demo: bootstrap
 	@bash scripts/demo.sh
+
+# The EESZT sandbox alone: first start creates DB, PKI, demo data and the SoftHSM card;
+# prints where it listens and the demo logins (card PIN included).
+sandbox: bootstrap
+	$(PY) -m django runsandbox --settings=sandbox.settings
 
 test: bootstrap
 	@$(MAKE) --no-print-directory test-zomanc test-sandbox
