@@ -19,6 +19,17 @@ DEMO_UNIT = f"U:{seed.DEMO_ORG_UNIT}"
 PortalLogin = Callable[..., Client]
 
 
+def query_count(client: Client, url: str) -> int:
+    """Queries one GET of a page takes (list pages must not grow with their rows)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries)
+
+
 @pytest.fixture
 def portal_login(client: Client, seeded: None) -> PortalLogin:
     def _login(user_id: str, context: str | None = None, method: str = "TOKEN") -> Client:
