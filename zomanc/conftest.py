@@ -6,6 +6,7 @@ Practice B "Másik Rendelő": outsider (owner of B) and doctor_b."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -46,6 +47,13 @@ def make_member(
     return StaffMember.objects.create(
         practice=practice, user=user, role=role, display_name=name, stamp_number=stamp
     )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 is deliberately slow (~0.3 s a hash); the personas alone would cost seconds per
+    test. Production keeps Argon2 (asserted in zomanc/core/tests/test_security.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

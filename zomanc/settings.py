@@ -27,7 +27,7 @@ if PRODUCTION and not SECRET_KEY:
 ALLOWED_HOSTS = os.environ.get("ZOMANC_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "zomanc.core.admin_apps.ZomancAdminConfig",  # the admin, superusers only (core/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -154,6 +154,10 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = "Zománc <noreply@zomanc.invalid>"
+# Absolute links in e-mails sent outside a request (management commands, background work).
+ZOMANC_BASE_URL = os.environ.get("ZOMANC_BASE_URL", "http://127.0.0.1:8000")
+# The label authenticator apps show next to a staff member's TOTP code.
+OTP_TOTP_ISSUER = "Zománc"
 
 # Background work: django.tasks on django-ox (database-backed, survives killed workers).
 TASKS = {"default": {"BACKEND": "django_ox.backend.OxBackend"}}

@@ -9,5 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("zomanc.accounts.urls")),
     path("eeszt/", include("zomanc.eeszt.urls")),
+    path("beallitasok/", include("zomanc.practices.urls")),
+    path("naplo/", include("zomanc.audit.urls")),
     path("", include("zomanc.core.urls")),
 ]

@@ -38,3 +38,31 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+
+class ThrottleScope(models.TextChoices):
+    ACCOUNT = "account", _("fiók")
+    IP = "ip", _("IP-cím")
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-in counter for one account (e-mail) or one client address.
+
+    Kept in the database rather than the cache: every web process and host must see the same
+    count, and the product runs without a cache service."""
+
+    scope = models.CharField(_("hatókör"), max_length=10, choices=ThrottleScope.choices)
+    key = models.CharField(_("kulcs"), max_length=254)
+    failures = models.PositiveIntegerField(_("sikertelen kísérletek"), default=0)
+    window_started_at = models.DateTimeField(_("számlálás kezdete"))
+    locked_until = models.DateTimeField(_("zárolva eddig"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bejelentkezési korlát")
+        verbose_name_plural = _("bejelentkezési korlátok")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
