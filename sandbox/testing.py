@@ -128,7 +128,7 @@ class Answer:
 
 
 def post(client: Client, service: str, body: bytes, cert_der: bytes | None) -> Answer:
-    extra = {CLIENT_CERT_ENVIRON: cert_der} if cert_der is not None else {}
+    extra: dict[str, Any] = {CLIENT_CERT_ENVIRON: cert_der} if cert_der is not None else {}
     response = client.generic(
         "POST",
         f"/soap/{service}",

@@ -12,3 +12,6 @@ class ClockOffset(models.Model):
 
     seconds = models.IntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.seconds} s"

@@ -22,7 +22,13 @@ class FaultRule(models.Model):
     maintenance_until = models.DateTimeField(null=True, blank=True)
     retry_after_seconds = models.PositiveIntegerField(default=30)
 
+    def __str__(self) -> str:
+        return self.service
+
 
 class Counter(models.Model):
     name = models.CharField(max_length=100, unique=True)
     value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -17,6 +17,9 @@ class Challenge(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.nonce[:8]}…"
+
 
 class CardActivation(models.Model):
     """Card certificate bound to a user on the portal (step 5 of the guide)."""
@@ -24,6 +27,9 @@ class CardActivation(models.Model):
     user = models.ForeignKey("sandbox_registry.User", on_delete=models.CASCADE)
     certificate = models.OneToOneField("sandbox_pki.IssuedCertificate", on_delete=models.CASCADE)
     activated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} kártya {self.certificate_id}"
 
 
 class IdpSession(models.Model):
@@ -36,15 +42,24 @@ class IdpSession(models.Model):
     not_on_or_after = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return self.assertion_id
+
 
 class LoginFailure(models.Model):
     user = models.ForeignKey("sandbox_registry.User", on_delete=models.CASCADE)
     at = models.DateTimeField(db_index=True)
 
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"
+
 
 class UserLock(models.Model):
     user = models.OneToOneField("sandbox_registry.User", on_delete=models.CASCADE)
     until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.until:%Y-%m-%d %H:%M}"
 
 
 class UsedOtp(models.Model):
@@ -58,3 +73,6 @@ class UsedOtp(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "step"], name="used_otp_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.step}"

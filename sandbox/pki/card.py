@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 
-TOKEN_LABEL_PREFIX = "eSzemelyi "
+TOKEN_LABEL_PREFIX = "eSzemelyi "  # noqa: S105 — a token label, not a secret
 KEY_LABEL = "eSzig alairo kulcs"
 
 
@@ -67,9 +67,14 @@ def _lib() -> Any:
 def _init_token(label: str, pin: str, conf: Path) -> None:
     env = dict(os.environ, SOFTHSM2_CONF=str(conf))
     so_pin = secrets.token_hex(8)
+    util = shutil.which("softhsm2-util")
+    if util is None:
+        raise RuntimeError(
+            "softhsm2-util hiányzik: telepítse a softhsm2 csomagot (scripts/bootstrap.sh)"
+        )
     subprocess.run(  # noqa: S603 — fixed argv, no shell
         [
-            "softhsm2-util",
+            util,
             "--init-token",
             "--free",
             "--label",
@@ -78,7 +83,7 @@ def _init_token(label: str, pin: str, conf: Path) -> None:
             pin,
             "--so-pin",
             so_pin,
-        ],  # noqa: S607
+        ],
         env=env,
         check=True,
         capture_output=True,

@@ -26,6 +26,9 @@ class IssuedCertificate(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject}"
+
 
 class SmsMessage(models.Model):
     """The SMS outbox: the sandbox never sends real SMS; the portal lists these."""
@@ -36,3 +39,6 @@ class SmsMessage(models.Model):
         "sandbox_registry.Institution", null=True, blank=True, on_delete=models.CASCADE
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {self.text[:40]}"

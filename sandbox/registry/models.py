@@ -58,12 +58,12 @@ class User(models.Model):
     token_secret = models.CharField(max_length=64, blank=True)
     mobile_secret = models.CharField(max_length=64, blank=True)
 
+    def __str__(self) -> str:
+        return self.user_id
+
     @property
     def stamp(self) -> str:
         return self.doctor.stamp if self.doctor else ""
-
-    def __str__(self) -> str:
-        return self.user_id
 
 
 class Grant(models.Model):
@@ -80,6 +80,9 @@ class Grant(models.Model):
                 fields=["user", "institution", "org_unit", "role"], name="grant_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.org_unit_id} {self.role}"
 
 
 class IdType(models.TextChoices):

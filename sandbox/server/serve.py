@@ -15,6 +15,7 @@ accept-then-time-out answer is computed and committed, then held and the socket 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -90,19 +91,23 @@ class _RequestHandler(WSGIRequestHandler):
         if not self.parse_request():
             return
         handler = _ServerHandler(
-            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+            self.rfile,
+            self.wfile,  # type: ignore[arg-type]  # a socket writer, as wsgiref passes it
+            self.get_stderr(),
+            self.get_environ(),
+            multithread=True,
         )
         handler.request_handler = self  # type: ignore[attr-defined]
         try:
-            handler.run(self.server.get_app())
+            app = self.server.get_app()
+            assert app is not None
+            handler.run(app)
         except _Drop:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
 
 
@@ -140,14 +145,12 @@ class SandboxServer(ThreadingMixIn, WSGIServer):
             log.info("TLS kézfogás sikertelen %s: %s", client_address, exc)
             return
         try:
-            self.RequestHandlerClass(tls, client_address, self)
+            self.RequestHandlerClass(tls, client_address, self)  # type: ignore[arg-type]
         except (ssl.SSLError, OSError) as exc:
             log.info("TLS kapcsolat hiba %s: %s", client_address, exc)
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 tls.close()
-            except OSError:
-                pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.exception("kezeletlen hiba a kapcsolatban (%s)", client_address)

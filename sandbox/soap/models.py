@@ -25,3 +25,6 @@ class RequestRecord(models.Model):
                 fields=["institution_id", "request_id"], name="request_record_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id}/{self.request_id} {self.operation}"

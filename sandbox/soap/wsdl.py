@@ -72,7 +72,8 @@ def render_wsdl(service: Service) -> str:
             "      <wsdl:input>",
             *(
                 [
-                    '        <soap12:header message="tns:ContextHeader" part="Context" use="literal"/>'
+                    '        <soap12:header message="tns:ContextHeader"'
+                    ' part="Context" use="literal"/>'
                 ]
                 if header
                 else []
@@ -80,7 +81,8 @@ def render_wsdl(service: Service) -> str:
             '        <soap12:body use="literal"/>',
             "      </wsdl:input>",
             '      <wsdl:output><soap12:body use="literal"/></wsdl:output>',
-            '      <wsdl:fault name="Fault"><soap12:fault name="Fault" use="literal"/></wsdl:fault>',
+            '      <wsdl:fault name="Fault">'
+            '<soap12:fault name="Fault" use="literal"/></wsdl:fault>',
             "    </wsdl:operation>",
         ]
     parts += [

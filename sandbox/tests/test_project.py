@@ -17,6 +17,8 @@ SANDBOX = Path(__file__).resolve().parent.parent
 def test_sandbox_imports_nothing_from_the_practice_system() -> None:
     offenders = []
     for path in SANDBOX.rglob("*.py"):
+        if path == Path(__file__).resolve():
+            continue  # this test names the forbidden strings itself
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names: list[str] = []

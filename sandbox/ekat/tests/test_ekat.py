@@ -27,46 +27,92 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def start(soap: Soap, *, taj: str = TAJ, visit: str = "V1", when: dt.datetime | None = None,
-          stamp: str = "58012", diag: str | None = None, specialty: str = "FOG", **kw: object) -> testing.Answer:
+def start(
+    soap: Soap,
+    *,
+    taj: str = TAJ,
+    visit: str = "V1",
+    when: dt.datetime | None = None,
+    stamp: str = "58012",
+    diag: str | None = None,
+    specialty: str = "FOG",
+    **kw: object,
+) -> testing.Answer:
     when = when or now()
-    return soap.call("ekat", testing.payload(
-        EKAT, "EventStartRequest",
-        patient={"idType": "TAJ", "id": taj}, clientVisitId=visit, careType="JARO",
-        specialty=specialty, eventTime=when, recordedTime=when, responsibleStamp=stamp,
-        workingDiagnosis=diag,
-    ), **kw)  # type: ignore[arg-type]
+    return soap.call(
+        "ekat",
+        testing.payload(
+            EKAT,
+            "EventStartRequest",
+            patient={"idType": "TAJ", "id": taj},
+            clientVisitId=visit,
+            careType="JARO",
+            specialty=specialty,
+            eventTime=when,
+            recordedTime=when,
+            responsibleStamp=stamp,
+            workingDiagnosis=diag,
+        ),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
-def close(soap: Soap, event_id: str, *, end: dt.datetime | None = None, diagnoses: list[str] | None = None,
-          **kw: object) -> testing.Answer:
+def close(
+    soap: Soap,
+    event_id: str,
+    *,
+    end: dt.datetime | None = None,
+    diagnoses: list[str] | None = None,
+    **kw: object,
+) -> testing.Answer:
     end = end or now()
-    return soap.call("ekat", testing.payload(
-        EKAT, "EventCloseRequest", eventId=event_id, endTime=end, recordedTime=end,
-        responsibleStamp="58012", diagnoses={"diagnosis": diagnoses or ["K0210"]},
-        procedures={"procedure": ["12345"]},
-    ), **kw)  # type: ignore[arg-type]
+    return soap.call(
+        "ekat",
+        testing.payload(
+            EKAT,
+            "EventCloseRequest",
+            eventId=event_id,
+            endTime=end,
+            recordedTime=end,
+            responsibleStamp="58012",
+            diagnoses={"diagnosis": diagnoses or ["K0210"]},
+            procedures={"procedure": ["12345"]},
+        ),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def correct(soap: Soap, event_id: str, **fields: object) -> testing.Answer:
-    kw = {k: fields.pop(k) for k in list(fields) if k in ("cert", "user", "institution", "org_unit")}
+    kw = {
+        k: fields.pop(k) for k in list(fields) if k in ("cert", "user", "institution", "org_unit")
+    }
     body = {"eventId": event_id, **fields, "reason": "Elírás javítása"}
     return soap.call("ekat", testing.payload(EKAT, "EventCorrectRequest", **body), **kw)  # type: ignore[arg-type]
 
 
 def delete(soap: Soap, event_id: str, **kw: object) -> testing.Answer:
-    return soap.call("ekat", testing.payload(EKAT, "EventDeleteRequest", eventId=event_id,
-                                             reason="Téves rögzítés"), **kw)  # type: ignore[arg-type]
+    return soap.call(
+        "ekat",
+        testing.payload(EKAT, "EventDeleteRequest", eventId=event_id, reason="Téves rögzítés"),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def query(soap: Soap, taj: str = TAJ, **kw: object) -> testing.Answer:
-    return soap.call("ekat", testing.payload(EKAT, "EventQueryRequest",
-                                             patient={"idType": "TAJ", "id": taj}), **kw)  # type: ignore[arg-type]
+    return soap.call(
+        "ekat",
+        testing.payload(EKAT, "EventQueryRequest", patient={"idType": "TAJ", "id": taj}),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def other(soap: Soap, other_waf_der: bytes) -> dict[str, object]:
-    return {"user": seed.OTHER_DOCTOR, "institution": seed.OTHER_INSTITUTION,
-            "org_unit": seed.OTHER_ORG_UNIT, "cert": other_waf_der}
+    return {
+        "user": seed.OTHER_DOCTOR,
+        "institution": seed.OTHER_INSTITUTION,
+        "org_unit": seed.OTHER_ORG_UNIT,
+        "cert": other_waf_der,
+    }
 
 
 def count(name: str) -> int:
@@ -127,8 +173,12 @@ def test_close_diagnoses_must_exist_and_be_valid_at_the_event_date(soap: Soap) -
     answer = close(soap, event_id, diagnoses=[expired])
     assert answer.fault_code == "CODE_UNKNOWN"
     assert "nem érvényes" in (answer.fault_message or "")
-    male_only = next(c.code for c in bno_table().values() if c.sex == "1" and c.valid_to.year > 2900)
-    assert close(soap, event_id, diagnoses=[male_only]).fault_code == "CODE_UNKNOWN"  # patient is female
+    male_only = next(
+        c.code for c in bno_table().values() if c.sex == "1" and c.valid_to.year > 2900
+    )
+    assert (
+        close(soap, event_id, diagnoses=[male_only]).fault_code == "CODE_UNKNOWN"
+    )  # patient is female
     assert close(soap, event_id).status == 200
 
 
@@ -148,11 +198,16 @@ def test_close_needs_an_open_event(soap: Soap) -> None:
     assert count("writes.EventClose") == 1
 
 
-def test_only_the_reporting_institution_closes_corrects_deletes(soap: Soap, other_waf_der: bytes) -> None:
+def test_only_the_reporting_institution_closes_corrects_deletes(
+    soap: Soap, other_waf_der: bytes
+) -> None:
     event_id = start(soap).find("eventId") or ""
     them = other(soap, other_waf_der)
     assert close(soap, event_id, **them).fault_code == "NOT_OWNER"
-    assert correct(soap, event_id, diagnoses={"diagnosis": ["K0220"]}, **them).fault_code == "NOT_OWNER"
+    assert (
+        correct(soap, event_id, diagnoses={"diagnosis": ["K0220"]}, **them).fault_code
+        == "NOT_OWNER"
+    )
     assert delete(soap, event_id, **them).fault_code == "NOT_OWNER"
 
 
@@ -176,13 +231,19 @@ def test_correct_and_delete_within_the_deadline_only(soap: Soap) -> None:
     assert correct(soap, event_id, diagnoses={"diagnosis": ["K0220"]}).fault_code in (
         "AUTH_SESSION_EXPIRED",
     )
-    answer = soap.call("ekat", testing.payload(EKAT, "EventDeleteRequest", eventId=event_id,
-                                               reason="Téves"), assertion=fresh)
+    answer = soap.call(
+        "ekat",
+        testing.payload(EKAT, "EventDeleteRequest", eventId=event_id, reason="Téves"),
+        assertion=fresh,
+    )
     assert answer.fault_code == "EVENT_DEADLINE_PASSED"
     clock_offset_set(seconds=int(dt.timedelta(days=3, hours=23).total_seconds()))
     fresh = soap.login(seed.DEMO_DENTIST)
-    answer = soap.call("ekat", testing.payload(EKAT, "EventDeleteRequest", eventId=event_id,
-                                               reason="Téves"), assertion=fresh)
+    answer = soap.call(
+        "ekat",
+        testing.payload(EKAT, "EventDeleteRequest", eventId=event_id, reason="Téves"),
+        assertion=fresh,
+    )
     assert answer.find("status") == "TOROLT"
 
 
@@ -193,7 +254,10 @@ def test_deadline_is_a_setting(soap: Soap, settings: object) -> None:
 
 
 def test_late_start_report_is_refused(soap: Soap) -> None:
-    assert start(soap, when=now() - dt.timedelta(days=4, minutes=1)).fault_code == "EVENT_DEADLINE_PASSED"
+    assert (
+        start(soap, when=now() - dt.timedelta(days=4, minutes=1)).fault_code
+        == "EVENT_DEADLINE_PASSED"
+    )
     assert start(soap, when=now() - dt.timedelta(days=3, hours=23)).status == 200
 
 
@@ -231,10 +295,15 @@ def test_query_hides_deleted_events_and_filters_by_time(soap: Soap) -> None:
     delete(soap, gone)
     answer = query(soap)
     assert [e.findtext(f"{{{EKAT}}}eventId") for e in answer.body] == [keep]
-    ranged = soap.call("ekat", testing.payload(
-        EKAT, "EventQueryRequest", patient={"idType": "TAJ", "id": TAJ},
-        **{"from": when - dt.timedelta(days=1)},
-    ))
+    ranged = soap.call(
+        "ekat",
+        testing.payload(
+            EKAT,
+            "EventQueryRequest",
+            patient={"idType": "TAJ", "id": TAJ},
+            **{"from": when - dt.timedelta(days=1)},
+        ),
+    )
     assert len(ranged.body) == 0
 
 

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 
 
 def call(client: Client, cert: bytes, op: str, **fields: object) -> testing.Answer:
-    return testing.post(client, "idp", testing.envelope(testing.payload(IDP, f"{op}Request", **fields)), cert)
+    return testing.post(
+        client, "idp", testing.envelope(testing.payload(IDP, f"{op}Request", **fields)), cert
+    )
 
 
 @pytest.fixture
@@ -34,13 +36,17 @@ def card(seeded: None) -> DemoCard:
     return demo_card_ensure(user_id=seed.DEMO_DENTIST)
 
 
-def card_login(client: Client, cert: bytes, card: DemoCard, *, sign: bool = True, nonce: bytes | None = None) -> testing.Answer:
+def card_login(
+    client: Client, cert: bytes, card: DemoCard, *, sign: bool = True, nonce: bytes | None = None
+) -> testing.Answer:
     if nonce is None:
         challenge = call(client, cert, "ChallengeRequest", userId=card.user_id)
         nonce = base64.b64decode(challenge.find("nonce") or "")
     signature = card_sign(card=card, data=nonce) if sign else card_sign(card=card, data=b"other")
     return call(
-        client, cert, "CardLogin",
+        client,
+        cert,
+        "CardLogin",
         userId=card.user_id,
         nonce=base64.b64encode(nonce).decode(),
         signatureAlgorithm="RSA_PKCS1_SHA256",
@@ -49,7 +55,9 @@ def card_login(client: Client, cert: bytes, card: DemoCard, *, sign: bool = True
     )
 
 
-def test_card_login_signs_a_real_challenge_through_pkcs11(client: Client, waf_der: bytes, card: DemoCard) -> None:
+def test_card_login_signs_a_real_challenge_through_pkcs11(
+    client: Client, waf_der: bytes, card: DemoCard
+) -> None:
     assert len(card.pin) == 6 and card.pin.isdigit()
     answer = card_login(client, waf_der, card)
     assert answer.status == 200, answer.raw
@@ -69,7 +77,9 @@ def test_card_login_signs_a_real_challenge_through_pkcs11(client: Client, waf_de
     assert "ORVOS" in attrs["roles"]
 
 
-def test_session_length_is_a_setting(client: Client, waf_der: bytes, card: DemoCard, settings: object) -> None:
+def test_session_length_is_a_setting(
+    client: Client, waf_der: bytes, card: DemoCard, settings: object
+) -> None:
     settings.SANDBOX_SESSION_HOURS = 2  # type: ignore[attr-defined]
     answer = card_login(client, waf_der, card)
     session = IdpSession.objects.get(assertion_id=answer.find("assertionId"))
@@ -94,38 +104,54 @@ def test_wrong_card_signature_is_refused(client: Client, waf_der: bytes, card: D
     assert card_login(client, waf_der, card, sign=False).fault_code == "AUTH_FAILED"
 
 
-def test_revoked_card_certificate_is_refused(client: Client, waf_der: bytes, card: DemoCard) -> None:
-    certificate_revoke(certificate=IssuedCertificate.objects.get(kind="EID", user__user_id="O58012"))
+def test_revoked_card_certificate_is_refused(
+    client: Client, waf_der: bytes, card: DemoCard
+) -> None:
+    certificate_revoke(
+        certificate=IssuedCertificate.objects.get(kind="EID", user__user_id="O58012")
+    )
     assert card_login(client, waf_der, card).fault_code == "AUTH_CERT_INVALID"
 
 
-def test_card_not_activated_on_the_portal_is_refused(client: Client, waf_der: bytes, card: DemoCard) -> None:
+def test_card_not_activated_on_the_portal_is_refused(
+    client: Client, waf_der: bytes, card: DemoCard
+) -> None:
     CardActivation.objects.all().delete()
     answer = card_login(client, waf_der, card)
     assert answer.fault_code == "AUTH_CERT_INVALID"
     assert "aktiválva" in (answer.fault_message or "")
 
 
-def test_card_certificate_not_from_the_eid_ca_is_refused(client: Client, waf_der: bytes, card: DemoCard) -> None:
+def test_card_certificate_not_from_the_eid_ca_is_refused(
+    client: Client, waf_der: bytes, card: DemoCard
+) -> None:
     challenge = call(client, waf_der, "ChallengeRequest", userId=card.user_id)
     nonce = base64.b64decode(challenge.find("nonce") or "")
     answer = call(
-        client, waf_der, "CardLogin", userId=card.user_id,
-        nonce=base64.b64encode(nonce).decode(), signatureAlgorithm="RSA_PKCS1_SHA256",
+        client,
+        waf_der,
+        "CardLogin",
+        userId=card.user_id,
+        nonce=base64.b64encode(nonce).decode(),
+        signatureAlgorithm="RSA_PKCS1_SHA256",
         signature=base64.b64encode(card_sign(card=card, data=nonce)).decode(),
         certificate=base64.b64encode(waf_der).decode(),  # a WAF cert is not a card cert
     )
     assert answer.fault_code == "AUTH_CERT_INVALID"
 
 
-def token_login(client: Client, cert: bytes, otp: str, password: str = seed.DEMO_PASSWORD) -> testing.Answer:
+def token_login(
+    client: Client, cert: bytes, otp: str, password: str = seed.DEMO_PASSWORD
+) -> testing.Answer:
     return call(client, cert, "TokenLogin", userId=seed.SECOND_DOCTOR, password=password, otp=otp)
 
 
 TOTP = pyotp.TOTP(seed.TOKEN_SECRETS[seed.SECOND_DOCTOR])
 MOBILE = pyotp.TOTP(seed.MOBILE_SECRETS[seed.SECOND_DOCTOR])
 # 5 s into a TOTP step near now (certificates must still be valid at T0).
-T0 = dt.datetime.fromtimestamp((int(dt.datetime.now(dt.UTC).timestamp()) // 30 + 2) * 30 + 5, dt.UTC)
+T0 = dt.datetime.fromtimestamp(
+    (int(dt.datetime.now(dt.UTC).timestamp()) // 30 + 2) * 30 + 5, dt.UTC
+)
 
 
 def test_token_login_password_and_otp(client: Client, waf_der: bytes) -> None:
@@ -168,7 +194,9 @@ def test_unknown_user_is_auth_failed(client: Client, waf_der: bytes) -> None:
     assert call(client, waf_der, "ChallengeRequest", userId="O99999").fault_code == "AUTH_FAILED"
 
 
-def test_five_failures_in_15_minutes_lock_the_user_for_15_minutes(client: Client, waf_der: bytes) -> None:
+def test_five_failures_in_15_minutes_lock_the_user_for_15_minutes(
+    client: Client, waf_der: bytes
+) -> None:
     with time_machine.travel(T0, tick=False) as traveller:
         for _ in range(5):
             assert token_login(client, waf_der, "000000", "rossz").fault_code == "AUTH_FAILED"
@@ -181,7 +209,9 @@ def test_five_failures_in_15_minutes_lock_the_user_for_15_minutes(client: Client
         assert token_login(client, waf_der, TOTP.now()).status == 200
 
 
-def test_failures_spread_over_more_than_15_minutes_do_not_lock(client: Client, waf_der: bytes) -> None:
+def test_failures_spread_over_more_than_15_minutes_do_not_lock(
+    client: Client, waf_der: bytes
+) -> None:
     with time_machine.travel(T0, tick=False) as traveller:
         for _ in range(5):
             assert token_login(client, waf_der, "000000", "rossz").fault_code == "AUTH_FAILED"
@@ -200,6 +230,9 @@ def test_logout_operation_ends_the_session(client: Client, waf_der: bytes) -> No
 
 def test_idp_needs_the_institution_certificate(client: Client, seeded: None) -> None:
     answer = testing.post(
-        client, "idp", testing.envelope(testing.payload(IDP, "ChallengeRequestRequest", userId="O58012")), None
+        client,
+        "idp",
+        testing.envelope(testing.payload(IDP, "ChallengeRequestRequest", userId="O58012")),
+        None,
     )
     assert answer.fault_code == "AUTH_CERT_INVALID"

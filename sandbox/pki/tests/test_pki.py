@@ -42,7 +42,7 @@ def test_waf_pkcs12_is_password_protected_and_names_the_institution(seeded: None
     second = waf_certificate_issue(institution=inst)
     with pytest.raises(ValueError):
         pkcs12.load_key_and_certificates(first.pkcs12, b"rossz")
-    key, cert, cas = pkcs12.load_key_and_certificates(first.pkcs12, first.password.encode())
+    key, cert, _cas = pkcs12.load_key_and_certificates(first.pkcs12, first.password.encode())
     assert cert is not None and key is not None
     assert cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value == "506097"
     eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value

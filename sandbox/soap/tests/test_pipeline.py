@@ -52,10 +52,10 @@ def test_revoked_client_certificate_is_refused(soap: Soap) -> None:
 
 
 def test_certificate_of_another_ca_is_refused(soap: Soap) -> None:
-    from sandbox.pki.ca import pki_ensure
-
     # The IDP certificate chains to our root but is not a WAF client certificate.
     from cryptography.hazmat.primitives import serialization
+
+    from sandbox.pki.ca import pki_ensure
 
     der = pki_ensure().idp.cert.public_bytes(serialization.Encoding.DER)
     assert soap.call("ekat", query(), cert=der).fault_code == "AUTH_CERT_INVALID"

@@ -7,6 +7,7 @@ Port 0 = any free port; the chosen ports are written to <data>/server.json.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from pathlib import Path
@@ -60,8 +61,6 @@ class Command(BaseCommand):
         self.stdout.flush()
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
         listeners.stop()
