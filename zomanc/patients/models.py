@@ -1,5 +1,7 @@
 """Patients of a practice, with their natural identity data and identifier (TAJ or other)."""
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -72,3 +74,23 @@ class Patient(models.Model):
     @property
     def has_taj(self) -> bool:
         return self.id_type == IdType.TAJ and bool(self.id_value)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
+    @property
+    def identifier_display(self) -> str:
+        """TAJ grouped as `123 456 788`; other identifiers as stored."""
+        if self.id_type == IdType.TAJ and len(self.id_value) == 9:
+            return f"{self.id_value[:3]} {self.id_value[3:6]} {self.id_value[6:]}"
+        return self.id_value
+
+    @property
+    def address_display(self) -> str:
+        town = " ".join(part for part in (self.postal_code, self.city) if part)
+        return ", ".join(part for part in (town, self.street_address) if part)
+
+    def age_on(self, day: datetime.date) -> int:
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - int(before_birthday)
