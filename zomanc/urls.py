@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from zomanc.api.api import api
 from zomanc.core.views import healthz
 
 urlpatterns = [
@@ -8,6 +9,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("zomanc.accounts.urls")),
+    path("patients/", include("zomanc.patients.urls")),
+    path("api/", api.urls),
+    path("api-kulcsok/", include("zomanc.api.urls")),
     path("eeszt/", include("zomanc.eeszt.urls")),
     path("beallitasok/", include("zomanc.practices.urls")),
     path("naplo/", include("zomanc.audit.urls")),
