@@ -4,6 +4,7 @@ output has the Hungarian ő/ű glyphs on any machine. WeasyPrint may load only t
 fonts directory: nothing from the network, nothing else from the disk."""
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,10 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from zomanc.clinical.teeth import SURFACE_NAMES, ToothStatus
+
+# WeasyPrint logs every rendering step at INFO; the server log needs none of it.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 

@@ -40,6 +40,7 @@ from zomanc.clinical.teeth import (
 )
 from zomanc.codes.bno_services import bno_validate
 from zomanc.codes.models import TreatmentItem
+from zomanc.eeszt.outbox.services import outbox_visit_closed, outbox_visit_opened
 from zomanc.patients.models import Patient
 from zomanc.practices.models import Company, OrgUnit, StaffMember
 
@@ -202,8 +203,9 @@ def visit_open(
         f"Ellátás megnyitása: {patient} ({doctor}, {org_unit})",
         request,
     )
-    # EESZT hook: the "event start" (eKAT ellátás megkezdése) outbox row is written here,
-    # in this transaction.
+    # EESZT (S5): the "event start" (eKAT ellátás megkezdése) outbox row, in this
+    # transaction: the visit and its report exist together or not at all.
+    outbox_visit_opened(visit=visit)
     return visit
 
 
@@ -247,8 +249,8 @@ def visit_close(
         request,
         {"status": [VisitStatus.OPEN, VisitStatus.CLOSED]},
     )
-    # EESZT hook: the "event close" (eKAT lezárás) and the "document submit" (Ambuláns lap,
-    # version 1 = this revision) outbox rows are written here, in this transaction.
+    # EESZT (S5, S6): the "event close" (eKAT lezárás) outbox row, in this transaction.
+    outbox_visit_closed(visit=visit)
     return visit
 
 

@@ -108,6 +108,13 @@ def activity_context(
         return context
     open_visit = activity.open_visit
     if open_visit is None:
+        # An edit aimed at a visit closed meanwhile: its message has no form to sit next to.
+        context["stray_errors"] = [
+            message
+            for section, section_messages in (errors or {}).items()
+            if section != "open"
+            for message in section_messages
+        ]
         context["open_form"] = bound.get("open") or VisitOpenForm(
             practice=member.practice, member=member
         )

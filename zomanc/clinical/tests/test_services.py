@@ -233,7 +233,7 @@ def test_command_applies_to_every_tooth_or_none(
     personas: Personas, visit: Visit, catalogue: dict[str, TreatmentItem]
 ) -> None:
     created = visit_command_apply(visit=visit, line="18 48 ext", entered_by=personas.assistant.user)
-    assert [p.tooth for p in created] == [18, 48]  # type: ignore[union-attr]
+    assert [p.tooth for p in created] == [18, 48]
     visit_command_apply(visit=visit, line="16 MO car", entered_by=personas.assistant.user)
     assert patient_chart(visit.patient)[16].surfaces == {"M": "caries", "O": "caries"}
     # 11 has no O surface: neither tooth gets the procedure.
