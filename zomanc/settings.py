@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "zomanc.scheduling",
     "zomanc.clinical",
     "zomanc.eeszt",
+    "zomanc.eeszt.outbox",
     "zomanc.api",
 ]
 
@@ -160,7 +161,24 @@ ZOMANC_BASE_URL = os.environ.get("ZOMANC_BASE_URL", "http://127.0.0.1:8000")
 OTP_TOTP_ISSUER = "Zománc"
 
 # Background work: django.tasks on django-ox (database-backed, survives killed workers).
-TASKS = {"default": {"BACKEND": "django_ox.backend.OxBackend"}}
+TASKS = {
+    "default": {
+        "BACKEND": "django_ox.backend.OxBackend",
+        "OPTIONS": {
+            # Our outbox rows decide about retries (backoff, Retry-After, waiting for a login);
+            # the queue only has to run each wake-up once, and re-run it if a worker dies.
+            "MAX_ATTEMPTS": 5,
+            "LOCK_TIMEOUT": 60,
+            "SCHEDULES": {
+                # Finds rows whose wake-up task went missing: the rows are the source of truth.
+                "eeszt-outbox-sweep": {
+                    "task": "zomanc.eeszt.outbox.tasks.outbox_sweep_task",
+                    "every": 30,
+                },
+            },
+        },
+    }
+}
 
 # Content Security Policy: only our own scripts and styles (htmx is served from static/).
 SECURE_CSP = {
@@ -196,6 +214,7 @@ EESZT_CA_BUNDLE = os.environ.get(
 EESZT_REFDATA_URL = os.environ.get("EESZT_REFDATA_URL", "http://127.0.0.1:9080/refdata/getEntity")
 EESZT_PORTAL_URL = os.environ.get("EESZT_PORTAL_URL", "http://127.0.0.1:9080/")
 EESZT_SESSION_HOURS = float(os.environ.get("EESZT_SESSION_HOURS", "7"))
+EESZT_TIMEOUT_SECONDS = float(os.environ.get("EESZT_TIMEOUT_SECONDS", "15"))
 ZOMANC_CARD_SERVICE_URL = os.environ.get("ZOMANC_CARD_SERVICE_URL", "http://127.0.0.1:9451")
 # Master keys of the secret vault: "kid:base64key,..." (first = current). Outside production
 # a fixed, clearly named development key is used; production refuses to start without it.

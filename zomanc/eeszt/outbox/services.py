@@ -1,0 +1,418 @@
+"""Writing outbox rows (inside the clinical transaction) and delivering them (in workers).
+
+Delivery of one row: claim it in a short transaction (state → sending, with a lease), make
+the call outside any transaction (a network call must not hold database locks), record the
+answer in a second short transaction. A worker killed in between leaves the row "sending"
+with an expired lease: the next delivery sends it again with the same request id, and EESZT
+answers the repeat with its first answer — nothing lost, nothing doubled."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zomanc.clinical.models import Visit
+from zomanc.eeszt.client import ekat
+from zomanc.eeszt.client.errors import (
+    EesztError,
+    EesztLoginRequired,
+    EesztRefused,
+    EesztUnavailable,
+)
+from zomanc.eeszt.client.wire import CallContext, Connection
+from zomanc.eeszt.models import CertificateStatus, EesztCertificate, EesztSettings
+from zomanc.eeszt.outbox.models import FINAL_STATES, OutboxItem, OutboxKind, OutboxState
+from zomanc.eeszt.selectors import eeszt_session_active
+from zomanc.eeszt.services import (
+    eeszt_certificate_material,
+    eeszt_session_assertion,
+    eeszt_session_end,
+)
+from zomanc.patients.models import IdType, Patient
+
+logger = logging.getLogger(__name__)
+
+# The patient identifiers EESZT accepts for reporting; OTHER/UNKNOWN patients are treated
+# but not reported (S10).
+WIRE_ID_TYPES = {IdType.TAJ: "TAJ", IdType.PASSPORT: "UTLEVEL", IdType.EU_CARD: "EU_KARTYA"}
+DENTAL_SPECIALTY = "FOG"
+CATCH_UP = dt.timedelta(days=4)
+LEASE = dt.timedelta(seconds=60)
+RETRY_MAX = dt.timedelta(minutes=15)
+
+
+# --- writing rows ------------------------------------------------------------------------
+
+
+def outbox_reportable(*, visit: Visit) -> bool:
+    """A visit is reported when its company's module is on and the patient has an identifier
+    EESZT accepts."""
+    patient: Patient = visit.patient
+    if patient.id_type not in WIRE_ID_TYPES or not patient.id_value:
+        return False
+    return EesztSettings.objects.filter(
+        practice_id=visit.practice_id, company_id=visit.company_id, module_enabled=True
+    ).exists()
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _row(visit: Visit, kind: OutboxKind, payload: dict[str, Any]) -> OutboxItem:
+    last = (
+        OutboxItem.objects.filter(practice_id=visit.practice_id, visit=visit)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    now = timezone.now()
+    item = OutboxItem.objects.create(
+        practice_id=visit.practice_id,
+        company_id=visit.company_id,
+        org_unit_id=visit.org_unit_id,
+        visit=visit,
+        patient_id=visit.patient_id,
+        responsible_id=visit.doctor_id,
+        kind=kind,
+        seq=(last or 0) + 1,
+        payload=payload,
+        deadline_at=now + CATCH_UP,
+    )
+    _wake(item)
+    return item
+
+
+def _wake(item: OutboxItem, *, at: dt.datetime | None = None) -> None:
+    # Imported here: tasks.py imports this module.
+    from zomanc.eeszt.outbox.tasks import outbox_deliver_task
+
+    task = outbox_deliver_task.using(run_after=at) if at else outbox_deliver_task
+    # Enqueued in the caller's transaction (django-ox writes the task row to the same
+    # database): the task exists exactly when the row does.
+    task.enqueue(item_id=item.pk)
+
+
+def outbox_visit_opened(*, visit: Visit) -> OutboxItem | None:
+    """Call inside visit_open's transaction: the eKAT "ellátás megkezdése" row."""
+    if not outbox_reportable(visit=visit):
+        return None
+    patient: Patient = visit.patient
+    return _row(
+        visit,
+        OutboxKind.EVENT_START,
+        {
+            "patient": {"idType": WIRE_ID_TYPES[IdType(patient.id_type)], "id": patient.id_value},
+            "client_visit_id": f"{visit.practice_id}-{visit.pk}",
+            "event_time": _iso(visit.started_at),
+            "recorded_time": _iso(timezone.now()),
+            "responsible_stamp": visit.doctor.stamp_number,
+            "specialty": DENTAL_SPECIALTY,
+            "referral_id": visit.referral_id or None,
+        },
+    )
+
+
+def outbox_visit_closed(*, visit: Visit) -> list[OutboxItem]:
+    """Call inside visit_close's transaction: the eKAT "lezárás" row."""
+    if not OutboxItem.objects.filter(
+        practice_id=visit.practice_id, visit=visit, kind=OutboxKind.EVENT_START
+    ).exists():
+        # Opened while the module was off or without an identifier: nothing to close.
+        return []
+    assert visit.closed_at is not None
+    diagnoses = list(visit.diagnoses.order_by("-is_primary", "pk").values_list("code", flat=True))
+    procedures = [
+        code for code in visit.procedures.order_by("pk").values_list("oeno_code", flat=True) if code
+    ]
+    close = _row(
+        visit,
+        OutboxKind.EVENT_CLOSE,
+        {
+            "end_time": _iso(visit.closed_at),
+            "recorded_time": _iso(timezone.now()),
+            "responsible_stamp": visit.doctor.stamp_number,
+            "diagnoses": diagnoses,
+            "procedures": procedures,
+        },
+    )
+    return [close]
+
+
+# --- delivering rows ---------------------------------------------------------------------
+
+
+@dataclass
+class _Claim:
+    item: OutboxItem
+    conn: Connection
+    ctx: CallContext
+    attempt: int
+
+
+def _ca_pem() -> bytes:
+    return Path(settings.EESZT_CA_BUNDLE).read_bytes()
+
+
+def _backoff(attempts: int, retry_after: int | None) -> dt.timedelta:
+    delay = dt.timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), RETRY_MAX.total_seconds()))
+    if retry_after is not None:
+        delay = max(delay, dt.timedelta(seconds=retry_after))
+    return delay
+
+
+def _locked(item_id: int) -> OutboxItem | None:
+    query = OutboxItem.objects.select_related("company", "org_unit", "responsible", "visit").filter(
+        pk=item_id
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        # Another worker holding the row is delivering it: nothing for us to do.
+        return query.select_for_update(skip_locked=True, of=("self",)).first()
+    return query.first()  # SQLite: IMMEDIATE transactions already serialise writers
+
+
+def _set_waiting(item: OutboxItem, state: OutboxState, code: str, message: str) -> None:
+    item.state = state
+    item.last_error_code = code
+    item.last_error_message = message
+    item.lease_until = None
+    item.save(update_fields=["state", "last_error_code", "last_error_message", "lease_until"])
+
+
+def _claim(item_id: int) -> _Claim | None:
+    now = timezone.now()
+    with transaction.atomic():
+        item = _locked(item_id)
+        if item is None or item.state in FINAL_STATES:
+            return None
+        if item.state == OutboxState.SENDING and item.lease_until and item.lease_until > now:
+            return None
+        if item.next_attempt_at and item.next_attempt_at > now:
+            return None  # a delayed task is already waiting for that moment
+        if (
+            OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
+            .filter(seq__lt=item.seq)
+            .exclude(state=OutboxState.SENT)
+            .exists()
+        ):
+            return None  # the earlier row's success wakes this one
+        cert = EesztCertificate.objects.filter(
+            practice_id=item.practice_id,
+            company_id=item.company_id,
+            status=CertificateStatus.ACTIVE,
+        ).first()
+        if cert is None:
+            item.next_attempt_at = now + RETRY_MAX
+            item.save(update_fields=["next_attempt_at"])
+            _set_waiting(
+                item,
+                OutboxState.RETRYING,
+                "NO_CERTIFICATE",
+                _(
+                    "Nincs aktív EESZT tanúsítvány a cégnél; "
+                    "töltse fel a Beállítások / EESZT oldalon."
+                ),
+            )
+            return None
+        session = eeszt_session_active(member=item.responsible, company=item.company)
+        if session is None:
+            _set_waiting(
+                item,
+                OutboxState.WAITING_LOGIN,
+                "LOGIN_REQUIRED",
+                _("%(doctor)s EESZT-bejelentkezésére vár.") % {"doctor": item.responsible},
+            )
+            return None
+        pkcs12_data, password = eeszt_certificate_material(cert)
+        conn = Connection(
+            endpoint=settings.EESZT_ENDPOINT,
+            pkcs12_data=pkcs12_data,
+            pkcs12_password=password,
+            ca_pem=_ca_pem(),
+            timeout_seconds=settings.EESZT_TIMEOUT_SECONDS,
+        )
+        ctx = CallContext(
+            user_id=session.eeszt_user_id,
+            institution_id=item.company.institution_id,
+            org_unit_id=item.org_unit.code,
+            role="ORVOS",
+            assertion=eeszt_session_assertion(session),
+        )
+        item.state = OutboxState.SENDING
+        item.attempts += 1
+        item.lease_until = now + LEASE
+        item.save(update_fields=["state", "attempts", "lease_until"])
+        return _Claim(item=item, conn=conn, ctx=ctx, attempt=item.attempts)
+
+
+def _event_id(item: OutboxItem) -> str:
+    start = OutboxItem.objects.get(
+        practice_id=item.practice_id, visit_id=item.visit_id, kind=OutboxKind.EVENT_START
+    )
+    return str(start.result["event_id"])
+
+
+def _send(claim: _Claim) -> dict[str, Any]:
+    item, p = claim.item, claim.item.payload
+    request_id = str(item.request_id)
+    if item.kind == OutboxKind.EVENT_START:
+        answer = ekat.event_start(
+            claim.conn,
+            claim.ctx,
+            request_id=request_id,
+            patient=ekat.PatientRef(p["patient"]["idType"], p["patient"]["id"]),
+            client_visit_id=p["client_visit_id"],
+            event_time=dt.datetime.fromisoformat(p["event_time"]),
+            recorded_time=dt.datetime.fromisoformat(p["recorded_time"]),
+            responsible_stamp=p["responsible_stamp"],
+            specialty=p["specialty"],
+            referral_id=p.get("referral_id"),
+        )
+        return {"event_id": answer.event_id, "status": answer.status}
+    if item.kind == OutboxKind.EVENT_CLOSE:
+        answer = ekat.event_close(
+            claim.conn,
+            claim.ctx,
+            request_id=request_id,
+            event_id=_event_id(item),
+            end_time=dt.datetime.fromisoformat(p["end_time"]),
+            recorded_time=dt.datetime.fromisoformat(p["recorded_time"]),
+            responsible_stamp=p["responsible_stamp"],
+            diagnoses=p["diagnoses"],
+            procedures=p["procedures"] or None,
+        )
+        return {"event_id": answer.event_id, "status": answer.status}
+    raise ValueError(f"unknown outbox kind {item.kind}")
+
+
+def _record(
+    claim: _Claim,
+    *,
+    state: OutboxState,
+    code: str = "",
+    message: str = "",
+    next_attempt_at: dt.datetime | None = None,
+    result: dict[str, Any] | None = None,
+) -> OutboxItem | None:
+    """Stores the outcome if the row is still ours (same attempt, still sending)."""
+    with transaction.atomic():
+        item = OutboxItem.objects.select_for_update().get(pk=claim.item.pk)
+        if item.state != OutboxState.SENDING or item.attempts != claim.attempt:
+            return None
+        item.state = state
+        item.last_error_code, item.last_error_message = code, message
+        item.next_attempt_at = next_attempt_at
+        item.lease_until = None
+        if result is not None:
+            item.result = result
+            item.sent_at = timezone.now()
+        item.save()
+        return item
+
+
+def outbox_item_deliver(*, item_id: int) -> OutboxItem | None:
+    """Delivers one row if it is due and its turn has come; safe to call any number of
+    times, from any number of workers."""
+    claim = _claim(item_id)
+    if claim is None:
+        return None
+    try:
+        result = _send(claim)
+    except EesztUnavailable as exc:
+        when = timezone.now() + _backoff(claim.attempt, exc.retry_after_seconds)
+        item = _record(
+            claim,
+            state=OutboxState.RETRYING,
+            code=exc.code,
+            message=exc.message,
+            next_attempt_at=when,
+        )
+        if item is not None:
+            _wake(item, at=when)
+        return item
+    except EesztLoginRequired as exc:
+        session = eeszt_session_active(member=claim.item.responsible, company=claim.item.company)
+        if session is not None:
+            eeszt_session_end(session=session, reason="expired")
+        message = _("Az EESZT-munkamenet lejárt; %(doctor)s újra bejelentkezésére vár.") % {
+            "doctor": claim.item.responsible
+        }
+        return _record(claim, state=OutboxState.WAITING_LOGIN, code=exc.code, message=message)
+    except EesztRefused as exc:
+        return _record(claim, state=OutboxState.REFUSED, code=exc.code, message=exc.message)
+    except EesztError as exc:  # our side cannot call (e.g. the stored certificate is unreadable)
+        logger.warning("outbox %s: %s", claim.item.pk, exc.code)
+        return _record(
+            claim,
+            state=OutboxState.RETRYING,
+            code=exc.code,
+            message=exc.message,
+            next_attempt_at=timezone.now() + RETRY_MAX,
+        )
+
+    done = _record(claim, state=OutboxState.SENT, result=result)
+    if done is not None:
+        following = (
+            OutboxItem.objects.filter(practice_id=done.practice_id, visit_id=done.visit_id)
+            .filter(seq__gt=done.seq)
+            .order_by("seq")
+            .first()
+        )
+        if following is not None:
+            _wake(following)
+    return done
+
+
+def outbox_resume_for(*, member_id: int, company_id: int) -> int:
+    """After a doctor logs in to EESZT: his waiting rows go back in line."""
+    with transaction.atomic():
+        items = list(
+            OutboxItem.objects.select_for_update().filter(
+                responsible_id=member_id, company_id=company_id, state=OutboxState.WAITING_LOGIN
+            )
+        )
+        for item in items:
+            item.state = OutboxState.PENDING
+            item.next_attempt_at = None
+            item.save(update_fields=["state", "next_attempt_at"])
+            _wake(item)
+    return len(items)
+
+
+def outbox_retry_now(*, item: OutboxItem) -> OutboxItem:
+    """The user's "Újraküldés": a retrying/refused/waiting row is tried again at once (the
+    same request id, so EESZT cannot do the work twice)."""
+    with transaction.atomic():
+        locked = OutboxItem.objects.select_for_update().get(pk=item.pk)
+        if locked.state == OutboxState.SENT:
+            return locked
+        locked.state = OutboxState.PENDING
+        locked.next_attempt_at = None
+        locked.lease_until = None
+        locked.save(update_fields=["state", "next_attempt_at", "lease_until"])
+        _wake(locked)
+    return locked
+
+
+def outbox_sweep() -> int:
+    """Wakes every due row whose task went missing (the queue is not the source of truth)."""
+    now = timezone.now()
+    due = (
+        OutboxItem.objects.filter(
+            state__in=[OutboxState.PENDING, OutboxState.RETRYING, OutboxState.SENDING]
+        )
+        .exclude(next_attempt_at__gt=now)
+        .exclude(lease_until__gt=now)
+    )
+    count = 0
+    with transaction.atomic():
+        for item in due.only("pk")[:500]:
+            _wake(item)
+            count += 1
+    return count

@@ -1,0 +1,169 @@
+"""Outbox rows written with the clinical change and delivered to the real sandbox."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from zomanc.clinical.models import Visit
+from zomanc.clinical.services import diagnosis_add, visit_close, visit_open
+from zomanc.eeszt.models import EesztSession
+from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
+from zomanc.eeszt.outbox.services import (
+    outbox_item_deliver,
+    outbox_resume_for,
+    outbox_retry_now,
+)
+from zomanc.eeszt.outbox.tests.conftest import Eeszt
+from zomanc.patients.models import IdType, Patient, Sex
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def open_visit(eeszt: Eeszt, patient: Patient | None = None) -> Visit:
+    p = eeszt.personas
+    return visit_open(
+        patient=patient or eeszt.patient,
+        doctor=p.doctor,
+        company=p.company_a,
+        org_unit=p.org_unit_a,
+        opened_by=p.doctor.user,
+    )
+
+
+def close_visit(eeszt: Eeszt, visit: Visit) -> Visit:
+    diagnosis_add(visit=visit, code="K0210", added_by=eeszt.personas.doctor.user)
+    return visit_close(visit=visit, closed_by=eeszt.personas.doctor.user)
+
+
+def deliver_all(visit: Visit) -> list[OutboxItem]:
+    for item in OutboxItem.objects.filter(visit=visit).order_by("seq"):
+        outbox_item_deliver(item_id=item.pk)
+    return list(OutboxItem.objects.filter(visit=visit).order_by("seq"))
+
+
+def test_open_and_close_reach_the_sandbox_in_order(eeszt: Eeszt) -> None:
+    eeszt.card_login(eeszt.personas.doctor)
+    visit = open_visit(eeszt)
+    start = OutboxItem.objects.get(visit=visit)
+    assert start.kind == OutboxKind.EVENT_START and start.state == OutboxState.PENDING
+
+    close_visit(eeszt, visit)
+    rows = deliver_all(visit)
+    assert [(r.kind, r.state) for r in rows] == [
+        (OutboxKind.EVENT_START, OutboxState.SENT),
+        (OutboxKind.EVENT_CLOSE, OutboxState.SENT),
+    ]
+    event_id = rows[0].result["event_id"]
+    assert len(event_id) == 18 and rows[1].result == {"event_id": event_id, "status": "LEZART"}
+
+
+def test_close_never_overtakes_its_start(eeszt: Eeszt) -> None:
+    eeszt.card_login(eeszt.personas.doctor)
+    visit = open_visit(eeszt)
+    close_visit(eeszt, visit)
+    close = OutboxItem.objects.get(visit=visit, kind=OutboxKind.EVENT_CLOSE)
+    assert outbox_item_deliver(item_id=close.pk) is None
+    close.refresh_from_db()
+    assert close.state == OutboxState.PENDING and close.attempts == 0
+
+
+def test_rows_are_written_in_the_clinical_transaction(eeszt: Eeszt) -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        open_visit(eeszt)
+        raise RuntimeError("the clinical change is rolled back")
+    assert not Visit.objects.exists()
+    assert not OutboxItem.objects.exists()
+
+
+def test_patient_without_accepted_identifier_is_not_reported(eeszt: Eeszt) -> None:
+    anonymous = Patient.objects.create(
+        practice=eeszt.personas.practice_a,
+        family_name="Névtelen",
+        given_name="Nándor",
+        sex=Sex.MALE,
+        birth_date=dt.date(1980, 1, 1),
+        id_type=IdType.UNKNOWN,
+        id_value="",
+    )
+    visit = open_visit(eeszt, anonymous)
+    assert not OutboxItem.objects.filter(visit=visit).exists()
+
+
+def test_without_login_the_row_waits_for_the_doctor_then_goes(eeszt: Eeszt) -> None:
+    visit = open_visit(eeszt)
+    item = deliver_all(visit)[0]
+    assert item.state == OutboxState.WAITING_LOGIN
+    assert "EESZT-bejelentkezésére vár" in item.last_error_message
+
+    eeszt.card_login(eeszt.personas.doctor)
+    assert outbox_resume_for(member_id=eeszt.personas.doctor.pk, company_id=visit.company_id) == 1
+    assert deliver_all(visit)[0].state == OutboxState.SENT
+
+
+def test_ended_session_puts_the_row_back_to_waiting(eeszt: Eeszt) -> None:
+    session = eeszt.card_login(eeszt.personas.doctor)
+    from zomanc.eeszt.client import idp
+
+    idp.logout(eeszt.conn, assertion_id=session.assertion_id)  # ended at the IDP side only
+    visit = open_visit(eeszt)
+    item = deliver_all(visit)[0]
+    assert item.state == OutboxState.WAITING_LOGIN
+    assert item.last_error_code == "AUTH_SESSION_EXPIRED"
+    assert EesztSession.objects.get(pk=session.pk).ended_at is not None
+
+
+def test_business_refusal_stops_the_visit_rows(eeszt: Eeszt) -> None:
+    eeszt.card_login(eeszt.personas.doctor)
+    stranger = Patient.objects.create(
+        practice=eeszt.personas.practice_a,
+        family_name="Hibás",
+        given_name="Hugó",
+        sex=Sex.MALE,
+        birth_date=dt.date(1980, 1, 1),
+        id_type=IdType.PASSPORT,
+        id_value="AB 12",  # a space is not allowed by the contract: refused by the sandbox
+    )
+    visit = open_visit(eeszt, stranger)
+    close_visit(eeszt, visit)
+    rows = deliver_all(visit)
+    assert rows[0].state == OutboxState.REFUSED and rows[0].last_error_code
+    assert rows[1].state == OutboxState.PENDING  # never sent before its start
+
+
+def test_unavailable_sandbox_means_retry_later_with_the_same_request_id(eeszt: Eeszt) -> None:
+    eeszt.card_login(eeszt.personas.doctor)
+    visit = open_visit(eeszt)
+    item = OutboxItem.objects.get(visit=visit)
+    request_id = item.request_id
+    eeszt.sandbox.admin(
+        "faults", {"service": "ekat", "share_http_503": 1.0, "retry_after_seconds": 30}
+    )
+    try:
+        outbox_item_deliver(item_id=item.pk)
+    finally:
+        eeszt.sandbox.admin("faults/clear", {})
+    item.refresh_from_db()
+    assert item.state == OutboxState.RETRYING and item.last_error_code == "HTTP_503"
+    assert item.next_attempt_at is not None
+    assert item.next_attempt_at >= timezone.now() + dt.timedelta(seconds=25)
+    assert outbox_item_deliver(item_id=item.pk) is None  # not due yet
+
+    # Time passes (moving our clock would put the WS-Security timestamp in EESZT's future).
+    OutboxItem.objects.filter(pk=item.pk).update(
+        next_attempt_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    outbox_item_deliver(item_id=item.pk)
+    item.refresh_from_db()
+    assert item.state == OutboxState.SENT and item.request_id == request_id
+
+
+def test_manual_retry_resends_a_refused_row_with_its_request_id(eeszt: Eeszt) -> None:
+    visit = open_visit(eeszt)
+    item = deliver_all(visit)[0]
+    assert item.state == OutboxState.WAITING_LOGIN
+    eeszt.card_login(eeszt.personas.doctor)
+    retried = outbox_retry_now(item=item)
+    assert retried.state == OutboxState.PENDING and retried.request_id == item.request_id
+    assert deliver_all(visit)[0].state == OutboxState.SENT
