@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("api-kulcsok/", include("zomanc.api.urls")),
     path("eeszt/", include("zomanc.eeszt.urls")),
+    path("karton/", include("zomanc.clinical.urls")),
+    path("kodok/bno/", include("zomanc.codes.bno_urls")),
     path("beallitasok/", include("zomanc.practices.urls")),
     path("naplo/", include("zomanc.audit.urls")),
     path("", include("zomanc.core.urls")),
