@@ -12,10 +12,12 @@ urlpatterns = [
     path("patients/", include("zomanc.patients.urls")),
     path("api/", api.urls),
     path("api-kulcsok/", include("zomanc.api.urls")),
-    path("eeszt/", include("zomanc.eeszt.urls")),
+    path("naptar/", include("zomanc.scheduling.urls")),
     path("karton/", include("zomanc.clinical.urls")),
     path("kodok/bno/", include("zomanc.codes.bno_urls")),
+    path("kodok/", include("zomanc.codes.urls")),
     path("beallitasok/", include("zomanc.practices.urls")),
     path("naplo/", include("zomanc.audit.urls")),
+    path("eeszt/", include("zomanc.eeszt.urls")),
     path("", include("zomanc.core.urls")),
 ]

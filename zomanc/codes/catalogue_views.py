@@ -1,0 +1,93 @@
+"""Pages of the treatment catalogue: everyone may read it (reception quotes prices), only
+owners change it (Perm.CATALOGUE_EDIT)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zomanc.codes.catalogue_forms import TreatmentItemForm
+from zomanc.codes.catalogue_selectors import access_treatment_item, treatment_catalogue
+from zomanc.codes.catalogue_services import (
+    FIELDS,
+    treatment_item_create,
+    treatment_item_set_active,
+    treatment_item_update,
+)
+from zomanc.core.http import MemberRequest, member_required
+from zomanc.practices.permissions import Perm
+
+
+def _apply_errors(form: Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@member_required()
+def catalogue_list(request: MemberRequest) -> HttpResponse:
+    show_inactive = request.GET.get("inaktiv") == "1"
+    items = list(treatment_catalogue(request.practice, active_only=not show_inactive))
+    return render(
+        request,
+        "codes/catalogue_list.html",
+        {"items": items, "show_inactive": show_inactive},
+    )
+
+
+@member_required(Perm.CATALOGUE_EDIT)
+def catalogue_create(request: MemberRequest) -> HttpResponse:
+    form = TreatmentItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = treatment_item_create(
+                practice=request.practice,
+                actor=request.member,
+                request=request,
+                **{field: form.cleaned_data[field] for field in FIELDS},
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("„%(name)s” felvéve a katalógusba.") % {"name": item.name})
+            return redirect("codes:catalogue")
+    return render(request, "codes/catalogue_form.html", {"form": form, "item": None})
+
+
+@member_required(Perm.CATALOGUE_EDIT)
+def catalogue_edit(request: MemberRequest, item_id: int) -> HttpResponse:
+    item = access_treatment_item(request.member, item_id)
+    initial = {field: getattr(item, field) for field in FIELDS}
+    form = TreatmentItemForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            treatment_item_update(
+                item=item,
+                actor=request.member,
+                request=request,
+                **{field: form.cleaned_data[field] for field in FIELDS},
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("„%(name)s” módosítva.") % {"name": item.name})
+            return redirect("codes:catalogue")
+    return render(request, "codes/catalogue_form.html", {"form": form, "item": item})
+
+
+@require_POST
+@member_required(Perm.CATALOGUE_EDIT)
+def catalogue_set_active(request: MemberRequest, item_id: int) -> HttpResponse:
+    item = access_treatment_item(request.member, item_id)
+    active = request.POST.get("active") == "1"
+    treatment_item_set_active(item=item, is_active=active, actor=request.member, request=request)
+    if active:
+        messages.success(request, _("„%(name)s” újra aktív.") % {"name": item.name})
+    else:
+        messages.success(request, _("„%(name)s” inaktiválva.") % {"name": item.name})
+    return redirect("codes:catalogue")

@@ -1,0 +1,135 @@
+"""Reads of the calendar. Every query starts from the acting member's practice."""
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from zomanc.practices.models import Practice, Role, StaffMember
+from zomanc.scheduling.models import Appointment, AppointmentStatus, Chair
+
+
+def access_appointment(member: StaffMember, appointment_id: int) -> Appointment:
+    """The appointment with this id in the member's practice; 404 for any other id."""
+    appointment = (
+        Appointment.objects.select_related(
+            "patient", "doctor", "chair", "company", "org_unit", "treatment"
+        )
+        .filter(practice_id=member.practice_id, pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    appointment.practice = member.practice
+    return appointment
+
+
+def access_chair(member: StaffMember, chair_id: int) -> Chair:
+    chair = Chair.objects.filter(practice_id=member.practice_id, pk=chair_id).first()
+    if chair is None:
+        raise Http404
+    chair.practice = member.practice
+    return chair
+
+
+def chairs_for(practice: Practice, *, active_only: bool = True) -> QuerySet[Chair]:
+    qs = Chair.objects.filter(practice=practice)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("position", "name", "id")
+
+
+def doctors_for(practice: Practice, *, active_only: bool = True) -> QuerySet[StaffMember]:
+    """Members who can treat: the doctor role, or anyone with a stamp number (an owner who
+    is the practice's dentist; see permissions.member_roles)."""
+    qs = StaffMember.objects.filter(practice=practice).filter(
+        Q(role=Role.DOCTOR) | ~Q(stamp_number="")
+    )
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("display_name", "id")
+
+
+@cache
+def visit_relation() -> tuple[str, bool] | None:
+    """(accessor, is_one_to_one) of the clinical Visit → Appointment link, or None while the
+    clinical app has no such field. Looked up, not imported: scheduling must not depend on
+    clinical (clinical depends on scheduling)."""
+    for rel in Appointment._meta.related_objects:
+        if rel.related_model._meta.label_lower == "clinical.visit":
+            return rel.get_accessor_name() or "", bool(rel.one_to_one)
+    return None
+
+
+def with_visits(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """Loads the opened visit with the appointments in a fixed number of queries: a join for
+    a one-to-one link, one extra query for a foreign key."""
+    relation = visit_relation()
+    if relation is None:
+        return qs
+    accessor, one_to_one = relation
+    return qs.select_related(accessor) if one_to_one else qs.prefetch_related(accessor)
+
+
+def appointment_visit(appointment: Appointment) -> Any | None:
+    """The visit opened from this appointment (the newest when several), or None."""
+    relation = visit_relation()
+    if relation is None:
+        return None
+    accessor, one_to_one = relation
+    if one_to_one:
+        try:
+            return getattr(appointment, accessor)
+        except ObjectDoesNotExist:
+            return None
+    visits = list(getattr(appointment, accessor).all())
+    return max(visits, key=lambda v: v.pk) if visits else None
+
+
+def calendar_appointments(
+    *,
+    practice: Practice,
+    start: datetime,
+    end: datetime,
+    chair_id: int | None = None,
+    doctor_id: int | None = None,
+) -> list[Appointment]:
+    """Appointments (cancelled included, the view sets them apart) overlapping [start, end),
+    with everything a calendar block shows, in one query (two with a visit FK)."""
+    qs = Appointment.objects.filter(practice=practice, starts_at__lt=end, ends_at__gt=start)
+    if chair_id is not None:
+        qs = qs.filter(chair_id=chair_id)
+    if doctor_id is not None:
+        qs = qs.filter(doctor_id=doctor_id)
+    qs = with_visits(
+        qs.select_related("patient", "doctor", "chair", "treatment").order_by("starts_at", "id")
+    )
+    appointments = list(qs)
+    for appointment in appointments:
+        appointment.practice = practice
+        appointment.opened_visit = appointment_visit(appointment)  # type: ignore[attr-defined]
+    return appointments
+
+
+def patient_upcoming_appointments(
+    *, practice: Practice, patient_id: int, now: datetime, limit: int = 5
+) -> list[Appointment]:
+    """The patient's next live appointments (for the patient page)."""
+    return list(
+        Appointment.objects.filter(practice=practice, patient_id=patient_id, ends_at__gt=now)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("doctor", "chair", "treatment")
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
+def chair_future_appointment_count(*, chair: Chair, now: datetime) -> int:
+    """Live bookings still ahead on a chair (shown before it is deactivated)."""
+    return (
+        Appointment.objects.filter(practice_id=chair.practice_id, chair=chair, ends_at__gt=now)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .count()
+    )

@@ -1,0 +1,524 @@
+"""Calendar pages with the fixed personas: login, roles, tenant isolation, the forms, the
+query counts of the grids."""
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.template import Context, Template
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from zomanc.patients.tests.factories import make_patient
+from zomanc.practices.models import StaffMember
+from zomanc.scheduling.models import Appointment, AppointmentStatus, Chair
+from zomanc.scheduling.selectors import visit_relation
+from zomanc.scheduling.tests.conftest import DAY, Cal, at
+
+pytestmark = pytest.mark.django_db
+
+APPOINTMENT_VIEWS = [
+    ("get", "scheduling:day", False),
+    ("get", "scheduling:week", False),
+    ("get", "scheduling:appointment_create", False),
+    ("post", "scheduling:appointment_create", False),
+    ("get", "scheduling:patient_picker", False),
+    ("get", "scheduling:appointment_edit", True),
+    ("post", "scheduling:appointment_edit", True),
+    ("post", "scheduling:appointment_move", True),
+    ("post", "scheduling:appointment_resize", True),
+    ("post", "scheduling:appointment_cancel", True),
+    ("post", "scheduling:appointment_arrived", True),
+]
+OWNER_VIEWS = [
+    ("get", "scheduling:chairs", False),
+    ("post", "scheduling:chairs", False),
+    ("get", "scheduling:chair_edit", True),
+    ("post", "scheduling:chair_edit", True),
+]
+
+
+def url_for(name: str, needs_id: bool, obj_id: int) -> str:
+    return reverse(name, args=[obj_id]) if needs_id else reverse(name)
+
+
+def call(client: Client, method: str, url: str, data: dict[str, Any] | None = None) -> Any:
+    return getattr(client, method)(url, data or {})
+
+
+# --- login / roles / tenants ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "name", "needs_id"), APPOINTMENT_VIEWS + OWNER_VIEWS)
+def test_requires_login(cal: Cal, method: str, name: str, needs_id: bool) -> None:
+    appointment = cal.book(at(9))
+    obj_id = cal.chair1.pk if "chair" in name else appointment.pk
+    response = call(Client(), method, url_for(name, needs_id, obj_id))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize(("method", "name", "needs_id"), APPOINTMENT_VIEWS)
+def test_requires_active_membership(cal: Cal, method: str, name: str, needs_id: bool) -> None:
+    appointment = cal.book(at(9))
+    client = cal.p.client_for(cal.p.receptionist)
+    StaffMember.objects.filter(pk=cal.p.receptionist.pk).update(is_active=False)
+    assert call(client, method, url_for(name, needs_id, appointment.pk)).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["owner", "doctor", "assistant", "receptionist"])
+def test_every_role_may_use_the_calendar(cal: Cal, role: str) -> None:
+    client = cal.p.client_for(getattr(cal.p, role))
+    appointment = cal.book(at(9))
+    for name in ("scheduling:day", "scheduling:week", "scheduling:appointment_create"):
+        assert client.get(reverse(name), {"date": DAY.isoformat()}).status_code == 200
+    assert (
+        client.get(reverse("scheduling:appointment_edit", args=[appointment.pk])).status_code == 200
+    )
+    response = client.post(
+        reverse("scheduling:appointment_cancel", args=[appointment.pk]), {"reason": "Beteg"}
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("role", ["doctor", "assistant", "receptionist"])
+@pytest.mark.parametrize(("method", "name", "needs_id"), OWNER_VIEWS)
+def test_requires_owner_for_chairs(
+    cal: Cal, role: str, method: str, name: str, needs_id: bool
+) -> None:
+    client = cal.p.client_for(getattr(cal.p, role))
+    response = call(client, method, url_for(name, needs_id, cal.chair1.pk), {"name": "X"})
+    assert response.status_code == 403
+    assert Chair.objects.filter(practice=cal.p.practice_a).count() == 2
+
+
+@pytest.mark.parametrize(("method", "name", "needs_id"), [v for v in APPOINTMENT_VIEWS if v[2]])
+def test_hides_other_practice_appointment(cal: Cal, method: str, name: str, needs_id: bool) -> None:
+    appointment = cal.book(at(9))
+    client = cal.p.client_for(cal.p.outsider)
+    data = {"reason": "x", "end_time": "10:00", "day": "2026-03-02", "start_time": "09:00"}
+    assert call(client, method, url_for(name, needs_id, appointment.pk), data).status_code == 404
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert appointment.ends_at == at(9, 30)
+
+
+@pytest.mark.parametrize(
+    ("method", "name"), [("get", "scheduling:chair_edit"), ("post", "scheduling:chair_edit")]
+)
+def test_hides_other_practice_chair(cal: Cal, method: str, name: str) -> None:
+    client = cal.p.client_for(cal.p.outsider)
+    response = call(client, method, reverse(name, args=[cal.chair1.pk]), {"name": "Elvett"})
+    assert response.status_code == 404
+    cal.chair1.refresh_from_db()
+    assert cal.chair1.name == "1. szék"
+
+
+@pytest.mark.parametrize("param", ["chair", "doctor"])
+def test_hides_other_practice_in_calendar_filters(cal: Cal, param: str) -> None:
+    client = cal.p.client_for(cal.p.receptionist)
+    foreign = cal.chair_b.pk if param == "chair" else cal.p.doctor_b.pk
+    for name in ("scheduling:day", "scheduling:week"):
+        assert client.get(reverse(name), {param: foreign}).status_code == 404
+
+
+def test_calendar_never_shows_other_practice(cal: Cal) -> None:
+    from zomanc.scheduling.services import appointment_create
+
+    appointment_create(
+        practice=cal.p.practice_b,
+        actor=cal.p.outsider,
+        patient=cal.patient_b,
+        doctor=cal.p.doctor_b,
+        chair=cal.chair_b,
+        company=cal.p.company_b,
+        org_unit=cal.p.org_unit_b,
+        starts_at=at(9),
+        ends_at=at(10),
+    )
+    cal.book(at(9))
+    client = cal.p.client_for(cal.p.receptionist)
+    for name in ("scheduling:day", "scheduling:week"):
+        html = client.get(reverse(name), {"date": DAY.isoformat()}).content.decode()
+        assert "Kovács Anna" in html
+        assert "Idegen" not in html and "B szék" not in html and "Dr. Bé Béla" not in html
+
+
+def test_create_with_other_practice_patient_is_a_form_error(cal: Cal) -> None:
+    client = cal.p.client_for(cal.p.receptionist)
+    response = client.post(
+        reverse("scheduling:appointment_create"), form_data(cal, patient=cal.patient_b.pk)
+    )
+    assert response.status_code == 200
+    assert "Ismeretlen páciens." in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["chair", "doctor", "company", "org_unit"])
+def test_create_with_other_practice_reference_is_a_form_error(cal: Cal, field: str) -> None:
+    foreign = {
+        "chair": cal.chair_b.pk,
+        "doctor": cal.p.doctor_b.pk,
+        "company": cal.p.company_b.pk,
+        "org_unit": cal.p.org_unit_b.pk,
+    }[field]
+    client = cal.p.client_for(cal.p.receptionist)
+    response = client.post(
+        reverse("scheduling:appointment_create"), form_data(cal, **{field: foreign})
+    )
+    assert response.status_code == 200
+    assert "Válasszon a listából." in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_create_prefill_ignores_other_practice_patient(cal: Cal) -> None:
+    client = cal.p.client_for(cal.p.receptionist)
+    html = client.get(
+        reverse("scheduling:appointment_create"), {"patient": cal.patient_b.pk}
+    ).content.decode()
+    assert "Idegen" not in html
+    html = client.get(
+        reverse("scheduling:appointment_create"), {"patient": cal.anna.pk}
+    ).content.decode()
+    assert "Kovács Anna" in html
+
+
+def test_patient_picker_searches_own_practice_only(cal: Cal) -> None:
+    make_patient(cal.p.outsider, family_name="Kovács", given_name="Bea")
+    client = cal.p.client_for(cal.p.receptionist)
+    html = client.get(
+        reverse("scheduling:patient_picker"), {"patient_q": "kovacs"}
+    ).content.decode()
+    assert "Kovács Anna" in html
+    assert "Kovács Bea" not in html
+    assert f'value="{cal.anna.pk}"' in html
+
+
+# --- the forms ------------------------------------------------------------------------------
+
+
+def form_data(cal: Cal, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "patient": cal.anna.pk,
+        "day": "2026-03-02",
+        "start_time": "09:00",
+        "end_time": "09:30",
+        "chair": cal.chair1.pk,
+        "doctor": cal.p.doctor.pk,
+        "company": cal.p.company_a.pk,
+        "org_unit": cal.p.org_unit_a.pk,
+        "note": "Tömés",
+        "treatment": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_books_and_returns_to_the_calendar(cal: Cal) -> None:
+    client = cal.p.client_for(cal.p.receptionist)
+    back = reverse("scheduling:week") + "?date=2026-03-02"
+    response = client.post(reverse("scheduling:appointment_create"), form_data(cal, next=back))
+    assert response.status_code == 302
+    assert response["Location"] == back
+    appointment = Appointment.objects.get()
+    assert (appointment.starts_at, appointment.ends_at) == (at(9), at(9, 30))
+    assert appointment.created_by == cal.p.receptionist
+    assert appointment.note == "Tömés"
+
+
+def test_create_rejects_foreign_next_url(cal: Cal) -> None:
+    client = cal.p.client_for(cal.p.receptionist)
+    response = client.post(
+        reverse("scheduling:appointment_create"), form_data(cal, next="https://rossz.example/")
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("scheduling:day"))
+
+
+def test_create_over_htmx_redirects_the_client(cal: Cal) -> None:
+    client = cal.p.client_for(cal.p.receptionist)
+    response = client.post(
+        reverse("scheduling:appointment_create"), form_data(cal), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(reverse("scheduling:day"))
+
+
+def test_create_without_end_uses_treatment_duration(cal: Cal) -> None:
+    from decimal import Decimal
+
+    from zomanc.codes.catalogue_services import treatment_item_create
+
+    item = treatment_item_create(
+        practice=cal.p.practice_a,
+        actor=None,
+        name="Gyökérkezelés",
+        shortcut="gyök",
+        price=Decimal(48000),
+        vat_rate="AAM",
+        duration_minutes=60,
+        needs_tooth=True,
+    )
+    client = cal.p.client_for(cal.p.receptionist)
+    client.post(
+        reverse("scheduling:appointment_create"), form_data(cal, end_time="", treatment=item.pk)
+    )
+    appointment = Appointment.objects.get()
+    assert appointment.ends_at == at(10)
+    assert appointment.treatment == item
+
+
+def test_create_conflict_shows_the_other_appointment(cal: Cal) -> None:
+    cal.book(at(9), 30, patient=cal.bela)
+    client = cal.p.client_for(cal.p.receptionist)
+    response = client.post(
+        reverse("scheduling:appointment_create"),
+        form_data(cal, start_time="09:15", end_time="09:45"),
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Ütközés: a(z) 1. szék ekkor foglalt – Nagy Béla, 2026.03.02. 09:00–09:30" in html
+    assert Appointment.objects.count() == 1
+
+
+def test_create_end_before_start_is_a_field_error(cal: Cal) -> None:
+    client = cal.p.client_for(cal.p.receptionist)
+    response = client.post(
+        reverse("scheduling:appointment_create"), form_data(cal, end_time="08:00")
+    )
+    assert "A befejezésnek a kezdés után kell lennie." in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_create_prefilled_from_the_clicked_slot(cal: Cal) -> None:
+    client = cal.p.client_for(cal.p.receptionist)
+    html = client.get(
+        reverse("scheduling:appointment_create"),
+        {"start": "2026-03-02T10:15", "chair": str(cal.chair2.pk)},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert 'value="2026-03-02"' in html and 'value="10:15"' in html
+    assert f'<option value="{cal.chair2.pk}" selected>' in html
+    assert "<html" not in html  # a partial for the side panel
+
+
+def test_move_conflict_message_and_success(cal: Cal) -> None:
+    cal.book(at(10), 30, patient=cal.bela)
+    mine = cal.book(at(9), 30)
+    client = cal.p.client_for(cal.p.assistant)
+    url = reverse("scheduling:appointment_move", args=[mine.pk])
+    data = {
+        "day": "2026-03-02",
+        "start_time": "10:00",
+        "end_time": "10:30",
+        "chair": cal.chair1.pk,
+        "doctor": cal.p.doctor.pk,
+    }
+    html = client.post(url, data).content.decode()
+    assert "Ütközés" in html and "Nagy Béla" in html
+    data.update(start_time="11:00", end_time="11:45", chair=cal.chair2.pk)
+    assert client.post(url, data).status_code == 302
+    mine.refresh_from_db()
+    assert (mine.starts_at, mine.ends_at, mine.chair) == (at(11), at(11, 45), cal.chair2)
+
+
+def test_resize_conflict_and_success(cal: Cal) -> None:
+    mine = cal.book(at(9), 30)
+    cal.book(at(9, 45), 30, patient=cal.bela)
+    client = cal.p.client_for(cal.p.doctor)
+    url = reverse("scheduling:appointment_resize", args=[mine.pk])
+    html = client.post(url, {"end_time": "10:00"}).content.decode()
+    assert "Nagy Béla" in html
+    html = client.post(url, {"end_time": "08:00"}).content.decode()
+    assert "A befejezésnek a kezdés után kell lennie." in html
+    assert client.post(url, {"end_time": "09:45"}).status_code == 302
+    mine.refresh_from_db()
+    assert mine.ends_at == at(9, 45)
+
+
+def test_cancel_requires_reason(cal: Cal) -> None:
+    mine = cal.book(at(9), 30)
+    client = cal.p.client_for(cal.p.receptionist)
+    url = reverse("scheduling:appointment_cancel", args=[mine.pk])
+    assert "Adja meg a lemondás okát." in client.post(url, {"reason": ""}).content.decode()
+    mine.refresh_from_db()
+    assert mine.status == AppointmentStatus.BOOKED
+    client.post(url, {"reason": "Beteg lett"})
+    mine.refresh_from_db()
+    assert mine.status == AppointmentStatus.CANCELLED
+
+
+def test_edit_details_and_arrived(cal: Cal) -> None:
+    mine = cal.book(at(9), 30)
+    client = cal.p.client_for(cal.p.receptionist)
+    url = reverse("scheduling:appointment_edit", args=[mine.pk])
+    data = {
+        "note": "Hozza a leleteit",
+        "treatment": "",
+        "company": cal.p.company_a.pk,
+        "org_unit": cal.p.org_unit_a.pk,
+    }
+    assert client.post(url, data).status_code == 302
+    assert client.post(reverse("scheduling:appointment_arrived", args=[mine.pk])).status_code == 302
+    mine.refresh_from_db()
+    assert (mine.note, mine.status) == ("Hozza a leleteit", AppointmentStatus.ARRIVED)
+
+
+def test_chairs_owner_flow(cal: Cal) -> None:
+    client = cal.p.client_for(cal.p.owner)
+    assert client.post(reverse("scheduling:chairs"), {"name": "3. szék"}).status_code == 302
+    html = client.post(reverse("scheduling:chairs"), {"name": "1. szék"}).content.decode()
+    assert "Már van „1. szék” nevű szék." in html
+    url = reverse("scheduling:chair_edit", args=[cal.chair2.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"name": "Sebészet"}).status_code == 302  # unchecked: inactive
+    cal.chair2.refresh_from_db()
+    assert (cal.chair2.name, cal.chair2.is_active) == ("Sebészet", False)
+    day = client.get(reverse("scheduling:day"), {"date": DAY.isoformat()}).content.decode()
+    assert "Sebészet</th>" not in day  # inactive, no bookings: no column
+
+
+# --- the grid -------------------------------------------------------------------------------
+
+
+def test_day_view_shows_block_with_patient_treatment_note(cal: Cal) -> None:
+    cal.book(at(9), 45, note="Fájós 46-os")
+    client = cal.p.client_for(cal.p.receptionist)
+    html = client.get(reverse("scheduling:day"), {"date": DAY.isoformat()}).content.decode()
+    assert 'rowspan="3"' in html
+    assert "Kovács Anna" in html and "Fájós 46-os" in html and "09:00–09:45" in html
+    # Under the block chair 1 has no free slot until 09:45; chair 2 stays free throughout.
+    assert f"start=2026-03-02T09:15&amp;chair={cal.chair1.pk}&" not in html
+    assert f"start=2026-03-02T09:30&amp;chair={cal.chair1.pk}&" not in html
+    assert f"start=2026-03-02T09:45&amp;chair={cal.chair1.pk}&" in html
+    assert f"start=2026-03-02T09:15&amp;chair={cal.chair2.pk}&" in html
+
+
+def test_open_visit_button_follows_role_and_url(cal: Cal) -> None:
+    from zomanc.scheduling.templatetags.scheduling_tags import optional_url, url_exists
+
+    mine = cal.book(at(9), 30)
+    exists = url_exists("clinical:visit_open_from_appointment")
+    doctor_html = (
+        cal.p.client_for(cal.p.doctor)
+        .get(reverse("scheduling:day"), {"date": DAY.isoformat()})
+        .content.decode()
+    )
+    reception_html = (
+        cal.p.client_for(cal.p.receptionist)
+        .get(reverse("scheduling:day"), {"date": DAY.isoformat()})
+        .content.decode()
+    )
+    assert ("Ellátás megnyitása" in doctor_html) == exists
+    assert "Ellátás megnyitása" not in reception_html  # reception does no clinical work
+    if exists:
+        assert optional_url("clinical:visit_open_from_appointment", mine.pk) in doctor_html
+
+
+def test_opened_visit_is_shown_instead_of_the_button(cal: Cal) -> None:
+    """Uses the clinical app's visit link when it exists (it lands separately)."""
+    mine = cal.book(at(9), 30)
+    relation = visit_relation()
+    assert relation is not None, "clinical.Visit.appointment is expected"
+    from zomanc.clinical.services import visit_open
+
+    visit_open(
+        patient=cal.anna,
+        doctor=cal.p.doctor,
+        company=cal.p.company_a,
+        org_unit=cal.p.org_unit_a,
+        started_at=at(9),
+        appointment=mine,
+        opened_by=cal.p.doctor.user,
+    )
+    html = (
+        cal.p.client_for(cal.p.doctor)
+        .get(reverse("scheduling:day"), {"date": DAY.isoformat()})
+        .content.decode()
+    )
+    assert "Ellátás megnyitva" in html
+    assert "Ellátás megnyitása" not in html
+
+
+@override_settings(ROOT_URLCONF="zomanc.scheduling.tests.urls_fake_clinical")
+def test_url_tags() -> None:
+    template = Template(
+        "{% load scheduling_tags %}{% url_exists 'fake:with_arg' as a %}"
+        "{% url_exists 'fake:nope' as b %}"
+        "{% url_exists 'other:with_arg' as c %}{% optional_url 'fake:with_arg' 7 as d %}"
+        "{% optional_url 'fake:without_arg' 7 as e %}{% optional_url 'fake:nope' 7 as f %}"
+        "{{ a }}|{{ b }}|{{ c }}|{{ d }}|{{ e }}|{{ f }}"
+    )
+    assert (
+        template.render(Context({"user": AnonymousUser()}))
+        == "True|False|False|/fake/open/7/|/fake/open/|"
+    )
+
+
+def _fill_week(cal: Cal, count: int, first: int = 0) -> None:
+    """Appointments number `first`..`count`-1 over Monday–Friday on two chairs (bulk: the
+    shape matters here, not the service)."""
+    patients = [cal.anna, cal.bela]
+    rows = []
+    for i in range(first, count):
+        day = DAY + timedelta(days=i % 5)
+        chair, doctor = (
+            (cal.chair1, cal.p.doctor) if (i // 5) % 2 == 0 else (cal.chair2, cal.p.doctor2)
+        )
+        start = timezone.make_aware(datetime.combine(day, time(7))) + timedelta(
+            minutes=15 * (i // 10)
+        )
+        rows.append(
+            Appointment(
+                practice=cal.p.practice_a,
+                patient=patients[i % len(patients)],
+                doctor=doctor,
+                chair=chair,
+                company=cal.p.company_a,
+                org_unit=cal.p.org_unit_a,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=15),
+                note=f"#{i}#",
+            )
+        )
+    Appointment.objects.bulk_create(rows)
+    assert Appointment.objects.count() == count
+
+
+@pytest.mark.parametrize("name", ["scheduling:week", "scheduling:day"])
+def test_calendar_query_count_is_fixed(cal: Cal, django_assert_num_queries: Any, name: str) -> None:
+    """The same number of queries for 5 and for 200 appointments; the calendar's own share
+    is chairs, doctors, appointments (with patient, doctor, chair, treatment joined) and the
+    opened visits."""
+    client = cal.p.client_for(cal.p.doctor)
+    url = reverse(name)
+    params = {"date": DAY.isoformat()}
+    _fill_week(cal, 5)
+    client.get(url, params)  # the first request of a session may write it
+    with CaptureQueriesContext(connection) as small:
+        response = client.get(url, params)
+    week = name == "scheduling:week"
+    assert ("#4#" if week else "#0#") in response.content.decode()
+    own = [
+        q["sql"]
+        for q in small.captured_queries
+        if any(t in q["sql"] for t in ('FROM "scheduling_', 'FROM "clinical_visit"'))
+        or (
+            'FROM "practices_staffmember"' in q["sql"]
+            and "stamp_number" in q["sql"].split("WHERE")[-1]
+        )
+    ]
+    relation = visit_relation()
+    visit_query = 1 if relation is not None and not relation[1] else 0  # FK → a prefetch
+    assert len(own) == 3 + visit_query  # chairs, doctors, appointments (+ visits)
+
+    _fill_week(cal, 200, first=5)
+    with django_assert_num_queries(len(small)):
+        response = client.get(url, params)
+    html = response.content.decode()
+    assert ("#199#" if week else "#195#") in html
+    assert ("#4#" in html) == week  # the day view shows Monday only
