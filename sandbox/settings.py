@@ -32,6 +32,10 @@ INSTALLED_APPS = [
     "sandbox.idp",
     "sandbox.ekat",
     "sandbox.access",
+    "sandbox.documents",
+    "sandbox.profile",
+    "sandbox.referral",
+    "sandbox.eligibility",
     "sandbox.refdata",
     "sandbox.server",
     "sandbox.portal",
@@ -132,6 +136,12 @@ SANDBOX_LOCKOUT_WINDOW_MINUTES = 15
 SANDBOX_LOCKOUT_MINUTES = 15
 SANDBOX_EVENT_DEADLINE_DAYS = int(os.environ.get("SANDBOX_EVENT_DEADLINE_DAYS", "4"))
 SANDBOX_TREATMENT_RELATIONSHIP_DAYS = 30
+# Access rules (contract §6, domain doc): breakglass length, waiver length, and the delay
+# with which a DÖR change takes effect (law: "within 24 h"; 0 = immediately, our choice).
+SANDBOX_BREAKGLASS_HOURS = float(os.environ.get("SANDBOX_BREAKGLASS_HOURS", "4"))
+SANDBOX_WAIVER_HOURS = 24
+SANDBOX_DOR_DELAY_HOURS = float(os.environ.get("SANDBOX_DOR_DELAY_HOURS", "0"))
+SANDBOX_REFERRAL_VALID_DAYS = 90
 SANDBOX_CERT_VALID_DAYS = 365
 SANDBOX_PKCS11_LIB = os.environ.get("SANDBOX_PKCS11_LIB", "/usr/lib/softhsm/libsofthsm2.so")
 # Off in production paths for speed; the test suite turns it on so every answer the

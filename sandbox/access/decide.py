@@ -1,15 +1,20 @@
 """The single read-access decision of the sandbox (contract §6).
 
-Order (today's steps marked ✓; the next steps plug in where the comments say):
-1. ✓ VMátrix grant for the context (verified by the SOAP pipeline) and a role that allows
-   the service;
-2. breakglass grant for (user, patient) still valid → allow, flagged;
-3. patient waiver for this doctor valid 24 h → allow;
-4. DÖR restriction matching the caller → DENIED_BY_SELF_DETERMINATION;
-5. sensitive category and caller not a specialist of it → SENSITIVE_CATEGORY;
-6. ✓ treating relationship (an open or recent eKAT event of the patient at the acting
-   institution; a referral to it — next) → allow; else NO_TREATMENT_RELATIONSHIP.
-Every decision is to be written to the patient's access log (next step).
+``access_decide`` applies, in this order and nowhere else:
+1. VMátrix grant for the context (verified by the SOAP pipeline) and a role that may read
+   the service → else ROLE_MISSING;
+2. a breakglass grant of (user, patient) still valid → allow, flagged;
+3. a patient waiver for this doctor, valid 24 h → allow;
+4. a DÖR restriction matching the caller (institution, user, or the item's category)
+   → DENIED_BY_SELF_DETERMINATION;
+5. a sensitive item and the caller is not a specialist of its field → SENSITIVE_CATEGORY;
+6. treating relationship (an open or recent eKAT event of the patient at the acting
+   institution, or a live referral to it) → allow; else NO_TREATMENT_RELATIONSHIP.
+Every decision — allowed, denied, breakglass — is written to the patient's access log.
+
+An item's *category* is the specialty code of the care it comes from (an event's specialty,
+a document's event specialty); it is *sensitive* when the category is in
+``SENSITIVE_SPECIALTIES`` or the caller says so (a document with confidentiality "V").
 """
 
 from __future__ import annotations
@@ -20,11 +25,30 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q
 
-from sandbox.registry.models import Institution, OrgUnit, Patient, Role, User
+from sandbox.access.models import (
+    AccessLogEntry,
+    BreakglassGrant,
+    DorRestriction,
+    DorScope,
+    Outcome,
+    Waiver,
+)
+from sandbox.registry.models import (
+    SENSITIVE_SPECIALTIES,
+    SPECIALTIES,
+    Institution,
+    OrgUnit,
+    Patient,
+    Role,
+    User,
+)
+from sandbox.soap.errors import SoapFault
 
 # Which context roles may read which service at all (step 1).
 READ_ROLES: dict[str, frozenset[str]] = {
     "ekat": frozenset({Role.ORVOS, Role.FELHASZNALO}),
+    "documents": frozenset({Role.ORVOS, Role.FELHASZNALO}),
+    "profile": frozenset({Role.ORVOS, Role.FELHASZNALO}),
 }
 
 
@@ -34,18 +58,25 @@ class Decision:
     code: str | None = None  # fault code when denied
     reason: str = ""
     flagged: bool = False  # breakglass: shown in both audit logs
+    entry: AccessLogEntry | None = None  # the access log row written for it
 
 
-def _treating_relationship(*, institution: Institution, patient: Patient, at: dt.datetime) -> bool:
+def treating_relationship(*, institution: Institution, patient: Patient, at: dt.datetime) -> bool:
+    """Domain doc [ours]: an open or recent (SANDBOX_TREATMENT_RELATIONSHIP_DAYS) eKAT event
+    of the patient at the institution, or a live referral to it (see
+    ``sandbox.referral.selectors.referral_relates``)."""
     from sandbox.ekat.models import Event, EventStatus
+    from sandbox.referral.selectors import referral_relates
 
     recent = at - dt.timedelta(days=settings.SANDBOX_TREATMENT_RELATIONSHIP_DAYS)
-    return (
+    if (
         Event.objects.filter(patient=patient, institution=institution)
         .exclude(status=EventStatus.DELETED)
         .filter(Q(status=EventStatus.OPEN) | Q(end_time__gte=recent) | Q(event_time__gte=recent))
         .exists()
-    )
+    ):
+        return True
+    return referral_relates(institution=institution, patient=patient, at=at)
 
 
 def access_decide(
@@ -58,18 +89,177 @@ def access_decide(
     service: str,
     at: dt.datetime,
     category: str | None = None,
+    sensitive: bool | None = None,
+    operation: str = "",
+    item: str = "",
 ) -> Decision:
-    allowed_roles = READ_ROLES.get(service, frozenset())
-    if role not in allowed_roles:
-        return Decision(
+    """Decide one read and log it. ``category``/``sensitive`` describe the item (None = the
+    patient's data as a whole: only the patient-level steps can deny)."""
+    if sensitive is None:
+        sensitive = category in SENSITIVE_SPECIALTIES
+    doctor_specialties: list[str] = list(user.doctor.specialties) if user.doctor else []
+    category_label = SPECIALTIES.get(category or "", category or "")
+
+    # Step 1 — the pipeline has verified the VMátrix grant and that the role is held.
+    if role not in READ_ROLES.get(service, frozenset()):
+        decision = Decision(
             False, "ROLE_MISSING", f"A(z) '{role}' szerepkör nem olvashatja ezt a szolgáltatást."
         )
-    # Steps 2–5 (breakglass, waiver, DÖR, sensitive category) come here, in this order.
-    if _treating_relationship(institution=institution, patient=patient, at=at):
-        return Decision(True, reason="kezelési kapcsolat")
-    return Decision(
-        False,
-        "NO_TREATMENT_RELATIONSHIP",
-        f"A(z) {institution.institution_id} intézménynek nincs nyitott vagy "
-        f"{settings.SANDBOX_TREATMENT_RELATIONSHIP_DAYS} napon belüli ellátása a beteggel.",
+    # Step 2 — breakglass overrides every patient-side rule, but is always flagged.
+    elif (
+        grant := BreakglassGrant.objects.filter(
+            user=user, patient=patient, granted_at__lte=at, valid_until__gt=at
+        )
+        .order_by("-valid_until")
+        .first()
+    ) is not None:
+        decision = Decision(
+            True,
+            reason=f"sürgősségi hozzáférés ({grant.reason_code}) "
+            f"{grant.valid_until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC-ig",
+            flagged=True,
+        )
+    # Step 3 — the patient's written waiver for this doctor (24 h).
+    elif (
+        user.doctor_id is not None
+        and Waiver.objects.filter(
+            patient=patient,
+            doctor_id=user.doctor_id,
+            granted_at__lte=at,
+            valid_until__gt=at,
+            revoked_at__isnull=True,
+        ).exists()
+    ):
+        decision = Decision(True, reason="a beteg 24 órás felmentése")
+    # Step 4 — DÖR: a restriction in force that names the caller or the item's category.
+    elif (
+        restriction := DorRestriction.objects.filter(patient=patient, effective_from__lte=at)
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gt=at))
+        .filter(
+            Q(scope=DorScope.INSTITUTION, value=institution.institution_id)
+            | Q(scope=DorScope.USER, value=user.user_id)
+            | (Q(scope=DorScope.CATEGORY, value=category) if category else Q(pk__in=[]))
+        )
+        .first()
+    ) is not None:
+        decision = Decision(
+            False,
+            "DENIED_BY_SELF_DETERMINATION",
+            f"A beteg önrendelkezése ({restriction.get_scope_display()}: {restriction.value}) "
+            "megtiltja a hozzáférést.",
+        )
+    # Step 5 — especially sensitive data: only a specialist of that field.
+    elif sensitive and (category is None or category not in doctor_specialties):
+        decision = Decision(
+            False,
+            "SENSITIVE_CATEGORY",
+            f"Különösen érzékeny adat ({category_label or 'korlátozott'}): csak az adott "
+            "szakterület orvosa láthatja.",
+        )
+    # Step 6 — treating relationship.
+    elif treating_relationship(institution=institution, patient=patient, at=at):
+        decision = Decision(True, reason="kezelési kapcsolat")
+    else:
+        decision = Decision(
+            False,
+            "NO_TREATMENT_RELATIONSHIP",
+            f"A(z) {institution.institution_id} intézménynek nincs nyitott vagy "
+            f"{settings.SANDBOX_TREATMENT_RELATIONSHIP_DAYS} napon belüli ellátása és élő "
+            "beutalója a beteghez.",
+        )
+
+    entry = AccessLogEntry.objects.create(
+        patient=patient,
+        at=at,
+        user=user,
+        institution=institution,
+        org_unit=org_unit,
+        role=role,
+        service=service,
+        operation=operation,
+        item=item[:100],
+        category=category or "",
+        outcome=(
+            Outcome.BREAKGLASS
+            if decision.flagged
+            else Outcome.ALLOWED
+            if decision.allowed
+            else Outcome.DENIED
+        ),
+        code=decision.code or "",
+        reason=decision.reason,
+        breakglass=decision.flagged,
     )
+    return Decision(decision.allowed, decision.code, decision.reason, decision.flagged, entry)
+
+
+def access_fault(decision: Decision) -> SoapFault:
+    """The SOAP fault of a refusal whose log entry survives the rollback of the call."""
+    fault = SoapFault(decision.code or "NO_TREATMENT_RELATIONSHIP", decision.reason)
+    entry = decision.entry
+    if entry is not None:
+
+        def keep() -> None:
+            entry.pk = None
+            entry._state.adding = True
+            entry.save(force_insert=True)
+
+        fault.after_rollback.append(keep)
+    return fault
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who reads (from the SOAP context)."""
+
+    user: User
+    institution: Institution
+    org_unit: OrgUnit
+    role: str
+
+
+def access_decide_groups(
+    *,
+    caller: Caller,
+    patient: Patient,
+    service: str,
+    operation: str,
+    at: dt.datetime,
+    groups: dict[tuple[str, bool], int],
+    noun: str,
+) -> dict[tuple[str, bool], Decision]:
+    """A list read: one ``access_decide`` (and one log row) per (category, sensitive)
+    group of the items found — the rules depend on nothing else, so a patient with 100
+    documents costs a handful of decisions. No items: one patient-level decision, keyed
+    ("", False)."""
+    if not groups:
+        # Keyed ("", False): the patient-level decision (nothing to group).
+        return {
+            ("", False): access_decide(
+                user=caller.user,
+                institution=caller.institution,
+                org_unit=caller.org_unit,
+                role=caller.role,
+                patient=patient,
+                service=service,
+                at=at,
+                operation=operation,
+                item=f"0 {noun}",
+            )
+        }
+    return {
+        (category, sensitive): access_decide(
+            user=caller.user,
+            institution=caller.institution,
+            org_unit=caller.org_unit,
+            role=caller.role,
+            patient=patient,
+            service=service,
+            at=at,
+            category=category,
+            sensitive=sensitive,
+            operation=operation,
+            item=f"{count} {noun}",
+        )
+        for (category, sensitive), count in sorted(groups.items())
+    }

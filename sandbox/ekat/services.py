@@ -188,6 +188,10 @@ def event_close(
     event.status = EventStatus.CLOSED
     event.updated_at = actor.now
     event.save()
+    # A referral used for this care is fulfilled when the care closes (contract §8).
+    from sandbox.referral.services import referrals_complete_for_event
+
+    referrals_complete_for_event(event=event, at=actor.now)
     return event
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from lxml import etree
 
-from sandbox.access.decide import access_decide
+from sandbox.access.decide import Caller, access_decide_groups, access_fault
 from sandbox.ekat import selectors, services
 from sandbox.ekat.models import Event
 from sandbox.registry.lookups import patient_resolve
-from sandbox.registry.models import Patient, Role
+from sandbox.registry.models import SENSITIVE_SPECIALTIES, Patient, Role
 from sandbox.soap.context import CallContext
-from sandbox.soap.errors import SoapFault
 from sandbox.soap.registry import register_service
 from sandbox.soap.xmlutil import parse_datetime
 
@@ -121,21 +121,36 @@ def event_delete(ctx: CallContext, req: etree._Element) -> etree._Element:
 def event_query(ctx: CallContext, req: etree._Element) -> etree._Element:
     """The patient's events visible to the caller (access rules apply)."""
     patient = _patient(ctx, req)
-    decision = access_decide(
-        user=ctx.require_user(),
-        institution=ctx.institution,
-        org_unit=ctx.require_org_unit(),
-        role=ctx.role or "",
+    found = list(
+        selectors.events_of_patient(
+            patient=patient, start=_dt(ctx, req, "from"), end=_dt(ctx, req, "to")
+        )
+    )
+    # One logged access decision per (specialty, sensitive) group: events of a sensitive or
+    # DÖR-restricted specialty are left out; nothing readable at all is a refusal.
+    groups = Counter((e.specialty, e.specialty in SENSITIVE_SPECIALTIES) for e in found)
+    decisions = access_decide_groups(
+        caller=Caller(
+            user=ctx.require_user(),
+            institution=ctx.institution,
+            org_unit=ctx.require_org_unit(),
+            role=ctx.role or "",
+        ),
         patient=patient,
         service="ekat",
+        operation="EventQuery",
         at=ctx.now,
+        groups=dict(groups),
+        noun="esemény",
     )
-    if not decision.allowed:
-        raise SoapFault(decision.code or "NO_TREATMENT_RELATIONSHIP", decision.reason)
+    if not any(d.allowed for d in decisions.values()):
+        # The reason of a non-sensitive group says most (no relationship, DÖR).
+        refusals = sorted(decisions.items(), key=lambda kv: kv[0][1])
+        raise access_fault(refusals[0][1])
+    events = [
+        e for e in found if decisions[(e.specialty, e.specialty in SENSITIVE_SPECIALTIES)].allowed
+    ]
     b = ctx.b
-    events = selectors.events_of_patient(
-        patient=patient, start=_dt(ctx, req, "from"), end=_dt(ctx, req, "to")
-    )
     return b(
         "EventQueryResponse",
         [

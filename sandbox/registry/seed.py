@@ -196,5 +196,14 @@ def seed_demo() -> None:
                 "eligibility": p.eligibility,
             },
         )
+    # History at other providers, eProfil, referrals, DÖR (local imports: those apps
+    # import the registry).
+    from sandbox.access.seed import seed_access
+    from sandbox.documents.seed import seed_documents
+    from sandbox.profile.seed import seed_profile
+    from sandbox.referral.seed import seed_referrals
+
+    for business_seeder in (seed_documents, seed_profile, seed_referrals, seed_access):
+        business_seeder()
     for seeder in EXTRA_SEEDERS:
         seeder()

@@ -6,6 +6,8 @@ codes never change meaning; the messages may be improved freely.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 # code -> (SOAP 1.2 fault class, Hungarian default message). HTTP status follows the SOAP 1.2
 # HTTP binding: Sender -> 400, Receiver -> 500.
 FAULT_CODES: dict[str, tuple[str, str]] = {
@@ -62,6 +64,10 @@ class SoapFault(Exception):
         self.code = code
         self.message = message or FAULT_CODES[code][1]
         self.element = element
+        # Writes that must outlive the rolled-back call — the access log entry of a refused
+        # read (law: refused attempts are logged too). The pipeline runs them after the
+        # handler's transaction has been undone.
+        self.after_rollback: list[Callable[[], object]] = []
         super().__init__(f"{code}: {self.message}")
 
     @property

@@ -363,6 +363,9 @@ def handle(service: Service, body: bytes, client_cert_der: bytes | None) -> Outc
             return Outcome(status=200, body=answer, hang_seconds=plan.hang_seconds)
         return Outcome(status=200, body=answer, headers={"Content-Type": CONTENT_TYPE})
     except SoapFault as fault:
+        for keep in fault.after_rollback:
+            with transaction.atomic():
+                keep()
         counter_add(name=f"faults.code.{fault.code}")
         return Outcome(
             status=fault.http_status,

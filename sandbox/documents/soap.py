@@ -1,0 +1,243 @@
+"""The EHR document SOAP service (contract §5)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import Counter
+
+from lxml import etree
+
+from sandbox.access.decide import (
+    Caller,
+    access_decide,
+    access_decide_groups,
+    access_fault,
+)
+from sandbox.documents import selectors, services
+from sandbox.documents.models import DocumentVersion
+from sandbox.registry.lookups import patient_resolve
+from sandbox.registry.models import Patient, Role
+from sandbox.soap.context import CallContext
+from sandbox.soap.errors import SoapFault
+from sandbox.soap.registry import register_service
+from sandbox.soap.xmlutil import Builder, parse_datetime
+
+documents = register_service("documents", title="EHR dokumentumok")
+WRITERS = {Role.ORVOS, Role.FELHASZNALO}
+READERS = {Role.ORVOS, Role.FELHASZNALO}
+
+
+def _t(ctx: CallContext, el: etree._Element, path: str) -> str | None:
+    return el.findtext("/".join(ctx.q(p) for p in path.split("/")))
+
+
+def _list(ctx: CallContext, el: etree._Element, outer: str, inner: str) -> list[str]:
+    container = el.find(ctx.q(outer))
+    if container is None:
+        return []
+    return [c.text or "" for c in container.iterfind(ctx.q(inner))]
+
+
+def _patient(ctx: CallContext, req: etree._Element) -> Patient:
+    return patient_resolve(
+        id_type=_t(ctx, req, "patient/idType") or "", id_value=_t(ctx, req, "patient/id") or ""
+    )
+
+
+def _caller(ctx: CallContext) -> Caller:
+    return Caller(
+        user=ctx.require_user(),
+        institution=ctx.institution,
+        org_unit=ctx.require_org_unit(),
+        role=ctx.role or "",
+    )
+
+
+def _ref(ctx: CallContext, req: etree._Element) -> tuple[str, int | None]:
+    """documentId (optionally with .N suffix) + version element → (id, version)."""
+    ref = _t(ctx, req, "documentId") or ""
+    document_id, _, suffix = ref.partition(".")
+    version_text = _t(ctx, req, "version")
+    version = int(suffix) if suffix else None
+    if version_text:
+        if version is not None and int(version_text) != version:
+            raise SoapFault(
+                "SCHEMA_INVALID",
+                "A documentId verzió-utótagja és a version elem eltér.",
+                element="version",
+            )
+        version = int(version_text)
+    return document_id, version
+
+
+def metadata(b: Builder, v: DocumentVersion, tag: str = "document") -> etree._Element:
+    d = v.document
+    return b(
+        tag,
+        b("documentId", d.document_id),
+        b("version", v.version),
+        b("versionedId", f"{d.document_id}.{v.version}"),
+        b("status", d.status),
+        b("docType", v.doc_type),
+        b("title", v.title),
+        b("institutionId", d.institution.institution_id),
+        b("orgUnitId", v.org_unit.code),
+        b("eventId", v.event.event_id),
+        b("clientCaseId", v.client_case_id),
+        b("clientDocumentId", d.client_document_id),
+        b("authorStamp", v.author.stamp),
+        b("createdAt", v.created_at),
+        b("submittedAt", v.submitted_at),
+        b("confidentiality", v.confidentiality),
+        b("category", d.category),
+        b("sensitive", v.sensitive),
+        b("mimeType", v.mime_type),
+        b("size", v.size),
+        b("sha256", v.body_sha256),
+        b("diagnoses", [b("diagnosis", x) for x in v.diagnoses]) if v.diagnoses else None,
+        b("procedures", [b("procedure", x) for x in v.procedures]) if v.procedures else None,
+    )
+
+
+@documents.operation("DocumentSubmit", roles=WRITERS, write=True)
+def document_submit(ctx: CallContext, req: etree._Element) -> etree._Element:
+    """Submit a document or its next version; the same body again is idempotent."""
+    try:
+        body = base64.b64decode(_t(ctx, req, "body/content") or "", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SoapFault("SCHEMA_INVALID", "Hibás base64 törzs.", element="content") from exc
+    version, created = services.document_submit(
+        sub=services.Submission(
+            patient=_patient(ctx, req),
+            event_id=_t(ctx, req, "eventId") or "",
+            client_case_id=_t(ctx, req, "clientCaseId") or "",
+            client_document_id=_t(ctx, req, "clientDocumentId") or "",
+            doc_type=_t(ctx, req, "docType") or "",
+            title=_t(ctx, req, "title") or "",
+            author_stamp=_t(ctx, req, "authorStamp") or "",
+            created_at=parse_datetime(_t(ctx, req, "createdAt") or ""),
+            confidentiality=_t(ctx, req, "confidentiality") or "",
+            mime_type=_t(ctx, req, "body/mimeType") or "",
+            body=body,
+            diagnoses=_list(ctx, req, "diagnoses", "diagnosis"),
+            procedures=_list(ctx, req, "procedures", "procedure"),
+        ),
+        user=ctx.require_user(),
+        org_unit=ctx.require_org_unit(),
+        at=ctx.now,
+    )
+    b = ctx.b
+    return b(
+        "DocumentSubmitResponse",
+        b("documentId", version.document.document_id),
+        b("version", version.version),
+        b("versionedId", version.versioned_id),
+        b("created", created),
+    )
+
+
+@documents.operation("DocumentList", roles=READERS)
+def document_list(ctx: CallContext, req: etree._Element) -> etree._Element:
+    """Metadata of the documents the caller may see + the number withheld (and why)."""
+    patient = _patient(ctx, req)
+    start, end = _t(ctx, req, "from"), _t(ctx, req, "to")
+    found = list(
+        selectors.documents_for_list(
+            patient=patient,
+            start=parse_datetime(start) if start else None,
+            end=parse_datetime(end) if end else None,
+            doc_type=_t(ctx, req, "docType"),
+        )
+    )
+    versions = []
+    for d in found:
+        if d.current is not None:
+            d.current.document = d  # the version's parent is at hand: no query per row
+            versions.append(d.current)
+    groups = Counter((v.document.category, v.sensitive) for v in versions)
+    decisions = access_decide_groups(
+        caller=_caller(ctx),
+        patient=patient,
+        service="documents",
+        operation="DocumentList",
+        at=ctx.now,
+        groups=dict(groups),
+        noun="dokumentum",
+    )
+    shown = [v for v in versions if decisions[(v.document.category, v.sensitive)].allowed]
+    reasons: Counter[str] = Counter()
+    for key, count in groups.items():
+        if not decisions[key].allowed:
+            reasons[decisions[key].code or ""] += count
+    b = ctx.b
+    return b(
+        "DocumentListResponse",
+        [metadata(b, v) for v in shown],
+        b("withheld", sum(reasons.values())),
+        [
+            b("withheldReason", b("code", code), b("count", count))
+            for code, count in sorted(reasons.items())
+        ],
+        b("breakglass", any(d.flagged for d in decisions.values() if d.allowed)),
+    )
+
+
+@documents.operation("DocumentGet", roles=READERS)
+def document_get(ctx: CallContext, req: etree._Element) -> etree._Element:
+    """Body + metadata of a document version, after the access check."""
+    document_id, version_no = _ref(ctx, req)
+    version = selectors.document_version_get(document_id=document_id, version=version_no)
+    if version is None:
+        raise SoapFault(
+            "CODE_UNKNOWN",
+            f"Ismeretlen dokumentum vagy verzió: {document_id}"
+            + (f".{version_no}" if version_no else "")
+            + ".",
+            element="documentId",
+        )
+    caller = _caller(ctx)
+    decision = access_decide(
+        user=caller.user,
+        institution=caller.institution,
+        org_unit=caller.org_unit,
+        role=caller.role,
+        patient=version.document.patient,
+        service="documents",
+        at=ctx.now,
+        category=version.document.category,
+        sensitive=version.sensitive,
+        operation="DocumentGet",
+        item=version.versioned_id,
+    )
+    if not decision.allowed:
+        raise access_fault(decision)
+    b = ctx.b
+    return b(
+        "DocumentGetResponse",
+        metadata(b, version),
+        b(
+            "body",
+            b("mimeType", version.mime_type),
+            b("content", base64.b64encode(bytes(version.body)).decode("ascii")),
+        ),
+        b("breakglass", decision.flagged),
+    )
+
+
+@documents.operation("DocumentWithdraw", roles=WRITERS, write=True)
+def document_withdraw(ctx: CallContext, req: etree._Element) -> etree._Element:
+    """Withdraw a document (all versions); only the submitting institution."""
+    document_id, _ = _ref(ctx, req)
+    document = services.document_withdraw(
+        document_id=document_id,
+        reason=_t(ctx, req, "reason") or "",
+        institution=ctx.institution,
+        at=ctx.now,
+    )
+    b = ctx.b
+    return b(
+        "DocumentWithdrawResponse",
+        b("documentId", document.document_id),
+        b("status", document.status),
+    )

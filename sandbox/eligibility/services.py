@@ -1,0 +1,56 @@
+"""Insurance status ("TB-lámpa", domain doc): five colours by TAJ.
+
+The colour of a seeded test patient is ``Patient.eligibility`` (deterministic, from the
+seed). Decision: a TAJ with a valid check digit that the sandbox does not know answers
+BARNA — the colour NEAK uses for "TAJ not valid in the insurance register" — rather than
+a fault, because that is what the real check tells a practice about an unknown number.
+A TAJ whose check digit is wrong is refused (TAJ_INVALID): it is a typing error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from sandbox.registry.models import IdType, Patient
+from sandbox.registry.selectors import patient_get
+from sandbox.registry.validators import taj_is_valid
+from sandbox.soap.errors import SoapFault
+
+COLOURS: dict[str, str] = {
+    "ZOLD": "Zöld: érvényes jogviszony",
+    "PIROS": "Piros: rendezetlen jogviszony — az ellátás nem tagadható meg",
+    "KEK": "Kék: másik EGT-államban biztosított",
+    "BARNA": "Barna: a TAJ szám nem érvényes — az ellátás térítésköteles",
+    "SARGA": "Sárga: korlátozott — fogászati ellátás csak sürgősséggel, közfinanszírozásban",
+}
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    taj: str
+    colour: str
+    label: str
+    known: bool
+
+
+def eligibility_check(*, taj: str) -> Eligibility:
+    if not taj_is_valid(taj):
+        raise SoapFault("TAJ_INVALID", f"A(z) {taj} TAJ szám érvénytelen.", element="taj")
+    patient = patient_get(id_type=IdType.TAJ, id_value=taj)
+    colour = patient.eligibility if patient is not None else "BARNA"
+    if colour not in COLOURS:
+        colour = "BARNA"
+    return Eligibility(taj=taj, colour=colour, label=COLOURS[colour], known=patient is not None)
+
+
+@transaction.atomic
+def eligibility_set(*, patient: Patient, colour: str) -> Patient:
+    """Portal test data: change a test patient's colour."""
+    if colour not in COLOURS:
+        raise ValidationError({"colour": f"Ismeretlen szín: {colour}."})
+    patient.eligibility = colour
+    patient.save(update_fields=["eligibility"])
+    return patient
