@@ -12,6 +12,10 @@ Grammar (tokens separated by spaces or commas, case-insensitive):
   procedure —, or one of the status keywords below — a finding; the catalogue wins when both
   match. Accents may be left out when that stays unambiguous (`tom` = `töm`, `hiany`);
 - quantity: `x2`, `2x` or `×2` (procedures only): `rtg x2`.
+
+A keyword written with a leading "=" is always a status keyword, even when the catalogue has
+the same shortcut: `16 =kor` records an existing crown, `16 kor` (with a "kor" item in the
+catalogue) records the crown procedure.
 """
 
 import re
@@ -66,6 +70,8 @@ class CommandError:
 
 def _keyword_resolve(word: str, shortcuts: Collection[str]) -> tuple[str, str] | None:
     """("procedure", shortcut) or ("status", key) for a typed keyword, or None."""
+    if word.startswith("=") and len(word) > 1:
+        return _keyword_resolve(word[1:], ())
     lowered = word.casefold()
     exact = [s for s in shortcuts if s.casefold() == lowered]
     if len(exact) == 1:
@@ -163,7 +169,10 @@ def command_parse(line: str, catalogue_shortcuts: Collection[str]) -> Command | 
     if resolved is None:
         known = ", ".join(sorted(catalogue_shortcuts)[:12]) or "—"
         return CommandError(
-            _("Ismeretlen rövidítés: „%(word)s”. Kezelések: %(known)s; státuszok: %(statuses)s.")
+            _(
+                "Ismeretlen rövidítés: „%(word)s”. Kezelések: %(known)s; státuszok: "
+                "%(statuses)s (ütközéskor „=” előtaggal, pl. „16 =kor”)."
+            )
             % {"word": keyword, "known": known, "statuses": ", ".join(STATUS_KEYWORDS)}
         )
     kind, value = resolved
