@@ -102,7 +102,6 @@ def chart_svg(chart: Chart, *, show_primary: bool, caption: str = "") -> SafeStr
     half = 8 * step
     width = 2 * half + MIDLINE_GAP
     row_h = SIZE + LABEL + GAP
-    rows: list[tuple[tuple[list[int], list[int]], bool, int]] = []
     layout = (
         [
             (CROSS_PERMANENT[0], True, 8),
@@ -116,20 +115,23 @@ def chart_svg(chart: Chart, *, show_primary: bool, caption: str = "") -> SafeStr
     parts: list[str] = []
     y = LABEL
     upper_rows = len(layout) // 2
+    upper_bottom = lower_top = 0
     for index, (pair, label_above, count) in enumerate(layout):
         if index == upper_rows:
+            upper_bottom = y - row_h + SIZE
             y += MIDLINE_GAP  # the occlusal line of the cross
+            lower_top = y
         right_half, left_half = pair
         offset = (8 - count) * step
         parts += _row(right_half, chart, offset, y, label_above)
         parts += _row(left_half, chart, half + MIDLINE_GAP, y, label_above)
         y += row_h
-        rows.append((pair, label_above, count))
     height = y
-    mid_y = LABEL + upper_rows * row_h + MIDLINE_GAP // 2 - GAP // 2
+    # The cross's lines run through the middle of the gaps between the halves and the jaws.
+    mid_x = half + (MIDLINE_GAP - GAP) // 2
+    mid_y = (upper_bottom + lower_top) // 2
     cross = (
-        f'<line x1="{half + MIDLINE_GAP // 2}" y1="0" x2="{half + MIDLINE_GAP // 2}" '
-        f'y2="{height}" stroke="#222" stroke-width="1.5"/>'
+        f'<line x1="{mid_x}" y1="0" x2="{mid_x}" y2="{height}" stroke="#222" stroke-width="1.5"/>'
         f'<line x1="0" y1="{mid_y}" x2="{width}" y2="{mid_y}" stroke="#222" stroke-width="1.5"/>'
     )
     title = f"<title>{escape(caption)}</title>" if caption else ""

@@ -40,7 +40,11 @@ from zomanc.clinical.teeth import (
 )
 from zomanc.codes.bno_services import bno_validate
 from zomanc.codes.models import TreatmentItem
-from zomanc.eeszt.outbox.services import outbox_visit_closed, outbox_visit_opened
+from zomanc.eeszt.outbox.services import (
+    outbox_visit_closed,
+    outbox_visit_corrected,
+    outbox_visit_opened,
+)
 from zomanc.patients.models import Patient
 from zomanc.practices.models import Company, OrgUnit, StaffMember
 
@@ -755,6 +759,6 @@ def visit_correct(
         request,
         {"revision": [revision.number - 1, revision.number]},
     )
-    # EESZT hook: the "document new version" outbox row (Ambuláns lap, version =
-    # revision.number) is written here, in this transaction.
+    # EESZT (S6): the Ambuláns lap's next version, in this transaction.
+    outbox_visit_corrected(visit=visit, revision=revision)
     return visit
