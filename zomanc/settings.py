@@ -173,7 +173,7 @@ TASKS = {
                 # Finds rows whose wake-up task went missing: the rows are the source of truth.
                 "eeszt-outbox-sweep": {
                     "task": "zomanc.eeszt.outbox.tasks.outbox_sweep_task",
-                    "every": 30,
+                    "every": int(os.environ.get("EESZT_OUTBOX_SWEEP_SECONDS", "30")),
                 },
             },
         },
@@ -215,6 +215,11 @@ EESZT_REFDATA_URL = os.environ.get("EESZT_REFDATA_URL", "http://127.0.0.1:9080/r
 EESZT_PORTAL_URL = os.environ.get("EESZT_PORTAL_URL", "http://127.0.0.1:9080/")
 EESZT_SESSION_HOURS = float(os.environ.get("EESZT_SESSION_HOURS", "7"))
 EESZT_TIMEOUT_SECONDS = float(os.environ.get("EESZT_TIMEOUT_SECONDS", "15"))
+# Outbox delivery (docs/eeszt-reporting.md): first retry delay (doubles per attempt, capped at
+# 15 min) and how long a claimed row is left to its worker before another may send it again.
+# Production keeps the defaults; the reliability scenario shortens them to run in minutes.
+EESZT_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("EESZT_OUTBOX_BACKOFF_SECONDS", "5"))
+EESZT_OUTBOX_LEASE_SECONDS = float(os.environ.get("EESZT_OUTBOX_LEASE_SECONDS", "60"))
 ZOMANC_CARD_SERVICE_URL = os.environ.get("ZOMANC_CARD_SERVICE_URL", "http://127.0.0.1:9451")
 # Master keys of the secret vault: "kid:base64key,..." (first = current). Outside production
 # a fixed, clearly named development key is used; production refuses to start without it.

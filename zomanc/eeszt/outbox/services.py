@@ -17,8 +17,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zomanc.clinical.models import Visit
-from zomanc.eeszt.client import ekat
+from zomanc.clinical.models import Visit, VisitRevision
+from zomanc.clinical.selectors import visit_snapshot
+from zomanc.eeszt.client import documents, ekat
+from zomanc.eeszt.client.cda import AmbulatoryRecord, Line, cda_ambulatory_record
 from zomanc.eeszt.client.errors import (
     EesztError,
     EesztLoginRequired,
@@ -43,7 +45,6 @@ logger = logging.getLogger(__name__)
 WIRE_ID_TYPES = {IdType.TAJ: "TAJ", IdType.PASSPORT: "UTLEVEL", IdType.EU_CARD: "EU_KARTYA"}
 DENTAL_SPECIALTY = "FOG"
 CATCH_UP = dt.timedelta(days=4)
-LEASE = dt.timedelta(seconds=60)
 RETRY_MAX = dt.timedelta(minutes=15)
 
 
@@ -142,7 +143,83 @@ def outbox_visit_closed(*, visit: Visit) -> list[OutboxItem]:
             "procedures": procedures,
         },
     )
-    return [close]
+    document = _row(
+        visit, OutboxKind.DOCUMENT_SUBMIT, _document_payload(visit, created_at=visit.closed_at)
+    )
+    return [close, document]
+
+
+def outbox_visit_corrected(*, visit: Visit, revision: VisitRevision) -> OutboxItem | None:
+    """Call inside visit_correct's transaction: the Ambuláns lap's next version (S6)."""
+    if not OutboxItem.objects.filter(
+        practice_id=visit.practice_id, visit=visit, kind=OutboxKind.DOCUMENT_SUBMIT
+    ).exists():
+        return None
+    return _row(
+        visit,
+        OutboxKind.DOCUMENT_VERSION,
+        _document_payload(visit, created_at=revision.created_at),
+    )
+
+
+SECTION_TITLES = {
+    "anamnesis": "Anamnézis",
+    "status_text": "Státusz",
+    "therapy": "Terápia / beavatkozás",
+    "advice": "Javaslat",
+}
+
+
+def _document_payload(visit: Visit, *, created_at: dt.datetime) -> dict[str, Any]:
+    """The Ambuláns lap of the visit as it stands now (its latest revision), frozen into
+    the row: later corrections make new rows, they never change what this one sends."""
+    snap = visit_snapshot(visit)
+    p, company, unit = snap["patient"], snap["company"], snap["org_unit"]
+    id_type = WIRE_ID_TYPES[IdType(p["id_type"])]
+    client_document_id = f"AL-{visit.practice_id}-{visit.pk}"
+    created_at = created_at.replace(microsecond=0)
+    record = AmbulatoryRecord(
+        client_document_id=client_document_id,
+        title=f"Ambuláns lap – fogászati ellátás ({visit.started_at:%Y.%m.%d.})",
+        created_at=created_at,
+        patient_id_type=id_type,
+        patient_id=p["id_value"],
+        patient_family=p["family_name"],
+        patient_given=p["given_name"],
+        patient_sex=p["sex"],
+        patient_birth=dt.date.fromisoformat(p["birth_date"]),
+        author_stamp=snap["doctor"]["stamp_number"],
+        author_name=snap["doctor"]["name"],
+        institution_id=company["institution_id"],
+        institution_name=company["institution_name"],
+        org_unit_id=unit["code"],
+        org_unit_name=unit["name"],
+        care_start=visit.started_at,
+        care_end=visit.closed_at or created_at,
+        sections=[(SECTION_TITLES[k], v) for k, v in snap["sections"].items() if v],
+        diagnoses=[Line(d["code"], d["name"]) for d in snap["diagnoses"]],
+        procedures=[
+            Line(
+                f"{x['tooth'] or ''}{' ' + x['surfaces'] if x['surfaces'] else ''}".strip(),
+                x["name"],
+            )
+            for x in snap["procedures"]
+        ],
+        referral=(snap["referral"] or {}).get("summary") or "",
+        revision=visit.revision,
+    )
+    return {
+        "patient": {"idType": id_type, "id": p["id_value"]},
+        "client_case_id": f"{visit.practice_id}-{visit.pk}",
+        "client_document_id": client_document_id,
+        "title": record.title,
+        "author_stamp": record.author_stamp,
+        "created_at": _iso(created_at),
+        "diagnoses": [d["code"] for d in snap["diagnoses"]],
+        "procedures": [x["oeno_code"] for x in snap["procedures"] if x["oeno_code"]],
+        "revision": visit.revision,
+        "body": cda_ambulatory_record(record).decode("utf-8"),
+    }
 
 
 # --- delivering rows ---------------------------------------------------------------------
@@ -160,8 +237,17 @@ def _ca_pem() -> bytes:
     return Path(settings.EESZT_CA_BUNDLE).read_bytes()
 
 
+def _lease() -> dt.timedelta:
+    """How long a claimed row belongs to its worker (EESZT_OUTBOX_LEASE_SECONDS, 60 s): well
+    above one call's timeout, so only a dead or stuck worker's row is sent again."""
+    return dt.timedelta(seconds=settings.EESZT_OUTBOX_LEASE_SECONDS)
+
+
 def _backoff(attempts: int, retry_after: int | None) -> dt.timedelta:
-    delay = dt.timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), RETRY_MAX.total_seconds()))
+    """EESZT_OUTBOX_BACKOFF_SECONDS (5 s) doubled per attempt, capped at RETRY_MAX; never
+    sooner than EESZT's Retry-After."""
+    base = settings.EESZT_OUTBOX_BACKOFF_SECONDS
+    delay = dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), RETRY_MAX.total_seconds()))
     if retry_after is not None:
         delay = max(delay, dt.timedelta(seconds=retry_after))
     return delay
@@ -246,7 +332,7 @@ def _claim(item_id: int) -> _Claim | None:
         )
         item.state = OutboxState.SENDING
         item.attempts += 1
-        item.lease_until = now + LEASE
+        item.lease_until = now + _lease()
         item.save(update_fields=["state", "attempts", "lease_until"])
         return _Claim(item=item, conn=conn, ctx=ctx, attempt=item.attempts)
 
@@ -288,6 +374,28 @@ def _send(claim: _Claim) -> dict[str, Any]:
             procedures=p["procedures"] or None,
         )
         return {"event_id": answer.event_id, "status": answer.status}
+    if item.kind in (OutboxKind.DOCUMENT_SUBMIT, OutboxKind.DOCUMENT_VERSION):
+        submitted = documents.document_submit(
+            claim.conn,
+            claim.ctx,
+            request_id=request_id,
+            patient=ekat.PatientRef(p["patient"]["idType"], p["patient"]["id"]),
+            event_id=_event_id(item),
+            client_case_id=p["client_case_id"],
+            client_document_id=p["client_document_id"],
+            doc_type="11",
+            title=p["title"],
+            author_stamp=p["author_stamp"],
+            created_at=dt.datetime.fromisoformat(p["created_at"]),
+            body=p["body"].encode("utf-8"),
+            diagnoses=p["diagnoses"] or None,
+            procedures=p["procedures"] or None,
+        )
+        return {
+            "document_id": submitted.document_id,
+            "version": submitted.version,
+            "versioned_id": submitted.versioned_id,
+        }
     raise ValueError(f"unknown outbox kind {item.kind}")
 
 

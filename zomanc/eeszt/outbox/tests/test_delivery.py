@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zomanc.clinical.models import Visit
-from zomanc.clinical.services import diagnosis_add, visit_close, visit_open
+from zomanc.clinical.services import diagnosis_add, visit_close, visit_correct, visit_open
 from zomanc.eeszt.models import EesztSession
 from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
 from zomanc.eeszt.outbox.services import (
@@ -54,9 +54,31 @@ def test_open_and_close_reach_the_sandbox_in_order(eeszt: Eeszt) -> None:
     assert [(r.kind, r.state) for r in rows] == [
         (OutboxKind.EVENT_START, OutboxState.SENT),
         (OutboxKind.EVENT_CLOSE, OutboxState.SENT),
+        (OutboxKind.DOCUMENT_SUBMIT, OutboxState.SENT),
     ]
     event_id = rows[0].result["event_id"]
     assert len(event_id) == 18 and rows[1].result == {"event_id": event_id, "status": "LEZART"}
+    assert rows[2].result["version"] == 1
+    assert rows[2].result["versioned_id"] == rows[2].result["document_id"] + ".1"
+
+
+def test_a_correction_sends_the_next_version_of_the_ambulans_lap(eeszt: Eeszt) -> None:
+    eeszt.card_login(eeszt.personas.doctor)
+    visit = close_visit(eeszt, open_visit(eeszt))
+    deliver_all(visit)
+    visit_correct(
+        visit=visit,
+        reason="Státusz kiegészítése",
+        corrected_by=eeszt.personas.doctor.user,
+        sections={"status_text": "36-os fog mesialis szuvasodás, ellátva."},
+    )
+    rows = deliver_all(visit)
+    assert [r.kind for r in rows][-1] == OutboxKind.DOCUMENT_VERSION
+    first, second = rows[2], rows[3]
+    assert second.state == OutboxState.SENT
+    assert second.result["document_id"] == first.result["document_id"]
+    assert second.result["version"] == 2
+    assert "36-os fog" in second.payload["body"]
 
 
 def test_close_never_overtakes_its_start(eeszt: Eeszt) -> None:
