@@ -41,3 +41,16 @@ def test_other_practice_sees_its_own_name(personas: Personas) -> None:
     page = personas.client_for(personas.outsider).get("/").content.decode()
     assert "Másik Rendelő" in page
     assert "Mosoly Fogászat" not in page
+
+
+def test_switch_practice_requires_login(personas: Personas) -> None:
+    response = Client().post("/switch-practice/", {"practice": str(personas.practice_a.pk)})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert Client().get("/switch-practice/").status_code == 405
+
+
+def test_switch_practice_to_other_practice_is_refused(personas: Personas) -> None:
+    client = personas.client_for(personas.owner)
+    client.post("/switch-practice/", {"practice": str(personas.practice_b.pk)})
+    assert client.get("/").context["practice"] == personas.practice_a
