@@ -18,6 +18,7 @@ urlpatterns = [
     path("kodok/", include("zomanc.codes.urls")),
     path("beallitasok/", include("zomanc.practices.urls")),
     path("naplo/", include("zomanc.audit.urls")),
+    path("eeszt/bekuldesek/", include("zomanc.eeszt.outbox.urls")),
     path("eeszt/", include("zomanc.eeszt.urls")),
     path("", include("zomanc.core.urls")),
 ]

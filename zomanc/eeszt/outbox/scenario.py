@@ -1,0 +1,636 @@
+"""The reliability scenario: real processes prove "nothing lost, nothing doubled" (issue 5,
+Reliability) and measure the reporting pipeline (issue 7, item 1 reuses it).
+
+One run, in the calling process (the `eeszt_scenario` command):
+
+1. a fresh database next to the configured one — a new SQLite file in a temporary folder,
+   or a uniquely named PostgreSQL database on the DATABASE_URL server, created and dropped
+   here — so a run can never touch real data; migrated like a new installation;
+2. the real EESZT sandbox in its own process (its own data folder, free ports);
+3. a practice, company 506097, org unit 001044299, the dentist with stamp 58012 and the
+   sandbox's documented demo patients, the company's certificate uploaded, the module
+   switched on and the dentist logged in with his (SoftHSM) eID card — the product's own
+   services all the way;
+4. N `manage.py ox_worker` processes, V visits opened and closed through visit_open /
+   visit_close while the sandbox injects HTTP 503s, accept-then-time-out and a maintenance
+   window, and a worker SIGKILLed K times (and restarted each time);
+5. a bounded wait until every outbox row is final, then one JSON-able dict: rows by state,
+   the sandbox's counters, timings, kills, problems (empty = passed).
+
+The sandbox counts `writes.<Operation>` inside the transaction of the business write, and a
+repeated request id is answered from its record without counting again: so the counters
+are exactly "how many events EESZT has", whatever the retries were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import datetime as dt
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
+from django.utils import timezone
+
+REPO = Path(__file__).resolve().parents[3]
+MANAGE = REPO / "manage.py"
+# The sandbox's documented demo patients (sandbox/registry/seed.py FIXED_TAJ): it refuses
+# patients it does not know, and one open visit per patient is allowed, so visits take
+# turns between them.
+DEMO_PATIENTS = [
+    ("111111110", "Demo", "Ádám", "1", dt.date(1950, 1, 1)),
+    ("123456788", "Demo", "Borbála", "2", dt.date(1962, 5, 17)),
+    ("987654322", "Demo", "Csaba", "1", dt.date(1978, 11, 3)),
+]
+INSTITUTION_ID = "506097"
+ORG_UNIT = "001044299"
+DENTIST_STAMP = "58012"
+DIAGNOSIS = "K0210"  # caries of enamel: valid for every age and sex
+WRITE_OPERATIONS = ("EventStart", "EventClose", "DocumentSubmit")
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    visits: int = 200
+    workers: int = 1
+    concurrency: int = 4  # ox_worker --concurrency (threads per worker)
+    poll_interval: float = 0.2  # ox_worker --interval
+    kills: int = 3  # SIGKILLs, each followed by a restart
+    kill_first_after: float = 3.0  # seconds after the first visit
+    kill_every: float = 5.0
+    share_http_503: float = 0.30
+    # Effective share of requests answered never (processed, then the connection is held):
+    # the sandbox rolls it only for requests the 503 roll let through, so the rule's share
+    # is raised to make this the share of all requests.
+    share_hang: float = 0.10
+    maintenance_after: float = 4.0  # seconds after the first visit
+    maintenance_seconds: float = 6.0
+    retry_after_seconds: int = 1  # the sandbox's Retry-After on a random 503
+    timeout_seconds: float = 2.0  # EESZT_TIMEOUT_SECONDS of the workers
+    backoff_seconds: float = 0.5  # EESZT_OUTBOX_BACKOFF_SECONDS of the workers
+    lease_seconds: float = 8.0  # EESZT_OUTBOX_LEASE_SECONDS and ox --lock-timeout
+    sweep_seconds: int = 5  # EESZT_OUTBOX_SWEEP_SECONDS
+    wait_seconds: float = 240.0  # bound on waiting for every row to be final
+    keep: bool = False  # keep the temporary folder (logs, SQLite file, sandbox data)
+
+    @property
+    def faults(self) -> bool:
+        return bool(self.share_http_503 or self.share_hang or self.maintenance_seconds)
+
+
+@dataclass
+class _Run:
+    config: ScenarioConfig
+    tmp: Path
+    worker_env: dict[str, str]
+    workers: list[subprocess.Popen[bytes] | None] = field(default_factory=list)
+    worker_logs: list[Path] = field(default_factory=list)
+    kills_done: int = 0
+    kills_in_flight: int = 0  # kills that caught at least one row "sending"
+    stop: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _log(message: str) -> None:
+    print(f"[eeszt_scenario {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- the fresh database ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _fresh_database(tmp: Path) -> Iterator[dict[str, str]]:
+    """Points this process at a new empty database and yields the environment the workers
+    need to use the same one. PostgreSQL: a uniquely named database on the configured
+    server, dropped at the end. SQLite: a new file under `tmp` (ZOMANC_DATA_DIR)."""
+    db = connections["default"].settings_dict
+    connections.close_all()
+    original = db["NAME"]
+    if db["ENGINE"].endswith("postgresql"):
+        import psycopg
+        from psycopg.conninfo import make_conninfo
+
+        name = f"zomanc_scenario_{os.getpid()}_{secrets.token_hex(4)}"
+        parts = {"host": db.get("HOST"), "port": db.get("PORT"), "user": db.get("USER")}
+        parts["password"] = db.get("PASSWORD")
+        server = make_conninfo(dbname="postgres", **{k: str(v) for k, v in parts.items() if v})
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        db["NAME"] = name
+        url = urlsplit(os.environ["DATABASE_URL"])
+        env = {"DATABASE_URL": urlunsplit(url._replace(path=f"/{name}"))}
+        try:
+            yield env
+        finally:
+            connections.close_all()
+            db["NAME"] = original
+            with psycopg.connect(server, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        data_dir = tmp / "zomanc"
+        data_dir.mkdir()
+        db["NAME"] = str(data_dir / "zomanc.sqlite3")
+        try:
+            yield {"ZOMANC_DATA_DIR": str(data_dir)}
+        finally:
+            connections.close_all()
+            db["NAME"] = original
+
+
+# --- the practice, the certificate, the module, the card login ---------------------------
+
+
+@dataclass
+class _Practice:
+    practice: Any
+    company: Any
+    org_unit: Any
+    dentist: Any
+    owner: Any
+    patients: list[Any]
+
+
+def _practice_create() -> _Practice:
+    from zomanc.accounts.models import User
+    from zomanc.patients.models import IdType, Patient
+    from zomanc.practices.models import Company, OrgUnit, Practice, Role, StaffMember
+
+    practice = Practice.objects.create(name="Mosoly Fogászat (szcenárió)")
+    company = Company.objects.create(
+        practice=practice,
+        name="Mosoly Fogászat Kft.",
+        institution_name="Mosoly Fogászat",
+        institution_id=INSTITUTION_ID,
+    )
+    org_unit = OrgUnit.objects.create(
+        practice=practice, company=company, code=ORG_UNIT, name="Fogászati rendelés"
+    )
+
+    def member(email: str, name: str, role: str, stamp: str = "") -> StaffMember:
+        user = User.objects.create_user(email, None, full_name=name)
+        return StaffMember.objects.create(
+            practice=practice, user=user, role=role, display_name=name, stamp_number=stamp
+        )
+
+    owner = member("tulaj@szcenario.test", "Dr. Tulaj Tamás", Role.OWNER)
+    dentist = member("fogorvos@szcenario.test", "Dr. Kovács Anna", Role.DOCTOR, DENTIST_STAMP)
+    patients = [
+        Patient.objects.create(
+            practice=practice,
+            family_name=family,
+            given_name=given,
+            sex=sex,
+            birth_date=born,
+            id_type=IdType.TAJ,
+            id_value=taj,
+        )
+        for taj, family, given, sex, born in DEMO_PATIENTS
+    ]
+    return _Practice(practice, company, org_unit, dentist, owner, patients)
+
+
+def _module_on(p: _Practice, sandbox: Any) -> None:
+    from zomanc.eeszt.services import eeszt_certificate_upload, eeszt_module_enable
+
+    data, password = sandbox.certificate(INSTITUTION_ID)
+    eeszt_certificate_upload(company=p.company, actor=p.owner, data=data, password=password)
+    eeszt_module_enable(company=p.company, actor=p.owner)
+
+
+def _card_login(p: _Practice, sandbox: Any, ca_pem: bytes) -> None:
+    """The dentist's eID card signs the IDP's challenge (what the card service does at the
+    workstation), and the assertion is stored as his EESZT login."""
+    from zomanc.cardservice.card import Pkcs11Card
+    from zomanc.eeszt.client import idp
+    from zomanc.eeszt.client.wire import Connection
+    from zomanc.eeszt.services import eeszt_session_store
+
+    data, password = sandbox.certificate(INSTITUTION_ID)
+    conn = Connection(
+        endpoint=sandbox.soap_url, pkcs12_data=data, pkcs12_password=password, ca_pem=ca_pem
+    )
+    user_id = f"O{DENTIST_STAMP}"
+    conf, label, pin = sandbox.card(user_id)
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    challenge = idp.challenge_request(conn, user_id=user_id)
+    signed = Pkcs11Card(token_label=label).sign(challenge.nonce, pin)
+    algorithm = {"RSA-PKCS1v15-SHA256": "RSA_PKCS1_SHA256", "ECDSA-SHA256": "ECDSA_SHA256"}
+    assertion = idp.card_login(
+        conn,
+        user_id=user_id,
+        nonce=challenge.nonce,
+        signature=signed.signature,
+        certificate_der=signed.certificate_der,
+        algorithm=algorithm[signed.algorithm],
+    )
+    eeszt_session_store(
+        member=p.dentist,
+        company=p.company,
+        assertion=assertion.xml,
+        assertion_id=assertion.assertion_id,
+        eeszt_user_id=assertion.user_id,
+        not_on_or_after=assertion.not_on_or_after,
+        login_method="card",
+    )
+
+
+# --- workers -----------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    """Workers go when the scenario goes, even if it is killed (Linux prctl)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _worker_start(run: _Run, slot: int) -> None:
+    config = run.config
+    log_path = run.tmp / f"worker-{slot}-{len(run.worker_logs)}.log"
+    run.worker_logs.append(log_path)
+    args = [sys.executable, str(MANAGE), "ox_worker"]
+    args += ["--concurrency", str(config.concurrency), "--interval", str(config.poll_interval)]
+    args += ["--lock-timeout", str(config.lease_seconds)]
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
+            args,
+            cwd=REPO,
+            env=run.worker_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+    while len(run.workers) <= slot:
+        run.workers.append(None)
+    run.workers[slot] = process
+
+
+def _workers_stop(run: _Run) -> None:
+    for process in run.workers:
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in run.workers:
+        if process is None:
+            continue
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _killer(run: _Run, started: float) -> None:
+    """SIGKILLs a worker (round robin) K times, preferably while it is sending a row, and
+    starts a new one in its place at once."""
+    from zomanc.eeszt.outbox.models import OutboxItem, OutboxState
+
+    config = run.config
+    try:
+        for n in range(config.kills):
+            at = started + config.kill_first_after + n * config.kill_every
+            while time.monotonic() < at:
+                if run.stop.wait(0.05):
+                    return
+            # Wait a little for a row in flight: a kill between calls proves less.
+            in_flight = False
+            until = time.monotonic() + 2.0
+            while time.monotonic() < until and not run.stop.is_set():
+                if OutboxItem.objects.filter(state=OutboxState.SENDING).exists():
+                    in_flight = True
+                    break
+                time.sleep(0.02)
+            if run.stop.is_set():
+                return
+            slot = n % config.workers
+            with run.lock:
+                process = run.workers[slot]
+                assert process is not None
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+                run.kills_done += 1
+                run.kills_in_flight += int(in_flight)
+                _log(f"SIGKILL worker {slot} (pid {process.pid}); row in flight: {in_flight}")
+                _worker_start(run, slot)
+    finally:
+        connection.close()
+
+
+# --- the visits --------------------------------------------------------------------------
+
+
+def _visits(p: _Practice, count: int) -> None:
+    from zomanc.clinical.services import diagnosis_add, visit_close, visit_open
+
+    doctor_user = p.dentist.user
+    for n in range(count):
+        patient = p.patients[n % len(p.patients)]
+        visit = visit_open(
+            patient=patient,
+            doctor=p.dentist,
+            company=p.company,
+            org_unit=p.org_unit,
+            opened_by=doctor_user,
+        )
+        diagnosis_add(visit=visit, code=DIAGNOSIS, added_by=doctor_user)
+        visit_close(visit=visit, closed_by=doctor_user)
+
+
+def _faults_set(sandbox: Any, config: ScenarioConfig, first_visit: dt.datetime) -> None:
+    if not config.faults:
+        return
+    # The sandbox rolls "hang" only for requests the 503 roll let through.
+    hang = config.share_hang / (1 - config.share_http_503) if config.share_http_503 < 1 else 0
+    rule: dict[str, object] = {
+        "service": "*",
+        "share_http_503": config.share_http_503,
+        "share_hang": min(hang, 1.0),
+        # Longer than the client's timeout: the client gives up first, as in real life.
+        "hang_seconds": int(config.timeout_seconds) + 2,
+        "retry_after_seconds": config.retry_after_seconds,
+    }
+    if config.maintenance_seconds:
+        start = first_visit + dt.timedelta(seconds=config.maintenance_after)
+        rule["maintenance_from"] = start.isoformat()
+        rule["maintenance_until"] = (
+            start + dt.timedelta(seconds=config.maintenance_seconds)
+        ).isoformat()
+    sandbox.admin("faults", rule)
+
+
+# --- waiting and measuring ---------------------------------------------------------------
+
+
+def _counts() -> dict[str, int]:
+    from zomanc.eeszt.outbox.models import OutboxItem
+
+    rows = OutboxItem.objects.values_list("state", flat=True)
+    return dict(Counter(rows))
+
+
+def _wait_final(run: _Run, deadline: float) -> bool:
+    from zomanc.eeszt.outbox.models import FINAL_STATES, OutboxItem
+
+    last_report = 0.0
+    while time.monotonic() < deadline:
+        if not OutboxItem.objects.exclude(state__in=FINAL_STATES).exists():
+            return True
+        if time.monotonic() - last_report > 10:
+            _log(f"rows by state: {_counts()}")
+            last_report = time.monotonic()
+        time.sleep(0.2)
+    return False
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return round(values[0], 3)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1], 3)
+
+
+def _timings(first_open: float, visits_done: float) -> dict[str, Any]:
+    from zomanc.clinical.models import Visit
+    from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
+
+    closes = OutboxItem.objects.filter(kind=OutboxKind.EVENT_CLOSE, state=OutboxState.SENT)
+    closed_at = dict(Visit.objects.values_list("pk", "closed_at"))
+    lags = []
+    for visit_id, sent_at in closes.values_list("visit_id", "sent_at"):
+        closed = closed_at.get(visit_id)
+        if sent_at and closed:
+            lags.append((sent_at - closed).total_seconds())
+    first = Visit.objects.order_by("started_at").values_list("started_at", flat=True).first()
+    last = (
+        OutboxItem.objects.filter(state=OutboxState.SENT)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    span = (last - first).total_seconds() if first and last else None
+    visits = Visit.objects.count()
+    return {
+        "close_to_sent_p50_s": _percentile(lags, 0.50),
+        "close_to_sent_p95_s": _percentile(lags, 0.95),
+        "close_to_sent_max_s": round(max(lags), 3) if lags else None,
+        "first_open_to_last_sent_s": round(span, 3) if span else None,
+        "visits_per_s": round(visits / span, 3) if span else None,
+        "open_close_seconds": round(visits_done - first_open, 3),
+    }
+
+
+def _rows() -> dict[str, Any]:
+    from django.db.models import Count, Max, Sum
+
+    from zomanc.eeszt.outbox.models import FINAL_STATES, OutboxItem
+
+    by_kind: dict[str, dict[str, int]] = {}
+    for kind, state, n in OutboxItem.objects.values_list("kind", "state").annotate(n=Count("pk")):
+        by_kind.setdefault(kind, {})[state] = n
+    agg = OutboxItem.objects.aggregate(
+        rows=Count("pk"),
+        request_ids=Count("request_id", distinct=True),
+        attempts=Sum("attempts"),
+        max_attempts=Max("attempts"),
+    )
+    stuck = list(
+        OutboxItem.objects.exclude(state__in=FINAL_STATES)
+        .order_by("pk")
+        .values("pk", "visit_id", "kind", "state", "attempts", "last_error_code")[:20]
+    )
+    return {"by_state": _counts(), "by_kind": by_kind, **agg, "not_final": stuck}
+
+
+def _ox_tasks() -> dict[str, int]:
+    from django_ox.models import OxTask
+
+    return dict(Counter(OxTask.objects.values_list("status", flat=True)))
+
+
+def _worker_log_findings(run: _Run) -> dict[str, int]:
+    needles = ("Traceback", "database is locked", "OperationalError", "IntegrityError")
+    found: Counter[str] = Counter()
+    for path in run.worker_logs:
+        text = path.read_text(errors="replace") if path.exists() else ""
+        for needle in needles:
+            found[needle] += text.count(needle)
+    return {k: v for k, v in found.items() if v}
+
+
+def _problems(result: dict[str, Any], config: ScenarioConfig) -> list[str]:
+    problems = []
+    rows, counters = result["rows"], result["sandbox"]["counters"]
+    if result["timed_out"]:
+        problems.append(f"not every row final after {config.wait_seconds} s")
+    if rows["by_state"].get("sent", 0) != rows["rows"]:
+        problems.append(f"rows not sent: {rows['by_state']}")
+    if rows["request_ids"] != rows["rows"]:
+        problems.append("request ids are not unique")
+    for op, kind in (("EventStart", "event_start"), ("EventClose", "event_close")):
+        if counters.get(f"writes.{op}", 0) != config.visits:
+            problems.append(f"writes.{op} = {counters.get(f'writes.{op}', 0)} != {config.visits}")
+        if sum(rows["by_kind"].get(kind, {}).values()) != config.visits:
+            problems.append(f"{kind} rows != {config.visits}")
+    if "document_submit" in rows["by_kind"]:
+        writes = counters.get("writes.DocumentSubmit", 0)
+        if writes != config.visits:
+            problems.append(f"writes.DocumentSubmit = {writes} != {config.visits}")
+    if counters.get("duplicates.conflict", 0):
+        problems.append("the sandbox saw a request id reused with other content")
+    if result["kills"]["done"] < config.kills:
+        problems.append(f"only {result['kills']['done']} of {config.kills} kills done")
+    return problems
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+def scenario_run(config: ScenarioConfig) -> dict[str, Any]:
+    """Runs the whole scenario and returns its result (see the module docstring)."""
+    from zomanc.testing.sandbox import SandboxProcess, sandbox_start
+
+    tmp = Path(tempfile.mkdtemp(prefix="zomanc-scenario-"))
+    started_wall = time.monotonic()
+    holder: dict[str, Any] = {}
+    starter: threading.Thread | None = None
+    try:
+        # The sandbox's first start (PKI, card, seed) is slow: it runs while we migrate.
+        def start_sandbox() -> None:
+            try:
+                holder["sandbox"] = sandbox_start(tmp / "sandbox")
+            except BaseException as exc:  # re-raised in the main thread
+                holder["error"] = exc
+
+        starter = threading.Thread(target=start_sandbox, name="sandbox-start")
+        starter.start()
+        with _fresh_database(tmp) as db_env:
+            _log(f"database: {connections['default'].settings_dict['NAME']}")
+            call_command("migrate", interactive=False, verbosity=0)
+            starter.join()
+            if "error" in holder:
+                raise holder["error"]
+            sandbox: SandboxProcess = holder["sandbox"]
+            _log(f"sandbox: {sandbox.soap_url} ({time.monotonic() - started_wall:.1f} s)")
+            ca_bundle = sandbox.data_dir / "pki" / "ca-bundle.pem"
+            # This process talks to this sandbox too (certificate check, card login).
+            settings.EESZT_ENDPOINT = sandbox.soap_url
+            settings.EESZT_CA_BUNDLE = str(ca_bundle)
+            p = _practice_create()
+            _module_on(p, sandbox)
+            _card_login(p, sandbox, ca_bundle.read_bytes())
+            sandbox.admin("counters/reset", {})
+
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if k not in ("DATABASE_URL", "ZOMANC_DATA_DIR", "DJANGO_SETTINGS_MODULE")
+            }
+            env.update(db_env)
+            env.update(
+                DJANGO_SETTINGS_MODULE="zomanc.settings",
+                PYTHONUNBUFFERED="1",
+                ZOMANC_LOG_LEVEL="WARNING",
+                EESZT_ENDPOINT=sandbox.soap_url,
+                EESZT_CA_BUNDLE=str(ca_bundle),
+                EESZT_TIMEOUT_SECONDS=str(config.timeout_seconds),
+                EESZT_OUTBOX_BACKOFF_SECONDS=str(config.backoff_seconds),
+                EESZT_OUTBOX_LEASE_SECONDS=str(config.lease_seconds),
+                EESZT_OUTBOX_SWEEP_SECONDS=str(config.sweep_seconds),
+            )
+            run = _Run(config=config, tmp=tmp, worker_env=env)
+            for slot in range(config.workers):
+                _worker_start(run, slot)
+            result = _drive(run, p, sandbox)
+            result["database"] = connections["default"].vendor
+            result["total_seconds"] = round(time.monotonic() - started_wall, 1)
+            result["problems"] = _problems(result, config)
+            result["ok"] = not result["problems"]
+            if config.keep:
+                result["folder"] = str(tmp)
+            return result
+    finally:
+        if starter is not None:
+            starter.join()
+        if "sandbox" in holder:
+            holder["sandbox"].stop()
+        if not config.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _drive(run: _Run, p: _Practice, sandbox: Any) -> dict[str, Any]:
+    config = run.config
+    killer: threading.Thread | None = None
+    timed_out = False
+    try:
+        first_open = time.monotonic()
+        _faults_set(sandbox, config, timezone.now())
+        if config.kills:
+            killer = threading.Thread(target=_killer, args=(run, first_open), name="killer")
+            killer.start()
+        _log(f"opening and closing {config.visits} visits")
+        _visits(p, config.visits)
+        visits_done = time.monotonic()
+        _log(f"visits done in {visits_done - first_open:.1f} s; waiting for delivery")
+        # Kills still due happen while the rows drain; then everything must become final.
+        if killer is not None:
+            while killer.is_alive() and _not_final_exists():
+                killer.join(0.2)
+        timed_out = not _wait_final(run, time.monotonic() + config.wait_seconds)
+    finally:
+        run.stop.set()
+        if killer is not None:
+            killer.join()
+        _workers_stop(run)
+    state = sandbox.admin("state")
+    sandbox.admin("faults/clear", {})
+    counters: dict[str, int] = state["counters"]
+    return {
+        "config": asdict(config),
+        "timed_out": timed_out,
+        "rows": _rows(),
+        "sandbox": {
+            "counters": counters,
+            "writes": {op: counters.get(f"writes.{op}", 0) for op in WRITE_OPERATIONS},
+            "duplicates": counters.get("duplicates", 0),
+            "faults": {
+                name.removeprefix("faults."): value
+                for name, value in counters.items()
+                if name.startswith("faults.") and not name.startswith("faults.code.")
+            },
+        },
+        "kills": {"done": run.kills_done, "with_row_in_flight": run.kills_in_flight},
+        "timings": _timings(first_open, visits_done),
+        "ox_tasks": _ox_tasks(),
+        "worker_logs": _worker_log_findings(run),
+        "documents": _documents_note(),
+    }
+
+
+def _documents_note() -> str:
+    from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind
+
+    if OutboxItem.objects.filter(kind=OutboxKind.DOCUMENT_SUBMIT).exists():
+        return "checked: writes.DocumentSubmit must equal the number of visits"
+    return "pending: the outbox writes no document rows yet (writes.DocumentSubmit not checked)"
+
+
+def _not_final_exists() -> bool:
+    from zomanc.eeszt.outbox.models import FINAL_STATES, OutboxItem
+
+    return OutboxItem.objects.exclude(state__in=FINAL_STATES).exists()

@@ -1,0 +1,125 @@
+"""The "EESZT beküldések" page: who sees it, what it shows, the manual retry, tenants."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from zomanc.clinical.models import Visit
+from zomanc.conftest import Personas
+from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
+from zomanc.patients.models import IdType, Patient, Sex
+
+pytestmark = pytest.mark.django_db
+URL = "/eeszt/bekuldesek/"
+
+
+def make_rows(personas: Personas, n: int, *, practice_b: bool = False) -> list[OutboxItem]:
+    practice = personas.practice_b if practice_b else personas.practice_a
+    company = personas.company_b if practice_b else personas.company_a
+    unit = personas.org_unit_b if practice_b else personas.org_unit_a
+    doctor = personas.doctor_b if practice_b else personas.doctor
+    rows = []
+    for i in range(n):
+        patient = Patient.objects.create(
+            practice=practice,
+            family_name="Beküld",
+            given_name=f"Béla{i}{'B' if practice_b else ''}",
+            sex=Sex.MALE,
+            birth_date=dt.date(1970, 1, 1),
+            id_type=IdType.TAJ,
+            id_value="",
+        )
+        visit = Visit.objects.create(
+            practice=practice,
+            patient=patient,
+            doctor=doctor,
+            company=company,
+            org_unit=unit,
+            started_at=timezone.now(),
+            opened_by=doctor.user,
+        )
+        rows.append(
+            OutboxItem.objects.create(
+                practice=practice,
+                company=company,
+                org_unit=unit,
+                visit=visit,
+                patient=patient,
+                responsible=doctor,
+                kind=OutboxKind.EVENT_START,
+                seq=1,
+                state=OutboxState.REFUSED if i % 2 else OutboxState.SENT,
+                last_error_code="TAJ_INVALID" if i % 2 else "",
+                last_error_message="Érvénytelen TAJ szám." if i % 2 else "",
+                result={} if i % 2 else {"event_id": "1" * 18},
+                deadline_at=timezone.now() + dt.timedelta(days=4),
+            )
+        )
+    return rows
+
+
+def test_requires_login() -> None:
+    response = Client().get(URL)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_requires_a_clinical_role(personas: Personas) -> None:
+    assert personas.client_for(personas.receptionist).get(URL).status_code == 403
+    for member in (personas.owner, personas.doctor, personas.assistant):
+        assert personas.client_for(member).get(URL).status_code == 200
+
+
+def test_shows_states_errors_and_counts(personas: Personas) -> None:
+    make_rows(personas, 4)
+    page = personas.client_for(personas.assistant).get(URL).content.decode()
+    assert "Elutasítva: <strong>2</strong>" in page and "Elküldve: <strong>2</strong>" in page
+    assert "TAJ_INVALID" in page and "Érvénytelen TAJ szám." in page
+    assert "Pótlási határidő" in page and "1" * 18 in page
+
+
+def test_filter_by_state(personas: Personas) -> None:
+    make_rows(personas, 4)
+    page = personas.client_for(personas.doctor).get(URL, {"state": "refused"}).content.decode()
+    assert "Béla1" in page and "Béla3" in page and "Béla0" not in page
+
+
+def test_hides_other_practice(personas: Personas) -> None:
+    make_rows(personas, 2)
+    theirs = make_rows(personas, 2, practice_b=True)
+    page = personas.client_for(personas.doctor).get(URL).content.decode()
+    assert "Béla0B" not in page and "Béla1B" not in page
+    retry = personas.client_for(personas.doctor).post(f"{URL}{theirs[1].pk}/ujrakuldes/")
+    assert retry.status_code == 404
+    theirs[1].refresh_from_db()
+    assert theirs[1].state == OutboxState.REFUSED
+
+
+def test_retry_puts_a_refused_row_back_in_line(personas: Personas) -> None:
+    refused = make_rows(personas, 2)[1]
+    response = personas.client_for(personas.doctor).post(f"{URL}{refused.pk}/ujrakuldes/")
+    assert response.status_code == 302
+    refused.refresh_from_db()
+    assert refused.state == OutboxState.PENDING
+
+
+def test_retry_is_post_only(personas: Personas) -> None:
+    refused = make_rows(personas, 2)[1]
+    assert (
+        personas.client_for(personas.doctor).get(f"{URL}{refused.pk}/ujrakuldes/").status_code
+        == 405
+    )
+
+
+def test_query_count_does_not_grow_with_rows(personas: Personas) -> None:
+    client = personas.client_for(personas.doctor)
+    make_rows(personas, 3)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    make_rows(personas, 30)
+    with CaptureQueriesContext(connection) as many:
+        client.get(URL)
+    assert len(many.captured_queries) == len(few.captured_queries)
