@@ -5,6 +5,7 @@ import datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 # No control characters (PostgreSQL refuses NUL in text; the rest is never legitimate in a
 # name or address) and no lone surrogates (not encodable as UTF-8).
@@ -34,6 +35,10 @@ IdValue = Annotated[
 
 
 class PatientIn(Schema):
+    # Unknown fields are refused (a typo must not silently do nothing), and so is any body
+    # that is not a JSON object (ninja would otherwise read attributes off a list).
+    model_config = ConfigDict(extra="forbid")
+
     family_name: Name
     given_name: Name
     sex: Sex
@@ -53,7 +58,9 @@ class PatientIn(Schema):
 
 
 class PatientPatch(Schema):
-    """Partial update: only the fields sent are changed."""
+    """Partial update: only the fields sent are changed (null means unchanged)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     family_name: Name | None = None
     given_name: Name | None = None
