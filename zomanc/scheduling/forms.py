@@ -19,6 +19,8 @@ from zomanc.scheduling.selectors import chairs_for, doctors_for
 DEFAULT_DURATION = timedelta(minutes=30)
 
 _INVALID_CHOICE = _("Válasszon a listából.")
+_EMPTY = _("— válasszon —")
+_EMPTY_OPTIONAL = _("— nincs megadva —")
 
 
 def aware(day: date, at: Any) -> datetime:
@@ -51,11 +53,13 @@ class _ScheduleFields(forms.Form):
         help_text=_("Üresen hagyva a kezelés időtartama (vagy 30 perc)."),
     )
     chair = forms.ModelChoiceField(
+        empty_label=_EMPTY,
         label=_("Szék"),
         queryset=Chair.objects.none(),
         error_messages={"invalid_choice": _INVALID_CHOICE},
     )
     doctor = forms.ModelChoiceField(
+        empty_label=_EMPTY,
         label=_("Orvos"),
         queryset=StaffMember.objects.none(),
         error_messages={"invalid_choice": _INVALID_CHOICE},
@@ -97,17 +101,20 @@ class AppointmentCreateForm(_ScheduleFields):
         },
     )
     treatment = forms.ModelChoiceField(
+        empty_label=_EMPTY_OPTIONAL,
         label=_("Tervezett kezelés"),
         queryset=TreatmentItem.objects.none(),
         required=False,
         error_messages={"invalid_choice": _INVALID_CHOICE},
     )
     company = forms.ModelChoiceField(
+        empty_label=_EMPTY,
         label=_("Cég"),
         queryset=Company.objects.none(),
         error_messages={"invalid_choice": _INVALID_CHOICE},
     )
     org_unit = forms.ModelChoiceField(
+        empty_label=_EMPTY,
         label=_("Szervezeti egység"),
         queryset=OrgUnit.objects.none(),
         error_messages={"invalid_choice": _INVALID_CHOICE},
@@ -179,6 +186,7 @@ class AppointmentResizeForm(forms.Form):
 
 class AppointmentDetailsForm(forms.Form):
     treatment = forms.ModelChoiceField(
+        empty_label=_EMPTY_OPTIONAL,
         label=_("Tervezett kezelés"),
         queryset=TreatmentItem.objects.none(),
         required=False,
@@ -186,11 +194,13 @@ class AppointmentDetailsForm(forms.Form):
     )
     note = forms.CharField(label=_("Megjegyzés"), required=False, max_length=500)
     company = forms.ModelChoiceField(
+        empty_label=_EMPTY,
         label=_("Cég"),
         queryset=Company.objects.none(),
         error_messages={"invalid_choice": _INVALID_CHOICE},
     )
     org_unit = forms.ModelChoiceField(
+        empty_label=_EMPTY,
         label=_("Szervezeti egység"),
         queryset=OrgUnit.objects.none(),
         error_messages={"invalid_choice": _INVALID_CHOICE},
