@@ -522,3 +522,16 @@ def test_calendar_query_count_is_fixed(cal: Cal, django_assert_num_queries: Any,
     html = response.content.decode()
     assert ("#199#" if week else "#195#") in html
     assert ("#4#" in html) == week  # the day view shows Monday only
+
+
+def test_chairs_page_query_count_is_fixed(cal: Cal, django_assert_num_queries: Any) -> None:
+    client = cal.p.client_for(cal.p.owner)
+    client.get(reverse("scheduling:chairs"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("scheduling:chairs"))
+    Chair.objects.bulk_create(
+        Chair(practice=cal.p.practice_a, name=f"{i}. szék", position=i) for i in range(3, 30)
+    )
+    with django_assert_num_queries(len(few)):
+        html = client.get(reverse("scheduling:chairs")).content.decode()
+    assert "29. szék" in html and "B szék" not in html
