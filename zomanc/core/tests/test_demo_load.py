@@ -1,0 +1,65 @@
+import random
+
+import pytest
+from django.core.management import call_command
+
+from zomanc.codes.validators import taj_is_valid
+from zomanc.core.management.commands.demo_load import (
+    DEMO_PASSWORD,
+    DEMO_PRACTICE,
+    SECOND_PRACTICE,
+    demo_patient_data,
+)
+from zomanc.patients.models import IdType, Patient
+from zomanc.practices.models import Company, OrgUnit, Practice, Role, StaffMember
+
+
+@pytest.mark.django_db
+def test_demo_load_creates_the_demo_and_is_idempotent(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo_load")
+    out = capsys.readouterr().out
+    practice = Practice.objects.get(name=DEMO_PRACTICE)
+    other = Practice.objects.get(name=SECOND_PRACTICE)
+
+    company = Company.objects.get(practice=practice)
+    assert (company.name, company.institution_id, company.institution_name) == (
+        "Mosoly Fogászat Kft.",
+        "506097",
+        "Mosoly Fogászat",
+    )
+    assert OrgUnit.objects.get(practice=practice).code == "001044299"
+    staff = StaffMember.objects.filter(practice=practice)
+    assert {m.role for m in staff} == set(Role)
+    assert staff.get(stamp_number="58012").display_name == "Dr. Kovács Anna"
+    assert staff.filter(role=Role.DOCTOR).count() == 2
+    assert all(m.user.email.endswith(".test") for m in staff)
+    assert all(m.user.check_password(DEMO_PASSWORD) for m in staff)
+
+    patients = Patient.objects.filter(practice=practice)
+    assert 45 <= patients.count() <= 55
+    tajs = [p.id_value for p in patients.filter(id_type=IdType.TAJ)]
+    assert tajs and all(taj_is_valid(t) for t in tajs)
+    assert patients.filter(id_type=IdType.UNKNOWN, id_value="").count() >= 2
+    assert patients.filter(id_type=IdType.PASSPORT).count() == 1
+    assert Patient.objects.filter(practice=other).exists()
+    assert not StaffMember.objects.filter(practice=other, user__in=staff.values("user")).exists()
+
+    for member in staff:
+        assert member.user.email in out
+    assert DEMO_PASSWORD in out
+
+    counts = (Practice.objects.count(), Patient.objects.count(), StaffMember.objects.count())
+    call_command("demo_load")
+    assert "már betöltve" in capsys.readouterr().out
+    assert counts == (
+        Practice.objects.count(),
+        Patient.objects.count(),
+        StaffMember.objects.count(),
+    )
+
+
+def test_demo_patients_are_deterministic() -> None:
+    first = [demo_patient_data(random.Random(5), "taj") for _ in range(3)]
+    again = [demo_patient_data(random.Random(5), "taj") for _ in range(3)]
+    assert first == again
+    assert demo_patient_data(random.Random(5), "none").id_value == ""
