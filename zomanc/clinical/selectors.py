@@ -21,6 +21,7 @@ from zomanc.clinical.teeth import Chart, chart_build
 from zomanc.codes.bno_services import age_on
 from zomanc.codes.models import TreatmentItem
 from zomanc.codes.validators import taj_format
+from zomanc.eeszt.outbox.models import OutboxItem
 from zomanc.patients.models import IdType, Patient
 from zomanc.practices.models import StaffMember
 
@@ -64,6 +65,8 @@ def _with_activities(queryset: QuerySet[Visit]) -> QuerySet[Visit]:
     return queryset.select_related("doctor").prefetch_related(
         Prefetch("diagnoses", queryset=VisitDiagnosis.objects.order_by("-is_primary", "id")),
         Prefetch("procedures", queryset=VisitProcedure.objects.order_by("id")),
+        # The EESZT badge of each visit (zomanc.eeszt.outbox) without a query per visit.
+        Prefetch("eeszt_items", queryset=OutboxItem.objects.order_by("seq")),
     )
 
 

@@ -123,3 +123,22 @@ def test_query_count_does_not_grow_with_rows(personas: Personas) -> None:
     with CaptureQueriesContext(connection) as many:
         client.get(URL)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_visit_shows_its_eeszt_state_on_the_patient_page_and_in_detail(
+    personas: Personas,
+) -> None:
+    sent, refused = make_rows(personas, 2)
+    client = personas.client_for(personas.doctor)
+    page = client.get(f"/patients/{refused.patient_id}/").content.decode()
+    assert "EESZT: elutasítva" in page
+    page = client.get(f"/patients/{sent.patient_id}/").content.decode()
+    assert "EESZT: elküldve" in page
+    detail = client.get(f"/karton/ellatas/{refused.visit_id}/").content.decode()
+    assert "TAJ_INVALID" in detail and "Ellátás megkezdése (eKAT)" in detail
+
+
+def test_receptionist_sees_no_eeszt_details(personas: Personas) -> None:
+    _, refused = make_rows(personas, 2)
+    page = personas.client_for(personas.receptionist).get(f"/patients/{refused.patient_id}/")
+    assert "EESZT: elutasítva" not in page.content.decode()
