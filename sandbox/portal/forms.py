@@ -259,3 +259,156 @@ class ClockForm(forms.Form):
     def seconds(self) -> int:
         d = self.cleaned_data
         return int(d["days"]) * 86_400 + int(d["hours"]) * 3_600 + int(d["minutes"]) * 60
+
+
+class DorRestrictionForm(forms.Form):
+    """One DÖR restriction. The value field depends on the scope; the access service checks
+    that the institution / user / category exists."""
+
+    scope = forms.ChoiceField(label=_("Mire vonatkozik"))
+    institution = forms.ChoiceField(label=_("Intézmény"), required=False)
+    user_id = forms.CharField(
+        label=_("Felhasználó (pl. orvos: O + pecsétszám)"), max_length=40, required=False
+    )
+    category = forms.ChoiceField(label=_("Adatkategória (szakma)"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from sandbox.access.models import DorScope
+        from sandbox.registry.models import SPECIALTIES, Institution
+
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = DorScope.choices  # type: ignore[attr-defined]
+        self.fields["institution"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (i.institution_id, f"{i.institution_id} {i.name}")
+            for i in Institution.objects.order_by("institution_id")
+        ]
+        self.fields["category"].choices = [("", "—"), *SPECIALTIES.items()]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        from sandbox.access.models import DorScope
+
+        data = super().clean() or {}
+        scope = data.get("scope")
+        field = {
+            DorScope.INSTITUTION: "institution",
+            DorScope.USER: "user_id",
+            DorScope.CATEGORY: "category",
+        }.get(scope or "")
+        if field is None:
+            return data
+        value = str(data.get(field) or "").strip()
+        if field == "user_id":
+            value = value.upper()
+        if not value:
+            self.add_error(field, _("Adja meg, kire vagy mire vonatkozik a tiltás."))
+        data["value"] = value
+        data["value_field"] = field
+        return data
+
+
+class WaiverForm(forms.Form):
+    doctor = forms.ChoiceField(label=_("Orvos"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from sandbox.registry.models import Doctor
+
+        super().__init__(*args, **kwargs)
+        self.fields["doctor"].choices = [  # type: ignore[attr-defined]
+            (d.stamp, f"{d.name} ({d.stamp})") for d in Doctor.objects.order_by("name")
+        ]
+
+
+def _patient_choices() -> list[tuple[str, str]]:
+    from sandbox.registry.models import Patient
+
+    return [(str(p.pk), f"{p.name} — TAJ {p.id_value}") for p in Patient.objects.order_by("name")]
+
+
+def _org_unit_choices() -> list[tuple[str, str]]:
+    return [
+        (u.code, f"{u.institution.institution_id} {u.institution.name} / {u.code} {u.name}")
+        for u in OrgUnit.objects.select_related("institution").order_by("code")
+    ]
+
+
+class ReferralIssueForm(forms.Form):
+    """Test data: a referral issued by another provider to a test patient."""
+
+    patient = forms.ChoiceField(label=_("Beteg"))
+    referring_org_unit = forms.ChoiceField(label=_("Beutaló szervezeti egység"))
+    referring_doctor = forms.ChoiceField(label=_("Beutaló orvos"))
+    target_specialty = forms.ChoiceField(label=_("Célszakma"))
+    target_institution = forms.ChoiceField(label=_("Cél intézmény (üres: bármely)"), required=False)
+    history = forms.CharField(
+        label=_("Rövid kórelőzmény"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    diagnosis_code = forms.CharField(label=_("BNO kód"), max_length=5, required=False)
+    diagnosis_text = forms.CharField(label=_("Diagnózis szövege"), max_length=200, required=False)
+    question = forms.CharField(
+        label=_("Kérdés a szakorvoshoz"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    days_ago = forms.IntegerField(
+        label=_("Kiállítás ennyi napja (pl. 100: már lejárt)"),
+        min_value=0,
+        max_value=3650,
+        initial=0,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from sandbox.registry.models import SPECIALTIES, Doctor, Institution
+
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].choices = _patient_choices()  # type: ignore[attr-defined]
+        self.fields["referring_org_unit"].choices = _org_unit_choices()  # type: ignore[attr-defined]
+        self.fields["referring_doctor"].choices = [  # type: ignore[attr-defined]
+            (d.stamp, f"{d.name} ({d.stamp})") for d in Doctor.objects.order_by("name")
+        ]
+        self.fields["target_specialty"].choices = list(SPECIALTIES.items())  # type: ignore[attr-defined]
+        self.fields["target_institution"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (i.institution_id, f"{i.institution_id} {i.name}")
+            for i in Institution.objects.order_by("institution_id")
+        ]
+
+    def clean_diagnosis_code(self) -> str:
+        return str(self.cleaned_data.get("diagnosis_code") or "").strip().upper()
+
+
+class DocumentAddForm(forms.Form):
+    """Test data: a document (with its closed care event) from another provider."""
+
+    patient = forms.ChoiceField(label=_("Beteg"))
+    org_unit = forms.ChoiceField(
+        label=_("Szolgáltató szervezeti egység"),
+        help_text=_(
+            "A dokumentum adatkategóriája a szervezeti egység szakmája (pl. PSZICH: érzékeny)."
+        ),
+    )
+    author = forms.ChoiceField(label=_("Szerző orvos"))
+    doc_type = forms.ChoiceField(label=_("Dokumentumtípus"))
+    title = forms.CharField(label=_("Cím"), max_length=200)
+    text = forms.CharField(label=_("Szöveg"), widget=forms.Textarea(attrs={"rows": 3}))
+    confidentiality = forms.ChoiceField(label=_("Bizalmasság"))
+    diagnoses = forms.CharField(
+        label=_("BNO kódok (vesszővel)"), required=False, help_text=_("Pl. K0210, F3200")
+    )
+    days_ago = forms.IntegerField(
+        label=_("Ennyi napja készült"), min_value=0, max_value=3650, initial=10
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from sandbox.documents.models import DOC_TYPES, Confidentiality
+        from sandbox.registry.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].choices = _patient_choices()  # type: ignore[attr-defined]
+        self.fields["org_unit"].choices = _org_unit_choices()  # type: ignore[attr-defined]
+        self.fields["author"].choices = [  # type: ignore[attr-defined]
+            (u.user_id, f"{u.name} ({u.user_id})")
+            for u in User.objects.filter(doctor__isnull=False).order_by("name")
+        ]
+        self.fields["doc_type"].choices = list(DOC_TYPES.items())  # type: ignore[attr-defined]
+        self.fields["confidentiality"].choices = Confidentiality.choices  # type: ignore[attr-defined]
+
+    def clean_diagnoses(self) -> list[str]:
+        raw = str(self.cleaned_data.get("diagnoses") or "")
+        return [c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip()]

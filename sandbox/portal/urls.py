@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sandbox.portal.views import account, auth, certs, operator, patient, vmatrix
+from sandbox.portal.views import account, auth, certs, operator, patient, testdata, vmatrix
 
 app_name = "portal"
 
@@ -40,6 +40,35 @@ urlpatterns = [
     path("lakossagi/kilepes/", patient.patient_leave, name="patient_leave"),
     path("lakossagi/adataim/", patient.patient_home, name="patient_home"),
     path("lakossagi/esemenyek/", patient.patient_events, name="patient_events"),
+    path("lakossagi/dokumentumok/", patient.patient_documents, name="patient_documents"),
+    path("lakossagi/beutalok/", patient.patient_referrals, name="patient_referrals"),
+    path("lakossagi/eprofil/", patient.patient_profile, name="patient_profile"),
+    path(
+        "lakossagi/eprofil/<str:entry_id>/",
+        patient.patient_profile_history,
+        name="patient_profile_history",
+    ),
+    path("lakossagi/hozzaferesi-naplo/", patient.patient_access_log, name="patient_access_log"),
+    path("lakossagi/onrendelkezes/", patient.patient_dor, name="patient_dor"),
+    path("lakossagi/onrendelkezes/tiltas/", patient.patient_dor_add, name="patient_dor_add"),
+    path(
+        "lakossagi/onrendelkezes/tiltas/<int:pk>/feloldas/",
+        patient.patient_dor_lift,
+        name="patient_dor_lift",
+    ),
+    path(
+        "lakossagi/onrendelkezes/felmentes/", patient.patient_waiver_add, name="patient_waiver_add"
+    ),
+    path(
+        "lakossagi/onrendelkezes/felmentes/<int:pk>/visszavonas/",
+        patient.patient_waiver_revoke,
+        name="patient_waiver_revoke",
+    ),
+    path(
+        "lakossagi/onrendelkezes/eprofil/",
+        patient.patient_profile_forbid,
+        name="patient_profile_forbid",
+    ),
     path("uzemeltetes/belepes/", operator.operator_login, name="operator_login"),
     path("uzemeltetes/kilepes/", operator.operator_logout, name="operator_logout"),
     path("uzemeltetes/", operator.operator, name="operator"),
@@ -48,4 +77,12 @@ urlpatterns = [
     path("uzemeltetes/hiba/mind-torles/", operator.faults_clear, name="faults_clear"),
     path("uzemeltetes/szamlalok/nullazas/", operator.counters_reset, name="counters_reset"),
     path("uzemeltetes/ora/", operator.clock_set, name="clock_set"),
+    path("uzemeltetes/tesztadatok/", testdata.testdata, name="testdata"),
+    path("uzemeltetes/tesztadatok/beutalo/", testdata.referral_create, name="testdata_referral"),
+    path(
+        "uzemeltetes/tesztadatok/beutalo/<str:referral_id>/visszavonas/",
+        testdata.referral_revoke_view,
+        name="testdata_referral_revoke",
+    ),
+    path("uzemeltetes/tesztadatok/dokumentum/", testdata.document_create, name="testdata_document"),
 ]
