@@ -11,9 +11,14 @@ from django.utils import timezone
 from zomanc.codes.models import TreatmentItem
 from zomanc.patients.models import Patient
 from zomanc.practices.models import OrgUnit, Practice, StaffMember
-from zomanc.scheduling.models import Appointment, Chair
+from zomanc.scheduling.models import Appointment, AppointmentStatus, Chair
 from zomanc.scheduling.selectors import chairs_for, doctors_for
-from zomanc.scheduling.services import appointment_cancel, appointment_create, chair_create
+from zomanc.scheduling.services import (
+    appointment_cancel,
+    appointment_create,
+    appointment_mark_arrived,
+    chair_create,
+)
 
 DEMO_CHAIRS = ("1. szék", "2. szék")
 
@@ -130,9 +135,15 @@ def demo_appointments_create(
                     )
                 )
                 cursor += timedelta(minutes=minutes)
-    # A realistic week has a few cancellations.
-    for appointment in rng.sample(created, k=min(3, len(created))):
+    # A realistic week: a few cancellations, and the patients of the hours already gone by
+    # have arrived.
+    now = timezone.now()
+    upcoming = [a for a in created if a.starts_at > now] or created
+    for appointment in rng.sample(upcoming, k=min(3, len(upcoming))):
         appointment_cancel(
             appointment=appointment, actor=None, reason="A páciens telefonon lemondta."
         )
+    for appointment in created:
+        if appointment.ends_at <= now and appointment.status == AppointmentStatus.BOOKED:
+            appointment_mark_arrived(appointment=appointment, actor=None)
     return created

@@ -1,8 +1,10 @@
 """The demo week: two chairs, a realistic week, booked through the services."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from zomanc.codes.catalogue_demo import demo_treatments_create
@@ -19,7 +21,11 @@ def test_demo_week(personas: Personas) -> None:
     for i in range(12):
         make_patient(personas.receptionist, family_name="Demo", given_name=f"Páciens{i}")
     monday = date(2026, 3, 2)
-    created = demo_appointments_create(personas.practice_a, week_start=monday + timedelta(days=2))
+    wednesday_noon = datetime(2026, 3, 4, 12, 0, tzinfo=ZoneInfo("Europe/Budapest"))
+    with time_machine.travel(wednesday_noon, tick=False):
+        created = demo_appointments_create(
+            personas.practice_a, week_start=monday + timedelta(days=2)
+        )
     chairs = list(Chair.objects.filter(practice=personas.practice_a).values_list("name", flat=True))
     assert chairs == ["1. szék", "2. szék"]
     assert len(created) >= 40
@@ -29,6 +35,13 @@ def test_demo_week(personas: Personas) -> None:
     assert any(a.treatment is not None for a in created)
     live = list(Appointment.objects.exclude(status=AppointmentStatus.CANCELLED))
     assert len(live) == len(created) - 3
+    # Patients of the hours gone by have arrived; cancellations are in the future.
+    for a in Appointment.objects.all():
+        if a.status == AppointmentStatus.CANCELLED:
+            assert a.starts_at > wednesday_noon
+        else:
+            past = a.ends_at <= wednesday_noon
+            assert a.status == (AppointmentStatus.ARRIVED if past else AppointmentStatus.BOOKED)
     for a in live:  # never an overlap on a chair or a doctor
         for b in live:
             if a.pk < b.pk and (a.chair_id == b.chair_id or a.doctor_id == b.doctor_id):
