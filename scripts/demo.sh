@@ -1,12 +1,92 @@
 #!/usr/bin/env bash
-# `make demo`: a fresh SQLite database with the demo data, served at http://127.0.0.1:8000.
+# `make demo`: the whole product on this machine, with demo data, until Ctrl-C:
+#   - the EESZT sandbox (SOAP over mutual TLS on :9443, Ágazati portál on :9080),
+#   - the practice system on http://127.0.0.1:8000 (SQLite in var/),
+#   - the EESZT worker (delivers the reports in the background),
+#   - the card service on :9451, playing the workstation's eSzemélyi client with the
+#     sandbox's SoftHSM demo card.
+# Every port can be moved with an environment variable (the smoke test uses free ports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
+PY="$PWD/.venv/bin/python"
 
+PORT="${ZOMANC_PORT:-8000}"
+DATA="${ZOMANC_DATA_DIR:-$PWD/var}"
+mkdir -p "$DATA"
+export ZOMANC_DATA_DIR="$DATA"
+export SANDBOX_DATA_DIR="${SANDBOX_DATA_DIR:-$DATA/sandbox}"
+export SANDBOX_HTTPS_PORT="${SANDBOX_HTTPS_PORT:-9443}"
+export SANDBOX_HTTP_PORT="${SANDBOX_HTTP_PORT:-9080}"
+CARD_PORT="${ZOMANC_CARDSERVICE_PORT:-9451}"
+# The demo is SQLite by definition (a PostgreSQL URL in the shell must not receive it).
+unset DATABASE_URL SANDBOX_DATABASE_URL
+
+# The practice system reaches the sandbox only through these settings, like a real EESZT.
+export EESZT_ENDPOINT="https://127.0.0.1:${SANDBOX_HTTPS_PORT}"
+export EESZT_CA_BUNDLE="$SANDBOX_DATA_DIR/pki/ca-bundle.pem"
+export EESZT_REFDATA_URL="http://127.0.0.1:${SANDBOX_HTTP_PORT}/refdata/getEntity"
+export EESZT_PORTAL_URL="http://127.0.0.1:${SANDBOX_HTTP_PORT}/"
+export ZOMANC_CARD_SERVICE_URL="http://127.0.0.1:${CARD_PORT}"
+export SANDBOX_CARD_SERVICE_URL="$ZOMANC_CARD_SERVICE_URL"
+
+pids=()
+stop_all() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all EXIT INT TERM
+
+wait_for() {  # wait_for <seconds> <what> <command...>
+  local limit=$1 what=$2; shift 2
+  for _ in $(seq "$((limit * 5))"); do
+    if "$@" 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "demo: $what did not start in ${limit}s" >&2
+  return 1
+}
+
+echo "== EESZT sandbox"
+rm -f "$SANDBOX_DATA_DIR/server.json"
+$PY -m django runsandbox --settings=sandbox.settings >"$DATA/sandbox.log" 2>&1 &
+pids+=($!)
+wait_for 180 "the EESZT sandbox" grep -q "PIN" "$DATA/sandbox.log" || { cat "$DATA/sandbox.log"; exit 1; }
+
+echo "== Zománc: database and demo data"
 $PY manage.py migrate --noinput -v 0
-if $PY manage.py help demo_load >/dev/null 2>&1; then
-  $PY manage.py demo_load
-fi
-echo "Zománc: http://127.0.0.1:8000  (Ctrl-C leállítja)"
-exec $PY manage.py runserver 127.0.0.1:8000 --noreload
+$PY manage.py demo_load | tee "$DATA/demo-logins.txt"
+
+echo "== EESZT worker"
+$PY manage.py ox_worker --interval 0.5 >"$DATA/worker.log" 2>&1 &
+pids+=($!)
+
+echo "== Card service (eSzemélyi client stand-in)"
+SOFTHSM2_CONF="$SANDBOX_DATA_DIR/softhsm/softhsm2.conf" \
+  $PY manage.py card_service --port "$CARD_PORT" \
+    --origin "http://127.0.0.1:${PORT}" --origin "http://127.0.0.1:${SANDBOX_HTTP_PORT}" \
+    --state-dir "$DATA/cardservice" >"$DATA/cardservice.log" 2>&1 &
+pids+=($!)
+wait_for 30 "the card service" grep -qi "pár" "$DATA/cardservice.log" || cat "$DATA/cardservice.log"
+
+echo "== Zománc web"
+$PY manage.py runserver "127.0.0.1:${PORT}" --noreload >"$DATA/web.log" 2>&1 &
+pids+=($!)
+wait_for 60 "the web server" $PY -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://127.0.0.1:${PORT}/healthz"
+
+cat <<INFO
+
+Zománc fut: http://127.0.0.1:${PORT}   (Ctrl-C mindent leállít)
+EESZT sandbox – Ágazati portál: http://127.0.0.1:${SANDBOX_HTTP_PORT}/   (gyakorló környezet, nem a valódi EESZT)
+Naplók: $DATA/{web,worker,sandbox,cardservice}.log
+
+INFO
+cat "$DATA/demo-logins.txt"
+echo
+sed -n '/Demó belépések/,/^$/p' "$DATA/sandbox.log"
+grep -i -A2 "pár" "$DATA/cardservice.log" | head -5 || true
+echo
+# Stop everything as soon as any part stops (a crash must not leave a half-working demo).
+wait -n "${pids[@]}"
+echo "demo: a component stopped; see the logs in $DATA" >&2
+exit 1

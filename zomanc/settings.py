@@ -215,6 +215,8 @@ EESZT_REFDATA_URL = os.environ.get("EESZT_REFDATA_URL", "http://127.0.0.1:9080/r
 EESZT_PORTAL_URL = os.environ.get("EESZT_PORTAL_URL", "http://127.0.0.1:9080/")
 EESZT_SESSION_HOURS = float(os.environ.get("EESZT_SESSION_HOURS", "7"))
 EESZT_TIMEOUT_SECONDS = float(os.environ.get("EESZT_TIMEOUT_SECONDS", "15"))
+# The test patient the connection test's VMátrix check reads (the sandbox's first demo TAJ).
+EESZT_TEST_PATIENT_TAJ = os.environ.get("EESZT_TEST_PATIENT_TAJ", "111111110")
 # Outbox delivery (docs/eeszt-reporting.md): first retry delay (doubles per attempt, capped at
 # 15 min) and how long a claimed row is left to its worker before another may send it again.
 # Production keeps the defaults; the reliability scenario shortens them to run in minutes.
@@ -232,4 +234,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZOMANC_LOG_LEVEL", "INFO")},
+    # WeasyPrint reports every rendering step at INFO; only its problems are worth a line.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
