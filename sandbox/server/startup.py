@@ -47,8 +47,8 @@ def demo_logins_text(card: DemoCard | None) -> str:
         f"  Intézmény {s.DEMO_INSTITUTION} (Mosoly Fogászat Kft.), szervezeti egység "
         f"{s.DEMO_ORG_UNIT}; SSL tanúsítvány: python -m django sandbox_issue_cert "
         f"--institution {s.DEMO_INSTITUTION} --out cert.p12 --settings=sandbox.settings",
-        "  Ágazati portál: http://127.0.0.1:9080/ (Üzemeltetés: a SANDBOX_ADMIN_TOKEN, "
-        "alapértelmezés: sandbox-admin); leírás: docs/sandbox.md",
+        "  Ágazati portál: a HTTP címen (alapértelmezés http://127.0.0.1:9080/); Üzemeltetés: "
+        "a SANDBOX_ADMIN_TOKEN (alapértelmezés: sandbox-admin); leírás: docs/sandbox.md",
         "",
     ]
     return "\n".join(lines)

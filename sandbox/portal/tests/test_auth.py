@@ -104,7 +104,9 @@ def test_card_login_page_explains_what_to_start_when_the_card_service_is_down(
 ) -> None:
     _nonce, page = _card_page(client, card.user_id)
     assert "Nincs kapcsolat a kártyaszolgáltatással (http://127.0.0.1:9451)" in page
-    assert "zomanc card-service --origin http://127.0.0.1:9080" in page
+    assert (
+        "zomanc card-service --origin http://127.0.0.1:8000 --origin http://127.0.0.1:9080" in page
+    )
 
 
 def test_card_login_for_an_unknown_user_says_so_on_the_login_form(
