@@ -289,11 +289,12 @@ class DorRestrictionForm(forms.Form):
 
         data = super().clean() or {}
         scope = data.get("scope")
-        field = {
+        fields: dict[str, str] = {
             DorScope.INSTITUTION: "institution",
             DorScope.USER: "user_id",
             DorScope.CATEGORY: "category",
-        }.get(scope or "")
+        }
+        field = fields.get(str(scope or ""))
         if field is None:
             return data
         value = str(data.get(field) or "").strip()
