@@ -146,7 +146,7 @@ def _store(
 ) -> tuple[DocumentVersion, bool]:
     institution = org_unit.institution
     document = (
-        Document.objects.select_for_update()
+        Document.objects.select_for_update(of=("self",))
         .select_related("current")
         .filter(institution=institution, client_document_id=sub.client_document_id)
         .first()
@@ -207,7 +207,9 @@ def document_withdraw(
     *, document_id: str, reason: str, institution: Institution, at: dt.datetime
 ) -> Document:
     """Only the submitting institution; withdrawing again changes nothing."""
-    document = Document.objects.select_for_update().filter(document_id=document_id).first()
+    document = (
+        Document.objects.select_for_update(of=("self",)).filter(document_id=document_id).first()
+    )
     if document is None:
         raise SoapFault(
             "CODE_UNKNOWN", f"Ismeretlen dokumentum: {document_id}.", element="documentId"

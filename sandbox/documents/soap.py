@@ -15,7 +15,7 @@ from sandbox.access.decide import (
     access_fault,
 )
 from sandbox.documents import selectors, services
-from sandbox.documents.models import DocumentVersion
+from sandbox.documents.selectors import DocumentRow
 from sandbox.registry.lookups import patient_resolve
 from sandbox.registry.models import Patient, Role
 from sandbox.soap.context import CallContext
@@ -71,32 +71,31 @@ def _ref(ctx: CallContext, req: etree._Element) -> tuple[str, int | None]:
     return document_id, version
 
 
-def metadata(b: Builder, v: DocumentVersion, tag: str = "document") -> etree._Element:
-    d = v.document
+def metadata(b: Builder, r: DocumentRow, tag: str = "document") -> etree._Element:
     return b(
         tag,
-        b("documentId", d.document_id),
-        b("version", v.version),
-        b("versionedId", f"{d.document_id}.{v.version}"),
-        b("status", d.status),
-        b("docType", v.doc_type),
-        b("title", v.title),
-        b("institutionId", d.institution.institution_id),
-        b("orgUnitId", v.org_unit.code),
-        b("eventId", v.event.event_id),
-        b("clientCaseId", v.client_case_id),
-        b("clientDocumentId", d.client_document_id),
-        b("authorStamp", v.author.stamp),
-        b("createdAt", v.created_at),
-        b("submittedAt", v.submitted_at),
-        b("confidentiality", v.confidentiality),
-        b("category", d.category),
-        b("sensitive", v.sensitive),
-        b("mimeType", v.mime_type),
-        b("size", v.size),
-        b("sha256", v.body_sha256),
-        b("diagnoses", [b("diagnosis", x) for x in v.diagnoses]) if v.diagnoses else None,
-        b("procedures", [b("procedure", x) for x in v.procedures]) if v.procedures else None,
+        b("documentId", r.document_id),
+        b("version", r.version),
+        b("versionedId", r.versioned_id),
+        b("status", r.status),
+        b("docType", r.doc_type),
+        b("title", r.title),
+        b("institutionId", r.institution_id),
+        b("orgUnitId", r.org_unit_id),
+        b("eventId", r.event_id),
+        b("clientCaseId", r.client_case_id),
+        b("clientDocumentId", r.client_document_id),
+        b("authorStamp", r.author_stamp),
+        b("createdAt", r.created_at),
+        b("submittedAt", r.submitted_at),
+        b("confidentiality", r.confidentiality),
+        b("category", r.category),
+        b("sensitive", r.sensitive),
+        b("mimeType", r.mime_type),
+        b("size", r.size),
+        b("sha256", r.sha256),
+        b("diagnoses", [b("diagnosis", x) for x in r.diagnoses]) if r.diagnoses else None,
+        b("procedures", [b("procedure", x) for x in r.procedures]) if r.procedures else None,
     )
 
 
@@ -142,20 +141,13 @@ def document_list(ctx: CallContext, req: etree._Element) -> etree._Element:
     """Metadata of the documents the caller may see + the number withheld (and why)."""
     patient = _patient(ctx, req)
     start, end = _t(ctx, req, "from"), _t(ctx, req, "to")
-    found = list(
-        selectors.documents_for_list(
-            patient=patient,
-            start=parse_datetime(start) if start else None,
-            end=parse_datetime(end) if end else None,
-            doc_type=_t(ctx, req, "docType"),
-        )
+    rows = selectors.documents_for_list(
+        patient=patient,
+        start=parse_datetime(start) if start else None,
+        end=parse_datetime(end) if end else None,
+        doc_type=_t(ctx, req, "docType"),
     )
-    versions = []
-    for d in found:
-        if d.current is not None:
-            d.current.document = d  # the version's parent is at hand: no query per row
-            versions.append(d.current)
-    groups = Counter((v.document.category, v.sensitive) for v in versions)
+    groups = Counter((r.category, r.sensitive) for r in rows)
     decisions = access_decide_groups(
         caller=_caller(ctx),
         patient=patient,
@@ -165,7 +157,7 @@ def document_list(ctx: CallContext, req: etree._Element) -> etree._Element:
         groups=dict(groups),
         noun="dokumentum",
     )
-    shown = [v for v in versions if decisions[(v.document.category, v.sensitive)].allowed]
+    shown = [r for r in rows if decisions[(r.category, r.sensitive)].allowed]
     reasons: Counter[str] = Counter()
     for key, count in groups.items():
         if not decisions[key].allowed:
@@ -173,7 +165,7 @@ def document_list(ctx: CallContext, req: etree._Element) -> etree._Element:
     b = ctx.b
     return b(
         "DocumentListResponse",
-        [metadata(b, v) for v in shown],
+        [metadata(b, r) for r in shown],
         b("withheld", sum(reasons.values())),
         [
             b("withheldReason", b("code", code), b("count", count))
@@ -215,7 +207,7 @@ def document_get(ctx: CallContext, req: etree._Element) -> etree._Element:
     b = ctx.b
     return b(
         "DocumentGetResponse",
-        metadata(b, version),
+        metadata(b, DocumentRow.of(version)),
         b(
             "body",
             b("mimeType", version.mime_type),

@@ -143,7 +143,7 @@ def profile_entry_create(
 
 def _locked(entry_id: str) -> ProfileEntry:
     entry = (
-        ProfileEntry.objects.select_for_update()
+        ProfileEntry.objects.select_for_update(of=("self",))
         .select_related("patient", "current")
         .filter(entry_id=entry_id)
         .first()

@@ -99,7 +99,7 @@ def referral_revoke(*, referral: Referral, reason: str, at: dt.datetime | None =
 
 def _locked(referral_id: str) -> Referral:
     referral = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("patient", "booked_institution")
         .filter(referral_id=referral_id)
         .first()
@@ -162,7 +162,7 @@ def _usable_check(referral: Referral, org_unit: OrgUnit, at: dt.datetime) -> Non
 def _cancel_other_bookings(referral: Referral) -> list[str]:
     """Law: no two bookings in one specialty for a patient; rebooking cancels the earlier."""
     others = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .filter(
             patient_id=referral.patient_id,
             target_specialty=referral.target_specialty,
