@@ -3,9 +3,11 @@
 Why each guard exists:
 - bound to 127.0.0.1: nothing on the network can reach the card;
 - Host header must be 127.0.0.1/localhost:<port>: a DNS-rebinding page cannot pose as local;
-- Origin must be the product's: CORS headers (and Private Network Access preflight
-  approval) go to that origin alone, every other origin is refused with 403 and no CORS
-  headers, so its scripts cannot even read the answer;
+- Origin must be one of the configured ones — the product's, and in the demo the sandbox's
+  Ágazati portál, which logs in with the card too (as the real portal uses the real eSzig
+  client): CORS headers (and Private Network Access preflight approval) go to exactly the
+  requesting allowed origin, every other origin is refused with 403 and no CORS headers, so
+  its scripts cannot even read the answer;
 - a pairing token (generated at first start, shown in the console, pasted once into the
   browser, kept in its localStorage) on every request: another local program or a page that
   spoofs Origin through a non-browser client still cannot use the card. Missing/wrong → 401.
@@ -34,6 +36,7 @@ SERVICE = "zomanc-cardservice"
 VERSION = "1"
 DEFAULT_PORT = 9451
 DEFAULT_ORIGIN = "http://127.0.0.1:8000"
+ORIGINS_ENV = "ZOMANC_CARDSERVICE_ORIGINS"  # comma-separated
 PAIRING_HEADER = "X-Zomanc-Pairing"
 MAX_BODY = 16 * 1024
 MAX_CHALLENGE = 4096
@@ -63,10 +66,13 @@ def load_or_create_pairing_token(state_dir: Path) -> str:
 class CardServiceServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, *, card: Card, origin: str, pairing_token: str, port: int) -> None:
+    def __init__(self, *, card: Card, origins: list[str], pairing_token: str, port: int) -> None:
+        allowed = normalise_origins(origins)
+        if not allowed:
+            raise ValueError("at least one allowed origin is needed")
         super().__init__(("127.0.0.1", port), CardServiceHandler)
         self.card = card
-        self.origin = origin.rstrip("/")
+        self.origins = frozenset(allowed)
         self.pairing_token = pairing_token
         # One card, one operation at a time: PKCS#11 sessions on a card do not interleave.
         self.card_lock = threading.Lock()
@@ -84,7 +90,7 @@ class CardServiceHandler(BaseHTTPRequestHandler):
     # --- guards ---------------------------------------------------------------------------
 
     def _origin_allowed(self) -> bool:
-        return self.headers.get("Origin", "") == self.server.origin
+        return self.headers.get("Origin", "") in self.server.origins
 
     def _host_allowed(self) -> bool:
         port = self.server.port
@@ -100,7 +106,8 @@ class CardServiceHandler(BaseHTTPRequestHandler):
 
     def _cors_headers(self) -> None:
         if self._origin_allowed():
-            self.send_header("Access-Control-Allow-Origin", self.server.origin)
+            # The requesting origin itself (one of ours), never a list or "*".
+            self.send_header("Access-Control-Allow-Origin", self.headers["Origin"])
             self.send_header("Vary", "Origin")
 
     def _json(self, status: int, body: dict[str, Any]) -> None:
@@ -250,10 +257,40 @@ class CardServiceHandler(BaseHTTPRequestHandler):
         )
 
 
+def normalise_origins(values: list[str]) -> list[str]:
+    """Origins as browsers send them: scheme://host[:port], no path, no trailing slash.
+    Each value may itself be a comma-separated list (command line or environment)."""
+    result: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            origin = part.strip().rstrip("/")
+            if origin and origin not in result:
+                result.append(origin)
+    return result
+
+
 def make_server(
-    *, card: Card, origin: str, pairing_token: str, port: int = DEFAULT_PORT
+    *,
+    card: Card,
+    origins: list[str] | None = None,
+    origin: str | None = None,
+    pairing_token: str,
+    port: int = DEFAULT_PORT,
 ) -> CardServiceServer:
-    return CardServiceServer(card=card, origin=origin, pairing_token=pairing_token, port=port)
+    allowed = list(origins or []) + ([origin] if origin else [])
+    return CardServiceServer(card=card, origins=allowed, pairing_token=pairing_token, port=port)
+
+
+def default_origins() -> list[str]:
+    """ZOMANC_CARDSERVICE_ORIGINS, else the older single ZOMANC_CARDSERVICE_ORIGIN, else the
+    product's development address."""
+    return normalise_origins(
+        [
+            os.environ.get(ORIGINS_ENV)
+            or os.environ.get("ZOMANC_CARDSERVICE_ORIGIN")
+            or DEFAULT_ORIGIN
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,7 +302,13 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, default=int(os.environ.get("ZOMANC_CARDSERVICE_PORT", DEFAULT_PORT))
     )
     parser.add_argument(
-        "--origin", default=os.environ.get("ZOMANC_CARDSERVICE_ORIGIN", DEFAULT_ORIGIN)
+        "--origin",
+        action="append",
+        default=None,
+        help=_(
+            "engedélyezett oldal (origin); többször is megadható, vagy vesszővel elválasztva "
+            "(ZOMANC_CARDSERVICE_ORIGINS)"
+        ),
     )
     parser.add_argument("--module", default=None, help="PKCS#11 modul (ZOMANC_PKCS11_MODULE)")
     parser.add_argument("--token-label", default=None)
@@ -273,8 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     token = load_or_create_pairing_token(args.state_dir or default_state_dir())
     card = Pkcs11Card(module_path=args.module, token_label=args.token_label)
+    origins = normalise_origins(args.origin) if args.origin else default_origins()
     try:
-        server = make_server(card=card, origin=args.origin, pairing_token=token, port=args.port)
+        server = make_server(card=card, origins=origins, pairing_token=token, port=args.port)
     except OSError as exc:
         print(
             _("A kártyaszolgáltatás nem indult el: a(z) %(port)d port foglalt (%(err)s).")
@@ -283,8 +327,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     print(
-        _("Zománc kártyaszolgáltatás: http://127.0.0.1:%(port)d · engedélyezett oldal: %(origin)s")
-        % {"port": server.port, "origin": args.origin},
+        _(
+            "Zománc kártyaszolgáltatás: http://127.0.0.1:%(port)d · "
+            "engedélyezett oldalak: %(origin)s"
+        )
+        % {"port": server.port, "origin": ", ".join(origins)},
         flush=True,
     )
     print(

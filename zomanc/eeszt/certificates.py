@@ -1,5 +1,5 @@
-"""Reading and checking an institution's WAF-SSL certificate (PKCS#12), and turning a stored
-one into an SSL context for mutual TLS — from memory, never from a key file on disk.
+"""Reading and checking an institution's WAF-SSL certificate (PKCS#12). (Mutual TLS with a
+stored one is the client adapter's job: zomanc/eeszt/client/tls.py.)
 
 Each refusal has its own code and Hungarian message, because the guide's users cannot tell
 "wrong SMS code" from "wrong file" on their own, and a generic "invalid certificate" sends
@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import secrets
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -285,36 +282,3 @@ def check_pkcs12(
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
     )
-
-
-def client_ssl_context(
-    *, pkcs12_data: bytes, password: str, ca_bundle_path: str | Path | None = None
-) -> ssl.SSLContext:
-    """A TLS client context with the institution's certificate and the EESZT CA pinned.
-
-    The CA comes only from EESZT_CA_BUNDLE (never the system store or REQUESTS_CA_BUNDLE,
-    which is set on these machines). The key goes to OpenSSL through an anonymous memory
-    file (memfd) holding it encrypted under a one-time password: Python's ssl module only
-    loads keys from paths, and a temporary file would leave the key on disk."""
-    loaded = pkcs12.load_pkcs12(pkcs12_data, password.encode())
-    if loaded.key is None or loaded.cert is None:
-        raise ValueError("incomplete PKCS#12")
-    bundle_path = Path(ca_bundle_path or settings.EESZT_CA_BUNDLE)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_verify_locations(cadata=bundle_path.read_text())
-    one_time = secrets.token_urlsafe(32).encode()
-    pem = loaded.key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(one_time),
-    ) + loaded.cert.certificate.public_bytes(serialization.Encoding.PEM)
-    for extra in loaded.additional_certs:
-        pem += extra.certificate.public_bytes(serialization.Encoding.PEM)
-    fd = os.memfd_create("zomanc-eeszt-client", os.MFD_CLOEXEC)
-    try:
-        os.write(fd, pem)
-        ctx.load_cert_chain(f"/proc/self/fd/{fd}", password=one_time)
-    finally:
-        os.close(fd)
-    return ctx

@@ -217,6 +217,41 @@ class ChecklistItem:
     link_label: str = ""
 
 
+def _vmatrix_item(certs: list[EesztCertificate]) -> ChecklistItem:
+    """Step 7 as the last connection test saw it: rights are only visible on a real call."""
+    item = ChecklistItem(
+        step="7",
+        title=_("VMátrix jogosultságok"),
+        state="not_checked",
+        detail=_(
+            "Még nem ellenőrzött: a jogosultság egy EESZT próbahívásnál látszik (lépjen be az "
+            "EESZT-be, és futtassa a „Kapcsolat ellenőrzése” tesztet). Ha hiányzik, az "
+            "intézmény jogosultság-adminisztrátora az ágazati portálon rendelheti hozzá."
+        ),
+    )
+    tested = [c for c in certs if c.last_test_at is not None]
+    if not tested:
+        return item
+    last = max(tested, key=lambda c: c.last_test_at or timezone.now())
+    rights = next((s for s in last.last_test_report if s.get("key") == "rights"), None)
+    if rights is None or rights.get("state") not in ("ok", "failed"):
+        return item
+    assert last.last_test_at is not None
+    when = f"{timezone.localtime(last.last_test_at):%Y.%m.%d. %H:%M}"
+    if rights["state"] == "ok":
+        item.state = "done"
+        item.detail = _("Rendben a legutóbbi kapcsolatellenőrzés szerint (%(when)s).") % {
+            "when": when
+        }
+    else:
+        item.state = "missing"
+        item.detail = _("Hiányzik a legutóbbi kapcsolatellenőrzés szerint (%(when)s):") % {
+            "when": when
+        }
+    item.details = [str(line) for line in rights.get("details", [])]
+    return item
+
+
 def eeszt_checklist(*, company: Company) -> list[ChecklistItem]:
     """The guide's steps as a live checklist (S12)."""
     doctors = eeszt_doctors(company=company)
@@ -285,18 +320,7 @@ def eeszt_checklist(*, company: Company) -> list[ChecklistItem]:
         if cert_item.state == "done":
             cert_item.state = "warning"
     items.append(cert_item)
-    items.append(
-        ChecklistItem(
-            step="7",
-            title=_("VMátrix jogosultságok"),
-            state="not_checked",
-            detail=_(
-                "Még nem ellenőrzött: a jogosultság egy EESZT próbahívásnál látszik. Ha "
-                "hiányzik, az intézmény jogosultság-adminisztrátora az ágazati portálon "
-                "rendelheti hozzá."
-            ),
-        )
-    )
+    items.append(_vmatrix_item([c for c in (active, pending) if c is not None]))
     missing = eeszt_missing_items(company=company, include_certificate=False)
     warnings = list(settings_row.refdata_warnings) if settings_row else []
     items.append(

@@ -333,15 +333,33 @@ def certificate_activate_after_test(
 class ConnectionTestOutcome:
     certificate: EesztCertificate
     stages: list[connection.StageResult]
-    ok: bool
+    ok: bool  # the certificate passed (what a pending replacement waits for)
     activated: bool
+
+    @property
+    def problems(self) -> bool:
+        return any(s.state == "failed" for s in self.stages)
+
+    @property
+    def complete(self) -> bool:
+        return all(s.state == "ok" for s in self.stages)
 
 
 def eeszt_connection_test(*, company: Company, member: StaffMember) -> ConnectionTestOutcome:
     """ "Kapcsolat ellenőrzése": tests the pending certificate if there is one (that is what
-    a replacement waits for), else the active one; records the result on the certificate.
-    Not one transaction: the network call must not hold database locks."""
-    from zomanc.eeszt.selectors import eeszt_session_active
+    a replacement waits for), else the active one — through the client adapter, with the
+    member's EESZT login for the login and VMátrix stages; records the result on the
+    certificate. Not one transaction: the network calls must not hold database locks."""
+    # Imported here: these modules import this one.
+    from zomanc.eeszt.client.ekat import PatientRef
+    from zomanc.eeszt.client.errors import EesztError
+    from zomanc.eeszt.login import eeszt_user_id_for
+    from zomanc.eeszt.selectors import eeszt_active_org_units, eeszt_session_active
+    from zomanc.eeszt.wire_context import (
+        eeszt_call_context,
+        eeszt_connection_for_certificate,
+        eeszt_role_for,
+    )
 
     cert = (
         EesztCertificate.objects.filter(
@@ -353,12 +371,61 @@ def eeszt_connection_test(*, company: Company, member: StaffMember) -> Connectio
     )
     if cert is None:
         raise ValidationError(_("Nincs feltöltött tanúsítvány, előbb töltse fel."))
-    data, password = eeszt_certificate_material(cert)
-    stages = connection.connection_test(
-        pkcs12_data=data,
-        password=password,
-        has_user_session=eeszt_session_active(member=member, company=company) is not None,
+    session = eeszt_session_active(member=member, company=company)
+    role = eeszt_role_for(member)
+    probes = (
+        [
+            connection.RightsProbe(
+                org_unit_code=unit.code,
+                org_unit_name=unit.name,
+                ctx=eeszt_call_context(session=session, company=company, org_unit=unit, role=role),
+            )
+            for unit in eeszt_active_org_units(company=company)
+        ]
+        if session is not None
+        else []
     )
+    try:
+        conn = eeszt_connection_for_certificate(cert)
+    except EesztError as exc:
+        stages = [
+            connection.StageResult("tls", _("TLS kapcsolat"), "failed", exc.message, code=exc.code),
+            connection.StageResult("certificate", _("Tanúsítvány"), "not_checked", ""),
+            connection.StageResult("login", _("Bejelentkezés"), "not_checked", ""),
+            connection.StageResult("rights", _("Jogosultság (VMátrix)"), "not_checked", ""),
+        ]
+    else:
+        stages = connection.connection_test(
+            conn=conn,
+            probe_user_id=eeszt_user_id_for(member) or _probe_user_id(company),
+            probes=probes,
+            test_patient=PatientRef("TAJ", settings.EESZT_TEST_PATIENT_TAJ),
+            session_label=(
+                _("Az EESZT elfogadta %(user)s belépését (%(until)s-ig érvényes).")
+                % {
+                    "user": session.eeszt_user_id,
+                    "until": f"{timezone.localtime(session.not_on_or_after):%H:%M}",
+                }
+                if session is not None
+                else ""
+            ),
+            no_session_reason=_(
+                "Ön (%(name)s) nincs belépve az EESZT-be ennél a cégnél: lépjen be, majd "
+                "ellenőrizze újra a kapcsolatot."
+            )
+            % {"name": member.display_name},
+        )
+    login_stage = next(s for s in stages if s.key == "login")
+    if session is not None and login_stage.state == "failed":
+        # EESZT no longer accepts it: stop showing it as valid and counting on it.
+        eeszt_session_end(session=session, reason="expired")
+    for stage in stages:
+        if stage.key == "rights" and stage.state != "not_checked":
+            stage.details.insert(
+                0,
+                _("Ellenőrizte: %(name)s (%(user)s)")
+                % {"name": member.display_name, "user": session.eeszt_user_id if session else ""},
+            )
     ok = connection.connection_ok(stages)
     was_pending = cert.status == CertificateStatus.PENDING
     cert.last_test_at = timezone.now()
@@ -373,6 +440,13 @@ def eeszt_connection_test(*, company: Company, member: StaffMember) -> Connectio
         ok=ok,
         activated=was_pending and cert.status == CertificateStatus.ACTIVE,
     )
+
+
+def _probe_user_id(company: Company) -> str:
+    """Someone to ask a challenge for when the tester has no EESZT user id: a doctor of the
+    practice (the IDP answering at all is what the certificate stage needs)."""
+    doctor = practice_doctors(practice=company.practice).first()
+    return default_portal_username(doctor) if doctor is not None else "O00000"
 
 
 # --- EESZT user sessions -----------------------------------------------------------------

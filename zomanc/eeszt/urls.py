@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zomanc.eeszt import views
+from zomanc.eeszt import login_views, views
 
 app_name = "eeszt"
 urlpatterns = [
@@ -27,5 +27,14 @@ urlpatterns = [
     ),
     path("beallitasok/<int:company_id>/kapcsolat/", views.connection_test, name="connection_test"),
     path("beallitasok/<int:company_id>/modul/", views.module_toggle, name="module_toggle"),
-    path("munkamenet/<int:session_id>/kilepes/", views.session_end, name="session_end"),
+    path("bejelentkezes/", login_views.login_page, name="login"),
+    path(
+        "bejelentkezes/<int:company_id>/kihivas/",
+        login_views.login_challenge,
+        name="login_challenge",
+    ),
+    path("bejelentkezes/<int:company_id>/kartya/", login_views.login_card, name="login_card"),
+    path("bejelentkezes/<int:company_id>/token/", login_views.login_token, name="login_token"),
+    path("bejelentkezes/<int:company_id>/mobil/", login_views.login_mobile, name="login_mobile"),
+    path("munkamenet/<int:session_id>/kilepes/", login_views.session_end, name="session_end"),
 ]

@@ -1,5 +1,6 @@
-"""Beállítások / EESZT: per-company EESZT settings, certificate, connection test, checklist;
-and ending one's own EESZT login. Thin: forms check input, services write, selectors read."""
+"""Beállítások / EESZT: per-company EESZT settings, certificate, connection test, checklist
+(the EESZT login pages are in login_views.py). Thin: forms check input, services write,
+selectors read."""
 
 from typing import Any
 
@@ -9,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +23,7 @@ from zomanc.eeszt.forms import (
     OrgUnitAddForm,
 )
 from zomanc.eeszt.models import CertificateStatus
+from zomanc.eeszt.wire_context import eeszt_login_url
 from zomanc.practices import services as practice_services
 from zomanc.practices.models import Company
 from zomanc.practices.permissions import Perm
@@ -84,6 +85,9 @@ def _render_company(
             for d in doctors
         },
         "test_stages": forms.get("test_stages"),
+        "eeszt_login_url": eeszt_login_url(
+            company=company, next_url=reverse("eeszt:company_settings", args=[company.pk])
+        ),
         "card_service_url": settings.ZOMANC_CARD_SERVICE_URL,
         "staff_url": _optional_url("practices:staff_list"),
         "companies_url": _optional_url("practices:company_edit", company.pk),
@@ -243,12 +247,21 @@ def connection_test(request: MemberRequest, company_id: int) -> HttpResponse:
         return redirect("eeszt:company_settings", company_id=company.pk)
     if outcome.activated:
         messages.success(
-            request, _("A kapcsolat rendben: az új tanúsítvány lett az aktív, a régit lecseréltük.")
+            request,
+            _("A tanúsítvány rendben: az új tanúsítvány lett az aktív, a régit lecseréltük."),
         )
-    elif outcome.ok:
-        messages.success(request, _("A kapcsolat rendben."))
-    else:
+    if outcome.problems:
         messages.error(request, _("A kapcsolat ellenőrzése hibát talált, lásd lent."))
+    elif outcome.complete:
+        messages.success(request, _("A kapcsolat rendben: tanúsítvány, belépés és jogosultság."))
+    else:
+        messages.warning(
+            request,
+            _(
+                "A tanúsítvány rendben; a belépést és a jogosultságot az EESZT-be belépve "
+                "lehet ellenőrizni (lásd lent)."
+            ),
+        )
     return _render_company(request, company, test_stages=outcome.stages)
 
 
@@ -271,19 +284,3 @@ def module_toggle(request: MemberRequest, company_id: int) -> HttpResponse:
     else:
         messages.error(request, _("Ismeretlen művelet."))
     return redirect("eeszt:company_settings", company_id=company.pk)
-
-
-@require_POST
-@member_required()
-def session_end(request: MemberRequest, session_id: int) -> HttpResponse:
-    """ "Kilépés az EESZT-ből" from the header: ends one's own EESZT login only."""
-    session = selectors.access_eeszt_session(request.member, session_id)
-    services.eeszt_session_end(session=session, reason="logout")
-    messages.success(
-        request,
-        _("Kilépett az EESZT-ből (%(company)s).") % {"company": session.company.name},
-    )
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("core:home")

@@ -1,4 +1,5 @@
-"""`{% eeszt_header_status %}`: who is logged in to EESZT and until when, for base.html."""
+"""`{% eeszt_header_status %}`: who is logged in to EESZT and until when, for base.html, and
+a login link for each company with the module on where the member is not logged in."""
 
 from typing import Any
 
@@ -16,19 +17,21 @@ def eeszt_header_status(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     member = getattr(request, "member", None)
     if member is None or not member_can(member, Perm.EESZT_USE):
-        return {"eeszt_sessions": [], "eeszt_show_none": False, "request": request}
+        return {"eeszt_sessions": [], "eeszt_login_companies": [], "request": request}
     sessions = eeszt_header_sessions(member=member)
+    logged_in = {s.company_id for s in sessions}
     # "Not logged in" is only worth saying where EESZT is switched on (one cheap query).
-    show_none = (
-        not sessions
-        and EesztSettings.objects.filter(
-            practice_id=member.practice_id, module_enabled=True
-        ).exists()
-    )
+    login_companies = [
+        row.company
+        for row in EesztSettings.objects.filter(practice_id=member.practice_id, module_enabled=True)
+        .select_related("company")
+        .order_by("company__name")
+        if row.company_id not in logged_in and row.company.is_active
+    ]
     return {
         "eeszt_sessions": sessions,
-        "eeszt_many": len(sessions) > 1,
-        "eeszt_show_none": show_none,
+        "eeszt_many": len(sessions) + len(login_companies) > 1,
+        "eeszt_login_companies": login_companies,
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }

@@ -9,6 +9,7 @@ import ipaddress
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -230,3 +231,122 @@ def legacy_rc2_p12(test_pki: PkiFixture, leaf: Pair, password: str, tmp_path: Pa
         capture_output=True,
     )
     return out.read_bytes()
+
+
+# --- the real sandbox: a company with its certificate, logins by card / token / mobile -----
+
+
+@dataclass
+class Live:
+    """Company A with the sandbox's certificate and the module on; helpers that produce what
+    a user's card / token / phone would (never fakes of EESZT: the sandbox answers)."""
+
+    personas: Any
+    sandbox: Any
+    conn: Any
+
+    def token_secret(self, user_id: str) -> str:
+        import re
+
+        match = re.search(
+            rf"{re.escape(user_id)} .*?token — jelszó \S+, TOTP titok ([A-Z2-7]+)",
+            self.sandbox.demo_logins(),
+        )
+        assert match is not None, f"no token printed for {user_id}"
+        return match.group(1)
+
+    def mobile_secret(self, user_id: str) -> str:
+        return str(self.sandbox.mobile_secret(user_id))
+
+    def card_sign(self, user_id: str, nonce: bytes) -> tuple[bytes, bytes]:
+        """(signature, certificate DER) from the user's SoftHSM demo card — what the card
+        service does after the PIN (python-pkcs11, SHA256_RSA_PKCS)."""
+        import os
+
+        import pkcs11
+
+        conf, label, pin = self.sandbox.card(user_id)
+        os.environ["SOFTHSM2_CONF"] = str(conf)
+        token = pkcs11.lib("/usr/lib/softhsm/libsofthsm2.so").get_token(token_label=label)
+        with token.open(user_pin=pin) as session:
+            key = session.get_key(object_class=pkcs11.ObjectClass.PRIVATE_KEY)
+            signature = key.sign(nonce, mechanism=pkcs11.Mechanism.SHA256_RSA_PKCS)  # type: ignore[attr-defined]
+            cert = next(
+                session.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE})
+            )
+            return bytes(signature), bytes(cert[pkcs11.Attribute.VALUE])
+
+    def card_login(self, member: Any) -> Any:
+        """The member's card login through the login service (challenge → card → IDP)."""
+        from django.utils import timezone
+
+        from zomanc.eeszt.login import eeszt_login_card, eeszt_login_challenge
+
+        company = self.personas.company_a
+        challenge = eeszt_login_challenge(member=member, company=company)
+        signature, der = self.card_sign(f"O{member.stamp_number}", challenge.nonce)
+        return eeszt_login_card(
+            member=member,
+            company=company,
+            nonce=challenge.nonce,
+            challenge_expires_at=timezone.now() + dt.timedelta(minutes=1),
+            signature=signature,
+            certificate_der=der,
+            algorithm="RSA-PKCS1v15-SHA256",
+        )
+
+
+_USED_STEPS: dict[str, set[int]] = {}
+
+
+def fresh_otp(secret: str) -> str:
+    """A TOTP code EESZT has not seen yet: every step is accepted once (±1 step), and several
+    tests of one run log the same user in, so each takes its own step (waiting if needed)."""
+    import time
+
+    import pyotp
+
+    used = _USED_STEPS.setdefault(secret, set())
+    totp = pyotp.TOTP(secret)
+    while True:
+        now = time.time()
+        current = int(now) // 30
+        candidates = [current, current + 1]
+        if now % 30 < 20:  # the previous step stays valid long enough to be sent
+            candidates.append(current - 1)
+        for step in candidates:
+            if step not in used:
+                used.add(step)
+                return str(totp.at(step * 30))
+        time.sleep(30 - now % 30 + 0.2)
+
+
+@pytest.fixture
+def live(personas: Any, sandbox_server: Any, settings: Any) -> Live:
+    from django.utils import timezone
+
+    from zomanc.eeszt.client.wire import Connection, sessions_clear
+    from zomanc.eeszt.models import EesztSettings
+    from zomanc.eeszt.services import eeszt_certificate_upload
+
+    settings.EESZT_ENDPOINT = sandbox_server.soap_url
+    ca_bundle_path = Path(sandbox_server.data_dir) / "pki" / "ca-bundle.pem"
+    settings.EESZT_CA_BUNDLE = str(ca_bundle_path)
+    sessions_clear()
+    p12, password = sandbox_server.certificate("506097")
+    eeszt_certificate_upload(
+        company=personas.company_a, actor=personas.owner, data=p12, password=password
+    )
+    EesztSettings.objects.create(
+        practice=personas.practice_a,
+        company=personas.company_a,
+        module_enabled=True,
+        enabled_at=timezone.now(),
+    )
+    conn = Connection(
+        endpoint=sandbox_server.soap_url,
+        pkcs12_data=p12,
+        pkcs12_password=password,
+        ca_pem=ca_bundle_path.read_bytes(),
+    )
+    return Live(personas=personas, sandbox=sandbox_server, conn=conn)
