@@ -1,5 +1,6 @@
-"""`make demo` smoke test: the real scripts/demo.sh on a fresh data directory and a free port
-must migrate, load the demo data and serve /healthz and the Hungarian login page.
+"""`make demo` smoke test: the real scripts/demo.sh on a fresh data directory and free ports
+must start (sandbox, worker, card service, web), load the demo data and serve /healthz and
+the Hungarian login page; then its whole process group is stopped.
 
 The demo is SQLite by definition, so DATABASE_URL is removed from the child's environment
 (on the PostgreSQL CI run it would otherwise load the demo into the shared database)."""
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-START_TIMEOUT = 240  # migrate + demo data on a slow CI machine
+START_TIMEOUT = 420  # sandbox PKI, migrate and demo data on a slow CI machine
 
 
 def _free_port() -> int:
@@ -40,7 +41,15 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = _free_port()
     log = tmp_path / "demo.log"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
-    env |= {"ZOMANC_DATA_DIR": str(tmp_path / "data"), "ZOMANC_PORT": str(port)}
+    # Every part of the demo on its own free port, so a running demo or a parallel test
+    # cannot collide with this one.
+    env |= {
+        "ZOMANC_DATA_DIR": str(tmp_path / "data"),
+        "ZOMANC_PORT": str(port),
+        "SANDBOX_HTTPS_PORT": str(_free_port()),
+        "SANDBOX_HTTP_PORT": str(_free_port()),
+        "ZOMANC_CARDSERVICE_PORT": str(_free_port()),
+    }
     with log.open("w") as out:
         # Own process group, so the server and anything demo.sh starts stop together.
         process = subprocess.Popen(
