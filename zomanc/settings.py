@@ -239,5 +239,8 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # zeep logs whole SOAP messages at DEBUG: passwords, one-time codes and SAML
+        # assertions must never reach a log, whatever ZOMANC_LOG_LEVEL says.
+        "zeep.transports": {"level": "WARNING"},
     },
 }

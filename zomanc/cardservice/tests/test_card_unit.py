@@ -10,7 +10,12 @@ import pytest
 from pkcs11 import exceptions
 
 from zomanc.cardservice.card import CardError, CardStatus, Pkcs11Card, Signature
-from zomanc.cardservice.server import load_or_create_pairing_token, make_server
+from zomanc.cardservice.server import (
+    default_origins,
+    load_or_create_pairing_token,
+    make_server,
+    normalise_origins,
+)
 
 
 class _LockedToken:
@@ -76,3 +81,31 @@ def test_pairing_token_created_once_private(tmp_path):
     assert len(first) >= 24
     assert load_or_create_pairing_token(tmp_path / "s") == first
     assert (tmp_path / "s" / "pairing-token").stat().st_mode & 0o077 == 0
+
+
+def test_origins_from_repeated_or_comma_separated_values():
+    assert normalise_origins(["http://a:1/, http://b:2", "http://a:1", " "]) == [
+        "http://a:1",
+        "http://b:2",
+    ]
+
+
+def test_default_origins_from_the_environment(monkeypatch):
+    monkeypatch.delenv("ZOMANC_CARDSERVICE_ORIGIN", raising=False)
+    monkeypatch.delenv("ZOMANC_CARDSERVICE_ORIGINS", raising=False)
+    assert default_origins() == ["http://127.0.0.1:8000"]
+    monkeypatch.setenv("ZOMANC_CARDSERVICE_ORIGINS", "http://127.0.0.1:8000,http://127.0.0.1:9080")
+    assert default_origins() == ["http://127.0.0.1:8000", "http://127.0.0.1:9080"]
+
+
+def test_a_server_without_origins_is_refused():
+    with pytest.raises(ValueError):
+        make_server(card=_FakeCard(), origins=[" "], pairing_token="t", port=0)
+
+
+def test_manage_py_command_allows_the_product_and_the_portal(settings):
+    from zomanc.eeszt.management.commands.card_service import settings_origins
+
+    settings.ZOMANC_BASE_URL = "http://127.0.0.1:8000"
+    settings.EESZT_PORTAL_URL = "http://127.0.0.1:9080/"
+    assert settings_origins() == ["http://127.0.0.1:8000", "http://127.0.0.1:9080"]

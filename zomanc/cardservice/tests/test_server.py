@@ -27,6 +27,7 @@ from cryptography.x509.oid import NameOID
 from zomanc.cardservice.card import DEFAULT_MODULE
 
 ORIGIN = "http://127.0.0.1:8000"
+PORTAL = "http://127.0.0.1:9080"  # the sandbox's Ágazati portál logs in with the card too
 PIN = "123456"
 PAIRING = "parositas-teszt-kod"
 REPO = Path(__file__).resolve().parents[3]
@@ -160,6 +161,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             str(port),
             "--origin",
             ORIGIN,
+            "--origin",
+            PORTAL,
             "--state-dir",
             str(state),
         ],
@@ -297,3 +300,23 @@ def test_bad_challenge_and_pin_format(service):
     assert status == 400 and body["error"] == "BAD_CHALLENGE"
     status, _, body = _call(service, "POST", "/sign", {"challenge": "eA==", "pin": "1"})
     assert status == 400 and body["error"] == "PIN_INVALID"
+
+
+def test_every_configured_origin_and_only_those(service):
+    """The product and the portal each get CORS for themselves (never the other's origin, a
+    list or "*"); anything else stays refused."""
+    for origin in (ORIGIN, PORTAL):
+        status, headers, body = _call(service, "GET", "/status", origin=origin)
+        assert status == 200 and headers["Access-Control-Allow-Origin"] == origin
+        pna = {
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Private-Network": "true",
+        }
+        status, headers, _ = _call(
+            service, "OPTIONS", "/sign", token=None, headers=pna, origin=origin
+        )
+        assert status == 204 and headers["Access-Control-Allow-Origin"] == origin
+    for other in ("http://127.0.0.1:9081", "http://127.0.0.1:9080.gonosz.example", "null"):
+        status, headers, body = _call(service, "GET", "/status", origin=other)
+        assert status == 403 and body["error"] == "ORIGIN_NOT_ALLOWED"
+        assert "Access-Control-Allow-Origin" not in headers

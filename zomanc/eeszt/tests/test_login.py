@@ -300,3 +300,138 @@ def test_unreachable_eeszt_is_said(live: Live, settings):
     assert "Az EESZT most nem érhető el" in response.content.decode()
     challenge = client.post(reverse("eeszt:login_challenge", args=[live.personas.company_a.pk]))
     assert challenge.status_code == 503 and "nem érhető el" in challenge.json()["message"]
+
+
+def test_card_login_through_the_card_service_process(live: Live, tmp_path):
+    """What the page's script does: challenge from our server → the workstation's card
+    service (a real process on the sandbox's SoftHSM demo card) signs it after the PIN →
+    the signature and certificate go to our server → CardLogin at the IDP."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from zomanc.testing.sandbox import REPO
+
+    conf, label, pin = live.sandbox.card("O58012")
+    state = tmp_path / "cardservice"
+    state.mkdir()
+    (state / "pairing-token").write_text("teszt-parositas")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    origin = "http://testserver"  # the Django test client's host: the product's origin here
+    env = {**os.environ, "SOFTHSM2_CONF": str(conf), "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zomanc.cardservice",
+            "--port",
+            str(port),
+            "--origin",
+            origin,
+            "--token-label",
+            label,
+            "--state-dir",
+            str(state),
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        client = live.personas.client_for(live.personas.doctor)
+        nonce = _challenge(client, live)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/sign",
+            data=json.dumps({"challenge": base64.b64encode(nonce).decode(), "pin": pin}).encode(),
+            method="POST",
+            headers={
+                "Origin": origin,
+                "X-Zomanc-Pairing": "teszt-parositas",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=20) as answer:
+            signed = json.loads(answer.read())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    response = client.post(
+        reverse("eeszt:login_card", args=[live.personas.company_a.pk]),
+        {
+            "signature": signed["signature"],
+            "certificate": signed["certificate"],
+            "algorithm": signed["algorithm"],
+            "next": NEXT,
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == NEXT
+    session = eeszt_session_active(member=live.personas.doctor, company=live.personas.company_a)
+    assert session is not None and session.login_method == LoginMethod.CARD
+
+
+def test_secrets_never_in_rows_or_logs(live: Live, caplog):
+    """After card, token and mobile logins and failures: the password, the one-time codes, the
+    card's signature and the assertion appear in no database row (the vault's ciphertext
+    aside) and in no captured log line."""
+    import logging
+
+    from django.apps import apps
+    from django.db import connection
+
+    caplog.set_level(logging.DEBUG)
+    p = live.personas
+    _profile(p.assistant, "ASSZ506097")
+    card_client = p.client_for(p.doctor)
+    nonce = _challenge(card_client, live)
+    signature, certificate = live.card_sign("O58012", nonce)
+    assert _card_post(card_client, live, signature, certificate).status_code == 302
+    token_otp = fresh_otp(live.token_secret("O61234"))
+    token_client = p.client_for(p.doctor2)
+    assert _token_post(token_client, live, "Rossz-Jelszo-99", "987654").status_code == 400
+    assert _token_post(token_client, live, PASSWORD, token_otp).status_code == 302
+    mobile_otp = fresh_otp(live.mobile_secret("ASSZ506097"))
+    assert _mobile_post(p.client_for(p.assistant), live, mobile_otp).status_code == 302
+    assertions = [eeszt_session_assertion(s) for s in EesztSession.objects.all()]
+    assert len(assertions) == 3
+
+    needles = [
+        PASSWORD.encode(),
+        b"Rossz-Jelszo-99",
+        token_otp.encode(),
+        mobile_otp.encode(),
+        base64.b64encode(signature),
+        signature[:32],
+    ]
+    for xml in assertions:
+        needles += [xml[200:260], base64.b64encode(xml)[100:160]]
+    dump = b""
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            if model._meta.label == "eeszt.SealedSecret":
+                continue  # the vault's AES-GCM ciphertext: what the others must not hold
+            table = connection.ops.quote_name(model._meta.db_table)
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - table names from the models
+            for row in cursor.fetchall():
+                for value in row:
+                    if isinstance(value, memoryview | bytes):
+                        dump += bytes(value)
+                    elif value is not None:
+                        dump += str(value).encode()
+    assert b"O61234" in dump  # the scan saw the session and audit rows
+    logs = caplog.text.encode()
+    for needle in needles:
+        assert needle not in dump, needle
+        assert needle not in logs, needle
