@@ -9,7 +9,6 @@ answers the repeat with its first answer — nothing lost, nothing doubled."""
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -31,10 +30,11 @@ from zomanc.eeszt.client.wire import CallContext, Connection
 from zomanc.eeszt.models import CertificateStatus, EesztCertificate, EesztSettings
 from zomanc.eeszt.outbox.models import FINAL_STATES, OutboxItem, OutboxKind, OutboxState
 from zomanc.eeszt.selectors import eeszt_session_active
-from zomanc.eeszt.services import (
-    eeszt_certificate_material,
-    eeszt_session_assertion,
-    eeszt_session_end,
+from zomanc.eeszt.services import eeszt_session_end
+from zomanc.eeszt.wire_context import (
+    eeszt_call_context,
+    eeszt_connection_for_certificate,
+    eeszt_role_for,
 )
 from zomanc.patients.models import IdType, Patient
 
@@ -233,10 +233,6 @@ class _Claim:
     attempt: int
 
 
-def _ca_pem() -> bytes:
-    return Path(settings.EESZT_CA_BUNDLE).read_bytes()
-
-
 def _lease() -> dt.timedelta:
     """How long a claimed row belongs to its worker (EESZT_OUTBOX_LEASE_SECONDS, 60 s): well
     above one call's timeout, so only a dead or stuck worker's row is sent again."""
@@ -315,20 +311,14 @@ def _claim(item_id: int) -> _Claim | None:
                 _("%(doctor)s EESZT-bejelentkezésére vár.") % {"doctor": item.responsible},
             )
             return None
-        pkcs12_data, password = eeszt_certificate_material(cert)
-        conn = Connection(
-            endpoint=settings.EESZT_ENDPOINT,
-            pkcs12_data=pkcs12_data,
-            pkcs12_password=password,
-            ca_pem=_ca_pem(),
-            timeout_seconds=settings.EESZT_TIMEOUT_SECONDS,
-        )
-        ctx = CallContext(
-            user_id=session.eeszt_user_id,
-            institution_id=item.company.institution_id,
-            org_unit_id=item.org_unit.code,
-            role="ORVOS",
-            assertion=eeszt_session_assertion(session),
+        # The one construction of the wire's Connection and CallContext (wire_context.py):
+        # the visit's doctor acts in the visit's org unit, in his VMátrix role.
+        conn = eeszt_connection_for_certificate(cert)
+        ctx = eeszt_call_context(
+            session=session,
+            company=item.company,
+            org_unit=item.org_unit,
+            role=eeszt_role_for(item.responsible),
         )
         item.state = OutboxState.SENDING
         item.attempts += 1
