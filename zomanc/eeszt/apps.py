@@ -12,3 +12,9 @@ class EesztConfig(AppConfig):
         from zomanc.eeszt.vault import master_keyring
 
         master_keyring()
+
+        # S7: "Továbbiak" in the activity entry box (EHR documents, or why EESZT is off).
+        from zomanc.clinical import hooks
+
+        if "eeszt/_more_menu.html" not in hooks.ENTRY_BOX_MENU_TEMPLATES:
+            hooks.ENTRY_BOX_MENU_TEMPLATES.append("eeszt/_more_menu.html")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zomanc.eeszt import login_views, views
+from zomanc.eeszt import ehr_views, login_views, views
 
 app_name = "eeszt"
 urlpatterns = [
@@ -37,4 +37,17 @@ urlpatterns = [
     path("bejelentkezes/<int:company_id>/token/", login_views.login_token, name="login_token"),
     path("bejelentkezes/<int:company_id>/mobil/", login_views.login_mobile, name="login_mobile"),
     path("munkamenet/<int:session_id>/kilepes/", login_views.session_end, name="session_end"),
+    # S7 / S10: EHR documents, breakglass, insurance light
+    path("paciens/<int:patient_id>/ehr/", ehr_views.ehr_documents, name="ehr_documents"),
+    path(
+        "paciens/<int:patient_id>/ehr/breakglass/",
+        ehr_views.ehr_breakglass_view,
+        name="ehr_breakglass",
+    ),
+    path(
+        "paciens/<int:patient_id>/ehr/<str:document_id>/",
+        ehr_views.ehr_document,
+        name="ehr_document",
+    ),
+    path("paciens/<int:patient_id>/tb-lampa/", ehr_views.ehr_eligibility, name="ehr_eligibility"),
 ]

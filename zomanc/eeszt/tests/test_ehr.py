@@ -1,0 +1,315 @@
+"""S7: EHR documents and breakglass, against the real sandbox (its seeded history of Kiss
+Máté, TAJ 987654322: an internal-medicine discharge report and a psychiatric record — the
+latter sensitive, so a dentist does not see it without breakglass)."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from zomanc.audit.models import AuditAction, AuditEntry
+from zomanc.clinical import hooks
+from zomanc.eeszt.client import access, ekat
+from zomanc.eeszt.client.errors import EesztRefused
+from zomanc.eeszt.ehr import cda_render
+from zomanc.eeszt.login import eeszt_login_mobile
+from zomanc.eeszt.models import EesztMemberProfile
+from zomanc.eeszt.tests.conftest import Live, fresh_otp
+from zomanc.eeszt.wire_context import eeszt_call_context
+from zomanc.patients.models import IdType, Patient, Sex
+
+TAJ_WITH_HISTORY = "987654322"
+
+
+def _patient(practice, taj=TAJ_WITH_HISTORY, id_type=IdType.TAJ, name="Máté"):
+    return Patient.objects.create(
+        practice=practice,
+        family_name="Kiss",
+        given_name=name,
+        sex=Sex.MALE,
+        birth_date=dt.date(1956, 3, 15),
+        id_type=id_type,
+        id_value=taj,
+    )
+
+
+def _treat(live: Live, session) -> None:
+    """An open eKAT event at our institution: the treating relationship EESZT requires."""
+    ctx = eeszt_call_context(
+        session=session,
+        company=live.personas.company_a,
+        org_unit=live.personas.org_unit_a,
+        role="ORVOS",
+    )
+    now = timezone.now().replace(microsecond=0)
+    ekat.event_start(
+        live.conn,
+        ctx,
+        request_id=str(uuid.uuid4()),
+        patient=ekat.PatientRef("TAJ", TAJ_WITH_HISTORY),
+        client_visit_id=f"EHR-TEST-{uuid.uuid4().hex[:12]}",
+        event_time=now,
+        recorded_time=now,
+        responsible_stamp="58012",
+        specialty="FOG",
+    )
+
+
+@pytest.fixture
+def ehr(live: Live):
+    session = live.card_login(live.personas.doctor)
+    _treat(live, session)
+    return live, _patient(live.personas.practice_a)
+
+
+def _list_url(patient):
+    return reverse("eeszt:ehr_documents", args=[patient.pk])
+
+
+def test_list_withheld_then_breakglass_shows_it_and_is_audited(ehr):
+    live, patient = ehr
+    client = live.personas.client_for(live.personas.doctor)
+    response = client.get(_list_url(patient))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Belgyógyászati zárójelentés" in html  # another provider's document
+    assert "010600001" in html and "Zárójelentés" in html
+    assert "Pszichiátriai ambuláns lap" not in html
+    assert "1 dokumentumot a hozzáférési szabályok miatt nem láthat" in html
+    assert "különösen érzékeny kategória" in html
+    assert 'class="breakglass-form"' in html
+    assert AuditEntry.objects.filter(
+        action=AuditAction.VIEW, patient_id=patient.pk, object_type="eeszt.document_list"
+    ).exists()
+
+    # EGYEB with a short justification: refused locally, in Hungarian, nothing requested.
+    url = reverse("eeszt:ehr_breakglass", args=[patient.pk])
+    response = client.post(url, {"reason_code": "EGYEB", "justification": "rövid"})
+    assert response.status_code == 400
+    assert "legalább 20 karakteres indoklás szükséges" in response.content.decode()
+    assert not AuditEntry.objects.filter(action=AuditAction.BREAKGLASS).exists()
+
+    response = client.post(
+        url,
+        {"reason_code": "ELETVESZELY", "justification": "Eszméletlenül érkezett, gyógyszerei?"},
+    )
+    assert response.status_code == 302
+    response = client.get(response["Location"])
+    html = response.content.decode()
+    assert "Sürgősségi hozzáférés engedélyezve eddig" in html
+    assert "Pszichiátriai ambuláns lap" in html
+    assert "0 dokumentumot" in html
+    entry = AuditEntry.objects.get(action=AuditAction.BREAKGLASS, patient_id=patient.pk)
+    assert entry.changes["reason_code"] == "ELETVESZELY"
+    assert entry.actor == live.personas.doctor.user
+    valid_until = dt.datetime.fromisoformat(entry.changes["valid_until"])
+    assert timezone.now() < valid_until <= timezone.now() + dt.timedelta(hours=4, minutes=1)
+    assert "Assertion" not in str(entry.changes) and "BEGIN" not in str(entry.changes)
+
+
+def test_open_document_renders_cda_sections_and_is_audited(ehr):
+    live, patient = ehr
+    client = live.personas.client_for(live.personas.doctor)
+    html = client.get(_list_url(patient)).content.decode()
+    doc_url = reverse("eeszt:ehr_document", args=[patient.pk, "202500000000000201"])
+    assert doc_url in html
+    response = client.get(doc_url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Magasvérnyomás-betegség" in html
+    assert 'class="card cda-body"' in html and "<p>" in html
+    assert AuditEntry.objects.filter(
+        action=AuditAction.VIEW, patient_id=patient.pk, object_type="eeszt.document"
+    ).exists()
+
+
+def test_assistant_sees_no_breakglass_and_post_is_forbidden(live: Live):
+    assistant = live.personas.assistant
+    EesztMemberProfile.objects.update_or_create(
+        member=assistant,
+        defaults={"practice_id": assistant.practice_id, "portal_username": "ASSZ506097"},
+    )
+    eeszt_login_mobile(
+        member=assistant,
+        company=live.personas.company_a,
+        otp=fresh_otp(live.mobile_secret("ASSZ506097")),
+    )
+    patient = _patient(live.personas.practice_a)
+    client = live.personas.client_for(assistant)
+    response = client.get(_list_url(patient))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Visszatartott dokumentumok" in html
+    assert "breakglass-form" not in html
+    response = client.post(
+        reverse("eeszt:ehr_breakglass", args=[patient.pk]),
+        {"reason_code": "ELETVESZELY", "justification": "Sürgős eset, életveszély áll fenn."},
+    )
+    assert response.status_code == 403
+    assert not AuditEntry.objects.filter(action=AuditAction.BREAKGLASS).exists()
+
+
+def test_sandbox_refuses_short_egyeb_justification(live: Live):
+    session = live.card_login(live.personas.doctor)
+    ctx = eeszt_call_context(
+        session=session,
+        company=live.personas.company_a,
+        org_unit=live.personas.org_unit_a,
+        role="ORVOS",
+    )
+    with pytest.raises(EesztRefused) as info:
+        access.breakglass_request(
+            live.conn,
+            ctx,
+            request_id=str(uuid.uuid4()),
+            patient=ekat.PatientRef("TAJ", "123456788"),
+            reason_code=access.BreakglassReason.EGYEB,
+            justification="túl rövid",
+        )
+    assert info.value.code == "BREAKGLASS_REASON_REQUIRED"
+
+
+def test_without_eeszt_login_goes_to_login_and_back(live: Live):
+    patient = _patient(live.personas.practice_a)
+    client = live.personas.client_for(live.personas.doctor)
+    response = client.get(_list_url(patient))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("eeszt:login"))
+    assert "next=%2Feeszt%2Fpaciens%2F" in response["Location"]
+
+
+def test_eeszt_unreachable_is_a_clear_message(ehr, settings):
+    live, patient = ehr
+    settings.EESZT_ENDPOINT = "https://127.0.0.1:9"  # nothing listens there
+    response = live.personas.client_for(live.personas.doctor).get(_list_url(patient))
+    assert response.status_code == 200
+    assert "Az EESZT most nem érhető el" in response.content.decode()
+
+
+def test_module_off_is_explained(personas):
+    patient = _patient(personas.practice_a)
+    response = personas.client_for(personas.doctor).get(_list_url(patient))
+    assert response.status_code == 200
+    assert "sincs bekapcsolva az EESZT modul" in response.content.decode()
+
+
+# --- S10: patients without TAJ --------------------------------------------------------------
+
+
+def test_patient_without_taj_has_eeszt_actions_disabled_with_reason(personas):
+    patient = _patient(personas.practice_a, taj="", id_type=IdType.UNKNOWN)
+    client = personas.client_for(personas.doctor)
+    html = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "Továbbiak" in html
+    assert "nincs TAJ száma" in html
+    assert _list_url(patient) not in html
+    response = client.get(_list_url(patient))
+    assert "nincs TAJ száma" in response.content.decode()
+
+
+def test_patient_with_passport_may_use_eeszt(personas):
+    patient = _patient(personas.practice_a, taj="AB1234567", id_type=IdType.PASSPORT)
+    html = (
+        personas.client_for(personas.doctor)
+        .get(reverse("patients:detail", args=[patient.pk]))
+        .content.decode()
+    )
+    assert _list_url(patient) in html and "nincs TAJ száma" not in html
+
+
+def test_menu_adds_no_query_to_the_patient_page(personas, django_assert_num_queries, monkeypatch):
+    patient = _patient(personas.practice_a)
+    client = personas.client_for(personas.doctor)
+    url = reverse("patients:detail", args=[patient.pk])
+    client.get(url)  # warm-up (session, caches)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as with_menu:
+        assert client.get(url).status_code == 200
+    monkeypatch.setattr(
+        hooks,
+        "ENTRY_BOX_MENU_TEMPLATES",
+        [t for t in hooks.ENTRY_BOX_MENU_TEMPLATES if t != "eeszt/_more_menu.html"],
+    )
+    with CaptureQueriesContext(connection) as without_menu:
+        client.get(url)
+    assert len(with_menu) == len(without_menu)
+
+
+# --- personas -------------------------------------------------------------------------------
+
+
+def _urls(patient):
+    return [
+        ("get", _list_url(patient)),
+        ("get", reverse("eeszt:ehr_document", args=[patient.pk, "202500000000000201"])),
+        ("post", reverse("eeszt:ehr_breakglass", args=[patient.pk])),
+    ]
+
+
+def test_requires_login(client, personas):
+    patient = _patient(personas.practice_a)
+    for method, url in _urls(patient):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("accounts:login")), url
+
+
+def test_requires_eeszt_use_role(personas):
+    patient = _patient(personas.practice_a)
+    client = personas.client_for(personas.receptionist)
+    for method, url in _urls(patient):
+        assert getattr(client, method)(url).status_code == 403, url
+
+
+def test_requires_doctor_for_breakglass(personas):
+    patient = _patient(personas.practice_a)
+    for member in (personas.owner, personas.assistant):
+        response = personas.client_for(member).post(
+            reverse("eeszt:ehr_breakglass", args=[patient.pk]),
+            {"reason_code": "ELETVESZELY", "justification": "Sürgős eset, életveszély."},
+        )
+        assert response.status_code == 403
+
+
+def test_hides_other_practice(personas):
+    other = _patient(personas.practice_b)
+    client = personas.client_for(personas.doctor)
+    for method, url in _urls(other):
+        assert getattr(client, method)(url).status_code == 404, url
+
+
+# --- the CDA rendering never passes markup through ---------------------------------------
+
+
+def test_cda_render_builds_html_from_text_only():
+    body = """<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3"><title>Lelet</title>
+<effectiveTime value="20260115103000+0100"/>
+<component><structuredBody><component><section>
+  <title>Státusz &lt;b&gt;</title>
+  <text><paragraph styleCode="x" onclick="alert(1)">Első
+  &lt;script&gt;alert(1)&lt;/script&gt;</paragraph>
+  <script>alert(2)</script><br/>
+  <list listType="ordered"><item>egy</item></list>
+  <table><thead><tr><th>Fog</th></tr></thead><tbody><tr><td>36</td></tr></tbody></table>
+  <linkHtml href="javascript:alert(3)">link</linkHtml></text>
+  <component><section><title>Al</title><text>belső</text></section></component>
+</section></component></structuredBody></component></ClinicalDocument>""".encode()
+    view = cda_render(body)
+    html = str(view.html)
+    assert view.title == "Lelet"
+    assert "<h3>Státusz &lt;b&gt;</h3>" in html
+    assert "<p>Első &lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
+    assert "<script" not in html and "onclick" not in html and "javascript:" not in html
+    assert "alert(2)" in html  # an unknown element keeps its text, escaped, not its tag
+    assert "<ol><li>egy</li></ol>" in html
+    assert "<table><thead><tr><th>Fog</th></tr></thead><tbody><tr><td>36</td></tr>" in html
+    assert "<h4>Al</h4>" in html
+    with pytest.raises(ValueError):
+        cda_render(b"<html/>")
+    with pytest.raises(ValueError):
+        cda_render(b"not xml")
