@@ -151,6 +151,20 @@ def test_assistant_sees_no_breakglass_and_post_is_forbidden(live: Live):
     assert not AuditEntry.objects.filter(action=AuditAction.BREAKGLASS).exists()
 
 
+def test_sandbox_refusal_of_the_justification_is_shown_next_to_it(ehr, monkeypatch):
+    """Our local rule relaxed: EESZT's own BREAKGLASS_REASON_REQUIRED still lands on the
+    field, in Hungarian, and nothing is logged as granted."""
+    live, patient = ehr
+    monkeypatch.setattr("zomanc.eeszt.ehr_forms.EGYEB_MIN_JUSTIFICATION", 5)
+    response = live.personas.client_for(live.personas.doctor).post(
+        reverse("eeszt:ehr_breakglass", args=[patient.pk]),
+        {"reason_code": "EGYEB", "justification": "csak tíz."},
+    )
+    assert response.status_code == 400
+    assert "Az EESZT szerint az indoklás hiányzik vagy túl rövid" in response.content.decode()
+    assert not AuditEntry.objects.filter(action=AuditAction.BREAKGLASS).exists()
+
+
 def test_sandbox_refuses_short_egyeb_justification(live: Live):
     session = live.card_login(live.personas.doctor)
     ctx = eeszt_call_context(
@@ -303,7 +317,7 @@ def test_cda_render_builds_html_from_text_only():
     html = str(view.html)
     assert view.title == "Lelet"
     assert "<h3>Státusz &lt;b&gt;</h3>" in html
-    assert "<p>Első &lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
+    assert "<p>Első\n  &lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
     assert "<script" not in html and "onclick" not in html and "javascript:" not in html
     assert "alert(2)" in html  # an unknown element keeps its text, escaped, not its tag
     assert "<ol><li>egy</li></ol>" in html
