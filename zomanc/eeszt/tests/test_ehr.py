@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from zomanc.audit.models import AuditAction, AuditEntry
 from zomanc.clinical import hooks
-from zomanc.eeszt.client import access, ekat
+from zomanc.eeszt.client import access, documents, ekat
 from zomanc.eeszt.client.errors import EesztRefused
 from zomanc.eeszt.ehr import cda_render
 from zomanc.eeszt.login import eeszt_login_mobile
@@ -35,7 +35,7 @@ def _patient(practice, taj=TAJ_WITH_HISTORY, id_type=IdType.TAJ, name="Máté"):
     )
 
 
-def _treat(live: Live, session) -> None:
+def _treat(live: Live, session) -> str:
     """An open eKAT event at our institution: the treating relationship EESZT requires."""
     ctx = eeszt_call_context(
         session=session,
@@ -44,7 +44,7 @@ def _treat(live: Live, session) -> None:
         role="ORVOS",
     )
     now = timezone.now().replace(microsecond=0)
-    ekat.event_start(
+    answer = ekat.event_start(
         live.conn,
         ctx,
         request_id=str(uuid.uuid4()),
@@ -55,6 +55,7 @@ def _treat(live: Live, session) -> None:
         responsible_stamp="58012",
         specialty="FOG",
     )
+    return answer.event_id
 
 
 @pytest.fixture
@@ -123,6 +124,41 @@ def test_open_document_renders_cda_sections_and_is_audited(ehr):
     assert AuditEntry.objects.filter(
         action=AuditAction.VIEW, patient_id=patient.pk, object_type="eeszt.document"
     ).exists()
+
+
+def test_pdf_document_is_served_inline(live: Live):
+    session = live.card_login(live.personas.doctor)
+    event_id = _treat(live, session)
+    ctx = eeszt_call_context(
+        session=session,
+        company=live.personas.company_a,
+        org_unit=live.personas.org_unit_a,
+        role="ORVOS",
+    )
+    pdf = b"%PDF-1.4\n% Zomanc teszt lelet\n%%EOF\n"
+    answer = documents.document_submit(
+        live.conn,
+        ctx,
+        request_id=str(uuid.uuid4()),
+        patient=ekat.PatientRef("TAJ", TAJ_WITH_HISTORY),
+        event_id=event_id,
+        client_case_id=f"CASE-{uuid.uuid4().hex[:10]}",
+        client_document_id=f"PDF-{uuid.uuid4().hex[:10]}",
+        doc_type="13",
+        title="Röntgenlelet (PDF)",
+        author_stamp="58012",
+        created_at=timezone.now().replace(microsecond=0),
+        body=pdf,
+        mime_type="application/pdf",
+    )
+    patient = _patient(live.personas.practice_a)
+    client = live.personas.client_for(live.personas.doctor)
+    assert "Röntgenlelet (PDF)" in client.get(_list_url(patient)).content.decode()
+    response = client.get(reverse("eeszt:ehr_document", args=[patient.pk, answer.document_id]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline")
+    assert response.content == pdf
 
 
 def test_assistant_sees_no_breakglass_and_post_is_forbidden(live: Live):
@@ -327,3 +363,35 @@ def test_cda_render_builds_html_from_text_only():
         cda_render(b"<html/>")
     with pytest.raises(ValueError):
         cda_render(b"not xml")
+
+
+def test_company_is_one_with_the_module_on_chosen_or_first(personas):
+    from zomanc.eeszt.ehr import ehr_companies, ehr_company_pick
+    from zomanc.eeszt.models import EesztSettings
+    from zomanc.practices.models import Company
+
+    second = Company.objects.create(
+        practice=personas.practice_a,
+        name="B Fogászat Bt.",
+        institution_name="B",
+        institution_id="506098",
+    )
+    off = Company.objects.create(
+        practice=personas.practice_a, name="C Kft.", institution_name="C", institution_id="506099"
+    )
+    for company, on in ((personas.company_a, True), (second, True), (off, False)):
+        EesztSettings.objects.create(
+            practice=personas.practice_a, company=company, module_enabled=on
+        )
+    EesztSettings.objects.create(
+        practice=personas.practice_b, company=personas.company_b, module_enabled=True
+    )
+    companies = ehr_companies(personas.practice_a.pk)
+    assert companies == [second, personas.company_a]  # by name; no other practice, none off
+    assert ehr_company_pick(companies, None) == second
+    assert ehr_company_pick(companies, str(personas.company_a.pk)) == personas.company_a
+    assert ehr_company_pick(companies, str(off.pk)) == second
+    assert ehr_company_pick(companies, str(personas.company_b.pk)) == second
+    patient = _patient(personas.practice_a)
+    html = personas.client_for(personas.doctor).get(_list_url(patient)).content.decode()
+    assert 'name="company"' in html and "B Fogászat Bt." in html and "C Kft." not in html
