@@ -762,3 +762,36 @@ def visit_correct(
     # EESZT (S6): the Ambuláns lap's next version, in this transaction.
     outbox_visit_corrected(visit=visit, revision=revision)
     return visit
+
+
+@transaction.atomic
+def visit_referral_set(
+    *,
+    visit: Visit,
+    referral_id: str,
+    summary: str,
+    set_by: User,
+    request: HttpRequest | None = None,
+) -> Visit:
+    """Record the e-referral used for an open visit (S9): its id and a short summary, which
+    the visit, the PDF and the Ambuláns lap print. Closed visits change only through
+    visit_correct; a visit keeps the first referral bound to it."""
+    _lock_open(visit)
+    current = Visit.objects.filter(pk=visit.pk).values_list("referral_id", flat=True).first()
+    if current and current != referral_id:
+        raise ValidationError(
+            _("Az ellátáshoz már tartozik beutaló (%(id)s).") % {"id": current},
+            code="referral_already_set",
+        )
+    visit.referral_id, visit.referral_summary = referral_id, summary or None
+    visit.save(update_fields=["referral_id", "referral_summary", "updated_at"])
+    _audit(
+        visit,
+        set_by,
+        AuditAction.UPDATE,
+        visit,
+        f"Beutaló felhasználása az ellátáshoz: {visit.patient} ({referral_id})",
+        request,
+        {"referral_id": [current, referral_id]},
+    )
+    return visit

@@ -13,6 +13,16 @@ class EesztConfig(AppConfig):
 
         master_keyring()
 
+        # S8, S9: eProfil in the entry box's "…" menu, "Beutaló felhasználása" on visits.
+        from zomanc.clinical import hooks
+
+        for name, registry in (
+            ("eeszt/profile_entry_box_menu.html", hooks.ENTRY_BOX_MENU_TEMPLATES),
+            ("eeszt/referral_visit_action.html", hooks.VISIT_ACTION_TEMPLATES),
+        ):
+            if name not in registry:
+                registry.append(name)
+
         # S7: "Továbbiak" in the activity entry box (EHR documents, or why EESZT is off).
         from zomanc.clinical import hooks
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zomanc.eeszt import ehr_views, login_views, views
+from zomanc.eeszt import ehr_views, login_views, profile_views, referral_views, views
 
 app_name = "eeszt"
 urlpatterns = [
@@ -37,6 +37,31 @@ urlpatterns = [
     path("bejelentkezes/<int:company_id>/token/", login_views.login_token, name="login_token"),
     path("bejelentkezes/<int:company_id>/mobil/", login_views.login_mobile, name="login_mobile"),
     path("munkamenet/<int:session_id>/kilepes/", login_views.session_end, name="session_end"),
+    # S8 eProfil
+    path("eprofil/<int:patient_id>/", profile_views.profile_list, name="profile"),
+    path("eprofil/<int:patient_id>/uj/", profile_views.profile_create, name="profile_create"),
+    path(
+        "eprofil/<int:patient_id>/<str:entry_id>/modositas/",
+        profile_views.profile_update,
+        name="profile_update",
+    ),
+    path(
+        "eprofil/<int:patient_id>/<str:entry_id>/torles/",
+        profile_views.profile_delete,
+        name="profile_delete",
+    ),
+    path(
+        "eprofil/<int:patient_id>/<str:entry_id>/elozmenyek/",
+        profile_views.profile_history,
+        name="profile_history",
+    ),
+    # S9 e-Beutaló
+    path("beutalo/ellatas/<int:visit_id>/", referral_views.referral_list, name="referral_list"),
+    path(
+        "beutalo/ellatas/<int:visit_id>/felhasznalas/",
+        referral_views.referral_use,
+        name="referral_use",
+    ),
     # S7 / S10: EHR documents, breakglass, insurance light
     path("paciens/<int:patient_id>/ehr/", ehr_views.ehr_documents, name="ehr_documents"),
     path(

@@ -16,6 +16,8 @@ class OutboxKind(models.TextChoices):
     EVENT_CLOSE = "event_close", _("Ellátás lezárása (eKAT)")
     DOCUMENT_SUBMIT = "document_submit", _("Ambuláns lap beküldése")
     DOCUMENT_VERSION = "document_version", _("Ambuláns lap új verziója")
+    # S9: binds an e-referral to the visit's eKAT event; needs the START row's event id.
+    REFERRAL_USE = "referral_use", _("Beutaló felhasználása (e-Beutaló)")
 
 
 class OutboxState(models.TextChoices):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from zomanc.clinical.models import Visit, VisitRevision
 from zomanc.clinical.selectors import visit_snapshot
-from zomanc.eeszt.client import documents, ekat
+from zomanc.eeszt.client import documents, ekat, referral
 from zomanc.eeszt.client.cda import AmbulatoryRecord, Line, cda_ambulatory_record
 from zomanc.eeszt.client.errors import (
     EesztError,
@@ -160,6 +160,12 @@ def outbox_visit_corrected(*, visit: Visit, revision: VisitRevision) -> OutboxIt
         OutboxKind.DOCUMENT_VERSION,
         _document_payload(visit, created_at=revision.created_at),
     )
+
+
+def outbox_referral_use(*, visit: Visit, referral_id: str) -> OutboxItem:
+    """S9: "ReferralUse" for the visit's eKAT event, delivered after the START row (whose
+    event id it needs). Written in the caller's transaction, with the visit's referral."""
+    return _row(visit, OutboxKind.REFERRAL_USE, {"referral_id": referral_id})
 
 
 SECTION_TITLES = {
@@ -386,6 +392,21 @@ def _send(claim: _Claim) -> dict[str, Any]:
             "version": submitted.version,
             "versioned_id": submitted.versioned_id,
         }
+    if item.kind == OutboxKind.REFERRAL_USE:
+        try:
+            used = referral.referral_use(
+                claim.conn,
+                claim.ctx,
+                request_id=request_id,
+                referral_id=p["referral_id"],
+                event_id=_event_id(item),
+            )
+        except EesztRefused as exc:
+            # EESZT answered: the referral cannot be used (expired, revoked, …). That answer
+            # is this row's result, not a stop: it must not hold back the visit's close and
+            # Ambuláns lap behind it. The referral page shows the refusal.
+            return {"referral_id": p["referral_id"], "refused": exc.code, "message": exc.message}
+        return {"referral_id": used.referral_id, "status": used.status}
     raise ValueError(f"unknown outbox kind {item.kind}")
 
 
