@@ -36,6 +36,14 @@ def _get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode(errors="replace")
 
 
+def _logs(log: Path) -> str:
+    """demo.sh's own output and the tail of each part's log, for a readable failure."""
+    parts = [f"== {log.name}\n{log.read_text()[-3000:]}"]
+    for part in sorted((log.parent / "data").glob("*.log")):
+        parts.append(f"== {part.name}\n{part.read_text(errors='replace')[-2000:]}")
+    return "\n".join(parts)
+
+
 @pytest.fixture
 def demo_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = _free_port()
@@ -92,7 +100,7 @@ def test_make_demo_serves_healthz_and_login(demo_server: tuple[str, Path]) -> No
             break
         time.sleep(1)
     output = log.read_text()
-    assert health == {"status": "ok", "database": "ok"}, output[-3000:]
+    assert health == {"status": "ok", "database": "ok"}, _logs(log)
     assert "Demó belépések" in output and "kovacs.anna@mosoly.test" in output
 
     status, page = _get(f"{base}/accounts/login/")
