@@ -222,6 +222,7 @@ EESZT_TEST_PATIENT_TAJ = os.environ.get("EESZT_TEST_PATIENT_TAJ", "111111110")
 # Production keeps the defaults; the reliability scenario shortens them to run in minutes.
 EESZT_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("EESZT_OUTBOX_BACKOFF_SECONDS", "5"))
 EESZT_OUTBOX_LEASE_SECONDS = float(os.environ.get("EESZT_OUTBOX_LEASE_SECONDS", "60"))
+EESZT_OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("EESZT_OUTBOX_RETRY_MAX_SECONDS", "900"))
 ZOMANC_CARD_SERVICE_URL = os.environ.get("ZOMANC_CARD_SERVICE_URL", "http://127.0.0.1:9451")
 # Master keys of the secret vault: "kid:base64key,..." (first = current). Outside production
 # a fixed, clearly named development key is used; production refuses to start without it.

@@ -73,18 +73,19 @@ class ScenarioConfig:
     concurrency: int = 4  # ox_worker --concurrency (threads per worker)
     poll_interval: float = 0.2  # ox_worker --interval
     kills: int = 3  # SIGKILLs, each followed by a restart
-    kill_first_after: float = 3.0  # seconds after the first visit
-    kill_every: float = 5.0
+    # The disturbances (kills, the maintenance window) come one after another, each once
+    # this many more rows have been sent: they hit working workers on a fast or slow machine.
+    progress_step: int = 25
     share_http_503: float = 0.30
     # Effective share of requests answered never (processed, then the connection is held):
     # the sandbox rolls it only for requests the 503 roll let through, so the rule's share
     # is raised to make this the share of all requests.
     share_hang: float = 0.10
-    maintenance_after: float = 4.0  # seconds after the first visit
     maintenance_seconds: float = 6.0
     retry_after_seconds: int = 1  # the sandbox's Retry-After on a random 503
     timeout_seconds: float = 2.0  # EESZT_TIMEOUT_SECONDS of the workers
     backoff_seconds: float = 0.5  # EESZT_OUTBOX_BACKOFF_SECONDS of the workers
+    retry_max_seconds: float = 4.0  # EESZT_OUTBOX_RETRY_MAX_SECONDS (the backoff's cap)
     lease_seconds: float = 8.0  # EESZT_OUTBOX_LEASE_SECONDS and ox --lock-timeout
     sweep_seconds: int = 5  # EESZT_OUTBOX_SWEEP_SECONDS
     wait_seconds: float = 240.0  # bound on waiting for every row to be final
@@ -102,8 +103,11 @@ class _Run:
     worker_env: dict[str, str]
     workers: list[subprocess.Popen[bytes] | None] = field(default_factory=list)
     worker_logs: list[Path] = field(default_factory=list)
+    heartbeats: list[Path] = field(default_factory=list)
     kills_done: int = 0
     kills_in_flight: int = 0  # kills that caught at least one row "sending"
+    maintenance_windows: int = 0
+    plan_done: bool = False
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -255,7 +259,9 @@ def _card_login(p: _Practice, sandbox: Any, ca_pem: bytes) -> None:
 
 
 def _die_with_parent() -> None:
-    """Workers go when the scenario goes, even if it is killed (Linux prctl)."""
+    """Workers go when the scenario goes, even if it is killed (Linux prctl). The signal
+    comes when the *thread* that started the worker ends: the conductor thread lives until the
+    run is over for that reason."""
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
@@ -264,9 +270,10 @@ def _worker_start(run: _Run, slot: int) -> None:
     config = run.config
     log_path = run.tmp / f"worker-{slot}-{len(run.worker_logs)}.log"
     run.worker_logs.append(log_path)
+    heartbeat = run.tmp / f"worker-{slot}-{len(run.worker_logs)}.heartbeat"
     args = [sys.executable, str(MANAGE), "ox_worker"]
     args += ["--concurrency", str(config.concurrency), "--interval", str(config.poll_interval)]
-    args += ["--lock-timeout", str(config.lease_seconds)]
+    args += ["--lock-timeout", str(config.lease_seconds), "--heartbeat-file", str(heartbeat)]
     with log_path.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
             args,
@@ -279,6 +286,20 @@ def _worker_start(run: _Run, slot: int) -> None:
     while len(run.workers) <= slot:
         run.workers.append(None)
     run.workers[slot] = process
+    run.heartbeats.append(heartbeat)
+
+
+def _workers_ready(run: _Run, timeout: float = 120) -> None:
+    """Waits for each worker's first poll (its heartbeat file): Django's start-up on a busy
+    machine takes seconds, and the kills should hit working workers."""
+    deadline = time.monotonic() + timeout
+    while not all(path.exists() for path in run.heartbeats[-len(run.workers) :]):
+        dead = [p for p in run.workers if p is not None and p.poll() is not None]
+        if dead:
+            raise RuntimeError(f"a worker stopped at start; see {run.worker_logs}")
+        if time.monotonic() > deadline:
+            raise RuntimeError("the workers did not start in time")
+        time.sleep(0.1)
 
 
 def _workers_stop(run: _Run) -> None:
@@ -295,40 +316,75 @@ def _workers_stop(run: _Run) -> None:
             process.wait(timeout=5)
 
 
-def _killer(run: _Run, started: float) -> None:
-    """SIGKILLs a worker (round robin) K times, preferably while it is sending a row, and
-    starts a new one in its place at once."""
+def _sent_rows() -> int:
     from zomanc.eeszt.outbox.models import OutboxItem, OutboxState
 
+    return OutboxItem.objects.filter(state=OutboxState.SENT).count()
+
+
+def _kill(run: _Run, n: int) -> None:
+    """SIGKILLs a worker (round robin), preferably while a row is being sent, and starts a
+    new one in its place at once."""
+    from zomanc.eeszt.outbox.models import OutboxItem, OutboxState
+
+    in_flight = False
+    until = time.monotonic() + 2.0
+    while time.monotonic() < until and not run.stop.is_set():
+        if OutboxItem.objects.filter(state=OutboxState.SENDING).exists():
+            in_flight = True
+            break
+        time.sleep(0.02)
+    slot = n % run.config.workers
+    with run.lock:
+        process = run.workers[slot]
+        assert process is not None
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        run.kills_done += 1
+        run.kills_in_flight += int(in_flight)
+        _log(f"SIGKILL worker {slot} (pid {process.pid}); row in flight: {in_flight}")
+        _worker_start(run, slot)
+
+
+def _maintenance(run: _Run, sandbox: Any) -> None:
+    now = timezone.now()
+    until = now + dt.timedelta(seconds=run.config.maintenance_seconds)
+    sandbox.admin(
+        "faults",
+        {
+            "service": "*",
+            "maintenance_from": now.isoformat(),
+            "maintenance_until": until.isoformat(),
+        },
+    )
+    run.maintenance_windows += 1
+    _log(f"maintenance window for {run.config.maintenance_seconds} s")
+    run.stop.wait(run.config.maintenance_seconds)
+
+
+def _conductor(run: _Run, sandbox: Any) -> None:
+    """Kills and the maintenance window, one after another as delivery progresses."""
     config = run.config
+    plan = ["kill"] * config.kills
+    if config.maintenance_seconds:
+        plan.insert(min(1, len(plan)), "maintenance")
+    kills = 0
     try:
-        for n in range(config.kills):
-            at = started + config.kill_first_after + n * config.kill_every
-            while time.monotonic() < at:
-                if run.stop.wait(0.05):
+        mark = 0
+        for step in plan:
+            while _sent_rows() < mark + config.progress_step:
+                if run.stop.wait(0.1):
                     return
-            # Wait a little for a row in flight: a kill between calls proves less.
-            in_flight = False
-            until = time.monotonic() + 2.0
-            while time.monotonic() < until and not run.stop.is_set():
-                if OutboxItem.objects.filter(state=OutboxState.SENDING).exists():
-                    in_flight = True
-                    break
-                time.sleep(0.02)
-            if run.stop.is_set():
-                return
-            slot = n % config.workers
-            with run.lock:
-                process = run.workers[slot]
-                assert process is not None
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-                run.kills_done += 1
-                run.kills_in_flight += int(in_flight)
-                _log(f"SIGKILL worker {slot} (pid {process.pid}); row in flight: {in_flight}")
-                _worker_start(run, slot)
+            if step == "kill":
+                _kill(run, kills)
+                kills += 1
+            else:
+                _maintenance(run, sandbox)
+            mark = _sent_rows()
+        run.plan_done = True
     finally:
         connection.close()
+        run.stop.wait()  # the workers this thread started live as long as it does
 
 
 # --- the visits --------------------------------------------------------------------------
@@ -351,8 +407,8 @@ def _visits(p: _Practice, count: int) -> None:
         visit_close(visit=visit, closed_by=doctor_user)
 
 
-def _faults_set(sandbox: Any, config: ScenarioConfig, first_visit: dt.datetime) -> None:
-    if not config.faults:
+def _faults_set(sandbox: Any, config: ScenarioConfig) -> None:
+    if not (config.share_http_503 or config.share_hang):
         return
     # The sandbox rolls "hang" only for requests the 503 roll let through.
     hang = config.share_hang / (1 - config.share_http_503) if config.share_http_503 < 1 else 0
@@ -364,12 +420,6 @@ def _faults_set(sandbox: Any, config: ScenarioConfig, first_visit: dt.datetime) 
         "hang_seconds": int(config.timeout_seconds) + 2,
         "retry_after_seconds": config.retry_after_seconds,
     }
-    if config.maintenance_seconds:
-        start = first_visit + dt.timedelta(seconds=config.maintenance_after)
-        rule["maintenance_from"] = start.isoformat()
-        rule["maintenance_until"] = (
-            start + dt.timedelta(seconds=config.maintenance_seconds)
-        ).isoformat()
     sandbox.admin("faults", rule)
 
 
@@ -446,15 +496,27 @@ def _rows() -> dict[str, Any]:
     agg = OutboxItem.objects.aggregate(
         rows=Count("pk"),
         request_ids=Count("request_id", distinct=True),
-        attempts=Sum("attempts"),
-        max_attempts=Max("attempts"),
+        attempts_total=Sum("attempts"),
+        attempts_max=Max("attempts"),
     )
     stuck = list(
         OutboxItem.objects.exclude(state__in=FINAL_STATES)
         .order_by("pk")
         .values("pk", "visit_id", "kind", "state", "attempts", "last_error_code")[:20]
     )
-    return {"by_state": _counts(), "by_kind": by_kind, **agg, "not_final": stuck}
+    versions = Counter(
+        str(result.get("version"))
+        for result in OutboxItem.objects.filter(kind="document_submit").values_list(
+            "result", flat=True
+        )
+    )
+    return {
+        "by_state": _counts(),
+        "by_kind": by_kind,
+        **agg,
+        "document_versions": dict(versions),
+        "not_final": stuck,
+    }
 
 
 def _ox_tasks() -> dict[str, int]:
@@ -495,6 +557,8 @@ def _problems(result: dict[str, Any], config: ScenarioConfig) -> list[str]:
         problems.append("the sandbox saw a request id reused with other content")
     if result["kills"]["done"] < config.kills:
         problems.append(f"only {result['kills']['done']} of {config.kills} kills done")
+    if config.maintenance_seconds and not counters.get("faults.maintenance"):
+        problems.append("no request met the maintenance window")
     return problems
 
 
@@ -550,12 +614,14 @@ def scenario_run(config: ScenarioConfig) -> dict[str, Any]:
                 EESZT_CA_BUNDLE=str(ca_bundle),
                 EESZT_TIMEOUT_SECONDS=str(config.timeout_seconds),
                 EESZT_OUTBOX_BACKOFF_SECONDS=str(config.backoff_seconds),
+                EESZT_OUTBOX_RETRY_MAX_SECONDS=str(config.retry_max_seconds),
                 EESZT_OUTBOX_LEASE_SECONDS=str(config.lease_seconds),
                 EESZT_OUTBOX_SWEEP_SECONDS=str(config.sweep_seconds),
             )
             run = _Run(config=config, tmp=tmp, worker_env=env)
             for slot in range(config.workers):
                 _worker_start(run, slot)
+            _workers_ready(run)
             result = _drive(run, p, sandbox)
             result["database"] = connections["default"].vendor
             result["total_seconds"] = round(time.monotonic() - started_wall, 1)
@@ -575,27 +641,30 @@ def scenario_run(config: ScenarioConfig) -> dict[str, Any]:
 
 def _drive(run: _Run, p: _Practice, sandbox: Any) -> dict[str, Any]:
     config = run.config
-    killer: threading.Thread | None = None
+    conductor: threading.Thread | None = None
     timed_out = False
     try:
         first_open = time.monotonic()
-        _faults_set(sandbox, config, timezone.now())
-        if config.kills:
-            killer = threading.Thread(target=_killer, args=(run, first_open), name="killer")
-            killer.start()
+        _faults_set(sandbox, config)
+        if config.kills or config.maintenance_seconds:
+            conductor = threading.Thread(target=_conductor, args=(run, sandbox), name="conductor")
+            conductor.start()
         _log(f"opening and closing {config.visits} visits")
         _visits(p, config.visits)
         visits_done = time.monotonic()
         _log(f"visits done in {visits_done - first_open:.1f} s; waiting for delivery")
-        # Kills still due happen while the rows drain; then everything must become final.
-        if killer is not None:
-            while killer.is_alive() and _not_final_exists():
-                killer.join(0.2)
-        timed_out = not _wait_final(run, time.monotonic() + config.wait_seconds)
+        deadline = time.monotonic() + config.wait_seconds
+        # Disturbances still due happen while the rows drain; then every row must be final.
+        if conductor is not None:
+            while not run.plan_done and conductor.is_alive() and _not_final_exists():
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+        timed_out = not _wait_final(run, deadline)
     finally:
         run.stop.set()
-        if killer is not None:
-            killer.join()
+        if conductor is not None:
+            conductor.join()
         _workers_stop(run)
     state = sandbox.admin("state")
     sandbox.admin("faults/clear", {})
@@ -615,6 +684,7 @@ def _drive(run: _Run, p: _Practice, sandbox: Any) -> dict[str, Any]:
             },
         },
         "kills": {"done": run.kills_done, "with_row_in_flight": run.kills_in_flight},
+        "maintenance_windows": run.maintenance_windows,
         "timings": _timings(first_open, visits_done),
         "ox_tasks": _ox_tasks(),
         "worker_logs": _worker_log_findings(run),

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,13 +92,17 @@ def _row(visit: Visit, kind: OutboxKind, payload: dict[str, Any]) -> OutboxItem:
 
 
 def _wake(item: OutboxItem, *, at: dt.datetime | None = None) -> None:
+    _wake_id(item.pk, at=at)
+
+
+def _wake_id(item_id: int, *, at: dt.datetime | None = None) -> None:
     # Imported here: tasks.py imports this module.
     from zomanc.eeszt.outbox.tasks import outbox_deliver_task
 
     task = outbox_deliver_task.using(run_after=at) if at else outbox_deliver_task
     # Enqueued in the caller's transaction (django-ox writes the task row to the same
     # database): the task exists exactly when the row does.
-    task.enqueue(item_id=item.pk)
+    task.enqueue(item_id=item_id)
 
 
 def outbox_visit_opened(*, visit: Visit) -> OutboxItem | None:
@@ -246,10 +251,11 @@ def _lease() -> dt.timedelta:
 
 
 def _backoff(attempts: int, retry_after: int | None) -> dt.timedelta:
-    """EESZT_OUTBOX_BACKOFF_SECONDS (5 s) doubled per attempt, capped at RETRY_MAX; never
-    sooner than EESZT's Retry-After."""
+    """EESZT_OUTBOX_BACKOFF_SECONDS (5 s) doubled per attempt, capped at
+    EESZT_OUTBOX_RETRY_MAX_SECONDS (15 min); never sooner than EESZT's Retry-After."""
     base = settings.EESZT_OUTBOX_BACKOFF_SECONDS
-    delay = dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), RETRY_MAX.total_seconds()))
+    cap = settings.EESZT_OUTBOX_RETRY_MAX_SECONDS
+    delay = dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
     if retry_after is not None:
         delay = max(delay, dt.timedelta(seconds=retry_after))
     return delay
@@ -274,9 +280,12 @@ def _set_waiting(item: OutboxItem, state: OutboxState, code: str, message: str) 
 
 
 def _claim(item_id: int) -> _Claim | None:
-    now = timezone.now()
     with transaction.atomic():
         item = _locked(item_id)
+        # The clock is read once the row is ours: on SQLite BEGIN IMMEDIATE may have waited
+        # seconds for the write lock, and a stale "now" shortened the lease and found due
+        # rows not due (their wake-up spent, they waited for the sweeper).
+        now = timezone.now()
         if item is None or item.state in FINAL_STATES:
             return None
         if item.state == OutboxState.SENDING and item.lease_until and item.lease_until > now:
@@ -419,7 +428,10 @@ def _record(
     next_attempt_at: dt.datetime | None = None,
     result: dict[str, Any] | None = None,
 ) -> OutboxItem | None:
-    """Stores the outcome if the row is still ours (same attempt, still sending)."""
+    """Stores the outcome if the row is still ours (same attempt, still sending), and in the
+    same transaction enqueues what comes next: the retry at its time, or the visit's next
+    row after a success. A worker killed right after the commit leaves nothing to the
+    sweeper (before, the wake-up was a separate step and a kill between lost it)."""
     with transaction.atomic():
         item = OutboxItem.objects.select_for_update().get(pk=claim.item.pk)
         if item.state != OutboxState.SENDING or item.attempts != claim.attempt:
@@ -432,6 +444,17 @@ def _record(
             item.result = result
             item.sent_at = timezone.now()
         item.save()
+        if state == OutboxState.RETRYING and next_attempt_at is not None:
+            _wake(item, at=next_attempt_at)
+        elif state == OutboxState.SENT:
+            following = (
+                OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
+                .filter(seq__gt=item.seq)
+                .order_by("seq")
+                .first()
+            )
+            if following is not None:
+                _wake(following)
         return item
 
 
@@ -445,16 +468,13 @@ def outbox_item_deliver(*, item_id: int) -> OutboxItem | None:
         result = _send(claim)
     except EesztUnavailable as exc:
         when = timezone.now() + _backoff(claim.attempt, exc.retry_after_seconds)
-        item = _record(
+        return _record(
             claim,
             state=OutboxState.RETRYING,
             code=exc.code,
             message=exc.message,
             next_attempt_at=when,
         )
-        if item is not None:
-            _wake(item, at=when)
-        return item
     except EesztLoginRequired as exc:
         session = eeszt_session_active(member=claim.item.responsible, company=claim.item.company)
         if session is not None:
@@ -475,17 +495,7 @@ def outbox_item_deliver(*, item_id: int) -> OutboxItem | None:
             next_attempt_at=timezone.now() + RETRY_MAX,
         )
 
-    done = _record(claim, state=OutboxState.SENT, result=result)
-    if done is not None:
-        following = (
-            OutboxItem.objects.filter(practice_id=done.practice_id, visit_id=done.visit_id)
-            .filter(seq__gt=done.seq)
-            .order_by("seq")
-            .first()
-        )
-        if following is not None:
-            _wake(following)
-    return done
+    return _record(claim, state=OutboxState.SENT, result=result)
 
 
 def outbox_resume_for(*, member_id: int, company_id: int) -> int:
@@ -519,19 +529,58 @@ def outbox_retry_now(*, item: OutboxItem) -> OutboxItem:
     return locked
 
 
+def _queued_item_ids() -> set[int]:
+    """Rows that have a wake-up waiting in the queue or running (a running one of a killed
+    worker is put back by django-ox's reaper)."""
+    from django_ox.models import OxTask
+
+    from zomanc.eeszt.outbox.tasks import outbox_deliver_task
+
+    queued = OxTask.objects.filter(
+        task_path=outbox_deliver_task.module_path,
+        status__in=[OxTask.Status.READY, OxTask.Status.RUNNING],
+    ).values_list("kwargs", flat=True)
+    return {int(kwargs["item_id"]) for kwargs in queued if "item_id" in kwargs}
+
+
+SWEEP_BATCH = 500
+
+
 def outbox_sweep() -> int:
-    """Wakes every due row whose task went missing (the queue is not the source of truth)."""
+    """Wakes every due row whose wake-up went missing (the queue is not the source of truth):
+    lost with a killed worker's lease, or never committed.
+
+    Only rows that can go now and have nothing queued: a row behind an unsent earlier row of
+    its visit is woken by that row's success, and a row with a queued task needs no second
+    one. (Waking every due row flooded the queue: with a backlog, each sweep added one task
+    per waiting row, faster than a worker runs them — measured in the reliability scenario,
+    docs/eeszt-reporting.md.)"""
     now = timezone.now()
+    earlier_unsent = (
+        OutboxItem.objects.filter(
+            practice_id=OuterRef("practice_id"), visit_id=OuterRef("visit_id")
+        )
+        .filter(seq__lt=OuterRef("seq"))
+        .exclude(state=OutboxState.SENT)
+    )
     due = (
         OutboxItem.objects.filter(
             state__in=[OutboxState.PENDING, OutboxState.RETRYING, OutboxState.SENDING]
         )
         .exclude(next_attempt_at__gt=now)
         .exclude(lease_until__gt=now)
+        .exclude(Exists(earlier_unsent))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
+    queued = _queued_item_ids()
     count = 0
     with transaction.atomic():
-        for item in due.only("pk")[:500]:
-            _wake(item)
+        for pk in due.iterator():
+            if pk in queued:
+                continue
+            _wake_id(pk)
             count += 1
+            if count == SWEEP_BATCH:
+                break
     return count

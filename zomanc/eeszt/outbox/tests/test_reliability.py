@@ -1,0 +1,273 @@
+"""Nothing lost, nothing doubled (issue 5, Reliability).
+
+The acceptance test runs the reliability scenario (zomanc/eeszt/outbox/scenario.py) as its
+own process against real processes: the sandbox, `manage.py ox_worker`s killed with
+SIGKILL, a fresh database (SQLite with one worker; PostgreSQL with two workers when
+DATABASE_URL is set, as in CI's second run). The unit tests below pin the delivery fixes
+the scenario led to (docs/eeszt-reporting.md, "Found by the scenario")."""
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+from django_ox.models import OxTask
+
+from zomanc.clinical.models import Visit
+from zomanc.clinical.services import visit_open
+from zomanc.conftest import Personas
+from zomanc.eeszt.client.wire import CallContext, Connection
+from zomanc.eeszt.models import EesztSettings
+from zomanc.eeszt.outbox import services
+from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
+from zomanc.eeszt.outbox.services import outbox_sweep
+from zomanc.eeszt.outbox.tasks import outbox_deliver_task
+from zomanc.patients.models import IdType, Patient, Sex
+
+REPO = Path(__file__).resolve().parents[4]
+VISITS = 200
+KILLS = 3
+
+
+# --- the acceptance scenario -------------------------------------------------------------
+
+
+def _scenario(*args: str) -> dict[str, Any]:
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "manage.py"), "eeszt_scenario", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, err = process.communicate(timeout=420)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGTERM)  # the command cleans up: workers, sandbox, db
+        out, err = process.communicate(timeout=60)
+        pytest.fail("the scenario did not finish in 7 minutes:\n" + err[-4000:])
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    assert lines, f"no result (exit {process.returncode}):\n{err[-4000:]}"
+    result: dict[str, Any] = json.loads(lines[-1])
+    print(json.dumps(result, indent=1, ensure_ascii=False))  # the figures, in the test log
+    return result
+
+
+@pytest.mark.e2e
+def test_nothing_lost_nothing_doubled_under_faults_and_kills() -> None:
+    postgres = bool(os.environ.get("DATABASE_URL"))
+    workers = 2 if postgres else 1
+    result = _scenario(
+        "--visits", str(VISITS), "--workers", str(workers), "--kills", str(KILLS)
+    )  # 30 % HTTP 503, 10 % accept-then-time-out and a maintenance window are the defaults
+    assert result["database"] == ("postgresql" if postgres else "sqlite")
+    config = result["config"]
+    assert (config["share_http_503"], config["share_hang"]) == (0.30, 0.10)
+    assert config["workers"] == workers
+
+    # The disturbances really happened.
+    faults = result["sandbox"]["faults"]
+    assert faults.get("http_503", 0) > 0 and faults.get("hang", 0) > 0
+    assert faults.get("maintenance", 0) > 0
+    assert result["kills"]["done"] >= KILLS
+    assert result["kills"]["with_row_in_flight"] >= 1
+
+    # Every row sent, each with its own request id.
+    rows = result["rows"]
+    assert not result["timed_out"], rows["not_final"]
+    assert rows["by_state"] == {"sent": rows["rows"]}
+    assert rows["request_ids"] == rows["rows"]
+    for kind in ("event_start", "event_close", "document_submit"):
+        assert rows["by_kind"][kind] == {"sent": VISITS}
+    assert rows["document_versions"] == {"1": VISITS}
+
+    # EESZT has each event and document exactly once; repeats were answered, not redone.
+    counters = result["sandbox"]["counters"]
+    assert counters["writes.EventStart"] == VISITS
+    assert counters["writes.EventClose"] == VISITS
+    assert counters["writes.DocumentSubmit"] == VISITS
+    assert counters.get("duplicates", 0) > 0  # the time-outs' retries, absorbed
+    assert "duplicates.conflict" not in counters
+    assert result["problems"] == [] and result["ok"]
+
+
+# --- unit tests of the fixes -------------------------------------------------------------
+
+
+@pytest.fixture
+def visit(personas: Personas) -> Visit:
+    EesztSettings.objects.create(
+        practice=personas.practice_a, company=personas.company_a, module_enabled=True
+    )
+    patient = Patient.objects.create(
+        practice=personas.practice_a,
+        family_name="Teszt",
+        given_name="Elek",
+        sex=Sex.MALE,
+        birth_date=dt.date(1970, 1, 1),
+        id_type=IdType.TAJ,
+        id_value="111111110",
+    )
+    return visit_open(
+        patient=patient,
+        doctor=personas.doctor,
+        company=personas.company_a,
+        org_unit=personas.org_unit_a,
+        opened_by=personas.doctor.user,
+    )
+
+
+def queued(item: OutboxItem) -> list[OxTask]:
+    return [
+        task
+        for task in OxTask.objects.filter(
+            task_path=outbox_deliver_task.module_path, status=OxTask.Status.READY
+        )
+        if task.kwargs.get("item_id") == item.pk
+    ]
+
+
+def lose_wake_ups() -> None:
+    """What a lost wake-up looks like: the row is there, its task is not."""
+    OxTask.objects.all().delete()
+
+
+def second_row(visit: Visit) -> OutboxItem:
+    start = OutboxItem.objects.get(visit=visit)
+    return OutboxItem.objects.create(
+        practice_id=visit.practice_id,
+        company_id=visit.company_id,
+        org_unit_id=visit.org_unit_id,
+        visit=visit,
+        patient_id=visit.patient_id,
+        responsible_id=visit.doctor_id,
+        kind=OutboxKind.EVENT_CLOSE,
+        seq=start.seq + 1,
+        deadline_at=start.deadline_at,
+    )
+
+
+@pytest.mark.django_db
+def test_sweep_adds_no_second_wake_up_to_a_queued_row(visit: Visit) -> None:
+    start = OutboxItem.objects.get(visit=visit)
+    assert len(queued(start)) == 1  # written with the visit
+    assert outbox_sweep() == 0
+    assert len(queued(start)) == 1
+
+
+@pytest.mark.django_db
+def test_sweep_wakes_a_row_whose_wake_up_was_lost_once(visit: Visit) -> None:
+    start = OutboxItem.objects.get(visit=visit)
+    lose_wake_ups()
+    assert outbox_sweep() == 1
+    assert outbox_sweep() == 0  # the next sweeps do not pile up tasks
+    assert len(queued(start)) == 1
+
+
+@pytest.mark.django_db
+def test_sweep_leaves_a_row_behind_its_unsent_predecessor_to_it(visit: Visit) -> None:
+    start = OutboxItem.objects.get(visit=visit)
+    close = second_row(visit)
+    lose_wake_ups()
+    assert outbox_sweep() == 1
+    assert len(queued(start)) == 1 and queued(close) == []
+
+    OutboxItem.objects.filter(pk=start.pk).update(state=OutboxState.SENT)
+    assert outbox_sweep() == 1
+    assert len(queued(close)) == 1
+
+
+@pytest.mark.django_db
+def test_sweep_wakes_a_killed_workers_row_when_its_lease_ends(visit: Visit) -> None:
+    start = OutboxItem.objects.get(visit=visit)
+    lose_wake_ups()
+    lease_end = timezone.now() + dt.timedelta(seconds=60)
+    OutboxItem.objects.filter(pk=start.pk).update(
+        state=OutboxState.SENDING, attempts=1, lease_until=lease_end
+    )
+    assert outbox_sweep() == 0  # its worker may still be sending it
+    with time_machine.travel(lease_end + dt.timedelta(seconds=1)):
+        assert outbox_sweep() == 1
+
+
+def claim_of(item: OutboxItem) -> services._Claim:
+    OutboxItem.objects.filter(pk=item.pk).update(state=OutboxState.SENDING, attempts=1)
+    item.refresh_from_db()
+    conn = Connection(
+        endpoint="https://eeszt.invalid", pkcs12_data=b"", pkcs12_password="", ca_pem=b""
+    )
+    ctx = CallContext(
+        user_id="O58012", institution_id="506097", org_unit_id="x", role="ORVOS", assertion=b""
+    )
+    return services._Claim(item=item, conn=conn, ctx=ctx, attempt=1)
+
+
+@pytest.mark.django_db
+def test_success_wakes_the_next_row_in_the_same_transaction(
+    visit: Visit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = OutboxItem.objects.get(visit=visit)
+    close = second_row(visit)
+    lose_wake_ups()
+    claim = claim_of(start)
+
+    def enqueue_fails(item_id: int, *, at: dt.datetime | None = None) -> None:
+        raise RuntimeError("the database went away while enqueueing")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_wake_id", enqueue_fails)
+        with pytest.raises(RuntimeError):
+            services._record(claim, state=OutboxState.SENT, result={"event_id": "1"})
+    start.refresh_from_db()
+    # Not "sent" without its successor's wake-up: the lease runs out and the row is sent
+    # again with its request id (EESZT answers the repeat), so the close is never stranded.
+    assert start.state == OutboxState.SENDING
+
+    services._record(claim, state=OutboxState.SENT, result={"event_id": "1"})
+    assert OutboxItem.objects.get(pk=start.pk).state == OutboxState.SENT
+    assert len(queued(close)) == 1
+
+
+@pytest.mark.django_db
+def test_retry_is_enqueued_with_its_outcome_at_its_time(visit: Visit) -> None:
+    start = OutboxItem.objects.get(visit=visit)
+    lose_wake_ups()
+    when = timezone.now() + dt.timedelta(seconds=40)
+    services._record(
+        claim_of(start), state=OutboxState.RETRYING, code="HTTP_503", next_attempt_at=when
+    )
+    (task,) = queued(start)
+    assert task.run_after == when
+
+
+@pytest.mark.django_db
+def test_claim_reads_the_clock_after_waiting_for_the_row(
+    visit: Visit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row due while the worker waited for the lock (SQLite's BEGIN IMMEDIATE) is taken,
+    not dropped as "not due yet" with its wake-up spent."""
+    start = OutboxItem.objects.get(visit=visit)
+    now = timezone.now()
+    OutboxItem.objects.filter(pk=start.pk).update(
+        state=OutboxState.RETRYING, attempts=1, next_attempt_at=now + dt.timedelta(seconds=1)
+    )
+    locked = services._locked
+    with time_machine.travel(now, tick=False) as clock:
+
+        def slow_lock(item_id: int) -> OutboxItem | None:
+            clock.shift(dt.timedelta(seconds=2))  # another writer held the database
+            return locked(item_id)
+
+        monkeypatch.setattr(services, "_locked", slow_lock)
+        services._claim(start.pk)
+    start.refresh_from_db()
+    # It went on to the next check: this company has no certificate.
+    assert start.last_error_code == "NO_CERTIFICATE"
