@@ -28,6 +28,9 @@ export EESZT_REFDATA_URL="http://127.0.0.1:${SANDBOX_HTTP_PORT}/refdata/getEntit
 export EESZT_PORTAL_URL="http://127.0.0.1:${SANDBOX_HTTP_PORT}/"
 export ZOMANC_CARD_SERVICE_URL="http://127.0.0.1:${CARD_PORT}"
 export SANDBOX_CARD_SERVICE_URL="$ZOMANC_CARD_SERVICE_URL"
+# The demo eID card's SoftHSM token lives in the sandbox's data folder; a SOFTHSM2_CONF left
+# in the shell (another token directory) must not be used instead.
+export SOFTHSM2_CONF="$SANDBOX_DATA_DIR/softhsm/softhsm2.conf"
 
 pids=()
 stop_all() {
@@ -62,8 +65,7 @@ $PY manage.py ox_worker --interval 0.5 >"$DATA/worker.log" 2>&1 &
 pids+=($!)
 
 echo "== Card service (eSzemélyi client stand-in)"
-SOFTHSM2_CONF="$SANDBOX_DATA_DIR/softhsm/softhsm2.conf" \
-  $PY manage.py card_service --port "$CARD_PORT" \
+$PY manage.py card_service --port "$CARD_PORT" \
     --origin "http://127.0.0.1:${PORT}" --origin "http://127.0.0.1:${SANDBOX_HTTP_PORT}" \
     --state-dir "$DATA/cardservice" >"$DATA/cardservice.log" 2>&1 &
 pids+=($!)

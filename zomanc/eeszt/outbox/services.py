@@ -8,6 +8,7 @@ answers the repeat with its first answer — nothing lost, nothing doubled."""
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,24 @@ def outbox_reportable(*, visit: Visit) -> bool:
     ).exists()
 
 
+def _client_id(visit: Visit) -> str:
+    """Our id of the visit towards EESZT (also its case id): unique beyond this database —
+    a restored backup or a rebuilt test database reuses primary keys, EESZT never forgets."""
+    return f"{visit.practice_id}-{visit.pk}-{uuid.uuid4().hex[:12]}"
+
+
+def _case_id(visit: Visit) -> str:
+    """The submitter's case number of the visit's documents: the visit's eKAT client id."""
+    start = (
+        OutboxItem.objects.filter(
+            practice_id=visit.practice_id, visit=visit, kind=OutboxKind.EVENT_START
+        )
+        .values_list("payload", flat=True)
+        .first()
+    )
+    return str(start["client_visit_id"]) if start else _client_id(visit)
+
+
 def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
@@ -115,7 +134,7 @@ def outbox_visit_opened(*, visit: Visit) -> OutboxItem | None:
         OutboxKind.EVENT_START,
         {
             "patient": {"idType": WIRE_ID_TYPES[IdType(patient.id_type)], "id": patient.id_value},
-            "client_visit_id": f"{visit.practice_id}-{visit.pk}",
+            "client_visit_id": _client_id(visit),
             "event_time": _iso(visit.started_at),
             "recorded_time": _iso(timezone.now()),
             "responsible_stamp": visit.doctor.stamp_number,
@@ -187,7 +206,15 @@ def _document_payload(visit: Visit, *, created_at: dt.datetime) -> dict[str, Any
     snap = visit_snapshot(visit)
     p, company, unit = snap["patient"], snap["company"], snap["org_unit"]
     id_type = WIRE_ID_TYPES[IdType(p["id_type"])]
-    client_document_id = f"AL-{visit.practice_id}-{visit.pk}"
+    # A new version keeps the first submission's ids: that is how EESZT chains versions.
+    first = (
+        OutboxItem.objects.filter(
+            practice_id=visit.practice_id, visit=visit, kind=OutboxKind.DOCUMENT_SUBMIT
+        )
+        .values_list("payload", flat=True)
+        .first()
+    )
+    client_document_id = first["client_document_id"] if first else f"AL-{_client_id(visit)}"
     created_at = created_at.replace(microsecond=0)
     record = AmbulatoryRecord(
         client_document_id=client_document_id,
@@ -221,7 +248,7 @@ def _document_payload(visit: Visit, *, created_at: dt.datetime) -> dict[str, Any
     )
     return {
         "patient": {"idType": id_type, "id": p["id_value"]},
-        "client_case_id": f"{visit.practice_id}-{visit.pk}",
+        "client_case_id": first["client_case_id"] if first else _case_id(visit),
         "client_document_id": client_document_id,
         "title": record.title,
         "author_stamp": record.author_stamp,
