@@ -5,8 +5,9 @@ stage in words a practice owner can act on:
    even a refusal of the user, proves that the TLS connection stands, the server is the
    pinned EESZT CA's, and EESZT accepted the institution's certificate;
 2. login — the member's EESZT session is accepted by a business call;
-3. rights (VMátrix) — the same harmless read (an eKAT event query for the test patient) in
-   every org unit of the company, in the member's role: ROLE_MISSING / CONTEXT_NOT_PERMITTED
+3. rights (VMátrix) — the same harmless read (the TB-lámpa of the test TAJ: no patient's
+   data is read, nothing lands in a patient's access log) in every org unit of the company,
+   in the member's role: ROLE_MISSING / CONTEXT_NOT_PERMITTED
    becomes what to ask the institution's rights admin for (S4).
 
 Nothing here touches the database: services.eeszt_connection_test records the result."""
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
-from zomanc.eeszt.client import ekat, idp
+from zomanc.eeszt.client import eligibility, idp
 from zomanc.eeszt.client.errors import (
     EesztError,
     EesztLoginRequired,
@@ -247,7 +248,7 @@ def _grant_missing(probe: RightsProbe, exc: EesztRefused) -> str:
 def _check_rights(
     conn: Connection,
     probes: list[RightsProbe],
-    test_patient: ekat.PatientRef,
+    test_taj: str,
     stages: dict[str, StageResult],
     session_label: str,
 ) -> None:
@@ -255,7 +256,7 @@ def _check_rights(
     failed = False
     for probe in probes:
         try:
-            ekat.event_query(conn, probe.ctx, patient=test_patient)
+            eligibility.eligibility_check(conn, probe.ctx, taj=test_taj)
         except EesztLoginRequired as exc:
             login.state = "failed"
             login.code = exc.code
@@ -278,8 +279,8 @@ def _check_rights(
                 rights.code = exc.code
                 rights.details.append(_grant_missing(probe, exc))
                 continue
-            # Any other answer (no such patient, no treatment relationship …) is given only
-            # after the VMátrix check passed.
+            # Any other answer (e.g. TAJ_INVALID) is given only after the VMátrix check
+            # passed.
         except EesztError as exc:
             rights.code = exc.code
             rights.reason = exc.message
@@ -311,7 +312,7 @@ def connection_test(
     conn: Connection,
     probe_user_id: str,
     probes: list[RightsProbe],
-    test_patient: ekat.PatientRef,
+    test_taj: str,
     session_label: str = "",
     no_session_reason: str = "",
 ) -> list[StageResult]:
@@ -330,7 +331,7 @@ def connection_test(
             "majd ellenőrizze újra a kapcsolatot."
         )
         return list(stages.values())
-    _check_rights(conn, probes, test_patient, stages, session_label)
+    _check_rights(conn, probes, test_taj, stages, session_label)
     return list(stages.values())
 
 

@@ -351,7 +351,6 @@ def eeszt_connection_test(*, company: Company, member: StaffMember) -> Connectio
     member's EESZT login for the login and VMátrix stages; records the result on the
     certificate. Not one transaction: the network calls must not hold database locks."""
     # Imported here: these modules import this one.
-    from zomanc.eeszt.client.ekat import PatientRef
     from zomanc.eeszt.client.errors import EesztError
     from zomanc.eeszt.login import eeszt_user_id_for
     from zomanc.eeszt.selectors import eeszt_active_org_units, eeszt_session_active
@@ -399,7 +398,7 @@ def eeszt_connection_test(*, company: Company, member: StaffMember) -> Connectio
             conn=conn,
             probe_user_id=eeszt_user_id_for(member) or _probe_user_id(company),
             probes=probes,
-            test_patient=PatientRef("TAJ", settings.EESZT_TEST_PATIENT_TAJ),
+            test_taj=settings.EESZT_TEST_PATIENT_TAJ,
             session_label=(
                 _("Az EESZT elfogadta %(user)s belépését (%(until)s-ig érvényes).")
                 % {

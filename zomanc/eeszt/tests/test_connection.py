@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives import serialization
 from django.urls import reverse
 
 from zomanc.eeszt.client import idp
-from zomanc.eeszt.client.ekat import PatientRef
 from zomanc.eeszt.client.wire import Connection, sessions_clear
 from zomanc.eeszt.connection import connection_ok, connection_test
 from zomanc.eeszt.models import CertificateStatus, EesztCertificate, EesztSession
@@ -23,7 +22,7 @@ from zomanc.eeszt.services import eeszt_certificate_upload, eeszt_connection_tes
 from zomanc.eeszt.tests.conftest import SMS_CODE, Live, Pair, PkiFixture
 from zomanc.practices.models import OrgUnit
 
-TEST_PATIENT = PatientRef("TAJ", "111111110")
+TEST_TAJ = "111111110"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -85,9 +84,7 @@ def _conn(test_pki: PkiFixture, endpoint: str, ca_pem: bytes | None = None) -> C
 
 
 def _run(conn: Connection):
-    stages = connection_test(
-        conn=conn, probe_user_id="O58012", probes=[], test_patient=TEST_PATIENT
-    )
+    stages = connection_test(conn=conn, probe_user_id="O58012", probes=[], test_taj=TEST_TAJ)
     return stages, {s.key: s for s in stages}
 
 
@@ -215,7 +212,7 @@ def test_role_the_user_lacks_is_named(live: Live):
         conn=live.conn,
         probe_user_id="O58012",
         probes=[RightsProbe("001044299", "Fogászati rendelés", ctx)],
-        test_patient=TEST_PATIENT,
+        test_taj=TEST_TAJ,
     )
     rights = next(s for s in stages if s.key == "rights")
     assert rights.state == "failed" and rights.code == "ROLE_MISSING"
