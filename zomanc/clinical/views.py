@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -245,6 +246,7 @@ def visit_open_from_appointment(request: MemberRequest, appointment_id: int) -> 
     """Opens the visit of a calendar appointment (doctor, company and org unit from the
     appointment); if it already has one, goes to it."""
     from zomanc.scheduling.models import Appointment
+    from zomanc.scheduling.services import appointment_mark_arrived
 
     appointment = (
         Appointment.objects.select_related("patient", "doctor", "company", "org_unit")
@@ -258,15 +260,19 @@ def visit_open_from_appointment(request: MemberRequest, appointment_id: int) -> 
     if existing.exists():
         return HttpResponseRedirect(_patient_url(patient))
     try:
-        visit_open(
-            patient=patient,
-            doctor=appointment.doctor,
-            company=appointment.company,
-            org_unit=appointment.org_unit,
-            appointment=appointment,
-            opened_by=request.user,
-            request=request,
-        )
+        # One transaction: the visit is opened and the appointment marked arrived together
+        # (a cancelled appointment is refused and nothing is opened).
+        with transaction.atomic():
+            appointment_mark_arrived(appointment=appointment, actor=request.member, request=request)
+            visit_open(
+                patient=patient,
+                doctor=appointment.doctor,
+                company=appointment.company,
+                org_unit=appointment.org_unit,
+                appointment=appointment,
+                opened_by=request.user,
+                request=request,
+            )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

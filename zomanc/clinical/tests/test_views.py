@@ -148,6 +148,18 @@ def test_open_from_appointment_personas(
     # Again: goes to the existing visit, opens no second one.
     assert personas.client_for(personas.assistant).post(url).status_code == 302
     assert Visit.objects.count() == 1
+    appointment.refresh_from_db()
+    assert appointment.status == "arrived"
+
+
+def test_a_cancelled_appointment_opens_no_visit(
+    personas: Personas, appointment: Appointment, bno: None
+) -> None:
+    Appointment.objects.filter(pk=appointment.pk).update(status="cancelled")
+    url = reverse("clinical:visit_open_from_appointment", args=[appointment.pk])
+    response = personas.client_for(personas.assistant).post(url, follow=True)
+    assert not Visit.objects.exists()
+    assert "Lemondott időponthoz" in response.content.decode()
 
 
 def test_bno_picker_personas_and_search(personas: Personas, visit: Visit) -> None:
