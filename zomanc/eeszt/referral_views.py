@@ -227,6 +227,18 @@ def referral_use(http_request: HttpRequest, visit_id: int) -> HttpResponse:
     if ref is None:
         messages.error(request, no_identifier_message())
         return back
+    if not OutboxItem.objects.filter(
+        practice_id=visit.practice_id, visit=visit, kind=OutboxKind.EVENT_START
+    ).exists():
+        # ReferralUse needs the visit's eKAT event, and this visit has none.
+        messages.error(
+            request,
+            _(
+                "Ez az ellátás nem került be az EESZT-be (megnyitásakor az EESZT modul ki volt "
+                "kapcsolva), ezért beutaló nem használható fel hozzá."
+            ),
+        )
+        return back
     ctx = eeszt_context_for(request, visit.company, org_unit=visit.org_unit)
     conn = eeszt_connection(visit.company)
     try:

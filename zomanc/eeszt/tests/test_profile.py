@@ -260,3 +260,13 @@ def test_hides_other_practice(personas: Personas, name: str, method: str, with_e
     url = _url(name, other, SEEDED_ALLERGY if with_entry else None)
     response = getattr(personas.client_for(personas.doctor), method)(url)
     assert response.status_code == 404
+
+
+def test_the_entry_box_menu_offers_eprofil(personas: Personas) -> None:
+    patient = _patient(personas, SEEDED_TAJ)
+    html = (
+        personas.client_for(personas.doctor)
+        .get(reverse("patients:detail", args=[patient.pk]))
+        .content.decode()
+    )
+    assert reverse("eeszt:profile", args=[patient.pk]) in html

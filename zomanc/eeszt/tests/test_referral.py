@@ -6,6 +6,7 @@ event id (now, or via the outbox after the event start), to the EESZT event."""
 import datetime as dt
 import re
 import uuid
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -39,6 +40,7 @@ VALID = "202500000000000401"
 EXPIRED = "202500000000000402"
 REVOKED = "202500000000000403"
 OTHER_SPECIALTY = "202500000000000404"
+QUERY_BUDGET = 14  # session, member, visit, EESZT session + certificate, audit, outbox
 
 
 def issue_referral(sandbox: SandboxProcess, *, specialty: str = "FOG", days_ago: int = 3) -> str:
@@ -320,3 +322,30 @@ def test_the_visit_menu_offers_it_on_open_visits(personas: Personas) -> None:
         .content.decode()
     )
     assert reverse("eeszt:referral_list", args=[visit.pk]) in html
+
+
+def test_a_visit_not_reported_to_eeszt_cannot_take_a_referral(personas: Personas) -> None:
+    visit = _visit(personas)  # the module is off: no event start row
+    response = personas.client_for(personas.doctor).post(
+        reverse("eeszt:referral_use", args=[visit.pk]), {"referral_id": VALID}, follow=True
+    )
+    assert "nem került be az EESZT-be" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.referral_id is None
+    assert not OutboxItem.objects.filter(visit=visit).exists()
+
+
+def test_the_list_page_query_count_does_not_grow_with_referrals(
+    eeszt: Eeszt, django_assert_max_num_queries: Any
+) -> None:
+    """The referrals come from EESZT; the page's own reads are a fixed handful."""
+    eeszt.card_login(eeszt.personas.doctor)
+    visit = open_visit(eeszt)
+    client = eeszt.personas.client_for(eeszt.personas.doctor)
+    url = reverse("eeszt:referral_list", args=[visit.pk])
+    client.get(url)  # warm-up: session, caches
+    issue_referral(eeszt.sandbox)
+    issue_referral(eeszt.sandbox)
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        html = client.get(url).content.decode()
+    assert html.count("data-referral-id=") >= 6
