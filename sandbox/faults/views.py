@@ -1,6 +1,6 @@
 """The admin JSON endpoint (own bearer token): counters, fault rules, clock offset.
 
-GET  /sandbox-admin/state                  -> {"counters": {...}, "faults": [...], "clockOffsetSeconds": n}
+GET  /sandbox-admin/state  -> {"counters": {...}, "faults": [...], "clockOffsetSeconds": n}
 POST /sandbox-admin/faults   {"service": "ekat"|"*", "latency_ms": .., "share_http_503": .., ...}
 POST /sandbox-admin/faults/clear
 POST /sandbox-admin/clock    {"offsetSeconds": n}

@@ -38,7 +38,7 @@ OTHER_ORG_UNIT = "0108R2272"
 OTHER_DOCTOR = "O70001"
 
 # Fixed so the printed demo logins stay the same across reseeds (it is a sandbox).
-DEMO_PASSWORD = "Sandbox-Demo-1"
+DEMO_PASSWORD = "Sandbox-Demo-1"  # noqa: S105 - the printed demo password of a sandbox
 TOKEN_SECRETS = {
     SECOND_DOCTOR: "KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TF",
     RIGHTS_ADMIN: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
@@ -163,12 +163,12 @@ def seed_demo() -> None:
             stamp=stamp, defaults={"name": name, "specialties": specialties}
         )
     users = {}
-    for user_id, name, stamp, phone in USERS:
+    for user_id, name, user_stamp, phone in USERS:
         user, _ = User.objects.update_or_create(
             user_id=user_id,
             defaults={
                 "name": name,
-                "doctor": doctors[stamp] if stamp else None,
+                "doctor": doctors[user_stamp] if user_stamp else None,
                 "phone": phone,
                 "token_secret": TOKEN_SECRETS.get(user_id, ""),
                 "mobile_secret": MOBILE_SECRETS.get(user_id, ""),

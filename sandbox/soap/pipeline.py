@@ -244,7 +244,8 @@ def _authenticate(ctx: CallContext, header: etree._Element | None) -> None:
     if op.roles and role not in op.roles:
         raise SoapFault(
             "ROLE_MISSING",
-            f"A(z) {op.name} művelethez szükséges szerepkörök egyike: {', '.join(sorted(op.roles))}.",
+            f"A(z) {op.name} művelethez szükséges szerepkörök egyike: "
+            f"{', '.join(sorted(op.roles))}.",
             element="role",
         )
     ctx.role, ctx.roles = role, roles
@@ -317,7 +318,9 @@ def handle(service: Service, body: bytes, client_cert_der: bytes | None) -> Outc
             counter_add(name="faults.maintenance" if plan.maintenance else "faults.http_503")
             return Outcome(
                 status=503,
-                body="A szolgáltatás átmenetileg nem érhető el (karbantartás / túlterhelés).".encode(),
+                body=(
+                    "A szolgáltatás átmenetileg nem érhető el (karbantartás / túlterhelés)."
+                ).encode(),
                 headers={
                     "Retry-After": str(plan.http_503_retry_after),
                     "Content-Type": "text/plain; charset=utf-8",
