@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('eeszt_outbox', '0001_initial'),
+        ("eeszt_outbox", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxitem',
-            name='kind',
-            field=models.CharField(choices=[('event_start', 'Ellátás megkezdése (eKAT)'), ('event_close', 'Ellátás lezárása (eKAT)'), ('document_submit', 'Ambuláns lap beküldése'), ('document_version', 'Ambuláns lap új verziója'), ('referral_use', 'Beutaló felhasználása (e-Beutaló)')], max_length=20, verbose_name='típus'),
+            model_name="outboxitem",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("event_start", "Ellátás megkezdése (eKAT)"),
+                    ("event_close", "Ellátás lezárása (eKAT)"),
+                    ("document_submit", "Ambuláns lap beküldése"),
+                    ("document_version", "Ambuláns lap új verziója"),
+                    ("referral_use", "Beutaló felhasználása (e-Beutaló)"),
+                ],
+                max_length=20,
+                verbose_name="típus",
+            ),
         ),
     ]
