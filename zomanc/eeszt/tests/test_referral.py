@@ -24,6 +24,7 @@ from zomanc.clinical.services import (
 from zomanc.conftest import Personas
 from zomanc.eeszt.client import ekat
 from zomanc.eeszt.client import referral as ereferral
+from zomanc.eeszt.client.errors import EesztUnavailable
 from zomanc.eeszt.client.wire import CallContext
 from zomanc.eeszt.models import EesztSession
 from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
@@ -183,6 +184,38 @@ def test_using_with_a_known_event_calls_eeszt_at_once(eeszt: Eeszt) -> None:
     html = client.get(reverse("eeszt:referral_list", args=[visit.pk])).content.decode()
     assert "Ehhez az ellátáshoz felhasználva." in row(html, referral_id)
     assert "már tartozik beutaló" in row(html, VALID)
+
+
+def test_eeszt_unreachable_at_use_queues_the_use(
+    eeszt: Eeszt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event is known but the ReferralUse call does not get through (simulated here for
+    that one call: the sandbox injects faults per service, and the same service answers the
+    query before it). The referral is recorded and the outbox delivers the use later."""
+    eeszt.card_login(eeszt.personas.doctor)
+    referral_id = issue_referral(eeszt.sandbox)
+    visit = open_visit(eeszt)
+    deliver(visit)
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise EesztUnavailable("TRANSPORT", "Nem sikerült kapcsolódni az EESZT-hez.")
+
+    monkeypatch.setattr(ereferral, "referral_use", unreachable)
+    client = eeszt.personas.client_for(eeszt.personas.doctor)
+    response = client.post(
+        reverse("eeszt:referral_use", args=[visit.pk]), {"referral_id": referral_id}, follow=True
+    )
+    assert "automatikusan megy" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.referral_id == referral_id
+    row = OutboxItem.objects.get(visit=visit, kind=OutboxKind.REFERRAL_USE)
+    assert row.state == OutboxState.PENDING
+    monkeypatch.undo()
+
+    rows = deliver(visit)
+    assert rows[-1].state == OutboxState.SENT
+    assert rows[-1].result == {"referral_id": referral_id, "status": ereferral.USED}
+    assert eeszt_status(eeszt, referral_id).status == ereferral.USED
 
 
 def test_an_unusable_referral_is_refused_with_the_reason(eeszt: Eeszt) -> None:
