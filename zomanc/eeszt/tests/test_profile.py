@@ -192,7 +192,9 @@ def test_assistant_reads_but_cannot_write(eeszt: Eeszt) -> None:
         _url("profile_create", patient), {"category": "ALLERGIA", "text": "Latex"}, follow=True
     )
     assert "csak orvos rögzíthet" in response.content.decode()
-    assert not AuditEntry.objects.filter(action=AuditAction.CREATE, patient_id=patient.pk).exists()
+    assert not AuditEntry.objects.filter(
+        action=AuditAction.CREATE, patient_id=patient.pk, object_type="eeszt.eprofil"
+    ).exists()
 
 
 def test_without_eeszt_login_the_login_page_comes_first(eeszt: Eeszt) -> None:
@@ -270,3 +272,18 @@ def test_the_entry_box_menu_offers_eprofil(personas: Personas) -> None:
         .content.decode()
     )
     assert reverse("eeszt:profile", args=[patient.pk]) in html
+
+
+def test_an_unknown_code_is_explained_on_the_form(setup) -> None:
+    _eeszt, patient, client = setup
+    response = client.post(
+        _url("profile_create", patient),
+        {"category": "KRONIKUS_BETEGSEG", "code": "ZZZ99", "text": "Valami betegség"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A kód ismeretlen vagy érvénytelen" in html and "CODE_UNKNOWN" in html
+    assert 'value="Valami betegség"' in html  # the input is kept for correction
+    assert not AuditEntry.objects.filter(
+        action=AuditAction.CREATE, patient_id=patient.pk, object_type="eeszt.eprofil"
+    ).exists()
