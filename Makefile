@@ -34,5 +34,8 @@ format:
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
+# Hungarian is the source language (no hu catalogue needed): update the English .po, translate
+# the new/fuzzy entries, commit the .po; .mo files are build output (bootstrap compiles them).
 messages:
-	$(PY) manage.py makemessages -l hu -l en --ignore '.venv/*' --ignore 'sandbox/*'
+	$(PY) manage.py makemessages -l en --ignore '.venv/*' --ignore 'sandbox/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages -v 0 --ignore '.venv' --ignore 'sandbox'
