@@ -12,7 +12,9 @@ class Perm(StrEnum):
     APPOINTMENT_EDIT = "appointment_edit"
     CLINICAL_VIEW = "clinical_view"  # chart, notes, diagnoses, procedures, tooth chart
     CLINICAL_EDIT = "clinical_edit"
-    VISIT_CLOSE = "visit_close"  # closing/correcting a visit: the responsible doctor signs it
+    # Closing/correcting a visit: assistants may do it at the chair; the reports still go out
+    # under the responsible doctor's EESZT login.
+    VISIT_CLOSE = "visit_close"
     CATALOGUE_EDIT = "catalogue_edit"
     EESZT_USE = "eeszt_use"  # documents, eProfil, referrals on behalf of the patient's care
     EESZT_BREAKGLASS = "eeszt_breakglass"
