@@ -13,7 +13,7 @@ One run, in the calling process (the `eeszt_scenario` command):
    services all the way;
 4. N `manage.py ox_worker` processes, V visits opened and closed through visit_open /
    visit_close while the sandbox injects HTTP 503s, accept-then-time-out and a maintenance
-   window, and a worker SIGKILLed K times (and restarted each time);
+   window, and a worker SIGKILLed K times (a new one takes its place each time);
 5. a bounded wait until every outbox row is final, then one JSON-able dict: rows by state,
    the sandbox's counters, timings, kills, problems (empty = passed).
 
@@ -50,14 +50,13 @@ from django.db import connection, connections
 from django.utils import timezone
 
 REPO = Path(__file__).resolve().parents[3]
-MANAGE = REPO / "manage.py"
 # The sandbox's documented demo patients (sandbox/registry/seed.py FIXED_TAJ): it refuses
 # patients it does not know, and one open visit per patient is allowed, so visits take
 # turns between them.
 DEMO_PATIENTS = [
-    ("111111110", "Demo", "Ádám", "1", dt.date(1950, 1, 1)),
-    ("123456788", "Demo", "Borbála", "2", dt.date(1962, 5, 17)),
-    ("987654322", "Demo", "Csaba", "1", dt.date(1978, 11, 3)),
+    ("111111110", "Demo", "Ádám", "M", dt.date(1950, 1, 1)),
+    ("123456788", "Demo", "Borbála", "F", dt.date(1962, 5, 17)),
+    ("987654322", "Demo", "Csaba", "M", dt.date(1978, 11, 3)),
 ]
 INSTITUTION_ID = "506097"
 ORG_UNIT = "001044299"
@@ -70,12 +69,13 @@ WRITE_OPERATIONS = ("EventStart", "EventClose", "DocumentSubmit")
 class ScenarioConfig:
     visits: int = 200
     workers: int = 1
-    concurrency: int = 4  # ox_worker --concurrency (threads per worker)
+    concurrency: int = 16  # ox_worker --concurrency (threads: the calls wait on the network)
     poll_interval: float = 0.2  # ox_worker --interval
     kills: int = 3  # SIGKILLs, each followed by a restart
     # The disturbances (kills, the maintenance window) come one after another, each once
     # this many more rows have been sent: they hit working workers on a fast or slow machine.
     progress_step: int = 25
+    visit_pause: float = 0.0  # seconds between two visits (0: back to back)
     share_http_503: float = 0.30
     # Effective share of requests answered never (processed, then the connection is held):
     # the sandbox rolls it only for requests the 503 roll let through, so the rule's share
@@ -91,10 +91,6 @@ class ScenarioConfig:
     wait_seconds: float = 240.0  # bound on waiting for every row to be final
     keep: bool = False  # keep the temporary folder (logs, SQLite file, sandbox data)
 
-    @property
-    def faults(self) -> bool:
-        return bool(self.share_http_503 or self.share_hang or self.maintenance_seconds)
-
 
 @dataclass
 class _Run:
@@ -104,6 +100,8 @@ class _Run:
     workers: list[subprocess.Popen[bytes] | None] = field(default_factory=list)
     worker_logs: list[Path] = field(default_factory=list)
     heartbeats: list[Path] = field(default_factory=list)
+    spares: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    worker_cpu: float = 0.0
     kills_done: int = 0
     kills_in_flight: int = 0  # kills that caught at least one row "sending"
     maintenance_windows: int = 0
@@ -218,40 +216,25 @@ def _module_on(p: _Practice, sandbox: Any) -> None:
     eeszt_module_enable(company=p.company, actor=p.owner)
 
 
-def _card_login(p: _Practice, sandbox: Any, ca_pem: bytes) -> None:
-    """The dentist's eID card signs the IDP's challenge (what the card service does at the
-    workstation), and the assertion is stored as his EESZT login."""
+def _card_login(p: _Practice, sandbox: Any) -> None:
+    """The dentist logs in with his eID card as in the product: the IDP challenge, the
+    card's signature after the PIN (the card service's PKCS#11 code on the sandbox's
+    SoftHSM token), the assertion stored as his EESZT session."""
     from zomanc.cardservice.card import Pkcs11Card
-    from zomanc.eeszt.client import idp
-    from zomanc.eeszt.client.wire import Connection
-    from zomanc.eeszt.services import eeszt_session_store
+    from zomanc.eeszt.login import eeszt_login_card, eeszt_login_challenge
 
-    data, password = sandbox.certificate(INSTITUTION_ID)
-    conn = Connection(
-        endpoint=sandbox.soap_url, pkcs12_data=data, pkcs12_password=password, ca_pem=ca_pem
-    )
-    user_id = f"O{DENTIST_STAMP}"
-    conf, label, pin = sandbox.card(user_id)
+    conf, label, pin = sandbox.card(f"O{DENTIST_STAMP}")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    challenge = idp.challenge_request(conn, user_id=user_id)
+    challenge = eeszt_login_challenge(member=p.dentist, company=p.company)
     signed = Pkcs11Card(token_label=label).sign(challenge.nonce, pin)
-    algorithm = {"RSA-PKCS1v15-SHA256": "RSA_PKCS1_SHA256", "ECDSA-SHA256": "ECDSA_SHA256"}
-    assertion = idp.card_login(
-        conn,
-        user_id=user_id,
-        nonce=challenge.nonce,
-        signature=signed.signature,
-        certificate_der=signed.certificate_der,
-        algorithm=algorithm[signed.algorithm],
-    )
-    eeszt_session_store(
+    eeszt_login_card(
         member=p.dentist,
         company=p.company,
-        assertion=assertion.xml,
-        assertion_id=assertion.assertion_id,
-        eeszt_user_id=assertion.user_id,
-        not_on_or_after=assertion.not_on_or_after,
-        login_method="card",
+        nonce=challenge.nonce,
+        challenge_expires_at=challenge.expires_at,
+        signature=signed.signature,
+        certificate_der=signed.certificate_der,
+        algorithm=signed.algorithm,
     )
 
 
@@ -266,34 +249,66 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _worker_start(run: _Run, slot: int) -> None:
+# A worker process that loads Django and the delivery code, then waits for a line on stdin
+# before it runs `manage.py ox_worker <args>`: replacements are started ahead and released
+# the moment a worker is killed, so a run measures delivery and recovery, not how long
+# Python takes to import Django on a busy machine.
+_LAUNCHER = """
+import sys
+import django
+django.setup()
+import zomanc.eeszt.outbox.tasks, zomanc.eeszt.client.ekat, zomanc.eeszt.client.documents
+from django.core.management import execute_from_command_line
+sys.stdin.readline()
+execute_from_command_line(["manage.py", "ox_worker", *sys.argv[1:]])
+"""
+
+
+def _worker_spawn(run: _Run) -> subprocess.Popen[bytes]:
     config = run.config
-    log_path = run.tmp / f"worker-{slot}-{len(run.worker_logs)}.log"
+    n = len(run.worker_logs)
+    log_path = run.tmp / f"worker-{n}.log"
     run.worker_logs.append(log_path)
-    heartbeat = run.tmp / f"worker-{slot}-{len(run.worker_logs)}.heartbeat"
-    args = [sys.executable, str(MANAGE), "ox_worker"]
+    heartbeat = run.tmp / f"worker-{n}.heartbeat"
+    run.heartbeats.append(heartbeat)
+    args = [sys.executable, "-c", _LAUNCHER]
     args += ["--concurrency", str(config.concurrency), "--interval", str(config.poll_interval)]
     args += ["--lock-timeout", str(config.lease_seconds), "--heartbeat-file", str(heartbeat)]
     with log_path.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and command
             args,
             cwd=REPO,
             env=run.worker_env,
+            stdin=subprocess.PIPE,
             stdout=out,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
         )
+
+
+def _worker_release(run: _Run, slot: int, process: subprocess.Popen[bytes]) -> None:
+    assert process.stdin is not None
+    process.stdin.write(b"go\n")
+    process.stdin.close()
     while len(run.workers) <= slot:
         run.workers.append(None)
     run.workers[slot] = process
-    run.heartbeats.append(heartbeat)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _workers_ready(run: _Run, timeout: float = 120) -> None:
     """Waits for each worker's first poll (its heartbeat file): Django's start-up on a busy
     machine takes seconds, and the kills should hit working workers."""
     deadline = time.monotonic() + timeout
-    while not all(path.exists() for path in run.heartbeats[-len(run.workers) :]):
+    while not all(path.exists() for path in run.heartbeats[: len(run.workers)]):
         dead = [p for p in run.workers if p is not None and p.poll() is not None]
         if dead:
             raise RuntimeError(f"a worker stopped at start; see {run.worker_logs}")
@@ -305,8 +320,11 @@ def _workers_ready(run: _Run, timeout: float = 120) -> None:
 def _workers_stop(run: _Run) -> None:
     for process in run.workers:
         if process is not None and process.poll() is None:
+            run.worker_cpu += _cpu_seconds(process.pid)
             process.send_signal(signal.SIGTERM)
-    for process in run.workers:
+    for process in run.spares:
+        process.kill()
+    for process in [*run.workers, *run.spares]:
         if process is None:
             continue
         try:
@@ -338,12 +356,16 @@ def _kill(run: _Run, n: int) -> None:
     with run.lock:
         process = run.workers[slot]
         assert process is not None
+        cpu = _cpu_seconds(process.pid)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+        run.worker_cpu += cpu
         run.kills_done += 1
         run.kills_in_flight += int(in_flight)
         _log(f"SIGKILL worker {slot} (pid {process.pid}); row in flight: {in_flight}")
-        _worker_start(run, slot)
+        _worker_release(run, slot, run.spares.pop(0))
+        if run.kills_done < run.config.kills:
+            run.spares.append(_worker_spawn(run))
 
 
 def _maintenance(run: _Run, sandbox: Any) -> None:
@@ -390,11 +412,16 @@ def _conductor(run: _Run, sandbox: Any) -> None:
 # --- the visits --------------------------------------------------------------------------
 
 
-def _visits(p: _Practice, count: int) -> None:
+def _visits(p: _Practice, count: int, pause: float = 0.0) -> None:
     from zomanc.clinical.services import diagnosis_add, visit_close, visit_open
 
     doctor_user = p.dentist.user
     for n in range(count):
+        if n and pause:
+            # SQLite has one writer at a time and its lock is not fair: back-to-back clinical
+            # transactions from this process starved the worker (measured: 34 tasks run while
+            # 600 were queued). A practice closes a visit every few minutes, not 8 a second.
+            time.sleep(pause)
         patient = p.patients[n % len(p.patients)]
         visit = visit_open(
             patient=patient,
@@ -592,12 +619,13 @@ def scenario_run(config: ScenarioConfig) -> dict[str, Any]:
             sandbox: SandboxProcess = holder["sandbox"]
             _log(f"sandbox: {sandbox.soap_url} ({time.monotonic() - started_wall:.1f} s)")
             ca_bundle = sandbox.data_dir / "pki" / "ca-bundle.pem"
+            settings.DEBUG = False  # no query log in this long-running process either
             # This process talks to this sandbox too (certificate check, card login).
             settings.EESZT_ENDPOINT = sandbox.soap_url
             settings.EESZT_CA_BUNDLE = str(ca_bundle)
             p = _practice_create()
             _module_on(p, sandbox)
-            _card_login(p, sandbox, ca_bundle.read_bytes())
+            _card_login(p, sandbox)
             sandbox.admin("counters/reset", {})
 
             env = {
@@ -610,6 +638,7 @@ def scenario_run(config: ScenarioConfig) -> dict[str, Any]:
                 DJANGO_SETTINGS_MODULE="zomanc.settings",
                 PYTHONUNBUFFERED="1",
                 ZOMANC_LOG_LEVEL="WARNING",
+                ZOMANC_DEBUG="0",  # DEBUG keeps every query in memory: not how workers run
                 EESZT_ENDPOINT=sandbox.soap_url,
                 EESZT_CA_BUNDLE=str(ca_bundle),
                 EESZT_TIMEOUT_SECONDS=str(config.timeout_seconds),
@@ -620,7 +649,9 @@ def scenario_run(config: ScenarioConfig) -> dict[str, Any]:
             )
             run = _Run(config=config, tmp=tmp, worker_env=env)
             for slot in range(config.workers):
-                _worker_start(run, slot)
+                _worker_release(run, slot, _worker_spawn(run))
+            if config.kills:
+                run.spares.append(_worker_spawn(run))
             _workers_ready(run)
             result = _drive(run, p, sandbox)
             result["database"] = connections["default"].vendor
@@ -650,7 +681,7 @@ def _drive(run: _Run, p: _Practice, sandbox: Any) -> dict[str, Any]:
             conductor = threading.Thread(target=_conductor, args=(run, sandbox), name="conductor")
             conductor.start()
         _log(f"opening and closing {config.visits} visits")
-        _visits(p, config.visits)
+        _visits(p, config.visits, config.visit_pause)
         visits_done = time.monotonic()
         _log(f"visits done in {visits_done - first_open:.1f} s; waiting for delivery")
         deadline = time.monotonic() + config.wait_seconds
@@ -687,6 +718,12 @@ def _drive(run: _Run, p: _Practice, sandbox: Any) -> dict[str, Any]:
         "maintenance_windows": run.maintenance_windows,
         "timings": _timings(first_open, visits_done),
         "ox_tasks": _ox_tasks(),
+        # Where the machine's time went (Linux /proc; a killed worker's up to its kill).
+        "cpu_seconds": {
+            "workers": round(run.worker_cpu, 1),
+            "sandbox": round(_cpu_seconds(sandbox.process.pid), 1),
+            "scenario": round(sum(os.times()[:2]), 1),
+        },
         "worker_logs": _worker_log_findings(run),
         "documents": _documents_note(),
     }

@@ -306,26 +306,43 @@ def _set_waiting(item: OutboxItem, state: OutboxState, code: str, message: str) 
     item.save(update_fields=["state", "last_error_code", "last_error_message", "lease_until"])
 
 
+def _not_now(item: OutboxItem, now: dt.datetime) -> bool:
+    """Nothing to do for this row now: final, held by a live lease, not due (its delayed
+    wake-up is waiting for that moment), or behind an unsent earlier row of its visit (that
+    row's success wakes it)."""
+    if item.state in FINAL_STATES:
+        return True
+    if item.state == OutboxState.SENDING and item.lease_until and item.lease_until > now:
+        return True
+    if item.next_attempt_at and item.next_attempt_at > now:
+        return True
+    return (
+        OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
+        .filter(seq__lt=item.seq)
+        .exclude(state=OutboxState.SENT)
+        .exists()
+    )
+
+
 def _claim(item_id: int) -> _Claim | None:
+    # A look without locks first. Many wake-ups find nothing to do (a row written behind its
+    # unsent start, a repeated wake-up); turning them away here spares the write lock — on
+    # SQLite the one writer slot that every worker thread and the clinical writes share. A
+    # stale "nothing to do" is safe: whatever changes it enqueues a new wake-up.
+    peek = OutboxItem.objects.filter(pk=item_id).only(
+        "practice_id", "visit_id", "seq", "state", "lease_until", "next_attempt_at"
+    )
+    first = peek.first()
+    if first is None or _not_now(first, timezone.now()):
+        return None
     with transaction.atomic():
         item = _locked(item_id)
         # The clock is read once the row is ours: on SQLite BEGIN IMMEDIATE may have waited
         # seconds for the write lock, and a stale "now" shortened the lease and found due
         # rows not due (their wake-up spent, they waited for the sweeper).
         now = timezone.now()
-        if item is None or item.state in FINAL_STATES:
+        if item is None or _not_now(item, now):
             return None
-        if item.state == OutboxState.SENDING and item.lease_until and item.lease_until > now:
-            return None
-        if item.next_attempt_at and item.next_attempt_at > now:
-            return None  # a delayed task is already waiting for that moment
-        if (
-            OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
-            .filter(seq__lt=item.seq)
-            .exclude(state=OutboxState.SENT)
-            .exists()
-        ):
-            return None  # the earlier row's success wakes this one
         cert = EesztCertificate.objects.filter(
             practice_id=item.practice_id,
             company_id=item.company_id,

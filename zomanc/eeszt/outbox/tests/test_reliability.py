@@ -249,15 +249,15 @@ def test_retry_is_enqueued_with_its_outcome_at_its_time(visit: Visit) -> None:
 
 
 @pytest.mark.django_db
-def test_claim_reads_the_clock_after_waiting_for_the_row(
+def test_claim_dates_its_writes_from_when_it_got_the_row(
     visit: Visit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A row due while the worker waited for the lock (SQLite's BEGIN IMMEDIATE) is taken,
-    not dropped as "not due yet" with its wake-up spent."""
+    """On SQLite BEGIN IMMEDIATE may wait seconds for the write lock; what the claim writes
+    (here the no-certificate retry time, likewise the lease) counts from after the wait."""
     start = OutboxItem.objects.get(visit=visit)
     now = timezone.now()
     OutboxItem.objects.filter(pk=start.pk).update(
-        state=OutboxState.RETRYING, attempts=1, next_attempt_at=now + dt.timedelta(seconds=1)
+        state=OutboxState.RETRYING, attempts=1, next_attempt_at=now - dt.timedelta(seconds=1)
     )
     locked = services._locked
     with time_machine.travel(now, tick=False) as clock:
@@ -267,7 +267,22 @@ def test_claim_reads_the_clock_after_waiting_for_the_row(
             return locked(item_id)
 
         monkeypatch.setattr(services, "_locked", slow_lock)
-        services._claim(start.pk)
+        assert services._claim(start.pk) is None
     start.refresh_from_db()
-    # It went on to the next check: this company has no certificate.
-    assert start.last_error_code == "NO_CERTIFICATE"
+    assert start.last_error_code == "NO_CERTIFICATE"  # this company has no certificate
+    assert start.next_attempt_at == now + dt.timedelta(seconds=2) + services.RETRY_MAX
+
+
+@pytest.mark.django_db
+def test_a_wake_up_with_nothing_to_do_takes_no_lock(
+    visit: Visit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    close = second_row(visit)  # behind its start, which is not sent yet
+
+    def no_lock(item_id: int) -> OutboxItem | None:
+        raise AssertionError("took the row lock (SQLite: the write lock) for nothing")
+
+    monkeypatch.setattr(services, "_locked", no_lock)
+    assert services.outbox_item_deliver(item_id=close.pk) is None
+    OutboxItem.objects.filter(pk=close.pk).update(state=OutboxState.SENT)
+    assert services.outbox_item_deliver(item_id=close.pk) is None  # final
