@@ -580,6 +580,8 @@ def _problems(result: dict[str, Any], config: ScenarioConfig) -> list[str]:
         writes = counters.get("writes.DocumentSubmit", 0)
         if writes != config.visits:
             problems.append(f"writes.DocumentSubmit = {writes} != {config.visits}")
+    if counters.get("requests", 0) > (rows["attempts_total"] or 0):
+        problems.append("more calls reached the sandbox than rows were claimed")
     if counters.get("duplicates.conflict", 0):
         problems.append("the sandbox saw a request id reused with other content")
     if result["kills"]["done"] < config.kills:
