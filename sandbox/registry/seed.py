@@ -60,7 +60,7 @@ ORG_UNITS = [
 ]
 DOCTORS = [
     ("58012", "Dr. Kovács Anna", ["FOG"]),
-    ("61234", "Dr. Szabó Péter", ["FOG", "SZAJSEB"]),
+    ("61234", "Dr. Nagy Gábor", ["FOG", "SZAJSEB"]),
     ("70001", "Dr. Tóth Gábor", ["PSZICH"]),
     ("70002", "Dr. Nagy Eszter", ["BEL"]),
     ("45678", "Dr. Horváth László", ["HAZIORVOS"]),
@@ -69,7 +69,7 @@ DOCTORS = [
 USERS = [
     # user_id, name, stamp, phone
     (DEMO_DENTIST, "Dr. Kovács Anna", "58012", "+36301111111"),
-    (SECOND_DOCTOR, "Dr. Szabó Péter", "61234", "+36302222222"),
+    (SECOND_DOCTOR, "Dr. Nagy Gábor", "61234", "+36302222222"),
     (ASSISTANT, "Kiss Júlia", None, "+36303333333"),
     (RIGHTS_ADMIN, "Varga Béla", None, "+36301234567"),
     (OTHER_DOCTOR, "Dr. Tóth Gábor", "70001", "+36304444444"),

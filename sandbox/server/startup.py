@@ -37,7 +37,7 @@ def demo_logins_text(card: DemoCard | None) -> str:
             f"(SoftHSM token '{card.token_label}'), PIN: {card.pin}"
         )
     lines += [
-        f"  {s.SECOND_DOCTOR} (Dr. Szabó Péter): token — jelszó {s.DEMO_PASSWORD}, "
+        f"  {s.SECOND_DOCTOR} (Dr. Nagy Gábor): token — jelszó {s.DEMO_PASSWORD}, "
         f"TOTP titok {s.TOKEN_SECRETS[s.SECOND_DOCTOR]}; mobiltoken TOTP titok "
         f"{s.MOBILE_SECRETS[s.SECOND_DOCTOR]}",
         f"  {s.ASSISTANT} (Kiss Júlia, asszisztens): mobiltoken TOTP titok "

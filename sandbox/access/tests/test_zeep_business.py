@@ -72,7 +72,7 @@ def test_zeep_calls_every_business_operation(server: Running) -> None:  # noqa: 
             patient_sex=zoe.sex,
             patient_birth=zoe.birth_date,
             author_stamp="61234",
-            author_name="Dr. Szabó Péter",
+            author_name="Dr. Nagy Gábor",
             institution_id=seed.DEMO_INSTITUTION,
             institution_name="Mosoly Fogászat Kft.",
             created_at=now,

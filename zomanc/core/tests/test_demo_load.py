@@ -1,16 +1,22 @@
+import json
+import os
 import random
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from zomanc.codes.validators import taj_is_valid
 from zomanc.core.management.commands.demo_load import (
     DEMO_PASSWORD,
     DEMO_PRACTICE,
+    EESZT_TEST_PATIENTS,
     SECOND_PRACTICE,
     demo_patient_data,
 )
-from zomanc.patients.models import IdType, Patient
+from zomanc.patients.models import IdType, Patient, Sex
 from zomanc.practices.models import Company, OrgUnit, Practice, Role, StaffMember
 
 
@@ -25,7 +31,7 @@ def test_demo_load_creates_the_demo_and_is_idempotent(capsys: pytest.CaptureFixt
     assert (company.name, company.institution_id, company.institution_name) == (
         "Mosoly Fogászat Kft.",
         "506097",
-        "Mosoly Fogászat",
+        "Mosoly Fogászat Kft.",
     )
     assert OrgUnit.objects.get(practice=practice).code == "001044299"
     staff = StaffMember.objects.filter(practice=practice)
@@ -36,7 +42,7 @@ def test_demo_load_creates_the_demo_and_is_idempotent(capsys: pytest.CaptureFixt
     assert all(m.user.check_password(DEMO_PASSWORD) for m in staff)
 
     patients = Patient.objects.filter(practice=practice)
-    assert 45 <= patients.count() <= 55
+    assert patients.count() == len(EESZT_TEST_PATIENTS) + 5
     tajs = [p.id_value for p in patients.filter(id_type=IdType.TAJ)]
     assert tajs and all(taj_is_valid(t) for t in tajs)
     assert patients.filter(id_type=IdType.UNKNOWN, id_value="").count() >= 2
@@ -63,3 +69,48 @@ def test_demo_patients_are_deterministic() -> None:
     again = [demo_patient_data(random.Random(5), "taj") for _ in range(3)]
     assert first == again
     assert demo_patient_data(random.Random(5), "none").id_value == ""
+
+
+SANDBOX_PATIENTS = """
+import json, django
+django.setup()
+from sandbox.registry.seed import demo_patients
+print(json.dumps([[p.taj, p.name, p.birth_date.isoformat(), p.sex] for p in demo_patients()]))
+"""
+
+
+def test_demo_practice_patients_are_the_sandbox_test_patients() -> None:
+    """The demo practice's TAJ patients must be people the EESZT sandbox knows (same TAJ,
+    name, birth date and sex), or every visit of the demo is refused with PATIENT_NOT_FOUND.
+    The sandbox's list is read in its own interpreter: the two projects share no code."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sandbox.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", SANDBOX_PATIENTS],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    sandbox = json.loads(out)
+    sex_code = {Sex.MALE: "1", Sex.FEMALE: "2"}
+    ours = [
+        [p.taj, f"{p.family_name} {p.given_name}", p.birth_date.isoformat(), sex_code[p.sex]]
+        for p in EESZT_TEST_PATIENTS
+    ]
+    assert ours == sandbox
+
+
+@pytest.mark.django_db
+def test_demo_practice_registers_exactly_the_sandbox_test_patients_with_taj() -> None:
+    call_command("demo_load")
+    practice = Practice.objects.get(name=DEMO_PRACTICE)
+    registered = set(
+        Patient.objects.filter(practice=practice, id_type=IdType.TAJ).values_list(
+            "id_value", "family_name", "given_name", "birth_date", "sex"
+        )
+    )
+    expected = {
+        (p.taj, p.family_name, p.given_name, p.birth_date, p.sex) for p in EESZT_TEST_PATIENTS
+    }
+    assert registered == expected

@@ -63,16 +63,57 @@ class DemoPractice:
     patients: int
     without_taj: int
     with_passport: int
+    # True: the TAJ patients are the EESZT sandbox's test patients (EESZT knows only those,
+    # so every visit of the demo practice can be reported); False: generated TAJ numbers.
+    eeszt_test_patients: bool = False
 
+
+@dataclass(frozen=True)
+class Identity:
+    taj: str
+    family_name: str
+    given_name: str
+    birth_date: datetime.date
+    sex: Sex
+
+
+_F, _M = Sex.FEMALE, Sex.MALE
+# The EESZT sandbox's 20 test patients (sandbox/registry/seed.py: demo_patients), as the
+# practice registers them. A copy, because the product imports nothing from the sandbox; a
+# test compares the two. 111111110 has referrals, 987654322 history at another provider.
+EESZT_TEST_PATIENTS = (
+    Identity("111111110", "Nagy", "Bence", datetime.date(1950, 1, 1), _M),
+    Identity("123456788", "Szabó", "Zoé", datetime.date(1953, 2, 8), _F),
+    Identity("987654322", "Kiss", "Máté", datetime.date(1956, 3, 15), _M),
+    Identity("200000006", "Farkas", "Hanna", datetime.date(1959, 4, 22), _F),
+    Identity("200079196", "Tóth", "Levente", datetime.date(1962, 5, 1), _M),
+    Identity("200158389", "Varga", "Anna", datetime.date(1965, 6, 8), _F),
+    Identity("200237572", "Németh", "Dominik", datetime.date(1968, 7, 15), _M),
+    Identity("200316765", "Kovács", "Luca", datetime.date(1971, 8, 22), _F),
+    Identity("200395951", "Horváth", "Ádám", datetime.date(1974, 9, 1), _M),
+    Identity("200475141", "Molnár", "Emma", datetime.date(1977, 10, 8), _F),
+    Identity("200554334", "Kovács", "Bence", datetime.date(1980, 11, 15), _M),
+    Identity("200633527", "Horváth", "Zoé", datetime.date(1983, 12, 22), _F),
+    Identity("200712710", "Molnár", "Máté", datetime.date(1986, 1, 1), _M),
+    Identity("200791906", "Nagy", "Hanna", datetime.date(1989, 2, 8), _F),
+    Identity("200871093", "Szabó", "Levente", datetime.date(1992, 3, 15), _M),
+    Identity("200950286", "Kiss", "Anna", datetime.date(1995, 4, 22), _F),
+    Identity("201029479", "Farkas", "Dominik", datetime.date(1998, 5, 1), _M),
+    Identity("201108662", "Tóth", "Luca", datetime.date(2001, 6, 8), _F),
+    Identity("201187858", "Varga", "Ádám", datetime.date(2004, 7, 15), _M),
+    Identity("201267048", "Németh", "Emma", datetime.date(2007, 8, 22), _F),
+)
 
 PRACTICES = (
     DemoPractice(
         name=DEMO_PRACTICE,
         company_name="Mosoly Fogászat Kft.",
-        institution_name="Mosoly Fogászat",
+        # Institution and org unit as the EESZT sandbox's reference data names them, so the
+        # settings page's lookup agrees with what the demo practice has entered.
+        institution_name="Mosoly Fogászat Kft.",
         institution_id="506097",
         org_unit_code="001044299",
-        org_unit_name="Fogászati szakrendelés",
+        org_unit_name="Fogászati rendelés",
         staff=(
             DemoStaff("tulajdonos@mosoly.test", "Dr. Szabó Péter", Role.OWNER),
             DemoStaff("kovacs.anna@mosoly.test", "Dr. Kovács Anna", Role.DOCTOR, "58012"),
@@ -80,9 +121,10 @@ PRACTICES = (
             DemoStaff("asszisztens@mosoly.test", "Tóth Eszter", Role.ASSISTANT),
             DemoStaff("recepcio@mosoly.test", "Molnár Judit", Role.RECEPTIONIST),
         ),
-        patients=50,
+        patients=len(EESZT_TEST_PATIENTS) + 5,
         without_taj=4,
         with_passport=1,
+        eeszt_test_patients=True,
     ),
     DemoPractice(
         name=SECOND_PRACTICE,
@@ -138,8 +180,11 @@ MOBILE_PREFIXES = ("20", "30", "70")
 _ASCII = str.maketrans("áéíóöőúüűÁÉÍÓÖŐÚÜŰ", "aeiooouuuAEIOOOUUU")
 
 
-def demo_patient_data(rng: random.Random, id_kind: str) -> PatientData:
-    """One realistic Hungarian patient. `id_kind` is "taj", "none" or "passport"."""
+def demo_patient_data(
+    rng: random.Random, id_kind: str, identity: Identity | None = None
+) -> PatientData:
+    """One realistic Hungarian patient. `id_kind` is "taj", "none" or "passport"; with an
+    `identity`, its TAJ, name, birth date and sex are used and the rest is generated."""
     if id_kind == "passport":
         return PatientData(
             family_name="Müller",
@@ -159,8 +204,12 @@ def demo_patient_data(rng: random.Random, id_kind: str) -> PatientData:
     family = rng.choice(FAMILY_NAMES)
     given = rng.choice(FEMALE_NAMES if sex == Sex.FEMALE else MALE_NAMES)
     birth = datetime.date(1940, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 78))
+    taj = taj_generate(rng) if id_kind == "taj" else ""
+    if identity is not None:
+        sex, family, given = identity.sex, identity.family_name, identity.given_name
+        birth, taj = identity.birth_date, identity.taj
     birth_family = ""
-    if sex == Sex.FEMALE and birth.year < 1995 and rng.random() < 0.3:
+    if identity is None and sex == Sex.FEMALE and birth.year < 1995 and rng.random() < 0.3:
         # Married name: the birth name is kept as Hungarian records do.
         birth_family, family = family, rng.choice(FAMILY_NAMES)
     postal_code, city = rng.choice(TOWNS)
@@ -182,8 +231,8 @@ def demo_patient_data(rng: random.Random, id_kind: str) -> PatientData:
         phone=f"+36 {rng.choice(MOBILE_PREFIXES)} {rng.randrange(100, 1000)} "
         f"{rng.randrange(1000, 10000)}",
         email=email,
-        id_type=IdType.TAJ if id_kind == "taj" else IdType.UNKNOWN,
-        id_value=taj_generate(rng) if id_kind == "taj" else "",
+        id_type=IdType.TAJ if taj else IdType.UNKNOWN,
+        id_value=taj,
     )
 
 
@@ -223,9 +272,11 @@ def demo_patients_create(
         + ["taj"] * (spec.patients - spec.with_passport - spec.without_taj)
     )
     rng.shuffle(kinds)
+    identities = iter(EESZT_TEST_PATIENTS if spec.eeszt_test_patients else ())
     patients = []
     for kind in kinds:
-        data = demo_patient_data(rng, kind)
+        identity = next(identities, None) if kind == "taj" else None
+        data = demo_patient_data(rng, kind, identity)
         patients.append(patient_create(practice=practice, actor=desk.user, data=data))
     return patients
 
