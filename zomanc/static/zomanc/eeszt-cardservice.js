@@ -30,7 +30,10 @@
     var timer = setTimeout(function () { controller.abort(); }, 2500);
     return fetch(url.replace(/\/$/, "") + "/status", {
       method: "GET", mode: "cors", credentials: "omit", cache: "no-store",
-      headers: headers(), signal: controller.signal, targetAddressSpace: "local"
+      // No targetAddressSpace: Chromium's Local Network Access calls the card service's
+      // 127.0.0.1 "loopback" and blocks a request declared "local" (the LAN) as a mismatch;
+      // left out, the browser classifies the address itself.
+      headers: headers(), signal: controller.signal
     }).then(function (resp) {
       clearTimeout(timer);
       return resp.json().catch(function () { return {}; }).then(function (body) {
@@ -49,7 +52,7 @@
     return fetch(url.replace(/\/$/, "") + "/sign", {
       method: "POST", mode: "cors", credentials: "omit", cache: "no-store",
       headers: headers({ "Content-Type": "application/json" }),
-      body: JSON.stringify({ challenge: challengeB64, pin: pin }), targetAddressSpace: "local"
+      body: JSON.stringify({ challenge: challengeB64, pin: pin })
     }).then(function (resp) {
       return resp.json().then(function (body) {
         if (!resp.ok) { var err = new Error(body.message || ("HTTP " + resp.status)); err.code = body.error; throw err; }
