@@ -204,10 +204,12 @@ def referral_list(http_request: HttpRequest, visit_id: int) -> HttpResponse:
     rows = sorted((_row(r, visit, now) for r in found), key=lambda x: x.referral.issued_at)
     rows.reverse()
     use = _use_state(visit)
+    # A refusal at delivery (the outbox row) says what to do, like a refusal on the spot.
+    use_help = REFERRAL_HELP.get(use.last_error_code, "") if use else ""
     return render(
         request,
         "eeszt/referral_list.html",
-        {**context, "rows": rows, "use": use, "event_id": _event_id(visit)},
+        {**context, "rows": rows, "use": use, "use_help": use_help, "event_id": _event_id(visit)},
     )
 
 

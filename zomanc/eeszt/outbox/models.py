@@ -30,6 +30,10 @@ class OutboxState(models.TextChoices):
 
 
 FINAL_STATES = (OutboxState.SENT, OutboxState.REFUSED)
+# A refusal of these kinds does not hold back the visit's later rows. A referral EESZT will
+# not bind (used meanwhile at another desk, revoked) is the referral's problem; the care
+# event's close and the Ambuláns lap are the legal duty and must still go.
+NON_BLOCKING_KINDS = (OutboxKind.REFERRAL_USE,)
 
 
 class OutboxItem(models.Model):

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,13 @@ from zomanc.eeszt.client.errors import (
 )
 from zomanc.eeszt.client.wire import CallContext, Connection
 from zomanc.eeszt.models import CertificateStatus, EesztCertificate, EesztSettings
-from zomanc.eeszt.outbox.models import FINAL_STATES, OutboxItem, OutboxKind, OutboxState
+from zomanc.eeszt.outbox.models import (
+    FINAL_STATES,
+    NON_BLOCKING_KINDS,
+    OutboxItem,
+    OutboxKind,
+    OutboxState,
+)
 from zomanc.eeszt.selectors import eeszt_session_active
 from zomanc.eeszt.services import eeszt_session_end
 from zomanc.eeszt.wire_context import (
@@ -306,6 +312,16 @@ def _set_waiting(item: OutboxItem, state: OutboxState, code: str, message: str) 
     item.save(update_fields=["state", "last_error_code", "last_error_message", "lease_until"])
 
 
+# Rows that no longer hold back the later rows of their visit.
+PASSED = Q(state=OutboxState.SENT) | Q(state=OutboxState.REFUSED, kind__in=NON_BLOCKING_KINDS)
+
+
+def _passes(item: OutboxItem) -> bool:
+    return item.state == OutboxState.SENT or (
+        item.state == OutboxState.REFUSED and item.kind in NON_BLOCKING_KINDS
+    )
+
+
 def _not_now(item: OutboxItem, now: dt.datetime) -> bool:
     """Nothing to do for this row now: final, held by a live lease, not due (its delayed
     wake-up is waiting for that moment), or behind an unsent earlier row of its visit (that
@@ -319,7 +335,7 @@ def _not_now(item: OutboxItem, now: dt.datetime) -> bool:
     return (
         OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
         .filter(seq__lt=item.seq)
-        .exclude(state=OutboxState.SENT)
+        .exclude(PASSED)
         .exists()
     )
 
@@ -446,19 +462,15 @@ def _send(claim: _Claim) -> dict[str, Any]:
             "versioned_id": submitted.versioned_id,
         }
     if item.kind == OutboxKind.REFERRAL_USE:
-        try:
-            used = referral.referral_use(
-                claim.conn,
-                claim.ctx,
-                request_id=request_id,
-                referral_id=p["referral_id"],
-                event_id=_event_id(item),
-            )
-        except EesztRefused as exc:
-            # EESZT answered: the referral cannot be used (expired, revoked, …). That answer
-            # is this row's result, not a stop: it must not hold back the visit's close and
-            # Ambuláns lap behind it. The referral page shows the refusal.
-            return {"referral_id": p["referral_id"], "refused": exc.code, "message": exc.message}
+        # A refusal (expired, used meanwhile, revoked) ends this row as "refused" but does not
+        # hold back the visit's close and Ambuláns lap: NON_BLOCKING_KINDS.
+        used = referral.referral_use(
+            claim.conn,
+            claim.ctx,
+            request_id=request_id,
+            referral_id=p["referral_id"],
+            event_id=_event_id(item),
+        )
         return {"referral_id": used.referral_id, "status": used.status}
     raise ValueError(f"unknown outbox kind {item.kind}")
 
@@ -490,7 +502,7 @@ def _record(
         item.save()
         if state == OutboxState.RETRYING and next_attempt_at is not None:
             _wake(item, at=next_attempt_at)
-        elif state == OutboxState.SENT:
+        elif _passes(item):
             following = (
                 OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
                 .filter(seq__gt=item.seq)
@@ -605,7 +617,7 @@ def outbox_sweep() -> int:
             practice_id=OuterRef("practice_id"), visit_id=OuterRef("visit_id")
         )
         .filter(seq__lt=OuterRef("seq"))
-        .exclude(state=OutboxState.SENT)
+        .exclude(PASSED)
     )
     due = (
         OutboxItem.objects.filter(

@@ -268,14 +268,19 @@ def test_an_eeszt_refusal_at_delivery_does_not_block_the_visit(eeszt: Eeszt) -> 
     rows = deliver(second)
     assert [(r.kind, r.state) for r in rows] == [
         (OutboxKind.EVENT_START, OutboxState.SENT),
-        (OutboxKind.REFERRAL_USE, OutboxState.SENT),
+        (OutboxKind.REFERRAL_USE, OutboxState.REFUSED),
         (OutboxKind.EVENT_CLOSE, OutboxState.SENT),
         (OutboxKind.DOCUMENT_SUBMIT, OutboxState.SENT),
     ]
-    assert rows[1].result["refused"] == "REFERRAL_ALREADY_USED"
+    assert rows[1].last_error_code == "REFERRAL_ALREADY_USED"
+    assert rows[1].result == {}
     client = eeszt.personas.client_for(doctor)
     html = client.get(reverse("eeszt:referral_list", args=[second.pk])).content.decode()
     assert "elutasítva (REFERRAL_ALREADY_USED)" in html
+    assert "egy beutaló csak egyszer használható" in html
+    # The visit shows the refusal: it needs a person, although the care event went.
+    visit_html = client.get(reverse("clinical:visit_detail", args=[second.pk])).content.decode()
+    assert "EESZT: elutasítva" in visit_html
 
 
 # --- personas -------------------------------------------------------------------------

@@ -189,6 +189,37 @@ def test_sweep_leaves_a_row_behind_its_unsent_predecessor_to_it(visit: Visit) ->
 
 
 @pytest.mark.django_db
+def test_sweep_passes_a_refused_referral_use_but_not_a_refused_start(visit: Visit) -> None:
+    """A refused ReferralUse does not hold back the visit's close (NON_BLOCKING_KINDS); a
+    refused event start does: a close without its start would be refused too."""
+    start = OutboxItem.objects.get(visit=visit)
+    OutboxItem.objects.filter(pk=start.pk).update(state=OutboxState.SENT)
+    use = second_row(visit)
+    OutboxItem.objects.filter(pk=use.pk).update(
+        kind=OutboxKind.REFERRAL_USE, state=OutboxState.REFUSED
+    )
+    close = OutboxItem.objects.create(
+        practice_id=visit.practice_id,
+        company_id=visit.company_id,
+        org_unit_id=visit.org_unit_id,
+        visit=visit,
+        patient_id=visit.patient_id,
+        responsible_id=visit.doctor_id,
+        kind=OutboxKind.EVENT_CLOSE,
+        seq=use.seq + 1,
+        deadline_at=use.deadline_at,
+    )
+    lose_wake_ups()
+    assert outbox_sweep() == 1
+    assert len(queued(close)) == 1
+
+    lose_wake_ups()
+    OutboxItem.objects.filter(pk=use.pk).update(kind=OutboxKind.EVENT_START)
+    assert outbox_sweep() == 0
+    assert queued(close) == []
+
+
+@pytest.mark.django_db
 def test_sweep_wakes_a_killed_workers_row_when_its_lease_ends(visit: Visit) -> None:
     start = OutboxItem.objects.get(visit=visit)
     lose_wake_ups()
