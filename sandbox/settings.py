@@ -53,6 +53,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Cookies ignore ports: on 127.0.0.1 the portal and the practice system (both Django) would
+# overwrite each other's "sessionid"/"csrftoken", so logging in to one logged the user out
+# of the other (found by the setup-guide walk, which uses both in one browser).
+SESSION_COOKIE_NAME = "eeszt_sandbox_session"
+CSRF_COOKIE_NAME = "eeszt_sandbox_csrftoken"
+
 ROOT_URLCONF = "sandbox.urls"
 WSGI_APPLICATION = "sandbox.wsgi.application"
 
@@ -153,5 +159,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"sandbox": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {
+        "sandbox": {"handlers": ["console"], "level": "INFO"},
+        # A 500's traceback in the sandbox's log (Django sends it only to mail_admins when
+        # DEBUG is off); the harness prints the log's tail when a run fails.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }

@@ -75,3 +75,15 @@ def test_taj_check_digit_rule() -> None:
         and not taj_is_valid("000000000")
         and not taj_is_valid("12345678")
     )
+
+
+def test_portal_cookies_do_not_collide_with_the_practice_system(client) -> None:
+    """Both run on 127.0.0.1 and cookies ignore ports: Django's default names would let a
+    portal login overwrite the practice system's session (and the other way round)."""
+    from django.conf import settings
+
+    assert settings.SESSION_COOKIE_NAME not in ("sessionid", "")
+    assert settings.CSRF_COOKIE_NAME != "csrftoken"
+    response = client.get("/bejelentkezes/", HTTP_HOST="127.0.0.1:9080")
+    assert "csrftoken" not in response.cookies
+    assert settings.CSRF_COOKIE_NAME in response.cookies
