@@ -31,25 +31,48 @@ def _clean(obj: models.Model) -> None:
     obj.full_clean(validate_unique=False, validate_constraints=False)
 
 
-def _audit(
+def _audit_create(
+    obj: models.Model,
+    fields: list[str],
     *,
     practice: Practice,
     actor: User | None,
-    action: AuditAction,
-    obj: models.Model,
     summary: str,
-    changes: dict[str, Any] | None = None,
     request: HttpRequest | None,
 ) -> None:
     audit_record(
         practice=practice,
         actor=actor,
-        action=action,
+        action=AuditAction.CREATE,
         obj=obj,
         summary=summary,
-        changes=changes,
+        changes={k: [None, v] for k, v in _values(obj, fields).items()},
         request=request,
     )
+
+
+def _audit_update(
+    obj: Practice | Company | OrgUnit | StaffMember,
+    fields: list[str],
+    *,
+    before: dict[str, Any],
+    actor: User | None,
+    summary: str,
+    request: HttpRequest | None,
+) -> None:
+    """An update entry with the field-level diff. A save that changed nothing leaves no entry,
+    and the practice is only looked up when there is one to write (no extra query)."""
+    changes = audit_changes(before, _values(obj, fields))
+    if changes:
+        audit_record(
+            practice=obj if isinstance(obj, Practice) else obj.practice,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=obj,
+            summary=summary,
+            changes=changes,
+            request=request,
+        )
 
 
 # --- practice ---------------------------------------------------------------------------
@@ -81,17 +104,14 @@ def practice_update(
     practice.require_owner_2fa = require_owner_2fa
     _clean(practice)
     practice.save(update_fields=PRACTICE_FIELDS)
-    changes = audit_changes(before, _values(practice, PRACTICE_FIELDS))
-    if changes:
-        _audit(
-            practice=practice,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=practice,
-            summary=_("Rendelő beállításai módosítva"),
-            changes=changes,
-            request=request,
-        )
+    _audit_update(
+        practice,
+        PRACTICE_FIELDS,
+        before=before,
+        actor=actor,
+        summary=_("Rendelő beállításai módosítva"),
+        request=request,
+    )
     return practice
 
 
@@ -134,6 +154,13 @@ def _save_unique(obj: models.Model, field: str, message: str, **kwargs: Any) -> 
         raise ValidationError({field: message}) from exc
 
 
+def _company_save(company: Company) -> None:
+    """The checks and the save that creating and editing a company share."""
+    _clean(company)
+    _check_institution_unique(company)
+    _save_unique(company, "institution_id", _("Ez az intézményazonosító már szerepel."))
+
+
 @transaction.atomic
 def company_create(
     *,
@@ -150,16 +177,13 @@ def company_create(
         institution_name=institution_name.strip(),
         institution_id=normalize_code(institution_id),
     )
-    _clean(company)
-    _check_institution_unique(company)
-    _save_unique(company, "institution_id", _("Ez az intézményazonosító már szerepel."))
-    _audit(
+    _company_save(company)
+    _audit_create(
+        company,
+        COMPANY_FIELDS,
         practice=practice,
         actor=actor,
-        action=AuditAction.CREATE,
-        obj=company,
         summary=_("Cég létrehozva: %(company)s") % {"company": company},
-        changes={k: [None, v] for k, v in _values(company, COMPANY_FIELDS).items()},
         request=request,
     )
     return company
@@ -179,20 +203,15 @@ def company_update(
     company.name = name.strip()
     company.institution_name = institution_name.strip()
     company.institution_id = normalize_code(institution_id)
-    _clean(company)
-    _check_institution_unique(company)
-    _save_unique(company, "institution_id", _("Ez az intézményazonosító már szerepel."))
-    changes = audit_changes(before, _values(company, COMPANY_FIELDS))
-    if changes:
-        _audit(
-            practice=company.practice,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=company,
-            summary=_("Cég módosítva: %(company)s") % {"company": company},
-            changes=changes,
-            request=request,
-        )
+    _company_save(company)
+    _audit_update(
+        company,
+        COMPANY_FIELDS,
+        before=before,
+        actor=actor,
+        summary=_("Cég módosítva: %(company)s") % {"company": company},
+        request=request,
+    )
     return company
 
 
@@ -209,7 +228,7 @@ def _set_active(
         return
     obj.is_active = active
     obj.save(update_fields=["is_active"])
-    _audit(
+    audit_record(
         practice=practice,
         actor=actor,
         action=AuditAction.UPDATE,
@@ -269,6 +288,12 @@ def _check_org_unit_unique(unit: OrgUnit) -> None:
         )
 
 
+def _org_unit_save(unit: OrgUnit) -> None:
+    _clean(unit)
+    _check_org_unit_unique(unit)
+    _save_unique(unit, "code", _("Ez a kód már szerepel ennél a cégnél."))
+
+
 @transaction.atomic
 def org_unit_create(
     *,
@@ -286,17 +311,14 @@ def org_unit_create(
         practice_id=company.practice_id, company=company, code=normalize_code(code), name=name
     )
     unit.name = unit.name.strip()
-    _clean(unit)
-    _check_org_unit_unique(unit)
-    _save_unique(unit, "code", _("Ez a kód már szerepel ennél a cégnél."))
-    _audit(
+    _org_unit_save(unit)
+    _audit_create(
+        unit,
+        ORG_UNIT_FIELDS,
         practice=company.practice,
         actor=actor,
-        action=AuditAction.CREATE,
-        obj=unit,
         summary=_("Szervezeti egység létrehozva: %(unit)s (%(company)s)")
         % {"unit": unit, "company": company.name},
-        changes={k: [None, v] for k, v in _values(unit, ORG_UNIT_FIELDS).items()},
         request=request,
     )
     return unit
@@ -314,20 +336,15 @@ def org_unit_update(
     before = _values(org_unit, ORG_UNIT_FIELDS)
     org_unit.code = normalize_code(code)
     org_unit.name = name.strip()
-    _clean(org_unit)
-    _check_org_unit_unique(org_unit)
-    _save_unique(org_unit, "code", _("Ez a kód már szerepel ennél a cégnél."))
-    changes = audit_changes(before, _values(org_unit, ORG_UNIT_FIELDS))
-    if changes:
-        _audit(
-            practice=org_unit.company.practice,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=org_unit,
-            summary=_("Szervezeti egység módosítva: %(unit)s") % {"unit": org_unit},
-            changes=changes,
-            request=request,
-        )
+    _org_unit_save(org_unit)
+    _audit_update(
+        org_unit,
+        ORG_UNIT_FIELDS,
+        before=before,
+        actor=actor,
+        summary=_("Szervezeti egység módosítva: %(unit)s") % {"unit": org_unit},
+        request=request,
+    )
     return org_unit
 
 
@@ -394,6 +411,12 @@ def _check_staff_rules(member: StaffMember) -> None:
                     % {"stamp": member.stamp_number, "name": clash.display_name}
                 }
             )
+
+
+def _staff_member_save(member: StaffMember) -> None:
+    _clean(member)
+    _check_staff_rules(member)
+    _save_unique(member, "stamp_number", _("Ez a pecsétszám már foglalt ebben a rendelőben."))
 
 
 def _check_keeps_an_owner(member: StaffMember, *, new_role: str, new_active: bool) -> None:
@@ -469,17 +492,14 @@ def staff_member_create(
         display_name=(display_name.strip() or user.full_name or email),
         stamp_number=stamp_number.strip(),
     )
-    _clean(member)
-    _check_staff_rules(member)
-    _save_unique(member, "stamp_number", _("Ez a pecsétszám már foglalt ebben a rendelőben."))
-    _audit(
+    _staff_member_save(member)
+    _audit_create(
+        member,
+        STAFF_FIELDS,
         practice=practice,
         actor=actor,
-        action=AuditAction.CREATE,
-        obj=member,
         summary=_("Munkatárs felvéve: %(name)s (%(email)s, %(role)s)")
         % {"name": member.display_name, "email": email, "role": member.get_role_display()},
-        changes={k: [None, v] for k, v in _values(member, STAFF_FIELDS).items()},
         request=request,
     )
     if created and password is None:
@@ -509,20 +529,15 @@ def staff_member_update(
     member.role = role
     member.display_name = display_name.strip()
     member.stamp_number = stamp_number.strip()
-    _clean(member)
-    _check_staff_rules(member)
-    _save_unique(member, "stamp_number", _("Ez a pecsétszám már foglalt ebben a rendelőben."))
-    changes = audit_changes(before, _values(member, STAFF_FIELDS))
-    if changes:
-        _audit(
-            practice=member.practice,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=member,
-            summary=_("Munkatárs módosítva: %(name)s") % {"name": member.display_name},
-            changes=changes,
-            request=request,
-        )
+    _staff_member_save(member)
+    _audit_update(
+        member,
+        STAFF_FIELDS,
+        before=before,
+        actor=actor,
+        summary=_("Munkatárs módosítva: %(name)s") % {"name": member.display_name},
+        request=request,
+    )
     return member
 
 

@@ -26,10 +26,15 @@ from zomanc.practices.permissions import Perm
 settings_required = member_required(Perm.SETTINGS_EDIT)
 
 
-def _run(form: forms.Form, call: Callable[[], Any]) -> bool:
-    """Runs a service; its ValidationError lands next to the matching field (or on top)."""
+def _submitted(
+    request: MemberRequest, form: forms.Form, save: Callable[[dict[str, Any]], object]
+) -> bool:
+    """True when the form was posted, is valid and the service (given the cleaned data)
+    accepted it; a service's ValidationError lands next to the matching field (or on top)."""
+    if request.method != "POST" or not form.is_valid():
+        return False
     try:
-        call()
+        save(form.cleaned_data)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():
@@ -59,20 +64,19 @@ def practice_settings(request: MemberRequest) -> HttpResponse:
     practice = request.practice
     initial = {"name": practice.name, "require_owner_2fa": practice.require_owner_2fa}
     form = PracticeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _run(
-            form,
-            lambda: services.practice_update(
-                practice=practice,
-                actor=request.user,
-                name=data["name"],
-                require_owner_2fa=data["require_owner_2fa"],
-                request=request,
-            ),
-        ):
-            messages.success(request, _("A rendelő beállításai elmentve."))
-            return redirect("practices:settings")
+    if _submitted(
+        request,
+        form,
+        lambda data: services.practice_update(
+            practice=practice,
+            actor=request.user,
+            name=data["name"],
+            require_owner_2fa=data["require_owner_2fa"],
+            request=request,
+        ),
+    ):
+        messages.success(request, _("A rendelő beállításai elmentve."))
+        return redirect("practices:settings")
     return _settings_page(request, "practices/practice_settings.html", "practice", form=form)
 
 
@@ -88,16 +92,15 @@ def company_list(request: MemberRequest) -> HttpResponse:
 @settings_required
 def company_create(request: MemberRequest) -> HttpResponse:
     form = CompanyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _run(
-            form,
-            lambda: services.company_create(
-                practice=request.practice, actor=request.user, request=request, **data
-            ),
-        ):
-            messages.success(request, _("A cég elmentve."))
-            return redirect("practices:company_list")
+    if _submitted(
+        request,
+        form,
+        lambda data: services.company_create(
+            practice=request.practice, actor=request.user, request=request, **data
+        ),
+    ):
+        messages.success(request, _("A cég elmentve."))
+        return redirect("practices:company_list")
     return _settings_page(
         request, "practices/company_form.html", "companies", form=form, company=None
     )
@@ -112,16 +115,15 @@ def company_edit(request: MemberRequest, company_id: int) -> HttpResponse:
         "institution_id": company.institution_id,
     }
     form = CompanyForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _run(
-            form,
-            lambda: services.company_update(
-                company=company, actor=request.user, request=request, **data
-            ),
-        ):
-            messages.success(request, _("A cég elmentve."))
-            return redirect("practices:company_list")
+    if _submitted(
+        request,
+        form,
+        lambda data: services.company_update(
+            company=company, actor=request.user, request=request, **data
+        ),
+    ):
+        messages.success(request, _("A cég elmentve."))
+        return redirect("practices:company_list")
     return _settings_page(
         request, "practices/company_form.html", "companies", form=form, company=company
     )
@@ -149,16 +151,15 @@ def company_reactivate(request: MemberRequest, company_id: int) -> HttpResponse:
 def org_unit_create(request: MemberRequest, company_id: int) -> HttpResponse:
     company = selectors.access_company(request.member, company_id)
     form = OrgUnitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _run(
-            form,
-            lambda: services.org_unit_create(
-                company=company, actor=request.user, request=request, **data
-            ),
-        ):
-            messages.success(request, _("A szervezeti egység elmentve."))
-            return redirect("practices:company_list")
+    if _submitted(
+        request,
+        form,
+        lambda data: services.org_unit_create(
+            company=company, actor=request.user, request=request, **data
+        ),
+    ):
+        messages.success(request, _("A szervezeti egység elmentve."))
+        return redirect("practices:company_list")
     return _settings_page(
         request,
         "practices/org_unit_form.html",
@@ -173,16 +174,15 @@ def org_unit_create(request: MemberRequest, company_id: int) -> HttpResponse:
 def org_unit_edit(request: MemberRequest, org_unit_id: int) -> HttpResponse:
     org_unit = selectors.access_org_unit(request.member, org_unit_id)
     form = OrgUnitForm(request.POST or None, initial={"code": org_unit.code, "name": org_unit.name})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _run(
-            form,
-            lambda: services.org_unit_update(
-                org_unit=org_unit, actor=request.user, request=request, **data
-            ),
-        ):
-            messages.success(request, _("A szervezeti egység elmentve."))
-            return redirect("practices:company_list")
+    if _submitted(
+        request,
+        form,
+        lambda data: services.org_unit_update(
+            org_unit=org_unit, actor=request.user, request=request, **data
+        ),
+    ):
+        messages.success(request, _("A szervezeti egység elmentve."))
+        return redirect("practices:company_list")
     return _settings_page(
         request,
         "practices/org_unit_form.html",
@@ -229,16 +229,16 @@ def staff_list(request: MemberRequest) -> HttpResponse:
 @settings_required
 def staff_create(request: MemberRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _run(
-            form,
-            lambda: services.staff_member_create(
-                practice=request.practice, actor=request.user, request=request, **data
-            ),
-        ):
-            messages.success(request, _("Munkatárs felvéve: %(email)s") % {"email": data["email"]})
-            return redirect("practices:staff_list")
+    if _submitted(
+        request,
+        form,
+        lambda data: services.staff_member_create(
+            practice=request.practice, actor=request.user, request=request, **data
+        ),
+    ):
+        email = form.cleaned_data["email"]
+        messages.success(request, _("Munkatárs felvéve: %(email)s") % {"email": email})
+        return redirect("practices:staff_list")
     return _settings_page(
         request, "practices/staff_form.html", "staff", form=form, staff_member=None
     )
@@ -253,16 +253,15 @@ def staff_edit(request: MemberRequest, staff_member_id: int) -> HttpResponse:
         "stamp_number": staff_member.stamp_number,
     }
     form = StaffEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _run(
-            form,
-            lambda: services.staff_member_update(
-                member=staff_member, actor=request.user, request=request, **data
-            ),
-        ):
-            messages.success(request, _("A munkatárs adatai elmentve."))
-            return redirect("practices:staff_list")
+    if _submitted(
+        request,
+        form,
+        lambda data: services.staff_member_update(
+            member=staff_member, actor=request.user, request=request, **data
+        ),
+    ):
+        messages.success(request, _("A munkatárs adatai elmentve."))
+        return redirect("practices:staff_list")
     return _settings_page(
         request, "practices/staff_form.html", "staff", form=form, staff_member=staff_member
     )
