@@ -18,6 +18,7 @@ from lxml import etree
 
 from sandbox import testing
 from sandbox.idp.services import session_issue
+from sandbox.memo import Memo
 from sandbox.pki.services import waf_certificate_issue
 from sandbox.registry import seed
 from sandbox.registry.models import Institution, User
@@ -34,6 +35,12 @@ def sandbox_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     os.environ["SOFTHSM2_CONF"] = str(data / "softhsm" / "softhsm2.conf")
     yield data
     settings.SANDBOX_DATA_DIR = old
+
+
+@pytest.fixture(autouse=True)
+def memo_forget() -> None:
+    """A test's settings writes are rolled back, never committed: no memo may keep them."""
+    Memo.clear_all()
 
 
 @pytest.fixture

@@ -12,11 +12,20 @@ import datetime as dt
 from django.utils import timezone
 
 from sandbox.clock.models import ClockOffset
+from sandbox.memo import Memo
+
+
+def _load_offset() -> int:
+    row = ClockOffset.objects.filter(pk=1).values_list("seconds", flat=True).first()
+    return int(row or 0)
+
+
+# Read by every call (and twice by a SOAP call): loaded once, cleared by clock_offset_set.
+_offset = Memo(_load_offset)
 
 
 def offset_seconds() -> int:
-    row = ClockOffset.objects.filter(pk=1).values_list("seconds", flat=True).first()
-    return int(row or 0)
+    return _offset.get()
 
 
 def now() -> dt.datetime:
@@ -25,4 +34,5 @@ def now() -> dt.datetime:
 
 def clock_offset_set(*, seconds: int) -> ClockOffset:
     row, _ = ClockOffset.objects.update_or_create(pk=1, defaults={"seconds": seconds})
+    _offset.clear()
     return row

@@ -21,7 +21,7 @@ from django.utils import timezone
 from lxml import etree
 
 from sandbox.clock.services import now as sandbox_now
-from sandbox.faults.services import counter_add, fault_plan
+from sandbox.faults.services import counters_add, fault_plan
 from sandbox.idp.models import IdpSession
 from sandbox.idp.saml import AssertionInvalid, assertion_verify
 from sandbox.pki.selectors import CertificateRejected, client_identity
@@ -257,47 +257,52 @@ def _execute(ctx: CallContext, op: Operation, payload: etree._Element) -> bytes:
         assert ctx.service.schema is not None
         if not ctx.service.schema.validate(response):
             raise RuntimeError(f"{op.name} answer violates the XSD: {ctx.service.schema.error_log}")
-    if op.write:
-        counter_add(name=f"writes.{op.name}")
     return _envelope(response)
 
 
-def _replay(ctx: CallContext, record: RequestRecord, body_hash: str) -> bytes:
+def _replay(ctx: CallContext, record: RequestRecord, body_hash: str, tally: list[str]) -> bytes:
     if record.body_sha256 != body_hash or record.operation != ctx.operation.name:
-        counter_add(name="duplicates.conflict")
+        tally.append("duplicates.conflict")
         raise SoapFault("DUPLICATE_REQUEST_CONFLICT", element="requestId")
-    counter_add(name="duplicates")
+    tally.append("duplicates")
     return bytes(record.response)
 
 
-def _run(ctx: CallContext, op: Operation, payload: etree._Element) -> bytes:
+def _run(ctx: CallContext, op: Operation, payload: etree._Element, tally: list[str]) -> bytes:
     if ctx.request_id is None:
         if not op.atomic:
-            return _execute(ctx, op, payload)
-        with transaction.atomic():
-            return _execute(ctx, op, payload)
-    body_hash = hashlib.sha256(etree.tostring(payload, method="c14n", exclusive=True)).hexdigest()
-    key = {"institution_id": ctx.institution.institution_id, "request_id": ctx.request_id}
-    existing = RequestRecord.objects.filter(**key).first()
-    if existing is not None:
-        return _replay(ctx, existing, body_hash)
-    try:
-        with transaction.atomic():
             answer = _execute(ctx, op, payload)
-            RequestRecord.objects.create(
-                **key,
-                service=ctx.service.name,
-                operation=op.name,
-                body_sha256=body_hash,
-                response=answer,
-                created_at=ctx.now,
-            )
-    except IntegrityError:
-        # The same request id committed concurrently (a client retry racing the first).
+        else:
+            with transaction.atomic():
+                answer = _execute(ctx, op, payload)
+    else:
+        body_hash = hashlib.sha256(
+            etree.tostring(payload, method="c14n", exclusive=True)
+        ).hexdigest()
+        key = {"institution_id": ctx.institution.institution_id, "request_id": ctx.request_id}
         existing = RequestRecord.objects.filter(**key).first()
-        if existing is None:
-            raise
-        return _replay(ctx, existing, body_hash)
+        if existing is not None:
+            return _replay(ctx, existing, body_hash, tally)
+        try:
+            with transaction.atomic():
+                answer = _execute(ctx, op, payload)
+                RequestRecord.objects.create(
+                    **key,
+                    service=ctx.service.name,
+                    operation=op.name,
+                    body_sha256=body_hash,
+                    response=answer,
+                    created_at=ctx.now,
+                )
+        except IntegrityError:
+            # The same request id committed concurrently (a client retry racing the first).
+            existing = RequestRecord.objects.filter(**key).first()
+            if existing is None:
+                raise
+            return _replay(ctx, existing, body_hash, tally)
+    if op.write:
+        # Only a write that went through (a replay counts as a duplicate instead).
+        tally.append(f"writes.{op.name}")
     return answer
 
 
@@ -305,17 +310,17 @@ def handle(service: Service, body: bytes, client_cert_der: bytes | None) -> Outc
     started = time.perf_counter()
     request_id: str | None = None
     op_name = "?"
+    # Counters this call adds to, written in one statement when it is answered.
+    tally = ["requests", f"requests.{service.name}"]
     try:
         at = sandbox_now()
         plan = fault_plan(service=service.name, at=at)
-        counter_add(name="requests")
-        counter_add(name=f"requests.{service.name}")
         if plan.latency_ms:
             time.sleep(plan.latency_ms / 1000)
         if plan.injects:
-            counter_add(name="faults_injected")
+            tally.append("faults_injected")
         if plan.http_503_retry_after is not None:
-            counter_add(name="faults.maintenance" if plan.maintenance else "faults.http_503")
+            tally.append("faults.maintenance" if plan.maintenance else "faults.http_503")
             return Outcome(
                 status=503,
                 body=(
@@ -327,10 +332,10 @@ def handle(service: Service, body: bytes, client_cert_der: bytes | None) -> Outc
                 },
             )
         if plan.drop:
-            counter_add(name="faults.drop")
+            tally.append("faults.drop")
             return Outcome(status=503, drop=True)
         if plan.unavailable_fault:
-            counter_add(name="faults.unavailable_fault")
+            tally.append("faults.unavailable_fault")
             raise SoapFault("SERVICE_UNAVAILABLE")
 
         if not client_cert_der:
@@ -360,22 +365,23 @@ def handle(service: Service, body: bytes, client_cert_der: bytes | None) -> Outc
         if service.auth == "assertion":
             _authenticate(ctx, header)
             request_id = ctx.request_id
-        answer = _run(ctx, op, payload)
+        answer = _run(ctx, op, payload, tally)
         if plan.hang_seconds is not None:
-            counter_add(name="faults.hang")
+            tally.append("faults.hang")
             return Outcome(status=200, body=answer, hang_seconds=plan.hang_seconds)
         return Outcome(status=200, body=answer, headers={"Content-Type": CONTENT_TYPE})
     except SoapFault as fault:
         for keep in fault.after_rollback:
             with transaction.atomic():
                 keep()
-        counter_add(name=f"faults.code.{fault.code}")
+        tally.append(f"faults.code.{fault.code}")
         return Outcome(
             status=fault.http_status,
             body=fault_envelope(fault, request_id),
             headers={"Content-Type": CONTENT_TYPE},
         )
     finally:
+        counters_add(names=tally)
         log.debug(
             "%s.%s %s %.1f ms",
             service.name,
