@@ -110,6 +110,22 @@ class _Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class ScenarioProbe:
+    """Measurement hooks for the benchmark (bench/pipeline.py), called with the live
+    processes: the workers once they poll and once every row is final (before they stop),
+    then `after` while the sandbox and the run's database are still there. Its dict goes
+    into the result as `probe`."""
+
+    def workers_at_rest(self, pids: list[int]) -> None:
+        return None
+
+    def workers_loaded(self, pids: list[int]) -> None:
+        return None
+
+    def after(self, sandbox: Any, practice: Any) -> dict[str, Any]:
+        return {}
+
+
 def _log(message: str) -> None:
     print(f"[eeszt_scenario {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -594,8 +610,9 @@ def _problems(result: dict[str, Any], config: ScenarioConfig) -> list[str]:
 # --- the run -----------------------------------------------------------------------------
 
 
-def scenario_run(config: ScenarioConfig) -> dict[str, Any]:
+def scenario_run(config: ScenarioConfig, probe: ScenarioProbe | None = None) -> dict[str, Any]:
     """Runs the whole scenario and returns its result (see the module docstring)."""
+    probe = probe or ScenarioProbe()
     from zomanc.testing.sandbox import SandboxProcess, sandbox_start
 
     tmp = Path(tempfile.mkdtemp(prefix="zomanc-scenario-"))
@@ -655,7 +672,9 @@ def scenario_run(config: ScenarioConfig) -> dict[str, Any]:
             if config.kills:
                 run.spares.append(_worker_spawn(run))
             _workers_ready(run)
-            result = _drive(run, p, sandbox)
+            probe.workers_at_rest(_pids(run))
+            result = _drive(run, p, sandbox, probe)
+            result["probe"] = probe.after(sandbox, p)
             result["database"] = connections["default"].vendor
             result["total_seconds"] = round(time.monotonic() - started_wall, 1)
             result["problems"] = _problems(result, config)
@@ -672,7 +691,11 @@ def scenario_run(config: ScenarioConfig) -> dict[str, Any]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _drive(run: _Run, p: _Practice, sandbox: Any) -> dict[str, Any]:
+def _pids(run: _Run) -> list[int]:
+    return [w.pid for w in run.workers if w is not None and w.poll() is None]
+
+
+def _drive(run: _Run, p: _Practice, sandbox: Any, probe: ScenarioProbe) -> dict[str, Any]:
     config = run.config
     conductor: threading.Thread | None = None
     timed_out = False
@@ -694,6 +717,7 @@ def _drive(run: _Run, p: _Practice, sandbox: Any) -> dict[str, Any]:
                     break
                 time.sleep(0.2)
         timed_out = not _wait_final(run, deadline)
+        probe.workers_loaded(_pids(run))
     finally:
         run.stop.set()
         if conductor is not None:

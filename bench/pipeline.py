@@ -1,0 +1,292 @@
+"""Section 1, the reporting pipeline: N visits closed → every outbox row "sent" to the
+sandbox over mutual TLS by the ox worker(s), against the floor measured in the same run.
+
+The pipeline is the reliability scenario without faults (zomanc/eeszt/outbox/scenario.py:
+fresh database, the real sandbox process, the product's services, `ox_worker` processes):
+this module only adds a probe to it. The probe reads the workers' memory, and — while that
+run's sandbox, database and EESZT login are still there — measures the **floor**: the same
+number of equivalent signed SOAP requests (each visit's EventStart, EventClose and
+DocumentSubmit, built by the product's own client from the run's rows with fresh ids, so the
+sandbox really does the work again) posted back to back from one keep-alive mutual-TLS
+session. The envelopes are built before the clock starts: the floor is what the sandbox and
+TLS cost, nothing of ours.
+
+Run: `python -m bench.pipeline --visits 1000 --workers 2` (prints one JSON object)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from bench.common import log, percentile, rss_mb
+from zomanc.eeszt.outbox.scenario import ScenarioProbe  # no models: importable before setup
+
+_EVENT_ID = re.compile(rb"<(?:[A-Za-z0-9_]+:)?eventId>([^<]+)</")
+_PLACEHOLDER = "zomanc-bench-event-id"
+
+
+@dataclass
+class _Envelope:
+    address: str
+    message: bytes
+    headers: dict[str, str]
+
+
+class _Captured(Exception):
+    def __init__(self, envelope: _Envelope) -> None:
+        self.envelope = envelope
+
+
+def _capture(send: Any) -> _Envelope:
+    """The envelope the product's client would post for `send()`, without posting it."""
+    from zomanc.eeszt.client import wire
+
+    original = wire._WireTransport.post
+
+    def post(self: Any, address: str, message: bytes, headers: dict[str, str]) -> Any:
+        raise _Captured(_Envelope(address, message, dict(headers)))
+
+    wire._WireTransport.post = post  # type: ignore[method-assign]
+    try:
+        send()
+    except _Captured as captured:
+        return captured.envelope
+    finally:
+        wire._WireTransport.post = original  # type: ignore[method-assign]
+    raise RuntimeError("the client posted nothing")
+
+
+def _fresh(payload: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """The payload with the visit's client id (in the case and document ids and in the CDA
+    body) replaced: a new visit and document for the sandbox, the same size and shape."""
+    fresh: dict[str, Any] = json.loads(json.dumps(payload).replace(old, new))
+    return fresh
+
+
+def _fromiso(value: str) -> Any:
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(value)
+
+
+def floor_envelopes(practice: Any) -> list[list[_Envelope]]:
+    """Per visit, its three requests as the product builds them (fresh request and client
+    ids; the event id left as a placeholder, filled from the start's answer)."""
+    from zomanc.eeszt.client import documents, ekat
+    from zomanc.eeszt.models import CertificateStatus, EesztCertificate
+    from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind
+    from zomanc.eeszt.selectors import eeszt_session_active
+    from zomanc.eeszt.wire_context import (
+        eeszt_call_context,
+        eeszt_connection_for_certificate,
+        eeszt_role_for,
+    )
+
+    cert = EesztCertificate.objects.get(company=practice.company, status=CertificateStatus.ACTIVE)
+    conn = eeszt_connection_for_certificate(cert)
+    session = eeszt_session_active(member=practice.dentist, company=practice.company)
+    assert session is not None
+    ctx = eeszt_call_context(
+        session=session,
+        company=practice.company,
+        org_unit=practice.org_unit,
+        role=eeszt_role_for(practice.dentist),
+    )
+    rows: dict[int, dict[str, dict[str, Any]]] = {}
+    for visit_id, kind, payload in OutboxItem.objects.order_by("visit_id", "seq").values_list(
+        "visit_id", "kind", "payload"
+    ):
+        rows.setdefault(visit_id, {})[kind] = payload
+    visits = []
+    for by_kind in rows.values():
+        start = by_kind[OutboxKind.EVENT_START]
+        old = start["client_visit_id"]
+        new = f"bench-{uuid.uuid4().hex}"
+        start = _fresh(start, old, new)
+        close = _fresh(by_kind[OutboxKind.EVENT_CLOSE], old, new)
+        doc = _fresh(by_kind[OutboxKind.DOCUMENT_SUBMIT], old, new)
+        patient = ekat.PatientRef(start["patient"]["idType"], start["patient"]["id"])
+        visits.append(
+            [
+                _capture(
+                    lambda start=start, patient=patient: ekat.event_start(
+                        conn,
+                        ctx,
+                        request_id=str(uuid.uuid4()),
+                        patient=patient,
+                        client_visit_id=start["client_visit_id"],
+                        event_time=_fromiso(start["event_time"]),
+                        recorded_time=_fromiso(start["recorded_time"]),
+                        responsible_stamp=start["responsible_stamp"],
+                        specialty=start["specialty"],
+                    )
+                ),
+                _capture(
+                    lambda close=close: ekat.event_close(
+                        conn,
+                        ctx,
+                        request_id=str(uuid.uuid4()),
+                        event_id=_PLACEHOLDER,
+                        end_time=_fromiso(close["end_time"]),
+                        recorded_time=_fromiso(close["recorded_time"]),
+                        responsible_stamp=close["responsible_stamp"],
+                        diagnoses=close["diagnoses"],
+                        procedures=close["procedures"] or None,
+                    )
+                ),
+                _capture(
+                    lambda doc=doc, patient=patient: documents.document_submit(
+                        conn,
+                        ctx,
+                        request_id=str(uuid.uuid4()),
+                        patient=patient,
+                        event_id=_PLACEHOLDER,
+                        client_case_id=doc["client_case_id"],
+                        client_document_id=doc["client_document_id"],
+                        doc_type="11",
+                        title=doc["title"],
+                        author_stamp=doc["author_stamp"],
+                        created_at=_fromiso(doc["created_at"]),
+                        body=doc["body"].encode("utf-8"),
+                        diagnoses=doc["diagnoses"] or None,
+                        procedures=doc["procedures"] or None,
+                    )
+                ),
+            ]
+        )
+    return visits
+
+
+def floor_post(practice: Any, visits: list[list[_Envelope]]) -> dict[str, Any]:
+    """Posts the envelopes back to back over one keep-alive mutual-TLS session."""
+    from zomanc.eeszt.client.tls import session_create, ssl_context_create
+    from zomanc.eeszt.models import CertificateStatus, EesztCertificate
+    from zomanc.eeszt.wire_context import eeszt_connection_for_certificate
+
+    cert = EesztCertificate.objects.get(company=practice.company, status=CertificateStatus.ACTIVE)
+    conn = eeszt_connection_for_certificate(cert)
+    context = ssl_context_create(
+        pkcs12_data=conn.pkcs12_data, password=conn.pkcs12_password, ca_pem=conn.ca_pem
+    )
+    session = session_create(context=context)
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for envelopes in visits:
+        event_id = b""
+        for n, env in enumerate(envelopes):
+            message = env.message.replace(_PLACEHOLDER.encode(), event_id)
+            t0 = time.perf_counter()
+            response = session.post(env.address, data=message, headers=env.headers, timeout=30)
+            latencies.append(time.perf_counter() - t0)
+            if response.status_code != 200:
+                raise RuntimeError(f"floor: HTTP {response.status_code}: {response.text[:300]}")
+            if n == 0:
+                match = _EVENT_ID.search(response.content)
+                if match is None:
+                    raise RuntimeError("floor: no eventId in the answer to EventStart")
+                event_id = match.group(1)
+    seconds = time.perf_counter() - started
+    session.close()
+    return {
+        "visits": len(visits),
+        "requests": len(latencies),
+        "seconds": round(seconds, 3),
+        "visits_per_s": round(len(visits) / seconds, 2) if seconds else None,
+        "request_p50_ms": _ms(percentile(latencies, 0.5)),
+        "request_p95_ms": _ms(percentile(latencies, 0.95)),
+    }
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+class BenchProbe(ScenarioProbe):
+    """The scenario's measurement hooks: worker memory, then the floor."""
+
+    def __init__(self, floor: bool = True) -> None:
+        self.floor = floor
+        self.memory: dict[str, list[float | None]] = {}
+
+    def workers_at_rest(self, pids: list[int]) -> None:
+        self.memory["worker_rss_mb_at_rest"] = [rss_mb(pid) for pid in pids]
+
+    def workers_loaded(self, pids: list[int]) -> None:
+        self.memory["worker_rss_mb_loaded"] = [rss_mb(pid) for pid in pids]
+
+    def after(self, sandbox: Any, practice: Any) -> dict[str, Any]:
+        result: dict[str, Any] = dict(self.memory)
+        if self.floor:
+            t0 = time.perf_counter()
+            visits = floor_envelopes(practice)
+            log(f"floor: {len(visits)} visits' envelopes built in {time.perf_counter() - t0:.1f} s")
+            sandbox.admin("counters/reset", {})
+            result["floor"] = floor_post(practice, visits)
+            counters = sandbox.admin("state")["counters"]
+            result["floor"]["sandbox_writes"] = {
+                k: v for k, v in counters.items() if str(k).startswith("writes.")
+            }
+        return result
+
+
+def pipeline_run(*, visits: int, workers: int, floor: bool = True) -> dict[str, Any]:
+    from django.db import connection
+
+    from zomanc.eeszt.outbox.scenario import ScenarioConfig, scenario_run
+
+    config = ScenarioConfig(
+        visits=visits,
+        workers=workers,
+        kills=0,
+        share_http_503=0.0,
+        share_hang=0.0,
+        maintenance_seconds=0.0,
+        wait_seconds=max(240.0, visits * 1.0),
+    )
+    probe = BenchProbe(floor=floor)
+    result = scenario_run(config, probe)
+    timings = result["timings"]
+    floor_result = result["probe"].get("floor") or {}
+    ratio = None
+    if floor_result.get("visits_per_s") and timings.get("visits_per_s"):
+        ratio = round(floor_result["visits_per_s"] / timings["visits_per_s"], 2)
+    return {
+        "database": connection.vendor,
+        "visits": visits,
+        "workers": workers,
+        "ok": result["ok"],
+        "problems": result["problems"],
+        "rows": result["rows"]["rows"],
+        "visits_per_s": timings["visits_per_s"],
+        "close_to_sent_p50_s": timings["close_to_sent_p50_s"],
+        "close_to_sent_p95_s": timings["close_to_sent_p95_s"],
+        "open_close_seconds": timings["open_close_seconds"],
+        "first_open_to_last_sent_s": timings["first_open_to_last_sent_s"],
+        "floor": floor_result,
+        "ratio_to_floor": ratio,
+        "cpu_seconds": result["cpu_seconds"],
+        "memory": {k: v for k, v in result["probe"].items() if k != "floor"},
+        "total_seconds": result["total_seconds"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--visits", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--no-floor", action="store_true")
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    result = pipeline_run(visits=args.visits, workers=args.workers, floor=not args.no_floor)
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""The table: one Markdown document from the sections' results, with the targets of issue 7
+judged against the figures. `make bench` puts it between the markers of docs/benchmarks.md
+(the hand-written analysis around them stays); `make bench-quick` only prints it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BEGIN = "<!-- bench:begin (written by make bench) -->"
+END = "<!-- bench:end -->"
+
+TARGET_VISITS_PER_S = 100
+TARGET_RATIO = 1.5
+TARGET_SEARCH_P95_MS = 20
+TARGET_SEARCH_GROWTH = 2.0
+TARGET_PAGE_P95_MS = 50
+TARGET_RSS_MB = 150
+
+
+def _f(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
+    return out
+
+
+def _mark(ok: bool | None) -> str:
+    return "–" if ok is None else ("met" if ok else "**missed**")
+
+
+def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | None]]]:
+    """The Markdown and the list of (target, measured, met)."""
+    meta = results["meta"]
+    lines = [
+        f"Run {meta['started']} ({meta['mode']}), {meta['cpus']} cores, load average "
+        f"{meta['load_before']} before and {meta['load_after']} after; "
+        f"{meta['seconds']:.0f} s in all. PostgreSQL: {meta['postgresql']}.",
+        "",
+    ]
+    targets: list[tuple[str, str, bool | None]] = []
+
+    # 1. pipeline
+    lines += ["### 1. Reporting pipeline (visits closed → every outbox row sent)", ""]
+    rows = []
+    pg_best: dict[str, Any] | None = None
+    for r in results.get("pipeline", []):
+        if "error" in r:
+            rows.append([r.get("label", "?"), f"error: {r['error']}"] + ["–"] * 9)
+            continue
+        floor = r.get("floor") or {}
+        mem = r.get("memory") or {}
+        rows.append(
+            [
+                f"{r['database']}, {r['workers']} worker(s)",
+                _f(r["visits"]),
+                _f(r["visits_per_s"], 2),
+                _f(r["close_to_sent_p50_s"], 2),
+                _f(r["close_to_sent_p95_s"], 2),
+                _f(r["open_close_seconds"], 1),
+                _f(floor.get("visits_per_s"), 2),
+                _f(floor.get("request_p50_ms"), 1),
+                _f(r["ratio_to_floor"], 2),
+                " / ".join(
+                    f"{_f(max(filter(None, mem.get(k) or [0])), 0)}"
+                    for k in ("worker_rss_mb_at_rest", "worker_rss_mb_loaded")
+                ),
+                "yes" if r["ok"] else f"**no**: {r['problems']}",
+            ]
+        )
+        if r["database"] == "postgresql" and (
+            pg_best is None or (r["visits_per_s"] or 0) > (pg_best["visits_per_s"] or 0)
+        ):
+            pg_best = r
+    lines += _table(
+        [
+            "run", "visits", "visits/s", "close→sent p50 s", "p95 s", "open+close s",
+            "floor visits/s", "floor req p50 ms", "ratio (floor ÷ pipeline)",
+            "worker RSS MB rest / loaded", "all sent once",
+        ],
+        rows,
+    )  # fmt: skip
+    lines += [
+        "",
+        "visits/s = visits ÷ (first visit opened → last row sent); the floor posts the same "
+        "3 × N signed requests (fresh ids) back to back over one keep-alive mutual-TLS session "
+        "to the same sandbox, right after the pipeline.",
+        "",
+    ]
+    if pg_best is not None:
+        vps, ratio = pg_best["visits_per_s"] or 0, pg_best["ratio_to_floor"]
+        targets.append(
+            (f"pipeline ≥ {TARGET_VISITS_PER_S} visits/s on PostgreSQL", f"{vps}", vps >= 100)
+        )
+        targets.append(
+            (
+                f"pipeline ratio to the floor ≤ {TARGET_RATIO}",
+                f"{ratio}",
+                None if ratio is None else ratio <= TARGET_RATIO,
+            )
+        )
+
+    # 2. search
+    lines += ["### 2. Patient search (first page of 25, selector vs the bare SQL)", ""]
+    rows = []
+    for r in results.get("search", []):
+        if "error" in r:
+            rows.append([r.get("label", "?"), f"error: {r['error']}"] + ["–"] * 6)
+            continue
+        sizes = r["sizes"]
+        for size, data in sizes.items():
+            for kind, k in data["kinds"].items():
+                rows.append(
+                    [
+                        r["database"], f"{int(size):,}", kind,
+                        _f(k["selector_p50_ms"], 2), _f(k["selector_p95_ms"], 2),
+                        _f(k["sql_p50_ms"], 2), _f(k["sql_p95_ms"], 2),
+                        _f(k["rows_per_query"], 1),
+                    ]
+                )  # fmt: skip
+        if r["database"] == "postgresql":
+            small, big = sizes.get("10000"), sizes.get("1000000")
+            for kind in ("name", "taj", "birth_date"):
+                if big:
+                    p95 = big["kinds"][kind]["selector_p95_ms"]
+                    targets.append(
+                        (
+                            f"search p95 ≤ {TARGET_SEARCH_P95_MS} ms at 1M on PostgreSQL ({kind})",
+                            f"{p95} ms",
+                            p95 <= TARGET_SEARCH_P95_MS,
+                        )
+                    )
+                if big and small:
+                    growth = big["kinds"][kind]["selector_p95_ms"] / max(
+                        small["kinds"][kind]["selector_p95_ms"], 1e-9
+                    )
+                    targets.append(
+                        (
+                            f"search growth 10k → 1M ≤ ×{TARGET_SEARCH_GROWTH:g} ({kind})",
+                            f"×{growth:.2f}",
+                            growth <= TARGET_SEARCH_GROWTH,
+                        )
+                    )
+    lines += _table(
+        ["database", "patients", "search", "selector p50 ms", "p95 ms", "SQL p50 ms",
+         "SQL p95 ms", "rows/query"],
+        rows,
+    )  # fmt: skip
+    plans = [
+        f"- {r['database']} {int(size):,} {kind}: `{k['plan']}`"
+        for r in results.get("search", [])
+        if "sizes" in r
+        for size, d in list(r["sizes"].items())[-1:]
+        for kind, k in d["kinds"].items()
+    ]
+    if plans:
+        lines += ["", "Query plans at the largest size:", "", *plans]
+    for r in results.get("search", []):
+        for size, d in r.get("sizes", {}).items():
+            if "generated_seconds" in d:
+                lines.append(
+                    f"- {r['database']} {int(size):,} patients generated in this run in "
+                    f"{d['generated_seconds']} s (cached for the next runs)"
+                )
+    lines.append("")
+
+    # 3. pages
+    pages = results.get("pages")
+    if pages:
+        lines += ["### 3. Pages under load", ""]
+        if "error" in pages:
+            lines += [f"error: {pages['error']}", ""]
+        else:
+            lines += [f"{pages['database']}, {pages['server']}.", ""]
+            rows = []
+            for name, by_clients in pages["pages"].items():
+                for n, x in by_clients.items():
+                    rows.append(
+                        [
+                            name, n, _f(x["rps"]), _f(x["p50_ms"]), _f(x["p95_ms"]),
+                            _f(x["p99_ms"]), f"{x['ok']}",
+                            ", ".join(f"{k}×{v}" for k, v in x["errors"].items()) or "–",
+                        ]
+                    )  # fmt: skip
+            lines += _table(
+                ["page", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "requests", "errors"],
+                rows,
+            )
+            page: dict[str, Any] = next(
+                (v for k, v in pages["pages"].items() if k.startswith("patient page")), {}
+            )
+            if "10" in page:
+                p95 = page["10"]["p95_ms"]
+                targets.append(
+                    (
+                        f"patient page p95 ≤ {TARGET_PAGE_P95_MS} ms at 10 clients",
+                        f"{p95} ms",
+                        p95 is not None and p95 <= TARGET_PAGE_P95_MS,
+                    )
+                )
+            lines += ["", "### 4. Memory (RSS, MB)", ""]
+            mem_rows = [
+                [f"web ({pages['server'].split(',')[0]} worker) {k}", " / ".join(_f(x) for x in v)]
+                for k, v in pages["web_rss_mb"].items()
+            ]
+            for r in results.get("pipeline", []):
+                for k, v in (r.get("memory") or {}).items():
+                    mem_rows.append(
+                        [
+                            f"ox worker ({r['database']}, {r['workers']} worker(s)) "
+                            + k.removeprefix("worker_rss_mb_").replace("_", " "),
+                            " / ".join(_f(x) for x in v),
+                        ]
+                    )
+            lines += _table(["process", "RSS MB"], mem_rows)
+            web = [x for v in pages["web_rss_mb"].values() for x in v if x]
+            workers = [
+                x
+                for r in results.get("pipeline", [])
+                for v in (r.get("memory") or {}).values()
+                for x in v
+                if x
+            ]
+            peak = max(web + workers) if web + workers else None
+            targets.append(
+                (
+                    f"≤ {TARGET_RSS_MB} MB RSS per web or worker process",
+                    f"peak {peak} MB",
+                    None if peak is None else peak <= TARGET_RSS_MB,
+                )
+            )
+        lines.append("")
+
+    lines += ["### Targets", ""]
+    lines += _table(["target", "measured", ""], [[t, m, _mark(ok)] for t, m, ok in targets])
+    return "\n".join(lines) + "\n", targets
+
+
+def write_into(path: Any, text: str) -> None:
+    """Replaces what is between the markers of `path` (the markers are added if missing)."""
+    block = f"{BEGIN}\n{text}{END}"
+    try:
+        current = path.read_text()
+    except FileNotFoundError:
+        current = ""
+    if BEGIN in current and END in current:
+        head, rest = current.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        path.write_text(head + block + tail)
+    else:
+        path.write_text(current + ("\n" if current else "") + block + "\n")
