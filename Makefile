@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 
-.PHONY: bootstrap demo sandbox test test-zomanc test-sandbox test-reliability check format messages
+.PHONY: bootstrap demo sandbox test test-zomanc test-sandbox test-reliability check format messages bench bench-quick
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -23,13 +23,23 @@ test: bootstrap
 RELIABILITY := zomanc/eeszt/outbox/tests/test_reliability.py::test_nothing_lost_nothing_doubled_under_faults_and_kills
 
 test-zomanc:
-	$(PYTEST) zomanc --deselect $(RELIABILITY)
+	$(PYTEST) zomanc bench --deselect $(RELIABILITY)
 
 test-reliability: bootstrap
 	$(PYTEST) $(RELIABILITY)
 
 test-sandbox:
 	@if [ -d sandbox ]; then $(PYTEST) sandbox --ds=sandbox.settings; fi
+
+# Benchmarks (issue 7, docs/benchmarks.md): the full run writes its table into
+# docs/benchmarks.md (PostgreSQL from DATABASE_URL or BENCH_DATABASE_URL, else
+# 127.0.0.1:5432/test; skipped with the reason printed when unreachable); the quick one only
+# prints it (CI).
+bench: bootstrap
+	$(PY) -m bench
+
+bench-quick: bootstrap
+	$(PY) -m bench --quick
 
 check: bootstrap
 	.venv/bin/ruff format --check .
