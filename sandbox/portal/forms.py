@@ -49,7 +49,20 @@ def _otp_field(label: Any) -> forms.CharField:
     )
 
 
-class CardUserForm(forms.Form):
+class _OwnIds(forms.Form):
+    """The login page shows three forms with the same field names: each gets its own element
+    ids (card_user_id, token_user_id, …), else every label pointed at the first form's input
+    (duplicate ids; clicking "Jelszó" under "Tokennel" focused the card form)."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class CardUserForm(_OwnIds):
+    id_prefix = "card"
     user_id = _user_id_field()
 
     def clean_user_id(self) -> str:
@@ -71,7 +84,8 @@ class CardSignatureForm(forms.Form):
         return value
 
 
-class TokenLoginForm(forms.Form):
+class TokenLoginForm(_OwnIds):
+    id_prefix = "token"
     user_id = _user_id_field()
     password = forms.CharField(
         label=_("Jelszó"),
@@ -83,7 +97,8 @@ class TokenLoginForm(forms.Form):
         return str(self.cleaned_data["user_id"]).strip().upper()
 
 
-class MobileLoginForm(forms.Form):
+class MobileLoginForm(_OwnIds):
+    id_prefix = "mobile"
     user_id = _user_id_field()
     otp = _otp_field(_("Mobiltoken kódja"))
 

@@ -292,3 +292,17 @@ def test_static_card_script_is_served(client: Client, seeded: None) -> None:
 def test_time_machine_is_available_for_clock_tests() -> None:
     with time_machine.travel(dt.datetime(2030, 1, 1, tzinfo=dt.UTC)):
         assert dt.datetime.now(dt.UTC).year == 2030
+
+
+def test_login_page_ids_are_unique_so_each_label_names_its_own_input(
+    client: Client, seeded: None
+) -> None:
+    """Three forms with the same field names on one page: duplicate ids made every "EESZT
+    felhasználónév" label point at the card form's input (found by the setup-guide walk)."""
+    import re
+
+    page = client.get(reverse("portal:login")).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for prefix in ("card", "token", "mobile"):
+        assert f'for="{prefix}_user_id"' in page and f'id="{prefix}_user_id"' in page
