@@ -1,10 +1,8 @@
 """Beállítások: the practice, its companies and org units, its staff. Owners only
 (Perm.SETTINGS_EDIT); every id in a URL goes through an access_* selector."""
 
-from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -12,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zomanc.core.forms import form_submit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.practices import selectors, services
 from zomanc.practices.forms import (
@@ -24,25 +23,6 @@ from zomanc.practices.forms import (
 from zomanc.practices.permissions import Perm
 
 settings_required = member_required(Perm.SETTINGS_EDIT)
-
-
-def _submitted(
-    request: MemberRequest, form: forms.Form, save: Callable[[dict[str, Any]], object]
-) -> bool:
-    """True when the form was posted, is valid and the service (given the cleaned data)
-    accepted it; a service's ValidationError lands next to the matching field (or on top)."""
-    if request.method != "POST" or not form.is_valid():
-        return False
-    try:
-        save(form.cleaned_data)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-        return False
-    return True
 
 
 def _message_errors(request: MemberRequest, exc: ValidationError) -> None:
@@ -64,8 +44,7 @@ def practice_settings(request: MemberRequest) -> HttpResponse:
     practice = request.practice
     initial = {"name": practice.name, "require_owner_2fa": practice.require_owner_2fa}
     form = PracticeForm(request.POST or None, initial=initial)
-    if _submitted(
-        request,
+    if form_submit(
         form,
         lambda data: services.practice_update(
             practice=practice,
@@ -92,8 +71,7 @@ def company_list(request: MemberRequest) -> HttpResponse:
 @settings_required
 def company_create(request: MemberRequest) -> HttpResponse:
     form = CompanyForm(request.POST or None)
-    if _submitted(
-        request,
+    if form_submit(
         form,
         lambda data: services.company_create(
             practice=request.practice, actor=request.user, request=request, **data
@@ -115,8 +93,7 @@ def company_edit(request: MemberRequest, company_id: int) -> HttpResponse:
         "institution_id": company.institution_id,
     }
     form = CompanyForm(request.POST or None, initial=initial)
-    if _submitted(
-        request,
+    if form_submit(
         form,
         lambda data: services.company_update(
             company=company, actor=request.user, request=request, **data
@@ -151,8 +128,7 @@ def company_reactivate(request: MemberRequest, company_id: int) -> HttpResponse:
 def org_unit_create(request: MemberRequest, company_id: int) -> HttpResponse:
     company = selectors.access_company(request.member, company_id)
     form = OrgUnitForm(request.POST or None)
-    if _submitted(
-        request,
+    if form_submit(
         form,
         lambda data: services.org_unit_create(
             company=company, actor=request.user, request=request, **data
@@ -174,8 +150,7 @@ def org_unit_create(request: MemberRequest, company_id: int) -> HttpResponse:
 def org_unit_edit(request: MemberRequest, org_unit_id: int) -> HttpResponse:
     org_unit = selectors.access_org_unit(request.member, org_unit_id)
     form = OrgUnitForm(request.POST or None, initial={"code": org_unit.code, "name": org_unit.name})
-    if _submitted(
-        request,
+    if form_submit(
         form,
         lambda data: services.org_unit_update(
             org_unit=org_unit, actor=request.user, request=request, **data
@@ -229,8 +204,7 @@ def staff_list(request: MemberRequest) -> HttpResponse:
 @settings_required
 def staff_create(request: MemberRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
-    if _submitted(
-        request,
+    if form_submit(
         form,
         lambda data: services.staff_member_create(
             practice=request.practice, actor=request.user, request=request, **data
@@ -253,8 +227,7 @@ def staff_edit(request: MemberRequest, staff_member_id: int) -> HttpResponse:
         "stamp_number": staff_member.stamp_number,
     }
     form = StaffEditForm(request.POST or None, initial=initial)
-    if _submitted(
-        request,
+    if form_submit(
         form,
         lambda data: services.staff_member_update(
             member=staff_member, actor=request.user, request=request, **data

@@ -91,15 +91,9 @@ class _ScheduleFields(forms.Form):
         return data
 
 
-class AppointmentCreateForm(_ScheduleFields):
-    patient = PatientChoiceField(
-        label=_("Páciens"),
-        queryset=Patient.objects.none(),
-        error_messages={
-            "required": _("Válasszon pácienst (keresés név vagy TAJ szerint)."),
-            "invalid_choice": _("Ismeretlen páciens."),
-        },
-    )
+class _DetailsFields(forms.Form):
+    """The details that do not touch the schedule, as booking and the panel's edit ask them."""
+
     treatment = forms.ModelChoiceField(
         empty_label=_EMPTY_OPTIONAL,
         label=_("Tervezett kezelés"),
@@ -107,6 +101,7 @@ class AppointmentCreateForm(_ScheduleFields):
         required=False,
         error_messages={"invalid_choice": _INVALID_CHOICE},
     )
+    note = forms.CharField(label=_("Megjegyzés"), required=False, max_length=500)
     company = forms.ModelChoiceField(
         empty_label=_EMPTY,
         label=_("Cég"),
@@ -119,8 +114,32 @@ class AppointmentCreateForm(_ScheduleFields):
         queryset=OrgUnit.objects.none(),
         error_messages={"invalid_choice": _INVALID_CHOICE},
     )
-    note = forms.CharField(
-        label=_("Megjegyzés"), required=False, max_length=500, widget=forms.TextInput()
+
+    def _details_choices(self, practice: Practice, *, active_only: bool) -> None:
+        """A new booking offers only what is active; an existing appointment keeps what it
+        was booked with even after that was deactivated."""
+        companies = Company.objects.filter(practice=practice)
+        org_units = OrgUnit.objects.filter(practice=practice)
+        if active_only:
+            companies = companies.filter(is_active=True)
+            org_units = org_units.filter(is_active=True, company__is_active=True)
+        self.fields["treatment"].queryset = treatment_catalogue(  # type: ignore[attr-defined]
+            practice, active_only=active_only
+        )
+        self.fields["company"].queryset = companies.order_by("name")  # type: ignore[attr-defined]
+        self.fields["org_unit"].queryset = org_units.order_by(  # type: ignore[attr-defined]
+            "company__name", "name"
+        )
+
+
+class AppointmentCreateForm(_ScheduleFields, _DetailsFields):
+    patient = PatientChoiceField(
+        label=_("Páciens"),
+        queryset=Patient.objects.none(),
+        error_messages={
+            "required": _("Válasszon pácienst (keresés név vagy TAJ szerint)."),
+            "invalid_choice": _("Ismeretlen páciens."),
+        },
     )
 
     field_order = [
@@ -131,13 +150,7 @@ class AppointmentCreateForm(_ScheduleFields):
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, practice=practice, **kwargs)
         self.fields["patient"].queryset = Patient.objects.filter(practice=practice)  # type: ignore[attr-defined]
-        self.fields["treatment"].queryset = treatment_catalogue(practice)  # type: ignore[attr-defined]
-        self.fields["company"].queryset = Company.objects.filter(  # type: ignore[attr-defined]
-            practice=practice, is_active=True
-        ).order_by("name")
-        self.fields["org_unit"].queryset = OrgUnit.objects.filter(  # type: ignore[attr-defined]
-            practice=practice, is_active=True, company__is_active=True
-        ).order_by("company__name", "name")
+        self._details_choices(practice, active_only=True)
 
     def duration_default(self) -> timedelta:
         treatment = self.cleaned_data.get("treatment")
@@ -184,40 +197,10 @@ class AppointmentResizeForm(forms.Form):
     )
 
 
-class AppointmentDetailsForm(forms.Form):
-    treatment = forms.ModelChoiceField(
-        empty_label=_EMPTY_OPTIONAL,
-        label=_("Tervezett kezelés"),
-        queryset=TreatmentItem.objects.none(),
-        required=False,
-        error_messages={"invalid_choice": _INVALID_CHOICE},
-    )
-    note = forms.CharField(label=_("Megjegyzés"), required=False, max_length=500)
-    company = forms.ModelChoiceField(
-        empty_label=_EMPTY,
-        label=_("Cég"),
-        queryset=Company.objects.none(),
-        error_messages={"invalid_choice": _INVALID_CHOICE},
-    )
-    org_unit = forms.ModelChoiceField(
-        empty_label=_EMPTY,
-        label=_("Szervezeti egység"),
-        queryset=OrgUnit.objects.none(),
-        error_messages={"invalid_choice": _INVALID_CHOICE},
-    )
-
+class AppointmentDetailsForm(_DetailsFields):
     def __init__(self, *args: Any, appointment: Appointment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        practice = appointment.practice
-        self.fields["treatment"].queryset = treatment_catalogue(  # type: ignore[attr-defined]
-            practice, active_only=False
-        )
-        self.fields["company"].queryset = Company.objects.filter(  # type: ignore[attr-defined]
-            practice=practice
-        ).order_by("name")
-        self.fields["org_unit"].queryset = OrgUnit.objects.filter(  # type: ignore[attr-defined]
-            practice=practice
-        ).order_by("company__name", "name")
+        self._details_choices(appointment.practice, active_only=False)
 
 
 class AppointmentCancelForm(forms.Form):

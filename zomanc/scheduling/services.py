@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zomanc.accounts.models import User
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_changes, audit_record
 from zomanc.codes.models import TreatmentItem
@@ -33,6 +34,11 @@ from zomanc.scheduling.models import Appointment, AppointmentStatus, Chair
 
 # A typo in the end date ("2026.03.12." for "2026.03.02.") must not block a chair for days.
 MAX_APPOINTMENT = timedelta(hours=12)
+
+
+def _user(actor: StaffMember | None) -> User | None:
+    """The audit log names the account (a member of several practices is one person)."""
+    return actor.user if actor else None
 
 
 # --- chairs ---------------------------------------------------------------------------------
@@ -61,7 +67,7 @@ def chair_create(
     )
     audit_record(
         practice=practice,
-        actor=actor.user if actor else None,
+        actor=_user(actor),
         action=AuditAction.CREATE,
         obj=chair,
         summary=_("Szék létrehozva: %(name)s") % {"name": name},
@@ -87,7 +93,7 @@ def chair_update(
     chair.save(update_fields=["name", "is_active"])
     audit_record(
         practice=chair.practice,
-        actor=actor.user if actor else None,
+        actor=_user(actor),
         action=AuditAction.UPDATE,
         obj=chair,
         summary=_("Szék módosítva: %(name)s") % {"name": chair.name},
@@ -315,12 +321,10 @@ def appointment_create(
         note=note.strip(),
         created_by=actor,
     )
-    audit_record(
-        practice=practice,
-        actor=actor.user if actor else None,
+    _audit(
+        appointment,
+        actor=actor,
         action=AuditAction.CREATE,
-        obj=appointment,
-        patient_id=patient.pk,
         summary=_("Időpont foglalva: %(when)s, %(chair)s, %(doctor)s")
         % {"when": appointment_when(appointment), "chair": chair.name, "doctor": doctor},
         changes=_snapshot(appointment),
@@ -329,10 +333,34 @@ def appointment_create(
     return appointment
 
 
-def _locked(appointment: Appointment) -> Appointment:
+def _locked(appointment: Appointment, *, if_cancelled: str) -> Appointment:
     """The row as it is now, locked: another user may have cancelled or moved it since
-    the form was rendered."""
-    return Appointment.objects.select_for_update().get(pk=appointment.pk)
+    the form was rendered. A cancelled one refuses the change with `if_cancelled`."""
+    current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if current.status == AppointmentStatus.CANCELLED:
+        raise ValidationError(if_cancelled)
+    return current
+
+
+def _audit(
+    appointment: Appointment,
+    *,
+    actor: StaffMember | None,
+    action: AuditAction,
+    summary: str,
+    changes: dict[str, Any],
+    request: HttpRequest | None,
+) -> None:
+    audit_record(
+        practice=appointment.practice,
+        actor=_user(actor),
+        action=action,
+        obj=appointment,
+        patient_id=appointment.patient_id,
+        summary=summary,
+        changes=changes,
+        request=request,
+    )
 
 
 @transaction.atomic
@@ -351,9 +379,7 @@ def appointment_move(
     new_chair = chair or appointment.chair
     new_doctor = doctor or appointment.doctor
     _lock(chair_ids=[new_chair.pk], doctor_ids=[new_doctor.pk])
-    current = _locked(appointment)
-    if current.status == AppointmentStatus.CANCELLED:
-        raise ValidationError(_("Lemondott időpont nem helyezhető át."))
+    current = _locked(appointment, if_cancelled=_("Lemondott időpont nem helyezhető át."))
     check_active = set()
     if new_chair.pk != current.chair_id:
         check_active.add("chair")
@@ -386,12 +412,10 @@ def appointment_move(
     appointment.chair = new_chair
     appointment.doctor = new_doctor
     appointment.save(update_fields=["starts_at", "ends_at", "chair", "doctor", "updated_at"])
-    audit_record(
-        practice=appointment.practice,
-        actor=actor.user if actor else None,
+    _audit(
+        appointment,
+        actor=actor,
         action=AuditAction.UPDATE,
-        obj=appointment,
-        patient_id=appointment.patient_id,
         summary=_("Időpont áthelyezve: %(when)s, %(chair)s, %(doctor)s")
         % {"when": appointment_when(appointment), "chair": new_chair.name, "doctor": new_doctor},
         changes=audit_changes(before, _snapshot(appointment)),
@@ -412,9 +436,7 @@ def appointment_update(
     request: HttpRequest | None = None,
 ) -> Appointment:
     """The details that do not touch the schedule: note, planned treatment, company/unit."""
-    current = _locked(appointment)
-    if current.status == AppointmentStatus.CANCELLED:
-        raise ValidationError(_("Lemondott időpont nem módosítható."))
+    current = _locked(appointment, if_cancelled=_("Lemondott időpont nem módosítható."))
     check_active = set()
     if treatment is not None and treatment.pk != current.treatment_id:
         check_active.add("treatment")
@@ -440,12 +462,10 @@ def appointment_update(
     appointment.company = company
     appointment.org_unit = org_unit
     appointment.save(update_fields=["note", "treatment", "company", "org_unit", "updated_at"])
-    audit_record(
-        practice=appointment.practice,
-        actor=actor.user if actor else None,
+    _audit(
+        appointment,
+        actor=actor,
         action=AuditAction.UPDATE,
-        obj=appointment,
-        patient_id=appointment.patient_id,
         summary=_("Időpont módosítva: %(when)s") % {"when": appointment_when(appointment)},
         changes=audit_changes(before, _snapshot(appointment)),
         request=request,
@@ -465,9 +485,7 @@ def appointment_cancel(
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError({"reason": _("Adja meg a lemondás okát.")})
-    current = _locked(appointment)
-    if current.status == AppointmentStatus.CANCELLED:
-        raise ValidationError(_("Ez az időpont már le van mondva."))
+    current = _locked(appointment, if_cancelled=_("Ez az időpont már le van mondva."))
     if current.status == AppointmentStatus.ARRIVED:
         raise ValidationError(
             _("A páciens már megérkezett (az ellátás megnyitható/megnyílt); nem mondható le.")
@@ -479,12 +497,10 @@ def appointment_cancel(
     appointment.save(
         update_fields=["status", "cancel_reason", "cancelled_at", "cancelled_by", "updated_at"]
     )
-    audit_record(
-        practice=appointment.practice,
-        actor=actor.user if actor else None,
+    _audit(
+        appointment,
+        actor=actor,
         action=AuditAction.UPDATE,
-        obj=appointment,
-        patient_id=appointment.patient_id,
         summary=_("Időpont lemondva: %(when)s – %(reason)s")
         % {"when": appointment_when(appointment), "reason": appointment.cancel_reason},
         changes={"status": [current.status, AppointmentStatus.CANCELLED], "reason": reason},
@@ -502,20 +518,16 @@ def appointment_mark_arrived(
 ) -> Appointment:
     """The patient is here (reception clicks it, or the clinical app when it opens a visit
     from the appointment). Idempotent: calling it twice is harmless."""
-    current = _locked(appointment)
-    if current.status == AppointmentStatus.CANCELLED:
-        raise ValidationError(_("Lemondott időponthoz nem jelölhető érkezés."))
+    current = _locked(appointment, if_cancelled=_("Lemondott időponthoz nem jelölhető érkezés."))
     if current.status == AppointmentStatus.ARRIVED:
         appointment.status = current.status
         return appointment
     appointment.status = AppointmentStatus.ARRIVED
     appointment.save(update_fields=["status", "updated_at"])
-    audit_record(
-        practice=appointment.practice,
-        actor=actor.user if actor else None,
+    _audit(
+        appointment,
+        actor=actor,
         action=AuditAction.UPDATE,
-        obj=appointment,
-        patient_id=appointment.patient_id,
         summary=_("Páciens megérkezett: %(when)s") % {"when": appointment_when(appointment)},
         changes={"status": [current.status, AppointmentStatus.ARRIVED]},
         request=request,

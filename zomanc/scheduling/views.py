@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from zomanc.core.forms import form_submit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.patients.selectors import patient_search_queryset
 from zomanc.practices.models import OrgUnit, StaffMember
@@ -93,17 +93,7 @@ def _done(request: MemberRequest, next_url: str) -> HttpResponse:
     return redirect(next_url)
 
 
-def _apply_errors(form: Form, error: ValidationError, field_map: dict[str, str]) -> None:
-    """Service errors next to the matching form field (starts_at → start_time …), the
-    others (overlaps) at the top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field_map.get(field, field)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
+# The services' names of the times, as the forms call them (overlaps go on top of the form).
 SCHEDULE_FIELDS = {"starts_at": "start_time", "ends_at": "end_time"}
 
 
@@ -272,36 +262,34 @@ def appointment_create(request: MemberRequest) -> HttpResponse:
     default_next = _day_url(timezone.localdate())
     if request.method == "POST":
         form = AppointmentCreateForm(request.POST, practice=practice)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                appointment = services.appointment_create(
-                    practice=practice,
-                    actor=request.member,
-                    patient=data["patient"],
-                    doctor=data["doctor"],
-                    chair=data["chair"],
-                    company=data["company"],
-                    org_unit=data["org_unit"],
-                    treatment=data["treatment"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    note=data["note"],
-                    request=request,
-                )
-            except ValidationError as error:
-                _apply_errors(form, error, SCHEDULE_FIELDS)
-            else:
-                messages.success(
-                    request,
-                    _("Időpont foglalva: %(patient)s, %(when)s.")
-                    % {
-                        "patient": appointment.patient,
-                        "when": services.appointment_when(appointment),
-                    },
-                )
-                local_day = timezone.localtime(appointment.starts_at).date()
-                return _done(request, _next_url(request, _day_url(local_day)))
+        appointment = form_submit(
+            form,
+            lambda data: services.appointment_create(
+                practice=practice,
+                actor=request.member,
+                patient=data["patient"],
+                doctor=data["doctor"],
+                chair=data["chair"],
+                company=data["company"],
+                org_unit=data["org_unit"],
+                treatment=data["treatment"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                note=data["note"],
+                request=request,
+            ),
+            SCHEDULE_FIELDS,
+        )
+        if appointment is not None:
+            messages.success(
+                request,
+                _("Időpont foglalva: %(patient)s, %(when)s.")
+                % {
+                    "patient": appointment.patient,
+                    "when": services.appointment_when(appointment),
+                },
+            )
+            return _back_to_calendar(request, appointment)
     else:
         form = AppointmentCreateForm(initial=_create_initial(request), practice=practice)
     query = request.GET.get("patient_q", "").strip()
@@ -385,8 +373,10 @@ def _panel(request: MemberRequest, appointment: Appointment, **forms: Any) -> Ht
     )
 
 
-def _appointment_default_next(appointment: Appointment) -> str:
-    return _day_url(timezone.localtime(appointment.starts_at).date())
+def _back_to_calendar(request: MemberRequest, appointment: Appointment) -> HttpResponse:
+    """After a change: the page the panel came from, else the appointment's (new) day."""
+    default = _day_url(timezone.localtime(appointment.starts_at).date())
+    return _done(request, _next_url(request, default))
 
 
 @member_required(Perm.APPOINTMENT_EDIT)
@@ -395,22 +385,20 @@ def appointment_edit(request: MemberRequest, appointment_id: int) -> HttpRespons
     if request.method != "POST":
         return _panel(request, appointment)
     form = AppointmentDetailsForm(request.POST, appointment=appointment)
-    if form.is_valid():
-        try:
-            services.appointment_update(
-                appointment=appointment,
-                actor=request.member,
-                note=form.cleaned_data["note"],
-                treatment=form.cleaned_data["treatment"],
-                company=form.cleaned_data["company"],
-                org_unit=form.cleaned_data["org_unit"],
-                request=request,
-            )
-        except ValidationError as error:
-            _apply_errors(form, error, {})
-        else:
-            messages.success(request, _("Időpont módosítva."))
-            return _done(request, _next_url(request, _appointment_default_next(appointment)))
+    if form_submit(
+        form,
+        lambda data: services.appointment_update(
+            appointment=appointment,
+            actor=request.member,
+            note=data["note"],
+            treatment=data["treatment"],
+            company=data["company"],
+            org_unit=data["org_unit"],
+            request=request,
+        ),
+    ):
+        messages.success(request, _("Időpont módosítva."))
+        return _back_to_calendar(request, appointment)
     return _panel(request, appointment, details=form)
 
 
@@ -419,26 +407,24 @@ def appointment_edit(request: MemberRequest, appointment_id: int) -> HttpRespons
 def appointment_move(request: MemberRequest, appointment_id: int) -> HttpResponse:
     appointment = access_appointment(request.member, appointment_id)
     form = AppointmentMoveForm(request.POST, appointment=appointment)
-    if form.is_valid():
-        try:
-            services.appointment_move(
-                appointment=appointment,
-                actor=request.member,
-                starts_at=form.cleaned_data["starts_at"],
-                ends_at=form.cleaned_data["ends_at"],
-                chair=form.cleaned_data["chair"],
-                doctor=form.cleaned_data["doctor"],
-                request=request,
-            )
-        except ValidationError as error:
-            _apply_errors(form, error, SCHEDULE_FIELDS)
-        else:
-            messages.success(
-                request,
-                _("Időpont áthelyezve: %(when)s.")
-                % {"when": services.appointment_when(appointment)},
-            )
-            return _done(request, _next_url(request, _appointment_default_next(appointment)))
+    if form_submit(
+        form,
+        lambda data: services.appointment_move(
+            appointment=appointment,
+            actor=request.member,
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            chair=data["chair"],
+            doctor=data["doctor"],
+            request=request,
+        ),
+        SCHEDULE_FIELDS,
+    ):
+        messages.success(
+            request,
+            _("Időpont áthelyezve: %(when)s.") % {"when": services.appointment_when(appointment)},
+        )
+        return _back_to_calendar(request, appointment)
     return _panel(request, appointment, move=form)
 
 
@@ -448,25 +434,23 @@ def appointment_resize(request: MemberRequest, appointment_id: int) -> HttpRespo
     """A new end time on the same day; the start stays."""
     appointment = access_appointment(request.member, appointment_id)
     form = AppointmentResizeForm(request.POST)
-    if form.is_valid():
-        start = timezone.localtime(appointment.starts_at)
-        try:
-            services.appointment_move(
-                appointment=appointment,
-                actor=request.member,
-                starts_at=appointment.starts_at,
-                ends_at=aware(start.date(), form.cleaned_data["end_time"]),
-                request=request,
-            )
-        except ValidationError as error:
-            _apply_errors(form, error, {"ends_at": "end_time"})
-        else:
-            messages.success(
-                request,
-                _("Időpont módosítva: %(when)s.")
-                % {"when": services.appointment_when(appointment)},
-            )
-            return _done(request, _next_url(request, _appointment_default_next(appointment)))
+    day = timezone.localtime(appointment.starts_at).date()
+    if form_submit(
+        form,
+        lambda data: services.appointment_move(
+            appointment=appointment,
+            actor=request.member,
+            starts_at=appointment.starts_at,
+            ends_at=aware(day, data["end_time"]),
+            request=request,
+        ),
+        SCHEDULE_FIELDS,
+    ):
+        messages.success(
+            request,
+            _("Időpont módosítva: %(when)s.") % {"when": services.appointment_when(appointment)},
+        )
+        return _back_to_calendar(request, appointment)
     return _panel(request, appointment, resize=form)
 
 
@@ -475,26 +459,18 @@ def appointment_resize(request: MemberRequest, appointment_id: int) -> HttpRespo
 def appointment_cancel(request: MemberRequest, appointment_id: int) -> HttpResponse:
     appointment = access_appointment(request.member, appointment_id)
     form = AppointmentCancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.appointment_cancel(
-                appointment=appointment,
-                actor=request.member,
-                reason=form.cleaned_data["reason"],
-                request=request,
-            )
-        except ValidationError as error:
-            _apply_errors(form, error, {})
-        else:
-            messages.success(
-                request,
-                _("Időpont lemondva: %(patient)s, %(when)s.")
-                % {
-                    "patient": appointment.patient,
-                    "when": services.appointment_when(appointment),
-                },
-            )
-            return _done(request, _next_url(request, _appointment_default_next(appointment)))
+    if form_submit(
+        form,
+        lambda data: services.appointment_cancel(
+            appointment=appointment, actor=request.member, reason=data["reason"], request=request
+        ),
+    ):
+        messages.success(
+            request,
+            _("Időpont lemondva: %(patient)s, %(when)s.")
+            % {"patient": appointment.patient, "when": services.appointment_when(appointment)},
+        )
+        return _back_to_calendar(request, appointment)
     return _panel(request, appointment, cancel=form)
 
 
@@ -511,7 +487,7 @@ def appointment_arrived(request: MemberRequest, appointment_id: int) -> HttpResp
             messages.error(request, message)
     else:
         messages.success(request, _("%(patient)s megérkezett.") % {"patient": appointment.patient})
-    return _done(request, _next_url(request, _appointment_default_next(appointment)))
+    return _back_to_calendar(request, appointment)
 
 
 # --- chairs ---------------------------------------------------------------------------------
@@ -520,19 +496,15 @@ def appointment_arrived(request: MemberRequest, appointment_id: int) -> HttpResp
 @member_required(Perm.SETTINGS_EDIT)
 def chair_list(request: MemberRequest) -> HttpResponse:
     form = ChairForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            chair = services.chair_create(
-                practice=request.practice,
-                name=form.cleaned_data["name"],
-                actor=request.member,
-                request=request,
-            )
-        except ValidationError as error:
-            _apply_errors(form, error, {})
-        else:
-            messages.success(request, _("„%(name)s” létrehozva.") % {"name": chair.name})
-            return redirect("scheduling:chairs")
+    chair = form_submit(
+        form,
+        lambda data: services.chair_create(
+            practice=request.practice, name=data["name"], actor=request.member, request=request
+        ),
+    )
+    if chair is not None:
+        messages.success(request, _("„%(name)s” létrehozva.") % {"name": chair.name})
+        return redirect("scheduling:chairs")
     chairs = list(chairs_for(request.practice, active_only=False))
     return render(request, "scheduling/chairs.html", {"form": form, "chairs": chairs})
 
@@ -543,20 +515,18 @@ def chair_edit(request: MemberRequest, chair_id: int) -> HttpResponse:
     form = ChairEditForm(
         request.POST or None, initial={"name": chair.name, "is_active": chair.is_active}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.chair_update(
-                chair=chair,
-                name=form.cleaned_data["name"],
-                is_active=form.cleaned_data["is_active"],
-                actor=request.member,
-                request=request,
-            )
-        except ValidationError as error:
-            _apply_errors(form, error, {})
-        else:
-            messages.success(request, _("„%(name)s” módosítva.") % {"name": chair.name})
-            return redirect("scheduling:chairs")
+    if form_submit(
+        form,
+        lambda data: services.chair_update(
+            chair=chair,
+            name=data["name"],
+            is_active=data["is_active"],
+            actor=request.member,
+            request=request,
+        ),
+    ):
+        messages.success(request, _("„%(name)s” módosítva.") % {"name": chair.name})
+        return redirect("scheduling:chairs")
     future = chair_future_appointment_count(chair=chair, now=timezone.now())
     return render(
         request, "scheduling/chair_edit.html", {"form": form, "chair": chair, "future": future}
