@@ -86,13 +86,31 @@ class SandboxProcess:
         session.trust_env = False
         headers = {"Authorization": f"Bearer {self.admin_token}"}
         url = f"{self.http_url}/sandbox-admin/{path}"
-        if payload is None:
-            response = session.get(url, headers=headers, timeout=10)
-        else:
+        if payload is not None:
             response = session.post(url, json=payload, headers=headers, timeout=10)
-        response.raise_for_status()
+        else:
+            # A read is repeated when the sandbox fails it (a busy SQLite under a fault storm
+            # once answered 500); a write is not, so a counter reset never happens twice.
+            for attempt in range(3):
+                response = session.get(url, headers=headers, timeout=10)
+                if response.status_code < 500:
+                    break
+                time.sleep(0.5 * (attempt + 1))
+        if response.status_code >= 400:
+            raise requests.HTTPError(
+                f"sandbox admin {path}: HTTP {response.status_code}\n"
+                f"{response.text[:500]}\n--- sandbox log ---\n{self.log_tail()}",
+                response=response,
+            )
         result: dict[str, object] = response.json()
         return result
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.output_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
 
     def stop(self) -> None:
         if self.process.poll() is None:
