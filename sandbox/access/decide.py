@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Q
@@ -79,6 +80,158 @@ def treating_relationship(*, institution: Institution, patient: Patient, at: dt.
     return referral_relates(institution=institution, patient=patient, at=at)
 
 
+class _Facts:
+    """The patient-side facts the rules ask about, for one caller at one moment. Each is
+    read at most once (when a rule first needs it), so deciding the several groups of a
+    list costs no more queries than deciding one item."""
+
+    def __init__(self, *, user: User, institution: Institution, patient: Patient, at: dt.datetime):
+        self.user, self.institution, self.patient, self.at = user, institution, patient, at
+
+    @cached_property
+    def breakglass(self) -> BreakglassGrant | None:
+        at = self.at
+        return (
+            BreakglassGrant.objects.filter(
+                user=self.user, patient=self.patient, granted_at__lte=at, valid_until__gt=at
+            )
+            .order_by("-valid_until")
+            .first()
+        )
+
+    @cached_property
+    def waiver(self) -> bool:
+        at = self.at
+        return (
+            self.user.doctor_id is not None
+            and Waiver.objects.filter(
+                patient=self.patient,
+                doctor_id=self.user.doctor_id,
+                granted_at__lte=at,
+                valid_until__gt=at,
+                revoked_at__isnull=True,
+            ).exists()
+        )
+
+    @cached_property
+    def restrictions(self) -> list[DorRestriction]:
+        """DÖR restrictions in force naming the caller, or any category (matched per item
+        by ``restriction_for``); in id order, as a single ``.first()`` would pick."""
+        at = self.at
+        return list(
+            DorRestriction.objects.filter(patient=self.patient, effective_from__lte=at)
+            .filter(Q(effective_until__isnull=True) | Q(effective_until__gt=at))
+            .filter(
+                Q(scope=DorScope.INSTITUTION, value=self.institution.institution_id)
+                | Q(scope=DorScope.USER, value=self.user.user_id)
+                | Q(scope=DorScope.CATEGORY)
+            )
+            .order_by("pk")
+        )
+
+    def restriction_for(self, category: str | None) -> DorRestriction | None:
+        for r in self.restrictions:
+            if r.scope != DorScope.CATEGORY or (category and r.value == category):
+                return r
+        return None
+
+    @cached_property
+    def treating(self) -> bool:
+        return treating_relationship(institution=self.institution, patient=self.patient, at=self.at)
+
+
+def _decide(
+    facts: _Facts, *, role: str, service: str, category: str | None, sensitive: bool
+) -> Decision:
+    """Contract §6, in its order (no writes: the caller logs the decision)."""
+    user, institution = facts.user, facts.institution
+    doctor_specialties: list[str] = list(user.doctor.specialties) if user.doctor else []
+    category_label = SPECIALTIES.get(category or "", category or "")
+
+    # Step 1 — the pipeline has verified the VMátrix grant and that the role is held.
+    if role not in READ_ROLES.get(service, frozenset()):
+        return Decision(
+            False, "ROLE_MISSING", f"A(z) '{role}' szerepkör nem olvashatja ezt a szolgáltatást."
+        )
+    # Step 2 — breakglass overrides every patient-side rule, but is always flagged.
+    if (grant := facts.breakglass) is not None:
+        return Decision(
+            True,
+            reason=f"sürgősségi hozzáférés ({grant.reason_code}) "
+            f"{grant.valid_until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC-ig",
+            flagged=True,
+        )
+    # Step 3 — the patient's written waiver for this doctor (24 h).
+    if facts.waiver:
+        return Decision(True, reason="a beteg 24 órás felmentése")
+    # Step 4 — DÖR: a restriction in force that names the caller or the item's category.
+    if (restriction := facts.restriction_for(category)) is not None:
+        return Decision(
+            False,
+            "DENIED_BY_SELF_DETERMINATION",
+            f"A beteg önrendelkezése ({restriction.get_scope_display()}: {restriction.value}) "
+            "megtiltja a hozzáférést.",
+        )
+    # Step 5 — especially sensitive data: only a specialist of that field.
+    if sensitive and (category is None or category not in doctor_specialties):
+        return Decision(
+            False,
+            "SENSITIVE_CATEGORY",
+            f"Különösen érzékeny adat ({category_label or 'korlátozott'}): csak az adott "
+            "szakterület orvosa láthatja.",
+        )
+    # Step 6 — treating relationship.
+    if facts.treating:
+        return Decision(True, reason="kezelési kapcsolat")
+    return Decision(
+        False,
+        "NO_TREATMENT_RELATIONSHIP",
+        f"A(z) {institution.institution_id} intézménynek nincs nyitott vagy "
+        f"{settings.SANDBOX_TREATMENT_RELATIONSHIP_DAYS} napon belüli ellátása és élő "
+        "beutalója a beteghez.",
+    )
+
+
+def _log_entry(
+    decision: Decision,
+    *,
+    facts: _Facts,
+    org_unit: OrgUnit,
+    role: str,
+    service: str,
+    operation: str,
+    item: str,
+    category: str | None,
+) -> AccessLogEntry:
+    """The (unsaved) access log row of a decision."""
+    return AccessLogEntry(
+        patient=facts.patient,
+        at=facts.at,
+        user=facts.user,
+        institution=facts.institution,
+        org_unit=org_unit,
+        role=role,
+        service=service,
+        operation=operation,
+        item=item[:100],
+        category=category or "",
+        outcome=(
+            Outcome.BREAKGLASS
+            if decision.flagged
+            else Outcome.ALLOWED
+            if decision.allowed
+            else Outcome.DENIED
+        ),
+        code=decision.code or "",
+        reason=decision.reason,
+        breakglass=decision.flagged,
+    )
+
+
+def _with_entry(decision: Decision, entry: AccessLogEntry) -> Decision:
+    return Decision(decision.allowed, decision.code, decision.reason, decision.flagged, entry)
+
+
 def access_decide(
     *,
     user: User,
@@ -97,100 +250,20 @@ def access_decide(
     patient's data as a whole: only the patient-level steps can deny)."""
     if sensitive is None:
         sensitive = category in SENSITIVE_SPECIALTIES
-    doctor_specialties: list[str] = list(user.doctor.specialties) if user.doctor else []
-    category_label = SPECIALTIES.get(category or "", category or "")
-
-    # Step 1 — the pipeline has verified the VMátrix grant and that the role is held.
-    if role not in READ_ROLES.get(service, frozenset()):
-        decision = Decision(
-            False, "ROLE_MISSING", f"A(z) '{role}' szerepkör nem olvashatja ezt a szolgáltatást."
-        )
-    # Step 2 — breakglass overrides every patient-side rule, but is always flagged.
-    elif (
-        grant := BreakglassGrant.objects.filter(
-            user=user, patient=patient, granted_at__lte=at, valid_until__gt=at
-        )
-        .order_by("-valid_until")
-        .first()
-    ) is not None:
-        decision = Decision(
-            True,
-            reason=f"sürgősségi hozzáférés ({grant.reason_code}) "
-            f"{grant.valid_until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC-ig",
-            flagged=True,
-        )
-    # Step 3 — the patient's written waiver for this doctor (24 h).
-    elif (
-        user.doctor_id is not None
-        and Waiver.objects.filter(
-            patient=patient,
-            doctor_id=user.doctor_id,
-            granted_at__lte=at,
-            valid_until__gt=at,
-            revoked_at__isnull=True,
-        ).exists()
-    ):
-        decision = Decision(True, reason="a beteg 24 órás felmentése")
-    # Step 4 — DÖR: a restriction in force that names the caller or the item's category.
-    elif (
-        restriction := DorRestriction.objects.filter(patient=patient, effective_from__lte=at)
-        .filter(Q(effective_until__isnull=True) | Q(effective_until__gt=at))
-        .filter(
-            Q(scope=DorScope.INSTITUTION, value=institution.institution_id)
-            | Q(scope=DorScope.USER, value=user.user_id)
-            | (Q(scope=DorScope.CATEGORY, value=category) if category else Q(pk__in=[]))
-        )
-        .first()
-    ) is not None:
-        decision = Decision(
-            False,
-            "DENIED_BY_SELF_DETERMINATION",
-            f"A beteg önrendelkezése ({restriction.get_scope_display()}: {restriction.value}) "
-            "megtiltja a hozzáférést.",
-        )
-    # Step 5 — especially sensitive data: only a specialist of that field.
-    elif sensitive and (category is None or category not in doctor_specialties):
-        decision = Decision(
-            False,
-            "SENSITIVE_CATEGORY",
-            f"Különösen érzékeny adat ({category_label or 'korlátozott'}): csak az adott "
-            "szakterület orvosa láthatja.",
-        )
-    # Step 6 — treating relationship.
-    elif treating_relationship(institution=institution, patient=patient, at=at):
-        decision = Decision(True, reason="kezelési kapcsolat")
-    else:
-        decision = Decision(
-            False,
-            "NO_TREATMENT_RELATIONSHIP",
-            f"A(z) {institution.institution_id} intézménynek nincs nyitott vagy "
-            f"{settings.SANDBOX_TREATMENT_RELATIONSHIP_DAYS} napon belüli ellátása és élő "
-            "beutalója a beteghez.",
-        )
-
-    entry = AccessLogEntry.objects.create(
-        patient=patient,
-        at=at,
-        user=user,
-        institution=institution,
+    facts = _Facts(user=user, institution=institution, patient=patient, at=at)
+    decision = _decide(facts, role=role, service=service, category=category, sensitive=sensitive)
+    entry = _log_entry(
+        decision,
+        facts=facts,
         org_unit=org_unit,
         role=role,
         service=service,
         operation=operation,
-        item=item[:100],
-        category=category or "",
-        outcome=(
-            Outcome.BREAKGLASS
-            if decision.flagged
-            else Outcome.ALLOWED
-            if decision.allowed
-            else Outcome.DENIED
-        ),
-        code=decision.code or "",
-        reason=decision.reason,
-        breakglass=decision.flagged,
+        item=item,
+        category=category,
     )
-    return Decision(decision.allowed, decision.code, decision.reason, decision.flagged, entry)
+    entry.save(force_insert=True)
+    return _with_entry(decision, entry)
 
 
 def access_fault(decision: Decision) -> SoapFault:
@@ -228,38 +301,35 @@ def access_decide_groups(
     groups: dict[tuple[str, bool], int],
     noun: str,
 ) -> dict[tuple[str, bool], Decision]:
-    """A list read: one ``access_decide`` (and one log row) per (category, sensitive)
-    group of the items found — the rules depend on nothing else, so a patient with 100
-    documents costs a handful of decisions. No items: one patient-level decision, keyed
+    """A list read: one decision (and one log row) per (category, sensitive) group of the
+    items found — the rules depend on nothing else. The facts are read once for all
+    groups and the log rows written in one INSERT, so the query count does not grow with
+    the number of items or groups. No items: one patient-level decision, keyed
     ("", False)."""
-    if not groups:
-        # Keyed ("", False): the patient-level decision (nothing to group).
-        return {
-            ("", False): access_decide(
-                user=caller.user,
-                institution=caller.institution,
-                org_unit=caller.org_unit,
-                role=caller.role,
-                patient=patient,
-                service=service,
-                at=at,
-                operation=operation,
-                item=f"0 {noun}",
-            )
-        }
-    return {
-        (category, sensitive): access_decide(
-            user=caller.user,
-            institution=caller.institution,
+    facts = _Facts(user=caller.user, institution=caller.institution, patient=patient, at=at)
+    # (key, category or None for the patient-level decision, sensitive, logged item)
+    wanted: list[tuple[tuple[str, bool], str | None, bool, str]] = (
+        [(key, key[0], key[1], f"{count} {noun}") for key, count in sorted(groups.items())]
+        if groups
+        else [(("", False), None, False, f"0 {noun}")]
+    )
+    decisions: dict[tuple[str, bool], Decision] = {}
+    entries = []
+    for key, category, sensitive, item in wanted:
+        decision = _decide(
+            facts, role=caller.role, service=service, category=category, sensitive=sensitive
+        )
+        entry = _log_entry(
+            decision,
+            facts=facts,
             org_unit=caller.org_unit,
             role=caller.role,
-            patient=patient,
             service=service,
-            at=at,
-            category=category,
-            sensitive=sensitive,
             operation=operation,
-            item=f"{count} {noun}",
+            item=item,
+            category=category,
         )
-        for (category, sensitive), count in sorted(groups.items())
-    }
+        entries.append(entry)
+        decisions[key] = _with_entry(decision, entry)
+    AccessLogEntry.objects.bulk_create(entries)
+    return decisions

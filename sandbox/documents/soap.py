@@ -71,32 +71,31 @@ def _ref(ctx: CallContext, req: etree._Element) -> tuple[str, int | None]:
     return document_id, version
 
 
-def metadata(b: Builder, r: DocumentRow, tag: str = "document") -> etree._Element:
-    return b(
-        tag,
-        b("documentId", r.document_id),
-        b("version", r.version),
-        b("versionedId", r.versioned_id),
-        b("status", r.status),
-        b("docType", r.doc_type),
-        b("title", r.title),
-        b("institutionId", r.institution_id),
-        b("orgUnitId", r.org_unit_id),
-        b("eventId", r.event_id),
-        b("clientCaseId", r.client_case_id),
-        b("clientDocumentId", r.client_document_id),
-        b("authorStamp", r.author_stamp),
-        b("createdAt", r.created_at),
-        b("submittedAt", r.submitted_at),
-        b("confidentiality", r.confidentiality),
-        b("category", r.category),
-        b("sensitive", r.sensitive),
-        b("mimeType", r.mime_type),
-        b("size", r.size),
-        b("sha256", r.sha256),
-        b("diagnoses", [b("diagnosis", x) for x in r.diagnoses]) if r.diagnoses else None,
-        b("procedures", [b("procedure", x) for x in r.procedures]) if r.procedures else None,
-    )
+def metadata(b: Builder, parent: etree._Element, r: DocumentRow) -> None:
+    """``<document>`` with the metadata of ``r``, appended to ``parent``."""
+    el = b.sub(parent, "document")
+    b.sub(el, "documentId", r.document_id)
+    b.sub(el, "version", r.version)
+    b.sub(el, "versionedId", r.versioned_id)
+    b.sub(el, "status", r.status)
+    b.sub(el, "docType", r.doc_type)
+    b.sub(el, "title", r.title)
+    b.sub(el, "institutionId", r.institution_id)
+    b.sub(el, "orgUnitId", r.org_unit_id)
+    b.sub(el, "eventId", r.event_id)
+    b.sub(el, "clientCaseId", r.client_case_id)
+    b.sub(el, "clientDocumentId", r.client_document_id)
+    b.sub(el, "authorStamp", r.author_stamp)
+    b.sub(el, "createdAt", r.created_at)
+    b.sub(el, "submittedAt", r.submitted_at)
+    b.sub(el, "confidentiality", r.confidentiality)
+    b.sub(el, "category", r.category)
+    b.sub(el, "sensitive", r.sensitive)
+    b.sub(el, "mimeType", r.mime_type)
+    b.sub(el, "size", r.size)
+    b.sub(el, "sha256", r.sha256)
+    b.sub_list(el, "diagnoses", "diagnosis", r.diagnoses)
+    b.sub_list(el, "procedures", "procedure", r.procedures)
 
 
 @documents.operation("DocumentSubmit", roles=WRITERS, write=True)
@@ -163,16 +162,14 @@ def document_list(ctx: CallContext, req: etree._Element) -> etree._Element:
         if not decisions[key].allowed:
             reasons[decisions[key].code or ""] += count
     b = ctx.b
-    return b(
-        "DocumentListResponse",
-        [metadata(b, r) for r in shown],
-        b("withheld", sum(reasons.values())),
-        [
-            b("withheldReason", b("code", code), b("count", count))
-            for code, count in sorted(reasons.items())
-        ],
-        b("breakglass", any(d.flagged for d in decisions.values() if d.allowed)),
-    )
+    answer = b("DocumentListResponse")
+    for r in shown:
+        metadata(b, answer, r)
+    b.sub(answer, "withheld", sum(reasons.values()))
+    for code, count in sorted(reasons.items()):
+        answer.append(b("withheldReason", b("code", code), b("count", count)))
+    b.sub(answer, "breakglass", any(d.flagged for d in decisions.values() if d.allowed))
+    return answer
 
 
 @documents.operation("DocumentGet", roles=READERS)
@@ -205,16 +202,17 @@ def document_get(ctx: CallContext, req: etree._Element) -> etree._Element:
     if not decision.allowed:
         raise access_fault(decision)
     b = ctx.b
-    return b(
-        "DocumentGetResponse",
-        metadata(b, DocumentRow.of(version)),
+    answer = b("DocumentGetResponse")
+    metadata(b, answer, DocumentRow.of(version))
+    answer.append(
         b(
             "body",
             b("mimeType", version.mime_type),
             b("content", base64.b64encode(bytes(version.body)).decode("ascii")),
-        ),
-        b("breakglass", decision.flagged),
+        )
     )
+    b.sub(answer, "breakglass", decision.flagged)
+    return answer
 
 
 @documents.operation("DocumentWithdraw", roles=WRITERS, write=True)

@@ -151,28 +151,24 @@ def event_query(ctx: CallContext, req: etree._Element) -> etree._Element:
         e for e in found if decisions[(e.specialty, e.specialty in SENSITIVE_SPECIALTIES)].allowed
     ]
     b = ctx.b
-    return b(
-        "EventQueryResponse",
-        [
-            b(
-                "event",
-                b("eventId", e.event_id),
-                b("status", e.status),
-                b("careType", e.care_type),
-                b("specialty", e.specialty),
-                b("institutionId", e.institution.institution_id),
-                b("orgUnitId", e.org_unit.code),
-                b("responsibleStamp", e.responsible.stamp),
-                b("eventTime", e.event_time),
-                b.opt("endTime", e.end_time),
-                b("recordedTime", e.recorded_time),
-                b.opt("referralId", e.referral_id),
-                b.opt("workingDiagnosis", e.working_diagnosis),
-                b("diagnoses", [b("diagnosis", d) for d in e.diagnoses]) if e.diagnoses else None,
-                b("procedures", [b("procedure", p) for p in e.procedures])
-                if e.procedures
-                else None,
-            )
-            for e in events
-        ],
-    )
+    answer = b("EventQueryResponse")
+    for e in events:
+        el = b.sub(answer, "event")
+        b.sub(el, "eventId", e.event_id)
+        b.sub(el, "status", e.status)
+        b.sub(el, "careType", e.care_type)
+        b.sub(el, "specialty", e.specialty)
+        b.sub(el, "institutionId", e.institution.institution_id)
+        b.sub(el, "orgUnitId", e.org_unit.code)
+        b.sub(el, "responsibleStamp", e.responsible.stamp)
+        b.sub(el, "eventTime", e.event_time)
+        if e.end_time is not None:
+            b.sub(el, "endTime", e.end_time)
+        b.sub(el, "recordedTime", e.recorded_time)
+        if e.referral_id:
+            b.sub(el, "referralId", e.referral_id)
+        if e.working_diagnosis:
+            b.sub(el, "workingDiagnosis", e.working_diagnosis)
+        b.sub_list(el, "diagnoses", "diagnosis", e.diagnoses)
+        b.sub_list(el, "procedures", "procedure", e.procedures)
+    return answer
