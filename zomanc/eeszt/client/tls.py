@@ -65,8 +65,17 @@ class PinnedTlsAdapter(HTTPAdapter):
         return None
 
 
+# Connections kept open per EESZT host: at least the worker's threads (ox_worker
+# --concurrency, 16 in the reliability scenario). requests' default of 10 made every thread
+# beyond the tenth throw its connection away after each call ("Connection pool is full,
+# discarding connection") and pay a new TCP + mutual-TLS handshake on the next one.
+POOL_MAXSIZE = 32
+
+
 def session_create(*, context: ssl.SSLContext) -> requests.Session:
+    """One keep-alive session (the caller caches it per certificate and endpoint, and shares
+    it between threads): its pool keeps up to POOL_MAXSIZE open TLS connections."""
     session = requests.Session()
     session.trust_env = False  # no REQUESTS_CA_BUNDLE, no proxies from the environment
-    session.mount("https://", PinnedTlsAdapter(context))
+    session.mount("https://", PinnedTlsAdapter(context, pool_maxsize=POOL_MAXSIZE))
     return session
