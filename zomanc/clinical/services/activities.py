@@ -353,13 +353,17 @@ def finding_remove(
 ) -> None:
     visit = finding.visit
     _lock_open(visit)
+    _finding_remove(visit, finding, removed_by, request)
+
+
+def _finding_remove(
+    visit: Visit, finding: ToothFinding, actor: User, request: HttpRequest | None
+) -> None:
     if finding.procedure_id is not None:
         raise ValidationError(
             _("Ezt a státuszt egy beavatkozás állította be: a beavatkozást törölje.")
         )
-    _audit(
-        visit, removed_by, AuditAction.DELETE, finding, f"Fogstátusz törlése: {finding}", request
-    )
+    _audit(visit, actor, AuditAction.DELETE, finding, f"Fogstátusz törlése: {finding}", request)
     finding.delete()
 
 

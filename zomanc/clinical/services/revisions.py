@@ -19,6 +19,7 @@ from zomanc.clinical.services.activities import (
     _command_apply,
     _diagnosis_add,
     _diagnosis_remove,
+    _finding_remove,
     _notes_set,
     _procedure_remove,
 )
@@ -93,15 +94,7 @@ def visit_correct(
     for procedure in visit.procedures.filter(pk__in=remove_procedure_ids):
         _procedure_remove(visit, procedure, corrected_by, request)
     for finding in visit.findings.filter(pk__in=remove_finding_ids, procedure__isnull=True):
-        _audit(
-            visit,
-            corrected_by,
-            AuditAction.DELETE,
-            finding,
-            f"Fogstátusz törlése: {finding}",
-            request,
-        )
-        finding.delete()
+        _finding_remove(visit, finding, corrected_by, request)
     for line in commands:
         if line.strip():
             try:
