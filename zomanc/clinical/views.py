@@ -2,6 +2,7 @@
 render. Entry-box posts answer htmx with the re-rendered activity block (entry box, tooth
 chart and visit list: no page reload) and plain posts with a redirect to the patient page."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -51,6 +52,7 @@ from zomanc.clinical.services import (
 )
 from zomanc.clinical.teeth import PRIMARY_TEETH
 from zomanc.codes.bno_services import age_on
+from zomanc.core.forms import form_add_service_error, form_submit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.patients.models import Patient
 from zomanc.patients.selectors import access_patient
@@ -63,9 +65,16 @@ def _patient_url(patient: Patient) -> str:
     return reverse("patients:detail", args=[patient.pk]) + "#activity"
 
 
-def _show_primary(patient: Patient, chart: dict[int, Any]) -> bool:
+def _chart_context(patient: Patient, caption: str, until: Visit | None = None) -> dict[str, Any]:
+    """The tooth chart (now, or at the end of `until`) and its legend; the primary teeth show
+    for a child and for anyone whose chart has one."""
+    chart = patient_chart(patient, until=until)
     young = age_on(patient.birth_date, timezone.localdate()) < PRIMARY_CHART_AGE
-    return young or any(tooth in PRIMARY_TEETH for tooth in chart)
+    show_primary = young or any(tooth in PRIMARY_TEETH for tooth in chart)
+    return {
+        "chart_svg": chart_svg(chart, show_primary=show_primary, caption=caption),
+        "legend": legend_items(),
+    }
 
 
 def activity_context(
@@ -98,13 +107,7 @@ def activity_context(
     }
     if not clinical:
         return context
-    chart = patient_chart(patient)
-    context["chart_svg"] = chart_svg(
-        chart,
-        show_primary=_show_primary(patient, chart),
-        caption=_("A páciens jelenlegi fogtérképe"),
-    )
-    context["legend"] = legend_items()
+    context.update(_chart_context(patient, _("A páciens jelenlegi fogtérképe")))
     if not can_edit:
         return context
     open_visit = activity.open_visit
@@ -153,7 +156,44 @@ def _messages(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-def _open_visit_of(request: MemberRequest, visit_id: int) -> Visit:
+def _nonfield(error: ValidationError) -> list[str]:
+    return [] if hasattr(error, "error_dict") else list(error.messages)
+
+
+def _entry_post(
+    request: MemberRequest,
+    patient: Patient,
+    section: str,
+    form: Any,
+    save: Callable[[dict[str, Any]], object],
+    shown: Callable[[ValidationError], list[str]] = _messages,
+) -> HttpResponse:
+    """A form of the activity block: the service gets the cleaned data; a refusal comes back
+    with the form still filled in, the service's reasons beside its fields and (`shown`)
+    above the `section`."""
+    if not form.is_valid():
+        return _answer(request, patient, bound={section: form})
+    try:
+        save(form.cleaned_data)
+    except ValidationError as error:
+        form_add_service_error(form, error)
+        return _answer(request, patient, bound={section: form}, errors={section: shown(error)})
+    return _answer(request, patient)
+
+
+def _button_post(
+    request: MemberRequest, patient: Patient, section: str, act: Callable[[], object]
+) -> HttpResponse:
+    """A button of the activity block (delete): a refusal shows above the `section`."""
+    try:
+        act()
+    except ValidationError as error:
+        return _answer(request, patient, errors={section: _messages(error)})
+    return _answer(request, patient)
+
+
+def _visit_of(request: MemberRequest, visit_id: int) -> Visit:
+    """A visit about to be written: its practice is the request's (no query for it)."""
     visit = access_visit(request.member, visit_id)
     visit.practice = request.practice
     return visit
@@ -208,36 +248,22 @@ def patient_visit_history(request: MemberRequest, patient_id: int) -> HttpRespon
 def visit_open_view(request: MemberRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.member, patient_id)
     form = VisitOpenForm(request.POST, practice=request.practice, member=request.member)
-    if not form.is_valid():
-        return _answer(request, patient, bound={"open": form}, errors={})
-    try:
-        visit_open(
+    return _entry_post(
+        request,
+        patient,
+        "open",
+        form,
+        lambda data: visit_open(
             patient=patient,
-            doctor=form.cleaned_data["doctor"],
-            company=form.cleaned_data["company"],
-            org_unit=form.cleaned_data["org_unit"],
+            doctor=data["doctor"],
+            company=data["company"],
+            org_unit=data["org_unit"],
             opened_by=request.user,
             request=request,
-        )
-    except ValidationError as error:
-        _attach(form, error)
-        return _answer(request, patient, bound={"open": form}, errors={"open": _nonfield(error)})
-    return _answer(request, patient)
-
-
-def _attach(form: Any, error: ValidationError) -> None:
-    """Show a service's field errors next to the form's fields."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for item in field_errors:
-                form.add_error(target, item.messages)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _nonfield(error: ValidationError) -> list[str]:
-    return [] if hasattr(error, "error_dict") else list(error.messages)
+        ),
+        # The open form shows its field errors itself; only the others go above it.
+        shown=_nonfield,
+    )
 
 
 @require_POST
@@ -287,150 +313,125 @@ def visit_open_from_appointment(request: MemberRequest, appointment_id: int) -> 
 @require_POST
 @member_required(Perm.CLINICAL_EDIT)
 def visit_command(request: MemberRequest, visit_id: int) -> HttpResponse:
-    visit = _open_visit_of(request, visit_id)
-    form = CommandForm(request.POST)
-    if form.is_valid():
-        try:
-            visit_command_apply(
-                visit=visit,
-                line=form.cleaned_data["line"],
-                entered_by=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            _attach(form, error)
-            return _answer(
-                request,
-                visit.patient,
-                bound={"command": form},
-                errors={"command": _messages(error)},
-            )
-        return _answer(request, visit.patient)
-    return _answer(request, visit.patient, bound={"command": form})
+    visit = _visit_of(request, visit_id)
+    return _entry_post(
+        request,
+        visit.patient,
+        "command",
+        CommandForm(request.POST),
+        lambda data: visit_command_apply(
+            visit=visit, line=data["line"], entered_by=request.user, request=request
+        ),
+    )
 
 
 @require_POST
 @member_required(Perm.CLINICAL_EDIT)
 def visit_notes(request: MemberRequest, visit_id: int) -> HttpResponse:
-    visit = _open_visit_of(request, visit_id)
-    form = NotesForm(request.POST)
-    if not form.is_valid():
-        return _answer(request, visit.patient, bound={"notes": form})
-    try:
-        visit_notes_update(
-            visit=visit, updated_by=request.user, request=request, **form.cleaned_data
-        )
-    except ValidationError as error:
-        _attach(form, error)
-        return _answer(
-            request, visit.patient, bound={"notes": form}, errors={"notes": _messages(error)}
-        )
-    return _answer(request, visit.patient)
+    visit = _visit_of(request, visit_id)
+    return _entry_post(
+        request,
+        visit.patient,
+        "notes",
+        NotesForm(request.POST),
+        lambda data: visit_notes_update(
+            visit=visit, updated_by=request.user, request=request, **data
+        ),
+    )
 
 
 @require_POST
 @member_required(Perm.CLINICAL_EDIT)
 def diagnosis_add_view(request: MemberRequest, visit_id: int) -> HttpResponse:
-    visit = _open_visit_of(request, visit_id)
-    data = {"code": request.POST.get("code", ""), "is_primary": request.POST.get("is_primary")}
+    visit = _visit_of(request, visit_id)
+    posted = {"code": request.POST.get("code", ""), "is_primary": request.POST.get("is_primary")}
     if request.POST.get("picked"):
-        data["code"] = request.POST["picked"]  # a row of the picker was clicked
-    form = DiagnosisForm(data)
-    if not form.is_valid():
-        return _answer(request, visit.patient, bound={"diagnosis": form})
-    try:
-        diagnosis_add(
+        posted["code"] = request.POST["picked"]  # a row of the picker was clicked
+    return _entry_post(
+        request,
+        visit.patient,
+        "diagnosis",
+        DiagnosisForm(posted),
+        lambda data: diagnosis_add(
             visit=visit,
-            code=form.cleaned_data["code"],
-            is_primary=form.cleaned_data["is_primary"],
+            code=data["code"],
+            is_primary=data["is_primary"],
             added_by=request.user,
             request=request,
-        )
-    except ValidationError as error:
-        _attach(form, error)
-        return _answer(
-            request,
-            visit.patient,
-            bound={"diagnosis": form},
-            errors={"diagnosis": _messages(error)},
-        )
-    return _answer(request, visit.patient)
+        ),
+    )
 
 
 @require_POST
 @member_required(Perm.CLINICAL_EDIT)
 def diagnosis_delete(request: MemberRequest, visit_id: int, diagnosis_id: int) -> HttpResponse:
-    visit = _open_visit_of(request, visit_id)
+    visit = _visit_of(request, visit_id)
     diagnosis = visit.diagnoses.filter(pk=diagnosis_id).first()
     if diagnosis is None:
         raise Http404
-    try:
-        diagnosis_remove(diagnosis=diagnosis, removed_by=request.user, request=request)
-    except ValidationError as error:
-        return _answer(request, visit.patient, errors={"diagnosis": _messages(error)})
-    return _answer(request, visit.patient)
+    return _button_post(
+        request,
+        visit.patient,
+        "diagnosis",
+        lambda: diagnosis_remove(diagnosis=diagnosis, removed_by=request.user, request=request),
+    )
 
 
 @require_POST
 @member_required(Perm.CLINICAL_EDIT)
 def procedure_add_view(request: MemberRequest, visit_id: int) -> HttpResponse:
-    visit = _open_visit_of(request, visit_id)
-    form = ProcedureForm(request.POST, practice=request.practice)
-    if not form.is_valid():
-        return _answer(request, visit.patient, bound={"procedure": form})
-    try:
-        procedure_add(
+    visit = _visit_of(request, visit_id)
+    return _entry_post(
+        request,
+        visit.patient,
+        "procedure",
+        ProcedureForm(request.POST, practice=request.practice),
+        lambda data: procedure_add(
             visit=visit,
-            treatment=form.cleaned_data["treatment"],
-            tooth=form.cleaned_data["tooth"],
-            surfaces=form.cleaned_data["surfaces"] or "",
-            quantity=form.cleaned_data["quantity"],
+            treatment=data["treatment"],
+            tooth=data["tooth"],
+            surfaces=data["surfaces"] or "",
+            quantity=data["quantity"],
             added_by=request.user,
             request=request,
-        )
-    except ValidationError as error:
-        _attach(form, error)
-        return _answer(
-            request,
-            visit.patient,
-            bound={"procedure": form},
-            errors={"procedure": _messages(error)},
-        )
-    return _answer(request, visit.patient)
+        ),
+    )
 
 
 @require_POST
 @member_required(Perm.CLINICAL_EDIT)
 def procedure_delete(request: MemberRequest, visit_id: int, procedure_id: int) -> HttpResponse:
-    visit = _open_visit_of(request, visit_id)
+    visit = _visit_of(request, visit_id)
     procedure = visit.procedures.filter(pk=procedure_id).first()
     if procedure is None:
         raise Http404
-    try:
-        procedure_remove(procedure=procedure, removed_by=request.user, request=request)
-    except ValidationError as error:
-        return _answer(request, visit.patient, errors={"procedure": _messages(error)})
-    return _answer(request, visit.patient)
+    return _button_post(
+        request,
+        visit.patient,
+        "procedure",
+        lambda: procedure_remove(procedure=procedure, removed_by=request.user, request=request),
+    )
 
 
 @require_POST
 @member_required(Perm.CLINICAL_EDIT)
 def finding_delete(request: MemberRequest, visit_id: int, finding_id: int) -> HttpResponse:
-    visit = _open_visit_of(request, visit_id)
+    visit = _visit_of(request, visit_id)
     finding = ToothFinding.objects.filter(visit=visit, pk=finding_id).first()
     if finding is None:
         raise Http404
-    try:
-        finding_remove(finding=finding, removed_by=request.user, request=request)
-    except ValidationError as error:
-        return _answer(request, visit.patient, errors={"command": _messages(error)})
-    return _answer(request, visit.patient)
+    return _button_post(
+        request,
+        visit.patient,
+        "command",
+        lambda: finding_remove(finding=finding, removed_by=request.user, request=request),
+    )
 
 
 @require_POST
 @member_required(Perm.CLINICAL_EDIT, Perm.VISIT_CLOSE)
 def visit_close_view(request: MemberRequest, visit_id: int) -> HttpResponse:
-    visit = _open_visit_of(request, visit_id)
+    visit = _visit_of(request, visit_id)
     try:
         visit_close(visit=visit, closed_by=request.user, request=request)
     except ValidationError as error:
@@ -460,7 +461,7 @@ def _visit_viewed(request: MemberRequest, visit: Visit, what: str) -> None:
 def visit_detail(request: MemberRequest, visit_id: int) -> HttpResponse:
     visit = access_visit(request.member, visit_id)
     _visit_viewed(request, visit, "Ellátás megtekintése")
-    chart = patient_chart(visit.patient, until=visit)
+    chart = _chart_context(visit.patient, _("Fogtérkép az ellátás végén"), until=visit)
     return render(
         request,
         "clinical/visit_detail.html",
@@ -469,12 +470,7 @@ def visit_detail(request: MemberRequest, visit_id: int) -> HttpResponse:
             "patient": visit.patient,
             "snapshot": visit_snapshot(visit),
             "revisions": visit_revisions(visit),
-            "chart_svg": chart_svg(
-                chart,
-                show_primary=_show_primary(visit.patient, chart),
-                caption=_("Fogtérkép az ellátás végén"),
-            ),
-            "legend": legend_items(),
+            **chart,
             "visit_action_templates": hooks.VISIT_ACTION_TEMPLATES,
         },
     )
@@ -485,18 +481,10 @@ def visit_detail(request: MemberRequest, visit_id: int) -> HttpResponse:
 def visit_chart(request: MemberRequest, visit_id: int) -> HttpResponse:
     """The tooth chart as it stood at the end of this visit (htmx partial)."""
     visit = access_visit(request.member, visit_id)
-    chart = patient_chart(visit.patient, until=visit)
     return render(
         request,
         "clinical/_chart.html",
-        {
-            "chart_svg": chart_svg(
-                chart,
-                show_primary=_show_primary(visit.patient, chart),
-                caption=_("Fogtérkép ennél az ellátásnál"),
-            ),
-            "legend": legend_items(),
-        },
+        _chart_context(visit.patient, _("Fogtérkép ennél az ellátásnál"), until=visit),
     )
 
 
@@ -521,8 +509,7 @@ def revision_detail(request: MemberRequest, visit_id: int, number: int) -> HttpR
 
 @member_required(Perm.CLINICAL_EDIT, Perm.VISIT_CLOSE)
 def visit_correct_view(request: MemberRequest, visit_id: int) -> HttpResponse:
-    visit = access_visit(request.member, visit_id)
-    visit.practice = request.practice
+    visit = _visit_of(request, visit_id)
     if visit.status != VisitStatus.CLOSED:
         messages.error(
             request,
@@ -530,25 +517,22 @@ def visit_correct_view(request: MemberRequest, visit_id: int) -> HttpResponse:
         )
         return HttpResponseRedirect(_patient_url(visit.patient))
     form = CorrectionForm(request.POST or None, visit=visit)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            visit_correct(
-                visit=visit,
-                reason=data["reason"],
-                corrected_by=request.user,
-                sections={name: data[name] for name in NotesForm.base_fields},
-                diagnoses=form.diagnosis_list(),
-                remove_procedure_ids=[p.pk for p in data["remove_procedures"]],
-                remove_finding_ids=[f.pk for f in data["remove_findings"]],
-                commands=data["commands"].splitlines(),
-                request=request,
-            )
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Javítás mentve: %(n)s. revízió.") % {"n": visit.revision})
-            return HttpResponseRedirect(reverse("clinical:visit_detail", args=[visit.pk]))
+    if form_submit(
+        form,
+        lambda data: visit_correct(
+            visit=visit,
+            reason=data["reason"],
+            corrected_by=request.user,
+            sections={name: data[name] for name in NotesForm.base_fields},
+            diagnoses=form.diagnosis_list(),
+            remove_procedure_ids=[p.pk for p in data["remove_procedures"]],
+            remove_finding_ids=[f.pk for f in data["remove_findings"]],
+            commands=data["commands"].splitlines(),
+            request=request,
+        ),
+    ):
+        messages.success(request, _("Javítás mentve: %(n)s. revízió.") % {"n": visit.revision})
+        return HttpResponseRedirect(reverse("clinical:visit_detail", args=[visit.pk]))
     return render(
         request,
         "clinical/visit_correct.html",
