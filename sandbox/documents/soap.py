@@ -21,7 +21,7 @@ from sandbox.registry.models import Patient, Role
 from sandbox.soap.context import CallContext
 from sandbox.soap.errors import SoapFault
 from sandbox.soap.registry import register_service
-from sandbox.soap.xmlutil import Builder, parse_datetime
+from sandbox.soap.xmlutil import Fields, parse_datetime
 
 documents = register_service("documents", title="EHR dokumentumok")
 WRITERS = {Role.ORVOS, Role.FELHASZNALO}
@@ -71,31 +71,32 @@ def _ref(ctx: CallContext, req: etree._Element) -> tuple[str, int | None]:
     return document_id, version
 
 
-def metadata(b: Builder, parent: etree._Element, r: DocumentRow) -> None:
-    """``<document>`` with the metadata of ``r``, appended to ``parent``."""
-    el = b.sub(parent, "document")
-    b.sub(el, "documentId", r.document_id)
-    b.sub(el, "version", r.version)
-    b.sub(el, "versionedId", r.versioned_id)
-    b.sub(el, "status", r.status)
-    b.sub(el, "docType", r.doc_type)
-    b.sub(el, "title", r.title)
-    b.sub(el, "institutionId", r.institution_id)
-    b.sub(el, "orgUnitId", r.org_unit_id)
-    b.sub(el, "eventId", r.event_id)
-    b.sub(el, "clientCaseId", r.client_case_id)
-    b.sub(el, "clientDocumentId", r.client_document_id)
-    b.sub(el, "authorStamp", r.author_stamp)
-    b.sub(el, "createdAt", r.created_at)
-    b.sub(el, "submittedAt", r.submitted_at)
-    b.sub(el, "confidentiality", r.confidentiality)
-    b.sub(el, "category", r.category)
-    b.sub(el, "sensitive", r.sensitive)
-    b.sub(el, "mimeType", r.mime_type)
-    b.sub(el, "size", r.size)
-    b.sub(el, "sha256", r.sha256)
-    b.sub_list(el, "diagnoses", "diagnosis", r.diagnoses)
-    b.sub_list(el, "procedures", "procedure", r.procedures)
+def metadata(r: DocumentRow) -> Fields:
+    """The ``<document>`` children of ``r``, in XSD order."""
+    return [
+        ("documentId", r.document_id),
+        ("version", r.version),
+        ("versionedId", r.versioned_id),
+        ("status", r.status),
+        ("docType", r.doc_type),
+        ("title", r.title),
+        ("institutionId", r.institution_id),
+        ("orgUnitId", r.org_unit_id),
+        ("eventId", r.event_id),
+        ("clientCaseId", r.client_case_id),
+        ("clientDocumentId", r.client_document_id),
+        ("authorStamp", r.author_stamp),
+        ("createdAt", r.created_at),
+        ("submittedAt", r.submitted_at),
+        ("confidentiality", r.confidentiality),
+        ("category", r.category),
+        ("sensitive", r.sensitive),
+        ("mimeType", r.mime_type),
+        ("size", r.size),
+        ("sha256", r.sha256),
+        ("diagnoses", [("diagnosis", x) for x in r.diagnoses] if r.diagnoses else None),
+        ("procedures", [("procedure", x) for x in r.procedures] if r.procedures else None),
+    ]
 
 
 @documents.operation("DocumentSubmit", roles=WRITERS, write=True)
@@ -163,8 +164,7 @@ def document_list(ctx: CallContext, req: etree._Element) -> etree._Element:
             reasons[decisions[key].code or ""] += count
     b = ctx.b
     answer = b("DocumentListResponse")
-    for r in shown:
-        metadata(b, answer, r)
+    b.sub_rows(answer, "document", (metadata(r) for r in shown))
     b.sub(answer, "withheld", sum(reasons.values()))
     for code, count in sorted(reasons.items()):
         answer.append(b("withheldReason", b("code", code), b("count", count)))
@@ -203,7 +203,7 @@ def document_get(ctx: CallContext, req: etree._Element) -> etree._Element:
         raise access_fault(decision)
     b = ctx.b
     answer = b("DocumentGetResponse")
-    metadata(b, answer, DocumentRow.of(version))
+    b.sub_rows(answer, "document", [metadata(DocumentRow.of(version))])
     answer.append(
         b(
             "body",

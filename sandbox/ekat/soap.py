@@ -152,23 +152,27 @@ def event_query(ctx: CallContext, req: etree._Element) -> etree._Element:
     ]
     b = ctx.b
     answer = b("EventQueryResponse")
-    for e in events:
-        el = b.sub(answer, "event")
-        b.sub(el, "eventId", e.event_id)
-        b.sub(el, "status", e.status)
-        b.sub(el, "careType", e.care_type)
-        b.sub(el, "specialty", e.specialty)
-        b.sub(el, "institutionId", e.institution.institution_id)
-        b.sub(el, "orgUnitId", e.org_unit.code)
-        b.sub(el, "responsibleStamp", e.responsible.stamp)
-        b.sub(el, "eventTime", e.event_time)
-        if e.end_time is not None:
-            b.sub(el, "endTime", e.end_time)
-        b.sub(el, "recordedTime", e.recorded_time)
-        if e.referral_id:
-            b.sub(el, "referralId", e.referral_id)
-        if e.working_diagnosis:
-            b.sub(el, "workingDiagnosis", e.working_diagnosis)
-        b.sub_list(el, "diagnoses", "diagnosis", e.diagnoses)
-        b.sub_list(el, "procedures", "procedure", e.procedures)
+    b.sub_rows(
+        answer,
+        "event",
+        (
+            [
+                ("eventId", e.event_id),
+                ("status", e.status),
+                ("careType", e.care_type),
+                ("specialty", e.specialty),
+                ("institutionId", e.institution.institution_id),
+                ("orgUnitId", e.org_unit.code),
+                ("responsibleStamp", e.responsible.stamp),
+                ("eventTime", e.event_time),
+                ("endTime", e.end_time),
+                ("recordedTime", e.recorded_time),
+                ("referralId", e.referral_id or None),
+                ("workingDiagnosis", e.working_diagnosis or None),
+                ("diagnoses", [("diagnosis", d) for d in e.diagnoses] if e.diagnoses else None),
+                ("procedures", [("procedure", p) for p in e.procedures] if e.procedures else None),
+            ]
+            for e in events
+        ),
+    )
     return answer

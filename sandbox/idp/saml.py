@@ -66,6 +66,18 @@ def _idp_pem() -> tuple[bytes, bytes]:
     return cached
 
 
+_verify_keys: dict[bytes, xmlsec.Key] = {}
+
+
+def _verify_key(cert_pem: bytes) -> xmlsec.Key:
+    """The IDP's verification key, parsed once per certificate (not once per call)."""
+    key = _verify_keys.get(cert_pem)
+    if key is None:
+        key = xmlsec.Key.from_memory(cert_pem, xmlsec.constants.KeyDataFormatCertPem)
+        _verify_keys[cert_pem] = key
+    return key
+
+
 def assertion_build(
     *,
     subject: str,
@@ -162,7 +174,7 @@ def assertion_verify(*, element: etree._Element, issuer: str, audience: str) -> 
         raise AssertionInvalid("Nem megengedett transzformáció az aláírásban.")
     _, cert_pem = _idp_pem()
     verify_ctx = xmlsec.SignatureContext()
-    verify_ctx.key = xmlsec.Key.from_memory(cert_pem, xmlsec.constants.KeyDataFormatCertPem)
+    verify_ctx.key = _verify_key(cert_pem)  # the context takes a copy
     xmlsec.tree.add_ids(root, ["ID"])
     try:
         verify_ctx.verify(signature)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -59,6 +60,22 @@ def format_datetime(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# An element's children as (name, value) pairs; see ``Builder.sub_rows``.
+Fields = list[tuple[str, object]]
+
+
+def _write(parts: list[str], name: str, value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, list):
+        parts.append(f"<{name}>")
+        for child, child_value in value:
+            _write(parts, child, child_value)
+        parts.append(f"</{name}>")
+    else:
+        parts.append(f"<{name}>{escape(_text(value))}</{name}>")
+
+
 def _text(value: object) -> str:
     if isinstance(value, dt.datetime):
         return format_datetime(value)
@@ -95,23 +112,22 @@ class Builder:
             raise TypeError(f"cannot add {type(child)!r}")
 
     def sub(self, parent: etree._Element, tag: str, value: object = None) -> etree._Element:
-        """``<tag>value</tag>`` appended to ``parent`` (no value: empty, to fill). For long
-        answers (a list of 100 documents is 2,000 elements): created in place, it costs
-        half of building the element alone and moving it into its parent."""
+        """``<tag>value</tag>`` appended to ``parent`` (no value: empty, to fill)."""
         el = etree.SubElement(parent, f"{{{self.namespace}}}{tag}")
         if value is not None:
             el.text = _text(value)
         return el
 
-    def sub_list(
-        self, parent: etree._Element, outer: str, inner: str, values: Iterable[object]
-    ) -> None:
-        """``<outer><inner>v</inner>…</outer>``, left out when there are no values."""
-        values = list(values)
-        if values:
-            container = self.sub(parent, outer)
-            for value in values:
-                self.sub(container, inner, value)
+    def sub_rows(self, parent: etree._Element, tag: str, rows: Iterable[Fields]) -> None:
+        """One ``<tag>`` per row appended to ``parent``, its children from the row's
+        (name, value) pairs in order: a value None is left out, a list of pairs is a nested
+        element. For long answers (100 documents are 2,000 elements): written as text and
+        parsed in one go, which costs a quarter of creating the elements one by one."""
+        parts = [f'<rows xmlns="{self.namespace}">']
+        for row in rows:
+            _write(parts, tag, row)
+        parts.append("</rows>")
+        parent.extend(list(etree.fromstring("".join(parts), parser=_parser())))
 
     def opt(self, tag: str, value: object) -> etree._Element | None:
         """An optional element: omitted when the value is None or empty."""
