@@ -7,15 +7,25 @@ share the Django app, the PKI and the SQLite file (one writer process avoids loc
 
 wsgiref + ThreadingMixIn: one thread per connection; the TLS handshake happens in that
 thread (a slow or hostile client never blocks accept()); socket timeouts bound every read.
-Connections are HTTP/1.0-style (one request per connection): simple and robust.
+
+The HTTPS listener keeps HTTP/1.1 connections alive: a TLS handshake costs about as much
+as a whole SOAP call, and the practice system calls in bursts. Bounded: a connection waits
+at most KEEPALIVE_IDLE_SECONDS for its next request and serves at most
+KEEPALIVE_MAX_REQUESTS (the last answer says ``Connection: close``). The request body is
+read by the server (Content-Length) before the app runs and the answer is sent with its
+Content-Length, so one request can never eat into the next; a body without a usable
+length (chunked, too large) is handed to the app as before and ends the connection. The
+HTTP listener (portal, static files) stays one request per connection.
 
 Fault injection needs the socket: a dropped connection is closed without an answer; an
-accept-then-time-out answer is computed and committed, then held and the socket closed.
+accept-then-time-out answer is computed and committed, then held and the socket closed —
+on a kept-alive connection too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import socket
@@ -26,6 +36,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.headers import Headers
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from sandbox.pki.ca import Pki
@@ -35,6 +46,11 @@ from sandbox.soap.views import CLIENT_CERT_ENVIRON
 log = logging.getLogger("sandbox.server")
 SOCKET_TIMEOUT = 30.0
 MAX_HANG_SECONDS = 120
+KEEPALIVE_IDLE_SECONDS = 15.0
+KEEPALIVE_MAX_REQUESTS = 100
+# Bodies up to this size are read by the server (keep-alive framing); Django refuses
+# larger ones anyway (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB by default).
+MAX_BUFFERED_BODY = 16 * 1024 * 1024
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -60,13 +76,40 @@ def _fault_aware(app: WsgiApp) -> WsgiApp:
     return wrapped
 
 
+def _buffered(app: WsgiApp) -> WsgiApp:
+    """The answer as one block: wsgiref then sends its Content-Length (keep-alive needs
+    it). SOAP answers are small; the HTTPS listener serves nothing else."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        result = app(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return [body]
+
+    return wrapped
+
+
 class _ServerHandler(ServerHandler):
+    request_handler: _RequestHandler
+    headers: Headers  # set by start_response (wsgiref's stubs leave it out)
+
     def handle_error(self) -> None:
         import sys
 
         if isinstance(sys.exc_info()[1], _Drop):
             raise _Drop
+        # After an unexpected error the connection's state is unknown: end it.
+        self.request_handler.close_connection = True
         super().handle_error()
+
+    def cleanup_headers(self) -> None:
+        super().cleanup_headers()
+        if self.request_handler.close_connection and self.http_version == "1.1":
+            self.headers["Connection"] = "close"
 
 
 class _RequestHandler(WSGIRequestHandler):
@@ -83,29 +126,81 @@ class _RequestHandler(WSGIRequestHandler):
                 env[CLIENT_CERT_ENVIRON] = der
         return env
 
+    def setup(self) -> None:
+        super().setup()
+        if self.server.keep_alive:
+            # parse_request() then keeps HTTP/1.1 connections open unless told otherwise.
+            self.protocol_version = "HTTP/1.1"
+
     def handle(self) -> None:
-        self.raw_requestline = self.rfile.readline(65537)
+        self.close_connection = True
+        served = 0
+        while True:
+            if served:
+                # Between requests of a kept-alive connection: a shorter wait.
+                self.connection.settimeout(KEEPALIVE_IDLE_SECONDS)
+            try:
+                self.raw_requestline = self.rfile.readline(65537)
+            except OSError:  # idle timeout, or the client went away
+                return
+            if not self.raw_requestline:
+                return
+            self.connection.settimeout(SOCKET_TIMEOUT)
+            served += 1
+            self._handle_one(last=served >= KEEPALIVE_MAX_REQUESTS)
+            if self.close_connection:
+                return
+
+    def _handle_one(self, *, last: bool) -> None:
         if len(self.raw_requestline) > 65536:
             self.send_error(414)
             return
         if not self.parse_request():
             return
+        if last:
+            self.close_connection = True
+        stdin: io.BufferedIOBase = self.rfile
+        app = self.server.get_app()
+        assert app is not None
+        if self.server.keep_alive and not self.close_connection:
+            body = self._read_body()
+            if body is None:
+                self.close_connection = True  # no framing we can trust after this request
+            else:
+                stdin = io.BytesIO(body)
+            app = _buffered(app)
         handler = _ServerHandler(
-            self.rfile,
+            stdin,
             self.wfile,  # type: ignore[arg-type]  # a socket writer, as wsgiref passes it
             self.get_stderr(),
             self.get_environ(),
             multithread=True,
         )
-        handler.request_handler = self  # type: ignore[attr-defined]
+        handler.request_handler = self
+        if self.server.keep_alive:
+            handler.http_version = "1.1"
         try:
-            app = self.server.get_app()
-            assert app is not None
             handler.run(app)
         except _Drop:
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _read_body(self) -> bytes | None:
+        """The request body by its Content-Length (none: empty); None when it cannot be
+        read that way (chunked, a bad or too large length) — the app reads the socket."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return None
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return None
+        if not 0 <= length <= MAX_BUFFERED_BODY:
+            return None
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            self.close_connection = True  # the client stopped sending: answer, then close
+        return body
 
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
@@ -123,9 +218,11 @@ class SandboxServer(ThreadingMixIn, WSGIServer):
         *,
         listener: str,
         ssl_context: ssl.SSLContext | None = None,
+        keep_alive: bool = False,
     ):
         self.listener = listener
         self.ssl_context = ssl_context
+        self.keep_alive = keep_alive
         super().__init__(address, _RequestHandler)
         self.set_app(_fault_aware(app))
 
@@ -173,7 +270,11 @@ class Listeners:
 
     def __init__(self, *, host: str, https_port: int, http_port: int, app: WsgiApp, pki: Pki):
         self.https = SandboxServer(
-            (host, https_port), app, listener="https", ssl_context=tls_context(pki)
+            (host, https_port),
+            app,
+            listener="https",
+            ssl_context=tls_context(pki),
+            keep_alive=True,
         )
         self.http = SandboxServer((host, http_port), app, listener="http")
         self.host = host

@@ -1,12 +1,14 @@
 """Against the real server process on free ports (not the test client): mutual TLS,
-listener separation, fault injection on the socket, and a generic zeep client built only
-from the served WSDLs calling every operation."""
+listener separation, fault injection on the socket, keep-alive on the HTTPS listener, and
+a generic zeep client built only from the served WSDLs calling every operation."""
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import os
+import ssl
 import subprocess
 import sys
 import time
@@ -426,3 +428,59 @@ def test_zeep_client_from_the_wsdls_calls_every_operation(server: Running) -> No
     )
     assert deleted.status == "TOROLT"
     assert idp.service.Logout(assertionId=mobile.assertionId) is True
+
+
+def _https_connection(server: Running) -> http.client.HTTPSConnection:
+    """A raw HTTP/1.1 connection with the institution certificate: we see its socket."""
+    ctx = ssl.create_default_context(cafile=str(server.ca))
+    ctx.load_cert_chain(*server.cert)
+    host, port = server.https.removeprefix("https://").split(":")
+    return http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10)
+
+
+def _post_challenge(conn: http.client.HTTPSConnection) -> http.client.HTTPResponse:
+    body = testing.envelope(testing.payload(IDP, "ChallengeRequestRequest", userId="O58012"))
+    conn.request("POST", "/soap/idp", body=body, headers={"Content-Type": "application/soap+xml"})
+    return conn.getresponse()
+
+
+def test_two_soap_calls_share_one_tls_connection(server: Running) -> None:
+    conn = _https_connection(server)
+    try:
+        first = _post_challenge(conn)
+        assert first.status == 200 and b"ChallengeRequestResponse" in first.read()
+        assert first.version == 11 and first.getheader("Connection") is None
+        sock = conn.sock
+        assert sock is not None
+        local = sock.getsockname()
+        second = _post_challenge(conn)
+        assert second.status == 200 and b"ChallengeRequestResponse" in second.read()
+        # http.client opens a new socket (a new handshake) only when the old one was closed.
+        assert conn.sock is sock and sock.getsockname() == local
+    finally:
+        conn.close()
+
+
+def test_drop_and_hang_close_a_kept_alive_connection(server: Running) -> None:
+    conn = _https_connection(server)
+    try:
+        ok = _post_challenge(conn)
+        assert ok.status == 200
+        ok.read()
+        sock = conn.sock
+        _admin(server, "faults", {"service": "idp", "share_drop": 1.0})
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+            _post_challenge(conn)
+        conn.close()
+
+        _admin(server, "faults", {"service": "idp", "share_drop": 0.0})
+        assert _post_challenge(conn).read()  # a new connection answers again
+        assert conn.sock is not sock
+        _admin(server, "faults", {"service": "idp", "share_hang": 1.0, "hang_seconds": 1})
+        started = time.monotonic()
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+            _post_challenge(conn)  # held, then closed without an answer
+        assert time.monotonic() - started >= 0.9
+    finally:
+        conn.close()
+        _admin(server, "faults/clear", {})
