@@ -496,10 +496,20 @@ def _record(
         item.last_error_code, item.last_error_message = code, message
         item.next_attempt_at = next_attempt_at
         item.lease_until = None
+        fields = [
+            "state",
+            "last_error_code",
+            "last_error_message",
+            "next_attempt_at",
+            "lease_until",
+        ]
         if result is not None:
             item.result = result
             item.sent_at = timezone.now()
-        item.save()
+            fields += ["result", "sent_at"]
+        # Only what the outcome changes: a full save rewrote the frozen payload (the whole
+        # CDA body of a document row) on every attempt (bench: docs/benchmarks.md).
+        item.save(update_fields=fields)
         if state == OutboxState.RETRYING and next_attempt_at is not None:
             _wake(item, at=next_attempt_at)
         elif _passes(item):
