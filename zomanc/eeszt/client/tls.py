@@ -5,6 +5,9 @@ so the key is handed over through an anonymous in-memory file (memfd): it never 
 disk. Only the EESZT CA given in the settings is trusted — not the system bundle, and not
 REQUESTS_CA_BUNDLE (which requests would otherwise apply silently)."""
 
+import ctypes
+import ctypes.util
+import functools
 import os
 import ssl
 from typing import Any
@@ -44,6 +47,31 @@ def ssl_context_create(*, pkcs12_data: bytes, password: str, ca_pem: bytes) -> s
     return context
 
 
+@functools.cache
+def _libcrypto() -> Any:
+    """The libcrypto Python's ssl module runs on (same soname: dlopen returns the loaded
+    one), or None where it cannot be found."""
+    name = ctypes.util.find_library("crypto")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+
+
+def openssl_errors_clear() -> None:
+    """Empties this thread's OpenSSL error queue.
+
+    Other OpenSSL users in the process leave errors behind there: SoftHSM2 (the eID card
+    through PKCS#11) fails to load its GOST engine on every session and never clears the
+    "no such engine" it pushed. Python's ssl module reads that queue after a read or write on
+    an established connection, so the next call over a kept-alive connection failed with
+    `SSLError: [ENGINE: NO_SUCH_ENGINE]` (a new connection's handshake clears the queue, which
+    hid it until EESZT — and the sandbox — kept connections alive)."""
+    lib = _libcrypto()
+    if lib is not None:
+        lib.ERR_clear_error()
+
+
 class PinnedTlsAdapter(HTTPAdapter):
     """Uses our SSLContext for every connection and nothing requests would add to it."""
 
@@ -58,6 +86,10 @@ class PinnedTlsAdapter(HTTPAdapter):
     def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["ssl_context"] = self._context
         return super().proxy_manager_for(*args, **kwargs)
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        openssl_errors_clear()
+        return super().send(request, *args, **kwargs)
 
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         # requests would load its own CA bundle into the connection here; the pinned

@@ -1,5 +1,6 @@
 """The client's session keeps its TLS connections alive across calls and threads."""
 
+import ctypes
 import datetime as dt
 import http.server
 import ipaddress
@@ -7,12 +8,13 @@ import ssl
 import threading
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from zomanc.eeszt.client.tls import session_create
+from zomanc.eeszt.client.tls import _libcrypto, session_create
 
 
 def _server_context(tmp: Path) -> tuple[ssl.SSLContext, bytes]:
@@ -48,7 +50,28 @@ def _server_context(tmp: Path) -> tuple[ssl.SSLContext, bytes]:
     return context, pem
 
 
-def test_threads_share_one_session_without_new_handshakes(tmp_path: Path) -> None:
+def test_a_stale_openssl_error_does_not_break_a_kept_alive_connection(tmp_path: Path) -> None:
+    """SoftHSM2 (the eID card) leaves "no such engine" in the thread's OpenSSL error queue;
+    the next call over a kept-alive connection must not fail on it."""
+    lib = _libcrypto()
+    if lib is None:
+        pytest.skip("libcrypto not found")
+    server, ca_pem, connections = _keep_alive_server(tmp_path)
+    try:
+        session = session_create(context=ssl.create_default_context(cadata=ca_pem.decode()))
+        url = f"https://127.0.0.1:{server.server_address[1]}/soap"
+        assert session.post(url, data=b"x", timeout=10).status_code == 200
+        lib.ENGINE_by_id.restype = ctypes.c_void_p
+        assert lib.ENGINE_by_id(b"zomanc-no-such-engine") is None  # pushes the error
+        assert lib.ERR_peek_error() != 0
+        assert session.post(url, data=b"x", timeout=10).status_code == 200
+        assert len(connections) == 1  # the same connection, kept alive
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _keep_alive_server(tmp: Path) -> tuple[http.server.ThreadingHTTPServer, bytes, list[int]]:
     connections: list[int] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -68,10 +91,15 @@ def test_threads_share_one_session_without_new_handshakes(tmp_path: Path) -> Non
         def log_message(self, format: str, *args: object) -> None:
             return None
 
-    server_context, ca_pem = _server_context(tmp_path)
+    server_context, ca_pem = _server_context(tmp)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = server_context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, ca_pem, connections
+
+
+def test_threads_share_one_session_without_new_handshakes(tmp_path: Path) -> None:
+    server, ca_pem, connections = _keep_alive_server(tmp_path)
     try:
         session = session_create(context=ssl.create_default_context(cadata=ca_pem.decode()))
         url = f"https://127.0.0.1:{server.server_address[1]}/soap"
