@@ -292,12 +292,17 @@ def _check_company(member: StaffMember, company: Company) -> None:
         raise ValueError("company of another practice")
 
 
+def _user_and_connection(member: StaffMember, company: Company) -> tuple[str, Connection]:
+    """The member's EESZT user id and the company's connection, or why he cannot log in."""
+    _check_company(member, company)
+    user_id = _user_id(member)
+    return user_id, _connection(company)
+
+
 def eeszt_login_challenge(*, member: StaffMember, company: Company) -> idp.Challenge:
     """Step 1 of the card login: a fresh IDP nonce for the member (2 minutes, single use),
     asked with the company's certificate."""
-    _check_company(member, company)
-    user_id = _user_id(member)
-    conn = _connection(company)
+    user_id, conn = _user_and_connection(member, company)
     try:
         return idp.challenge_request(conn, user_id=user_id)
     except EesztError as exc:
@@ -334,6 +339,8 @@ def eeszt_login_card(
             "BAD_SIGNATURE",
             _("A kártyaszolgáltatás nem adott értékelhető aláírást. Próbálja újra."),
         )
+    # Not _user_and_connection: the certificate comes out of the vault only once the card's
+    # answer is known to be usable.
     conn = _connection(company)
     return _login(
         member=member,
@@ -360,9 +367,7 @@ def eeszt_login_token(
     otp: str,
     request: HttpRequest | None = None,
 ) -> EesztSession:
-    _check_company(member, company)
-    user_id = _user_id(member)
-    conn = _connection(company)
+    user_id, conn = _user_and_connection(member, company)
     return _login(
         member=member,
         company=company,
@@ -380,9 +385,7 @@ def eeszt_login_mobile(
     otp: str,
     request: HttpRequest | None = None,
 ) -> EesztSession:
-    _check_company(member, company)
-    user_id = _user_id(member)
-    conn = _connection(company)
+    user_id, conn = _user_and_connection(member, company)
     return _login(
         member=member,
         company=company,

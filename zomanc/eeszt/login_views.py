@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from zomanc.core.http import MemberRequest, member_required
 from zomanc.eeszt import login as eeszt_login
 from zomanc.eeszt import selectors
 from zomanc.eeszt.forms import CardLoginForm, MobileLoginForm, TokenLoginForm
-from zomanc.eeszt.models import CertificateStatus, LoginMethod
+from zomanc.eeszt.models import CertificateStatus, EesztSession, LoginMethod
 from zomanc.practices.models import Company
 from zomanc.practices.permissions import Perm, member_can
 from zomanc.practices.selectors import active_companies
@@ -109,7 +110,7 @@ def login_page(request: MemberRequest) -> HttpResponse:
     return _render(request, company, next_url=next_url, method=request.GET.get("method"))
 
 
-def _success(request: MemberRequest, session: Any, next_url: str) -> HttpResponse:
+def _success(request: MemberRequest, session: EesztSession, next_url: str) -> HttpResponse:
     messages.success(
         request,
         _("Belépett az EESZT-be (%(company)s) %(user)s felhasználóként, %(until)s-ig.")
@@ -126,6 +127,30 @@ def _failure_status(failure: eeszt_login.EesztLoginFailed) -> int:
     if failure.code.startswith("HTTP_") or failure.code in {"TRANSPORT", "BAD_RESPONSE"}:
         return 503
     return 400
+
+
+def _login_answer(
+    request: MemberRequest,
+    company: Company,
+    *,
+    next_url: str,
+    method: str,
+    login: Callable[[], EesztSession],
+) -> HttpResponse:
+    """Runs one login method: on to `next_url`, or the login page again on that method with
+    EESZT's (or our) reason."""
+    try:
+        session = login()
+    except eeszt_login.EesztLoginFailed as failure:
+        return _render(
+            request,
+            company,
+            next_url=next_url,
+            method=method,
+            failure=failure,
+            status=_failure_status(failure),
+        )
+    return _success(request, session, next_url)
 
 
 @require_POST
@@ -159,7 +184,8 @@ def login_card(request: MemberRequest, company_id: int) -> HttpResponse:
     # Single use: whatever happens now, the next attempt asks for a new challenge.
     stored = request.session.pop(CHALLENGE_SESSION_KEY, None)
     form = CardLoginForm(request.POST)
-    try:
+
+    def login() -> EesztSession:
         if not stored or stored.get("company") != company.pk:
             raise eeszt_login.EesztLoginFailed(
                 "CHALLENGE_EXPIRED",
@@ -174,7 +200,7 @@ def login_card(request: MemberRequest, company_id: int) -> HttpResponse:
                 _("A kártyaszolgáltatás válasza hibás vagy hiányos. Próbálja újra."),
             )
         expires = parse_datetime(str(stored.get("expires", ""))) or timezone.now()
-        session = eeszt_login.eeszt_login_card(
+        return eeszt_login.eeszt_login_card(
             member=request.member,
             company=company,
             nonce=base64.b64decode(stored["nonce"]),
@@ -186,16 +212,8 @@ def login_card(request: MemberRequest, company_id: int) -> HttpResponse:
             algorithm=form.cleaned_data["algorithm"],
             request=request,
         )
-    except eeszt_login.EesztLoginFailed as failure:
-        return _render(
-            request,
-            company,
-            next_url=next_url,
-            method=LoginMethod.CARD,
-            failure=failure,
-            status=_failure_status(failure),
-        )
-    return _success(request, session, next_url)
+
+    return _login_answer(request, company, next_url=next_url, method=LoginMethod.CARD, login=login)
 
 
 @require_POST
@@ -209,24 +227,19 @@ def login_token(request: MemberRequest, company_id: int) -> HttpResponse:
         return _render(
             request, company, next_url=next_url, method="token", status=400, token_form=form
         )
-    try:
-        session = eeszt_login.eeszt_login_token(
+    return _login_answer(
+        request,
+        company,
+        next_url=next_url,
+        method="token",
+        login=lambda: eeszt_login.eeszt_login_token(
             member=request.member,
             company=company,
             password=form.cleaned_data["password"],
             otp=form.cleaned_data["otp"],
             request=request,
-        )
-    except eeszt_login.EesztLoginFailed as failure:
-        return _render(
-            request,
-            company,
-            next_url=next_url,
-            method="token",
-            failure=failure,
-            status=_failure_status(failure),
-        )
-    return _success(request, session, next_url)
+        ),
+    )
 
 
 @require_POST
@@ -240,23 +253,15 @@ def login_mobile(request: MemberRequest, company_id: int) -> HttpResponse:
         return _render(
             request, company, next_url=next_url, method="mobile", status=400, mobile_form=form
         )
-    try:
-        session = eeszt_login.eeszt_login_mobile(
-            member=request.member,
-            company=company,
-            otp=form.cleaned_data["otp"],
-            request=request,
-        )
-    except eeszt_login.EesztLoginFailed as failure:
-        return _render(
-            request,
-            company,
-            next_url=next_url,
-            method="mobile",
-            failure=failure,
-            status=_failure_status(failure),
-        )
-    return _success(request, session, next_url)
+    return _login_answer(
+        request,
+        company,
+        next_url=next_url,
+        method="mobile",
+        login=lambda: eeszt_login.eeszt_login_mobile(
+            member=request.member, company=company, otp=form.cleaned_data["otp"], request=request
+        ),
+    )
 
 
 @require_POST

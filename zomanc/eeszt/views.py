@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from zomanc.core.forms import form_add_service_error, form_submit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.eeszt import selectors, services
 from zomanc.eeszt.certificates import CertificateRejected
@@ -36,14 +37,6 @@ def _optional_url(name: str, *args: Any) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _render_company(
@@ -117,22 +110,20 @@ def company_settings(request: MemberRequest, company_id: int) -> HttpResponse:
 def institution_update(request: MemberRequest, company_id: int) -> HttpResponse:
     company = selectors.access_eeszt_company(request.member, company_id)
     form = InstitutionForm(request.POST)
-    if form.is_valid():
-        try:
-            practice_services.company_update(
-                company=company,
-                actor=request.user,
-                name=company.name,
-                institution_name=form.cleaned_data["institution_name"],
-                institution_id=form.cleaned_data["institution_id"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Az intézmény adatai elmentve."))
-            _report_refdata(request, company)
-            return redirect("eeszt:company_settings", company_id=company.pk)
+    if form_submit(
+        form,
+        lambda data: practice_services.company_update(
+            company=company,
+            actor=request.user,
+            name=company.name,
+            institution_name=data["institution_name"],
+            institution_id=data["institution_id"],
+            request=request,
+        ),
+    ):
+        messages.success(request, _("Az intézmény adatai elmentve."))
+        _report_refdata(request, company)
+        return redirect("eeszt:company_settings", company_id=company.pk)
     company.refresh_from_db()
     return _render_company(request, company, status=400, institution_form=form)
 
@@ -142,38 +133,36 @@ def institution_update(request: MemberRequest, company_id: int) -> HttpResponse:
 def org_unit_add(request: MemberRequest, company_id: int) -> HttpResponse:
     company = selectors.access_eeszt_company(request.member, company_id)
     form = OrgUnitAddForm(request.POST)
-    if form.is_valid():
-        try:
-            practice_services.org_unit_create(
-                company=company,
-                actor=request.user,
-                code=form.cleaned_data["code"],
-                name=form.cleaned_data["name"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("A szervezeti egység felvéve."))
-            _report_refdata(request, company)
-            return redirect("eeszt:company_settings", company_id=company.pk)
+    if form_submit(
+        form,
+        lambda data: practice_services.org_unit_create(
+            company=company,
+            actor=request.user,
+            code=data["code"],
+            name=data["name"],
+            request=request,
+        ),
+    ):
+        messages.success(request, _("A szervezeti egység felvéve."))
+        _report_refdata(request, company)
+        return redirect("eeszt:company_settings", company_id=company.pk)
     return _render_company(request, company, status=400, org_unit_form=form)
 
 
-def _report_refdata(request: MemberRequest, company: Company) -> None:
-    for warning in services.eeszt_refdata_check(company=company):
+def _report_refdata(request: MemberRequest, company: Company) -> list[str]:
+    """Warns of the company's ids missing from EESZT's reference data; returns the warnings."""
+    warnings = services.eeszt_refdata_check(company=company)
+    for warning in warnings:
         messages.warning(request, warning)
+    return warnings
 
 
 @require_POST
 @member_required(Perm.SETTINGS_EDIT)
 def refdata_check(request: MemberRequest, company_id: int) -> HttpResponse:
     company = selectors.access_eeszt_company(request.member, company_id)
-    warnings = services.eeszt_refdata_check(company=company)
-    if not warnings:
+    if not _report_refdata(request, company):
         messages.success(request, _("Minden azonosító szerepel az EESZT törzsadatokban."))
-    for warning in warnings:
-        messages.warning(request, warning)
     return redirect("eeszt:company_settings", company_id=company.pk)
 
 
@@ -183,22 +172,20 @@ def member_profile_update(request: MemberRequest, company_id: int, member_id: in
     company = selectors.access_eeszt_company(request.member, company_id)
     target = access_staff_member(request.member, member_id)
     form = MemberProfileForm(request.POST, prefix=f"m{target.pk}")
-    if form.is_valid():
-        try:
-            services.eeszt_member_profile_update(
-                member=target,
-                actor=request.member,
-                portal_username=form.cleaned_data["portal_username"],
-                login_method=form.cleaned_data["login_method"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("%(name)s EESZT adatai elmentve.") % {"name": target.display_name}
-            )
-            return redirect("eeszt:company_settings", company_id=company.pk)
+    if form_submit(
+        form,
+        lambda data: services.eeszt_member_profile_update(
+            member=target,
+            actor=request.member,
+            portal_username=data["portal_username"],
+            login_method=data["login_method"],
+            request=request,
+        ),
+    ):
+        messages.success(
+            request, _("%(name)s EESZT adatai elmentve.") % {"name": target.display_name}
+        )
+        return redirect("eeszt:company_settings", company_id=company.pk)
     return _render_company(request, company, status=400, profile_forms={target.pk: form})
 
 
@@ -219,7 +206,7 @@ def certificate_upload(request: MemberRequest, company_id: int) -> HttpResponse:
         except CertificateRejected as exc:
             form.add_error("file", exc.message)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             if cert.status == CertificateStatus.PENDING:
                 messages.warning(
