@@ -2,8 +2,6 @@
 owners change it (Perm.CATALOGUE_EDIT)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,16 +15,9 @@ from zomanc.codes.catalogue_services import (
     treatment_item_set_active,
     treatment_item_update,
 )
+from zomanc.core.forms import form_submit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.practices.permissions import Perm
-
-
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @member_required()
@@ -43,19 +34,18 @@ def catalogue_list(request: MemberRequest) -> HttpResponse:
 @member_required(Perm.CATALOGUE_EDIT)
 def catalogue_create(request: MemberRequest) -> HttpResponse:
     form = TreatmentItemForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = treatment_item_create(
-                practice=request.practice,
-                actor=request.member,
-                request=request,
-                **{field: form.cleaned_data[field] for field in FIELDS},
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("„%(name)s” felvéve a katalógusba.") % {"name": item.name})
-            return redirect("codes:catalogue")
+    item = form_submit(
+        form,
+        lambda data: treatment_item_create(
+            practice=request.practice,
+            actor=request.member,
+            request=request,
+            **{field: data[field] for field in FIELDS},
+        ),
+    )
+    if item is not None:
+        messages.success(request, _("„%(name)s” felvéve a katalógusba.") % {"name": item.name})
+        return redirect("codes:catalogue")
     return render(request, "codes/catalogue_form.html", {"form": form, "item": None})
 
 
@@ -64,19 +54,14 @@ def catalogue_edit(request: MemberRequest, item_id: int) -> HttpResponse:
     item = access_treatment_item(request.member, item_id)
     initial = {field: getattr(item, field) for field in FIELDS}
     form = TreatmentItemForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            treatment_item_update(
-                item=item,
-                actor=request.member,
-                request=request,
-                **{field: form.cleaned_data[field] for field in FIELDS},
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("„%(name)s” módosítva.") % {"name": item.name})
-            return redirect("codes:catalogue")
+    if form_submit(
+        form,
+        lambda data: treatment_item_update(
+            item=item, actor=request.member, request=request, **{f: data[f] for f in FIELDS}
+        ),
+    ):
+        messages.success(request, _("„%(name)s” módosítva.") % {"name": item.name})
+        return redirect("codes:catalogue")
     return render(request, "codes/catalogue_form.html", {"form": form, "item": item})
 
 
