@@ -229,6 +229,9 @@ class SandboxServer(ThreadingMixIn, WSGIServer):
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, addr = self.socket.accept()
         sock.settimeout(SOCKET_TIMEOUT)
+        # wsgiref writes the status line, the headers and the body in separate sends; with
+        # Nagle's algorithm each later send waits for the client's delayed ACK (~40 ms).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock, addr
 
     def finish_request(self, request: Any, client_address: Any) -> None:
