@@ -18,8 +18,14 @@ export SANDBOX_DATA_DIR="${SANDBOX_DATA_DIR:-$DATA/sandbox}"
 export SANDBOX_HTTPS_PORT="${SANDBOX_HTTPS_PORT:-9443}"
 export SANDBOX_HTTP_PORT="${SANDBOX_HTTP_PORT:-9080}"
 CARD_PORT="${ZOMANC_CARDSERVICE_PORT:-9451}"
-# The demo is SQLite by definition (a PostgreSQL URL in the shell must not receive it).
-unset DATABASE_URL SANDBOX_DATABASE_URL
+# The demo is SQLite by definition (a PostgreSQL URL in the shell must not receive it); the
+# setup-guide walk passes a fresh database of its own explicitly through DEMO_*.
+if [ -n "${DEMO_DATABASE_URL:-}" ]; then export DATABASE_URL="$DEMO_DATABASE_URL"; else unset DATABASE_URL; fi
+if [ -n "${DEMO_SANDBOX_DATABASE_URL:-}" ]; then
+  export SANDBOX_DATABASE_URL="$DEMO_SANDBOX_DATABASE_URL"
+else
+  unset SANDBOX_DATABASE_URL
+fi
 
 # The practice system reaches the sandbox only through these settings, like a real EESZT.
 export EESZT_ENDPOINT="https://127.0.0.1:${SANDBOX_HTTPS_PORT}"

@@ -1,0 +1,606 @@
+"""The EESZT setup guide, walked in Debian's Chromium against the real demo (issue 6).
+
+`scripts/demo.sh` starts the sandbox, the practice system, the EESZT worker and the card
+service on free ports with fresh data (on PostgreSQL: fresh databases); one browser page then
+does what a practice does, step by step, asserting the Hungarian texts a user sees and
+saving a screenshot per step. `make guide` (ZOMANC_GUIDE_DIR=docs/guide) writes the
+screenshots to docs/guide/img/ and a video of the whole walk to docs/guide/video/; without it
+they go to a temporary folder, so `make test` leaves the tree clean.
+
+No fixed sleeps: every wait is on something visible (a text, a URL); the visit's EESZT
+state is polled by reloading the page until its badge says "EESZT: elküldve". The only
+clock wait is TOTP's: a one-time code is valid for 30 s and EESZT refuses it twice, so a
+second login with the same secret waits for the next code."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zomanc.testing.demo_stack import DemoStack, demo_stack_start, fresh_postgres_database
+
+pytestmark = pytest.mark.e2e
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_PASSWORD = "Zomanc-Demo-2026"  # noqa: S105 - the printed demo password
+PORTAL_PASSWORD = "Sandbox-Demo-1"  # noqa: S105 - the sandbox's printed demo password
+SECOND_DOCTOR_TOKEN = "KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TF"  # noqa: S105 - printed demo secret
+RIGHTS_ADMIN_TOKEN = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - printed demo secret
+HISTORY_TAJ = "987 654 322"  # Kiss Máté: documents and eProfil entries of another provider
+REFERRAL_TAJ = "111 111 110"  # Nagy Bence: e-referrals
+WAIT_MS = 30_000
+SENT_TIMEOUT_S = 180
+
+
+@dataclass
+class Walk:
+    stack: DemoStack
+    page: Any
+    shots: Path
+    used_codes: dict[str, str] = field(default_factory=dict)
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def shot(self, name: str, locator: Any = None) -> None:
+        if locator is not None:
+            locator.scroll_into_view_if_needed()
+        self.page.screenshot(path=str(self.shots / f"{name}.png"))
+
+    def z(self, path: str) -> str:
+        return self.stack.base_url + path
+
+    def p(self, path: str) -> str:
+        return self.stack.portal_url + path
+
+    def totp(self, secret: str) -> str:
+        """The current code of a TOTP secret, never one already used (EESZT refuses a
+        replayed code): waits for the next 30-second window when needed."""
+        import pyotp
+
+        totp = pyotp.TOTP(secret)
+        while (code := totp.now()) == self.used_codes.get(secret):
+            time.sleep(31 - time.time() % 30)
+        self.used_codes[secret] = code
+        return code
+
+    def main(self) -> Any:
+        return self.page.locator("main")
+
+    # --- the practice system ------------------------------------------------------------
+
+    def login(self, email: str) -> None:
+        page = self.page
+        page.goto(self.z("/accounts/login/"))
+        page.get_by_label("E-mail cím").fill(email)
+        page.get_by_label("Jelszó", exact=True).fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Belépés").click()
+        page.wait_for_url(self.z("/"))
+
+    def logout(self) -> None:
+        self.page.goto(self.z("/"))
+        self.page.get_by_role("button", name="Kijelentkezés").click()
+        expect(self.page.get_by_role("button", name="Kijelentkezés")).to_have_count(0)
+
+    def patient(self, taj: str) -> None:
+        page = self.page
+        page.goto(self.z("/patients/"))
+        page.locator("tr", has_text=taj).get_by_role("link").first.click()
+        expect(page.locator("main")).to_contain_text(taj)
+
+    # --- the Ágazati portál ---------------------------------------------------------------
+
+    def portal_token_login(self, user_id: str, secret: str) -> None:
+        page = self.page
+        page.goto(self.p("/bejelentkezes/"))
+        box = page.locator("#token")
+        box.get_by_label("EESZT felhasználónév").fill(user_id)
+        box.get_by_label("Jelszó", exact=True).fill(PORTAL_PASSWORD)
+        box.locator("input[name=otp]").fill(self.totp(secret))
+        box.get_by_role("button", name="Bejelentkezés").click()
+        expect(page.locator("body")).to_contain_text("Sikeres bejelentkezés")
+
+    def portal_logout(self) -> None:
+        self.page.get_by_role("button", name="Kijelentkezés").click()
+        expect(self.page.get_by_role("button", name="Kijelentkezés")).to_have_count(0)
+
+
+# --- the stack and the browser -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]:
+    data = tmp_path_factory.mktemp("walk-demo")
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith("postgres"):
+        stack = demo_stack_start(data)
+        try:
+            yield stack
+        finally:
+            stack.stop()
+        return
+    # PostgreSQL: a fresh database for each side, named per process like the test databases
+    # (zomanc/settings.py), so parallel runs on one server never share one.
+    pid = os.getpid()
+    with (
+        fresh_postgres_database(server, f"walk_zomanc_{pid}") as zomanc_url,
+        fresh_postgres_database(server, f"walk_sandbox_{pid}") as sandbox_url,
+    ):
+        stack = demo_stack_start(data, database_url=zomanc_url, sandbox_database_url=sandbox_url)
+        try:
+            yield stack
+        finally:
+            stack.stop()
+
+
+@pytest.fixture
+def walk(demo: DemoStack, tmp_path: Path) -> Iterator[Walk]:
+    from zomanc.testing.browser import VIEWPORT, chromium_launch
+
+    guide = os.environ.get("ZOMANC_GUIDE_DIR")
+    shots = (Path(guide) if guide else tmp_path) / "img"
+    shots.mkdir(parents=True, exist_ok=True)
+    video_dir = tmp_path / "video"
+    with sync_api.sync_playwright() as playwright:
+        browser = chromium_launch(playwright)
+        options: dict[str, Any] = {
+            "viewport": VIEWPORT,
+            "locale": "hu-HU",
+            "timezone_id": "Europe/Budapest",
+            "accept_downloads": True,
+        }
+        if guide:
+            options |= {"record_video_dir": str(video_dir), "record_video_size": VIEWPORT}
+        context = browser.new_context(**options)
+        context.set_default_timeout(WAIT_MS)
+        expect.set_options(timeout=WAIT_MS)
+        page = context.new_page()
+        try:
+            yield Walk(stack=demo, page=page, shots=shots)
+        finally:
+            video = page.video
+            context.close()
+            browser.close()
+            if guide and video is not None:
+                target = Path(guide) / "video" / "eeszt-beallitasa.webm"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(video.path(), target)
+
+
+def test_setup_guide_walk(walk: Walk, demo: DemoStack) -> None:
+    try:
+        step1_portal(walk)
+        step2_settings(walk)
+        step3_logins(walk)
+        step4_documents(walk)
+        step5_eprofil(walk)
+        step6_visit(walk)
+        step7_roles(walk)
+    except Exception as exc:
+        failure = walk.shots.parent / "failure.png"
+        walk.page.screenshot(path=str(failure), full_page=True)
+        seen = walk.page.locator("body").inner_text()[:4000]
+        raise AssertionError(
+            f"{exc}\n\nURL: {walk.page.url} (screenshot: {failure})\n== page\n{seen}\n{demo.logs()}"
+        ) from exc
+
+
+# --- 1. Ágazati portál ----------------------------------------------------------------------
+
+
+def step1_portal(w: Walk) -> None:
+    page = w.page
+    # The demo dentist logs in with her eID card through the card service.
+    page.goto(w.p("/bejelentkezes/"))
+    page.locator("#kartya").get_by_label("EESZT felhasználónév").fill("O58012")
+    page.locator("#kartya").get_by_role("button", name="Bejelentkezés").click()
+    status = page.locator("[data-card-status]")
+    expect(status).to_contain_text("nincs párosítva")
+    w.shot("01-portal-card-pairing")
+    page.get_by_label("Párosító kód").fill(w.stack.pairing_token())
+    page.get_by_role("button", name="Párosítás").click()
+    expect(status).to_contain_text("A kártyaszolgáltatás fut.")
+    expect(status).to_contain_text("O58012")
+    page.get_by_label("PIN kód").fill(w.stack.card_pin())
+    w.shot("02-portal-card-pin")
+    page.locator("form[data-card-sign]").get_by_role("button", name="Bejelentkezés").click()
+    page.wait_for_url("**/intezmenyvalasztas/")
+    expect(page.locator("body")).to_contain_text("Sikeres bejelentkezés: Dr. Kovács Anna")
+    # Only the "CSAK intézmény" option offers the certificate download.
+    page.locator("label.choice", has_text="CSAK intézmény").click()
+    w.shot("03-portal-institution")
+    page.get_by_role("button", name="Tovább").click()
+    page.get_by_role("link", name="EESZT SSL tanúsítvány letöltése").click()
+    expect(page.locator("h1")).to_have_text("EESZT SSL tanúsítvány letöltése")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Letöltés").click()
+    p12 = w.shots.parent / "EESZT-SSL.p12"
+    download.value.save_as(p12)
+    assert download.value.suggested_filename.startswith("EESZT-SSL-506097-")
+    page.reload()
+    expect(page.locator("table")).to_contain_text("506097")
+    w.shot("04-portal-certificate")
+    page.get_by_role("link", name="SMS-ek").click()
+    sms = page.locator("table tbody tr").first
+    expect(sms).to_contain_text("SSL tanúsítványának jelszava")
+    match = re.search(r"jelszava: (\S+)", sms.inner_text())
+    assert match is not None
+    w.certificate = (p12, match.group(1))  # type: ignore[attr-defined]
+    w.shot("05-portal-sms")
+    w.portal_logout()
+
+    # The second doctor registers a mobile token (logged in with his physical token).
+    w.portal_token_login("O61234", SECOND_DOCTOR_TOKEN)
+    page.goto(w.p("/mobiltoken/"))
+    secret_text = page.locator("main").inner_text()
+    match = re.search(r"((?:[A-Z2-7]{4} ){3,}[A-Z2-7]{2,})", secret_text)
+    assert match is not None, secret_text
+    secret = match.group(1).replace(" ", "")
+    page.get_by_label("Az alkalmazás által mutatott kód").fill(w.totp(secret))
+    w.shot("06-portal-mobile-token")
+    page.get_by_role("button", name="Regisztráció").click()
+    expect(page.locator("body")).to_contain_text("A mobiltoken regisztrálva")
+    w.mobile_secret = secret  # type: ignore[attr-defined]
+    w.portal_logout()
+
+    # VMátrix: the institution's rights admin assigns the second doctor to the org unit.
+    w.portal_token_login("JOGADMIN506097", RIGHTS_ADMIN_TOKEN)
+    page.locator("label.choice", has_text="001044299").click()
+    page.get_by_role("button", name="Tovább").click()
+    page.get_by_role("link", name="VMátrix").click()
+    # The seed has him assigned already: take the grant back first, as a new doctor has none.
+    row = (
+        page.locator("tr", has_text="O61234").filter(has_text="001044299").filter(has_text="Orvos")
+    )
+    if row.count():
+        row.get_by_role("button", name="Törlés").click()
+        expect(page.locator("body")).to_contain_text("O61234 joga törölve")
+    form = page.locator("form[action$='/vmatrix/jogosultsag/']")
+    form.get_by_label(re.compile("felhasználó", re.I)).fill("O61234")
+    _select_containing(form.locator("select[name=org_unit]"), "001044299")
+    _select_containing(form.locator("select[name=role]"), "Orvos")
+    form.get_by_role("button", name="Hozzárendelés").click()
+    expect(page.locator("body")).to_contain_text("O61234 jogot kapott: 001044299, Orvos.")
+    w.shot("07-portal-vmatrix")
+    w.portal_logout()
+
+
+def _select_containing(select: Any, text: str) -> None:
+    for option in select.locator("option").all():
+        if text in option.inner_text():
+            select.select_option(value=option.get_attribute("value"))
+            return
+    raise AssertionError(f"no option with {text!r}")
+
+
+# --- 2. Beállítások / EESZT as the owner -----------------------------------------------------
+
+
+def step2_settings(w: Walk) -> None:
+    page = w.page
+    p12, code = w.certificate  # type: ignore[attr-defined]
+    w.login("tulajdonos@mosoly.test")
+    page.get_by_role("link", name="Beállítások").first.click()
+    page.locator("main").get_by_role("link", name="EESZT", exact=True).click()
+    expect(page.locator("h1")).to_contain_text("Beállítások / EESZT")
+    expect(page.locator("main")).to_contain_text("Az EESZT modul ki van kapcsolva.")
+    # Pair this browser with the card service (the checklist's step 2–4 turns green).
+    cardservice = page.locator("[data-cardservice]")
+    expect(cardservice).to_contain_text("nincs párosítva")
+    cardservice.locator("input[name=token]").fill(w.stack.pairing_token())
+    cardservice.get_by_role("button", name="Párosítás").click()
+    expect(cardservice).to_contain_text("A kártyaszolgáltatás fut ezen a gépen.")
+    # Institution, id, org unit, doctors and stamp numbers.
+    page.get_by_label("Intézmény (rendelő) neve:").fill("Mosoly Fogászat Kft.")
+    page.get_by_label("Intézményazonosító (OTH szám):").fill("506097")
+    page.locator("form:has(#id_institution_id)").get_by_role("button", name="Mentés").click()
+    expect(page.locator("body")).to_contain_text("Az intézmény adatai elmentve.")
+    page.get_by_role("button", name="Ellenőrzés a törzsadatokban").click()
+    expect(page.locator("body")).to_contain_text(
+        "Minden azonosító szerepel az EESZT törzsadatokban."
+    )
+    expect(page.locator("main")).to_contain_text("001044299")
+    for name, method in (("Kovács Anna", "eSzemélyi kártya"), ("Nagy Gábor", "Mobil token")):
+        row = page.locator("#orvosok tbody tr", has_text=name)
+        row.locator("select").select_option(label=method)
+        row.get_by_role("button", name="Mentés").click()
+        expect(page.locator("body")).to_contain_text(f"Dr. {name} EESZT adatai elmentve.")
+    w.shot("08-settings-data", page.locator("#orvosok"))
+    # The certificate: first a wrong SMS code, then the right one.
+    upload = page.locator("#tanusitvany")
+    upload.get_by_label("SSL tanúsítványfájl (.p12 / .pfx):").set_input_files(p12)
+    upload.get_by_label("SMS kód:").fill("rossz-kod-1")
+    upload.get_by_role("button", name="Feltöltés").click()
+    expect(page.locator("#tanusitvany")).to_contain_text(
+        "A megadott SMS kód nem nyitja a tanúsítványfájlt."
+    )
+    w.shot("09-settings-wrong-code", page.locator("#tanusitvany"))
+    upload = page.locator("#tanusitvany")
+    upload.get_by_label("SSL tanúsítványfájl (.p12 / .pfx):").set_input_files(p12)
+    upload.get_by_label("SMS kód:").fill(code)
+    upload.get_by_role("button", name="Feltöltés").click()
+    expect(page.locator("#tanusitvany")).to_contain_text("2.5.4.5=506097")
+    page.get_by_role("button", name="EESZT modul bekapcsolása").click()
+    expect(page.locator("main")).to_contain_text("Az EESZT modul be van kapcsolva")
+    w.shot("10-settings-module-on")
+    # The owner here is a practice manager, no EESZT user: the test says who can finish it.
+    page.get_by_role("button", name="Kapcsolat ellenőrzése").click()
+    stages = page.locator("table.eeszt-stages")
+    expect(stages.locator("[data-stage=tls]")).to_contain_text("rendben")
+    expect(stages.locator("[data-stage=certificate]")).to_contain_text("rendben")
+    w.shot("11-settings-test-owner", stages)
+    # The dentist will run the connection test with her own EESZT login: she becomes an
+    # owner too (most practices are run by their dentist, docs/permissions.md).
+    page.goto(w.z("/beallitasok/munkatarsak/"))
+    page.locator("tr", has_text="Kovács Anna").get_by_role("link", name="Szerkesztés").click()
+    page.get_by_label("Szerepkör").select_option(label="Tulajdonos")
+    page.get_by_role("button", name="Mentés").click()
+    expect(page.locator("tr", has_text="Kovács Anna")).to_contain_text("Tulajdonos")
+    w.logout()
+
+
+# --- 3. EESZT logins ----------------------------------------------------------------------
+
+
+def step3_logins(w: Walk) -> None:
+    page = w.page
+    w.login("kovacs.anna@mosoly.test")
+    header = page.locator("header")
+    expect(header).to_contain_text("EESZT: nincs bejelentkezve")
+    header.get_by_role("link", name="Belépés").click()
+    expect(page.locator("main")).to_contain_text("EESZT felhasználó: O58012")
+    box = page.locator("[data-cardservice]")
+    expect(box).to_contain_text("A kártyaszolgáltatás fut ezen a gépen.")
+    page.get_by_label("PIN kód").fill(w.stack.card_pin())
+    w.shot("12-eeszt-login-card")
+    page.locator("main").get_by_role("button", name="Bejelentkezés").click()
+    expect(header).to_contain_text(re.compile(r"EESZT: O58012, \d\d:\d\d-ig"))
+    w.shot("13-eeszt-header-session", header)
+    # Now every stage of the connection test is green.
+    page.goto(w.z("/eeszt/beallitasok/"))
+    page.get_by_role("button", name="Kapcsolat ellenőrzése").click()
+    stages = page.locator("table.eeszt-stages")
+    for key in ("tls", "certificate", "login", "rights"):
+        expect(stages.locator(f"[data-stage={key}]")).to_contain_text("rendben")
+    expect(stages).to_contain_text("001044299 (Fogászati rendelés): rendben, ORVOS")
+    w.shot("14-settings-test-green", stages)
+    w.logout()
+
+    # The second doctor with his newly registered mobile token.
+    w.login("nagy.gabor@mosoly.test")
+    page.locator("header").get_by_role("link", name="Belépés").click()
+    expect(page.locator("main")).to_contain_text("EESZT felhasználó: O61234")
+    page.get_by_role("link", name="Mobil token").or_(
+        page.get_by_role("tab", name="Mobil token")
+    ).first.click()
+    form = page.locator("form[action*='mobil'], form:has(input[name=otp])").last
+    form.locator("input[name=otp], input[name=code]").first.fill(w.totp(w.mobile_secret))  # type: ignore[attr-defined]
+    w.shot("15-eeszt-login-mobile")
+    form.get_by_role("button").last.click()
+    expect(page.locator("header")).to_contain_text(re.compile(r"EESZT: O61234, \d\d:\d\d-ig"))
+    w.logout()
+
+
+# --- 4. EHR documents and breakglass -----------------------------------------------------
+
+
+def step4_documents(w: Walk) -> None:
+    page = w.page
+    w.login("kovacs.anna@mosoly.test")
+    w.patient(HISTORY_TAJ)
+    # The patient is in the chair: the visit's eKAT event gives the treatment relationship
+    # EESZT requires before it shows any document.
+    _open_visit_here(w)
+    _wait_eeszt_state(w, "EESZT: elküldve")
+    page.get_by_text("Továbbiak", exact=True).click()
+    page.get_by_role("link", name="EHR dokumentumok").click()
+    expect(page.locator("h1")).to_contain_text("EHR dokumentumok: Kiss Máté")
+    documents = page.locator("main table").first
+    expect(documents).to_be_visible()
+    expect(page.locator("main")).to_contain_text("különösen érzékeny kategória")
+    w.shot("16-ehr-documents")
+    documents.locator("tbody tr a").first.click()
+    expect(page.locator("main")).to_contain_text("Kiss Máté")
+    w.shot("17-ehr-document")
+    page.go_back()
+    form = page.locator("form.breakglass-form")
+    form.get_by_label("Indok:").select_option(label="Egyéb (indoklással)")
+    form.get_by_label("Indoklás:").fill("Ismeretlen gyógyszerérzékenység gyanúja a kezelés előtt")
+    w.shot("18-ehr-breakglass", form)
+    form.get_by_role("button", name="Breakglass").click()
+    expect(page.locator("main")).to_contain_text("érzékeny")
+    expect(page.locator("main table").first).to_contain_text("érzékeny")
+    w.shot("19-ehr-after-breakglass")
+
+
+def _open_visit_here(w: Walk) -> None:
+    page = w.page
+    form = page.locator("form.open-form")
+    form.get_by_label("Felelős orvos:").select_option(label="Dr. Kovács Anna")
+    _select_containing(form.locator("select[name=company]"), "506097")
+    _select_containing(form.locator("select[name=org_unit]"), "001044299")
+    form.get_by_role("button", name="Új ellátás megnyitása").click()
+    expect(page.locator("#entry-box")).to_contain_text("Nyitott ellátás")
+
+
+def _wait_eeszt_state(w: Walk, label: str) -> None:
+    """Reloads the page until the open/last visit's EESZT badge shows `label`."""
+    page = w.page
+    badge = page.locator("a.badge[class*=eeszt-]").first
+    deadline = time.monotonic() + SENT_TIMEOUT_S
+    while True:
+        try:
+            expect(badge).to_have_text(label, timeout=3000)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            page.reload()
+
+
+# --- 5. eProfil ------------------------------------------------------------------------------
+
+
+def step5_eprofil(w: Walk) -> None:
+    page = w.page
+    w.patient(HISTORY_TAJ)
+    page.locator("summary[aria-label='További EESZT-funkciók']").click()
+    page.get_by_role("link", name="eProfil").click()
+    expect(page.locator("main")).to_contain_text("Penicillin-allergia")
+    # Create an allergy.
+    form = page.locator("form[action*='eprofil']").filter(has_text="Rögzítés az eProfilba")
+    _select_containing(form.get_by_label("Kategória"), "llergi")
+    form.get_by_label("Megnevezés").fill("Latexallergia")
+    form.get_by_role("button", name="Rögzítés az eProfilba").click()
+    row = page.locator("tr", has_text="Latexallergia")
+    expect(row).to_contain_text("saját intézmény")
+    expect(row).to_contain_text("1.")
+    w.shot("20-eprofil-created", row)
+    # Modify it: a new version.
+    row.get_by_role("link", name="Módosítás").click()
+    page.get_by_label("Megnevezés").fill("Latexallergia (kontakt dermatitisz)")
+    page.get_by_label("A módosítás indoka").fill("Pontosítás a beteg elmondása alapján")
+    page.locator("main form").get_by_role("button").last.click()
+    row = page.locator("tr", has_text="Latexallergia (kontakt dermatitisz)")
+    expect(row).to_contain_text("2.")
+    w.shot("21-eprofil-new-version", row)
+    # Another institution's entry: no delete offered, the reason shown.
+    foreign = page.locator("tr", has_text="Penicillin-allergia")
+    expect(foreign).to_contain_text("másik intézmény: 01060J")
+    expect(foreign).to_contain_text("Törölni csak a létrehozó intézmény tudja.")
+    expect(foreign.get_by_role("button", name="Törlés")).to_have_count(0)
+    w.shot("22-eprofil-foreign-entry", foreign)
+    # Delete our own entry.
+    row.get_by_label("Törlés indoka").fill("Téves rögzítés")
+    row.get_by_role("button", name="Törlés").click()
+    expect(page.locator("tr", has_text="Latexallergia")).to_have_count(0)
+
+
+# --- 6. A visit from an appointment, a referral, closing, EESZT -----------------------------
+
+
+def step6_visit(w: Walk) -> None:
+    page = w.page
+    # Kiss Máté's visit from step 4 is closed first (an Ambuláns lap of its own).
+    w.patient(HISTORY_TAJ)
+    _diagnosis(w, "K0230")
+    _close_visit(w)
+    # An appointment today for the patient with referrals, then the visit from it.
+    w.patient(REFERRAL_TAJ)
+    patient_url = page.url
+    patient_id = re.search(r"/patients/(\d+)/", patient_url).group(1)  # type: ignore[union-attr]
+    now = datetime.datetime.now()
+    start = (now + datetime.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    page.goto(w.z(f"/naptar/idopont/uj/?patient={patient_id}&start={start}"))
+    form = page.locator("main form").filter(has_text="Foglalás")
+    _select_containing(form.locator("select[name=doctor]"), "Kovács Anna")
+    _select_containing(form.locator("select[name=chair]"), "szék")
+    end = form.locator("input[name=end_time]")
+    if not end.input_value():
+        end.fill((now + datetime.timedelta(minutes=35)).strftime("%H:%M"))
+    form.get_by_role("button", name="Foglalás").click()
+    expect(page.locator("body")).to_contain_text("Időpont foglalva")
+    block = page.locator(".appt", has_text="Nagy Bence")
+    w.shot("23-calendar-appointment", block)
+    block.get_by_role("button", name="Ellátás megnyitása").click()
+    expect(page.locator("#entry-box")).to_contain_text("Nyitott ellátás")
+    # The finding and the procedure on a tooth with the keyboard command, the diagnosis
+    # from the BNO box.
+    _command(w, "36 car")
+    _command(w, "36 MOD töm")
+    expect(page.locator("#entry-box ul.px").first).to_contain_text("Kompozit tömés")
+    _diagnosis(w, "K0210")
+    w.shot("24-visit-entry", page.locator("#entry-box"))
+    # Műveletek → Beutaló felhasználása.
+    _wait_eeszt_state(w, "EESZT: elküldve")
+    page.locator(".visit-actions").first.get_by_text("Műveletek").click()
+    page.get_by_role("link", name="Beutaló felhasználása").click()
+    usable = page.get_by_role("button", name="Felhasználás ehhez az ellátáshoz").first
+    expect(page.locator("main")).to_contain_text("Nem használható")
+    w.shot("25-referrals")
+    usable.click()
+    expect(page.locator("main")).to_contain_text(re.compile(r"Beutaló\s*2025\d{12}"))
+    w.shot("26-visit-referral")
+    w.patient(REFERRAL_TAJ)
+    _close_visit(w)
+    _wait_eeszt_state(w, "EESZT: elküldve")
+    page.locator("a.badge[class*=eeszt-]").first.click()
+    expect(page.locator("main")).to_contain_text("Ambuláns lap")
+    w.shot("27-visit-sent")
+    w.logout()
+    # The sandbox's Lakossági portál: the patient's new care event and Ambuláns lap.
+    page.goto(w.p("/lakossagi/"))
+    page.locator("tr", has_text="111111110").get_by_role("button", name="Belépés").click()
+    page.get_by_role("link", name="Események").click()
+    expect(page.locator("main")).to_contain_text("Mosoly Fogászat Kft. / Fogászati rendelés")
+    expect(page.locator("main")).to_contain_text("Dr. Kovács Anna (58012)")
+    w.shot("28-portal-patient-events")
+    page.get_by_role("link", name="Dokumentumok").click()
+    expect(page.locator("main")).to_contain_text("Ambuláns lap")
+    w.shot("29-portal-patient-documents")
+
+
+def _command(w: Walk, line: str) -> None:
+    """Types a line into the visit's keyboard command box and sends it with Enter."""
+    box = w.page.locator("form.command-line input[name=line]")
+    box.fill(line)
+    box.press("Enter")
+    expect(box).to_have_value("")
+
+
+def _diagnosis(w: Walk, code: str) -> None:
+    form = w.page.locator("#entry-box form:has(input[name=code])")
+    form.get_by_label("BNO-kód keresése").fill(code)
+    form.get_by_role("button", name="Hozzáad").click()
+    expect(w.page.locator("#entry-box ul.dx")).to_contain_text(code)
+
+
+def _close_visit(w: Walk) -> None:
+    page = w.page
+    questions: list[str] = []
+
+    def confirm(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", confirm)
+    page.locator("#entry-box").get_by_role("button", name="Ellátás lezárása").click()
+    expect(page.locator("#entry-box")).not_to_contain_text("Nyitott ellátás")
+    assert questions == ["Lezárja az ellátást? Utána csak javítással, indoklással módosítható."]
+
+
+# --- 7. Roles -----------------------------------------------------------------------------
+
+
+def step7_roles(w: Walk) -> None:
+    page = w.page
+    w.login("asszisztens@mosoly.test")
+    w.patient(HISTORY_TAJ)
+    page.get_by_text("Továbbiak", exact=True).click()
+    page.get_by_role("link", name="EHR dokumentumok").click()
+    # The assistant has no EESZT user of her own in the demo (ASSZ506097 is not linked to
+    # her: the settings page sets portal usernames for doctors only), so she is asked to
+    # log in; either way there is no breakglass for her.
+    expect(page.locator("h1")).to_contain_text(re.compile("EHR dokumentumok|Belépés az EESZT-be"))
+    expect(page.get_by_role("button", name="Breakglass")).to_have_count(0)
+    w.shot("30-assistant-no-breakglass")
+    w.logout()
+    w.login("recepcio@mosoly.test")
+    w.patient(HISTORY_TAJ)
+    main = page.locator("main")
+    expect(main).to_contain_text("Kiss Máté")
+    expect(main).not_to_contain_text("K0210")
+    expect(main).not_to_contain_text("Diagnózis")
+    expect(page.locator("header")).not_to_contain_text("EESZT")
+    w.shot("31-receptionist-no-clinical")
+    w.logout()
