@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_ox.models import OxTask
 
 from zomanc.clinical.models import Visit
-from zomanc.clinical.services import visit_open
+from zomanc.clinical.services import diagnosis_add, visit_close, visit_open
 from zomanc.conftest import Personas
 from zomanc.eeszt.client.wire import CallContext, Connection
 from zomanc.eeszt.models import EesztSettings
@@ -268,6 +268,21 @@ def test_success_wakes_the_next_row_in_the_same_transaction(
     services._record(claim, state=OutboxState.SENT, result={"event_id": "1"})
     assert OutboxItem.objects.get(pk=start.pk).state == OutboxState.SENT
     assert len(queued(close)) == 1
+
+
+@pytest.mark.django_db
+def test_the_lap_is_woken_by_its_close_not_at_write(visit: Visit) -> None:
+    diagnosis_add(visit=visit, code="K0210", added_by=visit.doctor.user)
+    visit_close(visit=visit, closed_by=visit.doctor.user)
+    close = OutboxItem.objects.get(visit=visit, kind=OutboxKind.EVENT_CLOSE)
+    lap = OutboxItem.objects.get(visit=visit, kind=OutboxKind.DOCUMENT_SUBMIT)
+    assert len(queued(close)) == 1
+    assert queued(lap) == []  # behind the close written with it: the close's success wakes it
+    OutboxItem.objects.filter(visit=visit, kind=OutboxKind.EVENT_START).update(
+        state=OutboxState.SENT, result={"event_id": "1"}
+    )
+    services._record(claim_of(close), state=OutboxState.SENT, result={"event_id": "1"})
+    assert len(queued(lap)) == 1
 
 
 @pytest.mark.django_db
