@@ -22,7 +22,7 @@ from bench.report import render, write_into
 FULL = {
     "visits": 1000,
     "sizes": "10000,100000,1000000",
-    "queries": 200,
+    "queries": 400,
     "clients": "1,10,50",
     "requests": 300,
     "seconds": 10,

@@ -7,9 +7,12 @@ this module only adds a probe to it. The probe reads the workers' memory, and â€
 run's sandbox, database and EESZT login are still there â€” measures the **floor**: the same
 number of equivalent signed SOAP requests (each visit's EventStart, EventClose and
 DocumentSubmit, built by the product's own client from the run's rows with fresh ids, so the
-sandbox really does the work again) posted back to back from one keep-alive mutual-TLS
-session. The envelopes are built before the clock starts: the floor is what the sandbox and
-TLS cost, nothing of ours.
+sandbox really does the work again) posted from one keep-alive mutual-TLS session, each
+visit's three in order, as many visits at a time as the workers have threads (the sandbox
+serves requests in parallel: a back-to-back floor would be slower than the pipeline it
+bounds). A second, back-to-back pass on one connection over a sample of the visits gives
+what one request costs alone. The envelopes are built before the clock starts: the floor is
+what the sandbox and TLS cost, nothing of ours.
 
 Run: `python -m bench.pipeline --visits 1000 --workers 2` (prints one JSON object)."""
 
@@ -28,6 +31,7 @@ from zomanc.eeszt.outbox.scenario import ScenarioProbe  # no models: importable 
 
 _EVENT_ID = re.compile(rb"<(?:[A-Za-z0-9_]+:)?eventId>([^<]+)</")
 _PLACEHOLDER = "zomanc-bench-event-id"
+SEQUENTIAL_SAMPLE = 100
 
 
 @dataclass
@@ -162,8 +166,13 @@ def floor_envelopes(practice: Any) -> list[list[_Envelope]]:
     return visits
 
 
-def floor_post(practice: Any, visits: list[list[_Envelope]]) -> dict[str, Any]:
-    """Posts the envelopes back to back over one keep-alive mutual-TLS session."""
+def floor_post(practice: Any, visits: list[list[_Envelope]], threads: int = 1) -> dict[str, Any]:
+    """Posts the envelopes over one keep-alive mutual-TLS session: each visit's three in
+    order, `threads` visits at a time (1: back to back on one connection; the workers'
+    thread count: as concurrent as the pipeline, over the session's pooled connections)."""
+    import queue
+    import threading
+
     from zomanc.eeszt.client.tls import session_create, ssl_context_create
     from zomanc.eeszt.models import CertificateStatus, EesztCertificate
     from zomanc.eeszt.wire_context import eeszt_connection_for_certificate
@@ -175,24 +184,45 @@ def floor_post(practice: Any, visits: list[list[_Envelope]]) -> dict[str, Any]:
     )
     session = session_create(context=context)
     latencies: list[float] = []
-    started = time.perf_counter()
+    errors: list[str] = []
+    todo: queue.SimpleQueue[list[_Envelope]] = queue.SimpleQueue()
     for envelopes in visits:
-        event_id = b""
-        for n, env in enumerate(envelopes):
-            message = env.message.replace(_PLACEHOLDER.encode(), event_id)
-            t0 = time.perf_counter()
-            response = session.post(env.address, data=message, headers=env.headers, timeout=30)
-            latencies.append(time.perf_counter() - t0)
-            if response.status_code != 200:
-                raise RuntimeError(f"floor: HTTP {response.status_code}: {response.text[:300]}")
-            if n == 0:
-                match = _EVENT_ID.search(response.content)
-                if match is None:
-                    raise RuntimeError("floor: no eventId in the answer to EventStart")
-                event_id = match.group(1)
+        todo.put(envelopes)
+
+    def post_visits() -> None:
+        while not errors:
+            try:
+                envelopes = todo.get_nowait()
+            except queue.Empty:
+                return
+            event_id = b""
+            for n, env in enumerate(envelopes):
+                message = env.message.replace(_PLACEHOLDER.encode(), event_id)
+                t0 = time.perf_counter()
+                response = session.post(env.address, data=message, headers=env.headers, timeout=30)
+                latencies.append(time.perf_counter() - t0)
+                if response.status_code != 200:
+                    errors.append(f"HTTP {response.status_code}: {response.text[:300]}")
+                    return
+                if n == 0:
+                    match = _EVENT_ID.search(response.content)
+                    if match is None:
+                        errors.append("no eventId in the answer to EventStart")
+                        return
+                    event_id = match.group(1)
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=post_visits) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
     seconds = time.perf_counter() - started
     session.close()
+    if errors:
+        raise RuntimeError(f"floor ({threads} threads): {errors[0]}")
     return {
+        "threads": threads,
         "visits": len(visits),
         "requests": len(latencies),
         "seconds": round(seconds, 3),
@@ -209,8 +239,9 @@ def _ms(seconds: float | None) -> float | None:
 class BenchProbe(ScenarioProbe):
     """The scenario's measurement hooks: worker memory, then the floor."""
 
-    def __init__(self, floor: bool = True) -> None:
+    def __init__(self, floor: bool = True, threads: int = 16) -> None:
         self.floor = floor
+        self.threads = threads
         self.memory: dict[str, list[float | None]] = {}
 
     def workers_at_rest(self, pids: list[int]) -> None:
@@ -225,8 +256,13 @@ class BenchProbe(ScenarioProbe):
             t0 = time.perf_counter()
             visits = floor_envelopes(practice)
             log(f"floor: {len(visits)} visits' envelopes built in {time.perf_counter() - t0:.1f} s")
+            # Fresh ids for each pass: both passes make the sandbox do the work.
             sandbox.admin("counters/reset", {})
-            result["floor"] = floor_post(practice, visits)
+            result["floor"] = floor_post(practice, visits, threads=self.threads)
+            # Back to back on one connection too: what one request costs the sandbox alone
+            # (a sample of SEQUENTIAL_SAMPLE visits; its rate is visits/s all the same).
+            sample = floor_envelopes(practice)[:SEQUENTIAL_SAMPLE]
+            result["floor_sequential"] = floor_post(practice, sample, threads=1)
             counters = sandbox.admin("state")["counters"]
             result["floor"]["sandbox_writes"] = {
                 k: v for k, v in counters.items() if str(k).startswith("writes.")
@@ -234,7 +270,9 @@ class BenchProbe(ScenarioProbe):
         return result
 
 
-def pipeline_run(*, visits: int, workers: int, floor: bool = True) -> dict[str, Any]:
+def pipeline_run(
+    *, visits: int, workers: int, floor: bool = True, concurrency: int | None = None
+) -> dict[str, Any]:
     from django.db import connection
 
     from zomanc.eeszt.outbox.scenario import ScenarioConfig, scenario_run
@@ -242,23 +280,29 @@ def pipeline_run(*, visits: int, workers: int, floor: bool = True) -> dict[str, 
     config = ScenarioConfig(
         visits=visits,
         workers=workers,
+        concurrency=concurrency or ScenarioConfig.concurrency,
         kills=0,
         share_http_503=0.0,
         share_hang=0.0,
         maintenance_seconds=0.0,
         wait_seconds=max(240.0, visits * 1.0),
     )
-    probe = BenchProbe(floor=floor)
+    probe = BenchProbe(floor=floor, threads=config.concurrency)
     result = scenario_run(config, probe)
     timings = result["timings"]
     floor_result = result["probe"].get("floor") or {}
+    sequential = result["probe"].get("floor_sequential") or {}
+    # The floor is the better of the two passes: the sandbox (SQLite, one writer) may serve
+    # concurrent requests worse than back-to-back ones.
+    best = max(floor_result.get("visits_per_s") or 0, sequential.get("visits_per_s") or 0)
     ratio = None
-    if floor_result.get("visits_per_s") and timings.get("visits_per_s"):
-        ratio = round(floor_result["visits_per_s"] / timings["visits_per_s"], 2)
+    if best and timings.get("visits_per_s"):
+        ratio = round(best / timings["visits_per_s"], 2)
     return {
         "database": connection.vendor,
         "visits": visits,
         "workers": workers,
+        "concurrency": config.concurrency,
         "ok": result["ok"],
         "problems": result["problems"],
         "rows": result["rows"]["rows"],
@@ -270,7 +314,8 @@ def pipeline_run(*, visits: int, workers: int, floor: bool = True) -> dict[str, 
         "floor": floor_result,
         "ratio_to_floor": ratio,
         "cpu_seconds": result["cpu_seconds"],
-        "memory": {k: v for k, v in result["probe"].items() if k != "floor"},
+        "floor_sequential": result["probe"].get("floor_sequential") or {},
+        "memory": {k: v for k, v in result["probe"].items() if k.startswith("worker_rss")},
         "total_seconds": result["total_seconds"],
     }
 
@@ -280,11 +325,17 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--concurrency", type=int, help="worker threads (the scenario's 16)")
     args = parser.parse_args()
     import django
 
     django.setup()
-    result = pipeline_run(visits=args.visits, workers=args.workers, floor=not args.no_floor)
+    result = pipeline_run(
+        visits=args.visits,
+        workers=args.workers,
+        floor=not args.no_floor,
+        concurrency=args.concurrency,
+    )
     print(json.dumps(result), flush=True)
 
 
