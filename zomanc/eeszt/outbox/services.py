@@ -369,11 +369,16 @@ def _claim(item_id: int) -> _Claim | None:
         now = timezone.now()
         if item is None or _not_now(item, now):
             return None
-        cert = EesztCertificate.objects.filter(
-            practice_id=item.practice_id,
-            company_id=item.company_id,
-            status=CertificateStatus.ACTIVE,
-        ).first()
+        cert = (
+            EesztCertificate.objects.filter(
+                practice_id=item.practice_id,
+                company_id=item.company_id,
+                status=CertificateStatus.ACTIVE,
+            )
+            # The sealed key and password come with it: two queries fewer per claim.
+            .select_related("pkcs12_secret", "password_secret")
+            .first()
+        )
         if cert is None:
             item.next_attempt_at = now + RETRY_MAX
             item.save(update_fields=["next_attempt_at"])
