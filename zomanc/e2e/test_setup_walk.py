@@ -48,6 +48,7 @@ class Walk:
     stack: DemoStack
     page: Any
     shots: Path
+    work: Path
     used_codes: dict[str, str] = field(default_factory=dict)
 
     # --- plumbing ---------------------------------------------------------------------
@@ -151,6 +152,10 @@ def walk(demo: DemoStack, tmp_path: Path) -> Iterator[Walk]:
     shots = (Path(guide) if guide else tmp_path) / "img"
     shots.mkdir(parents=True, exist_ok=True)
     video_dir = tmp_path / "video"
+    if guide:
+        from zomanc.testing.browser import debian_ffmpeg_for_video
+
+        debian_ffmpeg_for_video(tmp_path / "playwright")
     with sync_api.sync_playwright() as playwright:
         browser = chromium_launch(playwright)
         options: dict[str, Any] = {
@@ -160,13 +165,17 @@ def walk(demo: DemoStack, tmp_path: Path) -> Iterator[Walk]:
             "accept_downloads": True,
         }
         if guide:
-            options |= {"record_video_dir": str(video_dir), "record_video_size": VIEWPORT}
+            # Scaled down: the committed video stays a few megabytes.
+            options |= {
+                "record_video_dir": str(video_dir),
+                "record_video_size": {"width": 960, "height": 600},
+            }
         context = browser.new_context(**options)
         context.set_default_timeout(WAIT_MS)
         expect.set_options(timeout=WAIT_MS)
         page = context.new_page()
         try:
-            yield Walk(stack=demo, page=page, shots=shots)
+            yield Walk(stack=demo, page=page, shots=shots, work=tmp_path)
         finally:
             video = page.video
             context.close()
@@ -187,7 +196,7 @@ def test_setup_guide_walk(walk: Walk, demo: DemoStack) -> None:
         step6_visit(walk)
         step7_roles(walk)
     except Exception as exc:
-        failure = walk.shots.parent / "failure.png"
+        failure = walk.work / "failure.png"
         walk.page.screenshot(path=str(failure), full_page=True)
         seen = walk.page.locator("body").inner_text()[:4000]
         raise AssertionError(
@@ -224,7 +233,7 @@ def step1_portal(w: Walk) -> None:
     expect(page.locator("h1")).to_have_text("EESZT SSL tanúsítvány letöltése")
     with page.expect_download() as download:
         page.get_by_role("button", name="Letöltés").click()
-    p12 = w.shots.parent / "EESZT-SSL.p12"
+    p12 = w.work / "EESZT-SSL.p12"
     download.value.save_as(p12)
     assert download.value.suggested_filename.startswith("EESZT-SSL-506097-")
     page.reload()

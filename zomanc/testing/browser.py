@@ -5,6 +5,8 @@ flags that keep it from phoning home or needing a GPU/sandbox in containers."""
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +23,24 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+
+
+def debian_ffmpeg_for_video(browsers_dir: Path) -> None:
+    """Playwright records video with an ffmpeg it would download; point it at Debian's
+    (installed by the bootstrap) through a private PLAYWRIGHT_BROWSERS_PATH. Must run before
+    Playwright starts (it reads the variable at start)."""
+    import json
+
+    import playwright
+
+    package = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+    entries = json.loads(package.read_text())["browsers"]
+    revision = next(b["revision"] for b in entries if b["name"] == "ffmpeg")
+    target = browsers_dir / f"ffmpeg-{revision}" / "ffmpeg-linux"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.symlink_to(shutil.which("ffmpeg") or "/usr/bin/ffmpeg")
+    os.environ["PLAYWRIGHT_BROWSERS_PATH"] = str(browsers_dir)
 
 
 def chromium_launch(playwright: Playwright, **options: Any) -> Browser:
