@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 
-.PHONY: bootstrap demo sandbox test test-zomanc test-sandbox test-reliability check format messages bench bench-quick
+.PHONY: bootstrap demo sandbox test test-zomanc test-sandbox test-reliability check format messages guide bench bench-quick
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -26,6 +26,11 @@ test-zomanc:
 
 test-reliability: bootstrap
 	$(PYTEST) $(RELIABILITY)
+
+# The EESZT setup guide's screenshots and video (docs/guide/img, docs/guide/video), regenerated
+# by walking the guide in Chromium against a fresh demo (the same walk `make test` runs).
+guide: bootstrap
+	ZOMANC_GUIDE_DIR=docs/guide $(PYTEST) zomanc/e2e/test_setup_walk.py -p no:randomly
 
 test-sandbox:
 	@if [ -d sandbox ]; then $(PYTEST) sandbox --ds=sandbox.settings; fi
