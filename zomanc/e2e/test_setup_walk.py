@@ -298,7 +298,7 @@ def _select_containing(select: Any, text: str) -> None:
 def step2_settings(w: Walk) -> None:
     page = w.page
     p12, code = w.certificate  # type: ignore[attr-defined]
-    w.login("tulajdonos@mosoly.test")
+    w.login("kovacs.anna@mosoly.test")
     page.get_by_role("link", name="Beállítások").first.click()
     page.locator("main").get_by_role("link", name="EESZT", exact=True).click()
     expect(page.locator("h1")).to_contain_text("Beállítások / EESZT")
@@ -342,31 +342,18 @@ def step2_settings(w: Walk) -> None:
     page.get_by_role("button", name="EESZT modul bekapcsolása").click()
     expect(page.locator("main")).to_contain_text("Az EESZT modul be van kapcsolva")
     w.shot("10-settings-module-on")
-    # The owner here is a practice manager, no EESZT user: the test says who can finish it.
+    # The owner is the practice's dentist: before her EESZT login the test checks TLS and
+    # the certificate, and offers the login for the rest.
     page.get_by_role("button", name="Kapcsolat ellenőrzése").click()
     stages = page.locator("table.eeszt-stages")
     expect(stages.locator("[data-stage=tls]")).to_contain_text("rendben")
     expect(stages.locator("[data-stage=certificate]")).to_contain_text("rendben")
-    w.shot("11-settings-test-owner", stages)
-    # The dentist will run the connection test with her own EESZT login: she becomes an
-    # owner too (most practices are run by their dentist, docs/permissions.md).
-    page.goto(w.z("/beallitasok/munkatarsak/"))
-    page.locator("tr", has_text="Kovács Anna").get_by_role("link", name="Szerkesztés").click()
-    page.get_by_label("Szerepkör").select_option(label="Tulajdonos")
-    page.get_by_role("button", name="Mentés").click()
-    expect(page.locator("tr", has_text="Kovács Anna")).to_contain_text("Tulajdonos")
-    w.logout()
-
-
-# --- 3. EESZT logins ----------------------------------------------------------------------
-
-
-def step3_logins(w: Walk) -> None:
-    page = w.page
-    w.login("kovacs.anna@mosoly.test")
+    expect(stages.locator("[data-stage=login]")).to_contain_text("nincs belépve az EESZT-be")
+    w.shot("11-settings-test-before-login", stages)
+    # She logs in with her eID card from the test's link and is brought back here.
     header = page.locator("header")
     expect(header).to_contain_text("EESZT: nincs bejelentkezve")
-    header.get_by_role("link", name="Belépés").click()
+    stages.get_by_role("link", name="Belépés az EESZT-be").click()
     expect(page.locator("main")).to_contain_text("EESZT felhasználó: O58012")
     box = page.locator("[data-cardservice]")
     expect(box).to_contain_text("A kártyaszolgáltatás fut ezen a gépen.")
@@ -385,6 +372,12 @@ def step3_logins(w: Walk) -> None:
     w.shot("14-settings-test-green", stages)
     w.logout()
 
+
+# --- 3. EESZT logins ----------------------------------------------------------------------
+
+
+def step3_logins(w: Walk) -> None:
+    page = w.page
     # The second doctor with his newly registered mobile token.
     w.login("nagy.gabor@mosoly.test")
     page.locator("header").get_by_role("link", name="Belépés").click()

@@ -171,6 +171,24 @@ def default_portal_username(member: StaffMember) -> str:
     return f"O{member.stamp_number}" if member.stamp_number else ""
 
 
+def _no_session_reason(member: StaffMember) -> str:
+    """Why the login stage was not checked, saying what the member can actually do: log in,
+    or (without an EESZT user id) have one set, or leave the test to someone who has one."""
+    from zomanc.eeszt.login import eeszt_user_id_for
+
+    if not eeszt_user_id_for(member):
+        return _(
+            "Önnek (%(name)s) nincs EESZT felhasználója megadva ezen az oldalon, ezért nem "
+            "tud belépni az EESZT-be. A belépést és a VMátrix jogosultságot egy EESZT "
+            "felhasználóval rendelkező munkatárs ellenőrizheti, vagy adja meg itt a saját "
+            "ágazati portál felhasználónevét."
+        ) % {"name": member.display_name}
+    return _(
+        "Ön (%(name)s) nincs belépve az EESZT-be ennél a cégnél: lépjen be, majd "
+        "ellenőrizze újra a kapcsolatot."
+    ) % {"name": member.display_name}
+
+
 @transaction.atomic
 def eeszt_member_profile_update(
     *,
@@ -408,11 +426,7 @@ def eeszt_connection_test(*, company: Company, member: StaffMember) -> Connectio
                 if session is not None
                 else ""
             ),
-            no_session_reason=_(
-                "Ön (%(name)s) nincs belépve az EESZT-be ennél a cégnél: lépjen be, majd "
-                "ellenőrizze újra a kapcsolatot."
-            )
-            % {"name": member.display_name},
+            no_session_reason=_no_session_reason(member),
         )
     login_stage = next(s for s in stages if s.key == "login")
     if session is not None and login_stage.state == "failed":

@@ -23,6 +23,7 @@ from zomanc.eeszt.forms import (
     MemberProfileForm,
     OrgUnitAddForm,
 )
+from zomanc.eeszt.login import eeszt_user_id_for
 from zomanc.eeszt.models import CertificateStatus
 from zomanc.eeszt.wire_context import eeszt_login_url
 from zomanc.practices import services as practice_services
@@ -78,9 +79,12 @@ def _render_company(
             for d in doctors
         },
         "test_stages": forms.get("test_stages"),
+        # No login link for a member without an EESZT user id: he cannot log in.
         "eeszt_login_url": eeszt_login_url(
             company=company, next_url=reverse("eeszt:company_settings", args=[company.pk])
-        ),
+        )
+        if eeszt_user_id_for(request.member)
+        else "",
         "card_service_url": settings.ZOMANC_CARD_SERVICE_URL,
         "staff_url": _optional_url("practices:staff_list"),
         "companies_url": _optional_url("practices:company_edit", company.pk),

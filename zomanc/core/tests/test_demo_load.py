@@ -18,6 +18,7 @@ from zomanc.core.management.commands.demo_load import (
 )
 from zomanc.patients.models import IdType, Patient, Sex
 from zomanc.practices.models import Company, OrgUnit, Practice, Role, StaffMember
+from zomanc.practices.permissions import Perm, member_can
 
 
 @pytest.mark.django_db
@@ -36,8 +37,17 @@ def test_demo_load_creates_the_demo_and_is_idempotent(capsys: pytest.CaptureFixt
     assert OrgUnit.objects.get(practice=practice).code == "001044299"
     staff = StaffMember.objects.filter(practice=practice)
     assert {m.role for m in staff} == set(Role)
-    assert staff.get(stamp_number="58012").display_name == "Dr. Kovács Anna"
-    assert staff.filter(role=Role.DOCTOR).count() == 2
+    # The owner is the dentist with the eID card (sandbox user O58012): she can run every
+    # stage of the connection test herself. No owner without an EESZT identity.
+    owner = staff.get(role=Role.OWNER)
+    assert (owner.display_name, owner.stamp_number, owner.user.email) == (
+        "Dr. Kovács Anna",
+        "58012",
+        "kovacs.anna@mosoly.test",
+    )
+    assert member_can(owner, Perm.EESZT_BREAKGLASS)
+    assert list(staff.filter(role=Role.DOCTOR).values_list("stamp_number", flat=True)) == ["61234"]
+    assert not staff.filter(user__email="tulajdonos@mosoly.test").exists()
     assert all(m.user.email.endswith(".test") for m in staff)
     assert all(m.user.check_password(DEMO_PASSWORD) for m in staff)
 

@@ -16,7 +16,12 @@ from django.urls import reverse
 from zomanc.eeszt.client import idp
 from zomanc.eeszt.client.wire import Connection, sessions_clear
 from zomanc.eeszt.connection import connection_ok, connection_test
-from zomanc.eeszt.models import CertificateStatus, EesztCertificate, EesztSession
+from zomanc.eeszt.models import (
+    CertificateStatus,
+    EesztCertificate,
+    EesztMemberProfile,
+    EesztSession,
+)
 from zomanc.eeszt.selectors import eeszt_checklist
 from zomanc.eeszt.services import eeszt_certificate_upload, eeszt_connection_test
 from zomanc.eeszt.tests.conftest import SMS_CODE, Live, Pair, PkiFixture
@@ -231,14 +236,34 @@ def test_login_not_accepted_any_more_ends_the_session(live: Live):
 
 
 def test_without_login_the_page_offers_it(live: Live):
-    client = live.personas.client_for(live.personas.owner)
-    url = reverse("eeszt:connection_test", args=[live.personas.company_a.pk])
+    p = live.personas
+    EesztMemberProfile.objects.create(
+        practice=p.practice_a, member=p.owner, portal_username="JOGADMIN506097"
+    )
+    client = p.client_for(p.owner)
+    url = reverse("eeszt:connection_test", args=[p.company_a.pk])
     html = client.post(url).content.decode()
     assert 'data-stage="certificate"' in html
     assert "nincs belépve az EESZT-be ennél a cégnél" in html
-    assert reverse("eeszt:login") + f"?company={live.personas.company_a.pk}" in html
+    assert reverse("eeszt:login") + f"?company={p.company_a.pk}" in html
     cert = EesztCertificate.objects.get(status=CertificateStatus.ACTIVE)
     assert cert.last_test_ok is True
+
+
+def test_without_eeszt_user_id_the_page_says_who_can_finish_it(live: Live):
+    """An owner with no stamp and no portal username cannot log in to EESZT: the test says
+    so (set a user id, or let someone who has one run it) and offers no login link."""
+    p = live.personas
+    client = p.client_for(p.owner)
+    url = reverse("eeszt:connection_test", args=[p.company_a.pk])
+    html = client.post(url).content.decode()
+    assert 'data-stage="certificate"' in html
+    assert "nincs EESZT felhasználója megadva ezen az oldalon" in html
+    assert "egy EESZT felhasználóval rendelkező munkatárs ellenőrizheti" in html
+    assert "nincs belépve az EESZT-be ennél a cégnél" not in html
+    stages = html[html.index('class="eeszt-stages"') :]
+    stages = stages[: stages.index("</table>")]
+    assert "Belépés az EESZT-be" not in stages and reverse("eeszt:login") not in stages
 
 
 def test_replacement_activated_only_after_passing_the_test(live: Live, tmp_path):

@@ -115,8 +115,9 @@ PRACTICES = (
         org_unit_code="001044299",
         org_unit_name="Fogászati rendelés",
         staff=(
-            DemoStaff("tulajdonos@mosoly.test", "Dr. Szabó Péter", Role.OWNER),
-            DemoStaff("kovacs.anna@mosoly.test", "Dr. Kovács Anna", Role.DOCTOR, "58012"),
+            # The dentist who owns the practice (docs/decisions.md, demo data): an owner with
+            # a stamp number, the sandbox's eID-card user O58012.
+            DemoStaff("kovacs.anna@mosoly.test", "Dr. Kovács Anna", Role.OWNER, "58012"),
             DemoStaff("nagy.gabor@mosoly.test", "Dr. Nagy Gábor", Role.DOCTOR, "61234"),
             DemoStaff("asszisztens@mosoly.test", "Tóth Eszter", Role.ASSISTANT),
             DemoStaff("recepcio@mosoly.test", "Molnár Judit", Role.RECEPTIONIST),
