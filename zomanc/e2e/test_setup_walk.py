@@ -37,6 +37,8 @@ DEMO_PASSWORD = "Zomanc-Demo-2026"  # noqa: S105 - the printed demo password
 PORTAL_PASSWORD = "Sandbox-Demo-1"  # noqa: S105 - the sandbox's printed demo password
 SECOND_DOCTOR_TOKEN = "KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TF"  # noqa: S105 - printed demo secret
 RIGHTS_ADMIN_TOKEN = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - printed demo secret
+ASSISTANT_USER = "ASSZ506097"  # the sandbox's assistant, Kiss Júlia (docs/sandbox.md)
+ASSISTANT_MOBILE_TOKEN = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 - printed demo secret
 HISTORY_TAJ = "987 654 322"  # Kiss Máté: documents and eProfil entries of another provider
 REFERRAL_TAJ = "111 111 110"  # Nagy Bence: e-referrals
 WAIT_MS = 30_000
@@ -319,12 +321,21 @@ def step2_settings(w: Walk) -> None:
         "Minden azonosító szerepel az EESZT törzsadatokban."
     )
     expect(page.locator("main")).to_contain_text("001044299")
-    for name, method in (("Kovács Anna", "eSzemélyi kártya"), ("Nagy Gábor", "Mobil token")):
-        row = page.locator("#orvosok tbody tr", has_text=name)
+    # Every EESZT user: the doctors ("O" + stamp number) and the assistant (her portal id).
+    users = page.locator("#eeszt-felhasznalok")
+    expect(users).not_to_contain_text("Molnár Judit")  # the receptionist never uses EESZT
+    for name, user_id, method in (
+        ("Dr. Kovács Anna", "", "eSzemélyi kártya"),
+        ("Dr. Nagy Gábor", "", "Mobil token"),
+        ("Kiss Júlia", ASSISTANT_USER, "Mobil token"),
+    ):
+        row = users.locator("tbody tr", has_text=name)
+        if user_id:
+            row.locator("input[name$=portal_username]").fill(user_id)
         row.locator("select").select_option(label=method)
         row.get_by_role("button", name="Mentés").click()
-        expect(page.locator("body")).to_contain_text(f"Dr. {name} EESZT adatai elmentve.")
-    w.shot("08-settings-data", page.locator("#orvosok"))
+        expect(page.locator("body")).to_contain_text(f"{name} EESZT adatai elmentve.")
+    w.shot("08-settings-data", page.locator("#eeszt-felhasznalok"))
     # The certificate: first a wrong SMS code, then the right one.
     upload = page.locator("#tanusitvany")
     upload.get_by_label("SSL tanúsítványfájl (.p12 / .pfx):").set_input_files(p12)
@@ -587,13 +598,22 @@ def _close_visit(w: Walk) -> None:
 def step7_roles(w: Walk) -> None:
     page = w.page
     w.login("asszisztens@mosoly.test")
+    # The assistant logs in to EESZT with her mobile token (VMátrix role EESZT_FELHASZNALO).
+    page.locator("header").get_by_role("link", name="Belépés").click()
+    expect(page.locator("main")).to_contain_text(f"EESZT felhasználó: {ASSISTANT_USER}")
+    form = page.locator("#mobil form")
+    form.locator("input[name=otp]").fill(w.totp(ASSISTANT_MOBILE_TOKEN))
+    form.get_by_role("button").last.click()
+    expect(page.locator("header")).to_contain_text(
+        re.compile(rf"EESZT: {ASSISTANT_USER}, \d\d:\d\d-ig")
+    )
     w.patient(HISTORY_TAJ)
     page.get_by_text("Továbbiak", exact=True).click()
     page.get_by_role("link", name="EHR dokumentumok").click()
-    # The assistant has no EESZT user of her own in the demo (ASSZ506097 is not linked to
-    # her: the settings page sets portal usernames for doctors only), so she is asked to
-    # log in; either way there is no breakglass for her.
-    expect(page.locator("h1")).to_contain_text(re.compile("EHR dokumentumok|Belépés az EESZT-be"))
+    # She sees the document list but no breakglass: that is a doctor's decision.
+    expect(page.locator("h1")).to_contain_text("EHR dokumentumok: Kiss Máté")
+    expect(page.locator("main table").first.locator("tbody tr").first).to_be_visible()
+    expect(page.locator("form.breakglass-form")).to_have_count(0)
     expect(page.get_by_role("button", name="Breakglass")).to_have_count(0)
     w.shot("30-assistant-no-breakglass")
     w.logout()

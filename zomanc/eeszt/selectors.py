@@ -11,6 +11,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from zomanc.practices.models import (
     institution_id_validator,
     org_unit_code_validator,
 )
+from zomanc.practices.permissions import MATRIX, Perm, member_can
 from zomanc.practices.selectors import access_company
 
 EXPIRY_WARNING_DAYS = 30
@@ -61,7 +63,7 @@ def eeszt_active_org_units(*, company: Company) -> list[OrgUnit]:
 
 
 @dataclass
-class DoctorRow:
+class EesztUserRow:
     member: StaffMember
     portal_username: str
     login_method: str
@@ -69,15 +71,20 @@ class DoctorRow:
     has_logged_in: bool
 
 
-def eeszt_doctors(*, company: Company) -> list[DoctorRow]:
-    """Active members with a stamp number: the ones whose visits will be reported, with their
-    EESZT username and login method (three queries however many doctors)."""
-    members = list(
-        StaffMember.objects.filter(practice_id=company.practice_id, is_active=True)
-        .exclude(stamp_number="")
+def eeszt_users(*, company: Company) -> list[EesztUserRow]:
+    """Active members whose role may use EESZT (Perm.EESZT_USE: owners, doctors, assistants,
+    and anyone with a stamp number), with their EESZT username and login method (three
+    queries however many members). Doctors' usernames default to "O" + stamp number; the
+    others' are whatever the sector portal gave them (e.g. an assistant's ASSZ…)."""
+    may_use = Q(role__in=list(MATRIX[Perm.EESZT_USE])) | ~Q(stamp_number="")
+    members = [
+        m
+        for m in StaffMember.objects.filter(practice_id=company.practice_id, is_active=True)
+        .filter(may_use)
         .select_related("user")
         .order_by("display_name", "pk")
-    )
+        if member_can(m, Perm.EESZT_USE)
+    ]
     profiles = {
         p.member_id: p
         for p in EesztMemberProfile.objects.filter(
@@ -93,9 +100,11 @@ def eeszt_doctors(*, company: Company) -> list[DoctorRow]:
     for m in members:
         profile = profiles.get(m.pk)
         rows.append(
-            DoctorRow(
+            EesztUserRow(
                 member=m,
-                portal_username=profile.portal_username if profile else f"O{m.stamp_number}",
+                portal_username=profile.portal_username
+                if profile
+                else (f"O{m.stamp_number}" if m.stamp_number else ""),
                 login_method=profile.login_method if profile else "",
                 login_method_label=profile.get_login_method_display() if profile else "",
                 has_logged_in=m.pk in logged_in,
@@ -254,12 +263,14 @@ def _vmatrix_item(certs: list[EesztCertificate]) -> ChecklistItem:
 
 def eeszt_checklist(*, company: Company) -> list[ChecklistItem]:
     """The guide's steps as a live checklist (S12)."""
-    doctors = eeszt_doctors(company=company)
+    users = eeszt_users(company=company)
     certs = eeszt_certificates(company=company)
     settings_row = eeszt_settings_get(company=company)
     now = timezone.now()
     items: list[ChecklistItem] = []
-    usernames = ", ".join(d.portal_username for d in doctors) or _("(még nincs orvos)")
+    usernames = ", ".join(u.portal_username for u in users if u.portal_username) or _(
+        "(még nincs megadva)"
+    )
     items.append(
         ChecklistItem(
             step="1",
@@ -336,6 +347,8 @@ def eeszt_checklist(*, company: Company) -> list[ChecklistItem]:
             details=missing or warnings,
         )
     )
+    # The reporting doctors must be able to log in; other EESZT users are optional.
+    doctors = [u for u in users if u.member.stamp_number]
     login_item = ChecklistItem(
         step="9",
         title=_("Orvosok bejelentkezési módja"),

@@ -31,6 +31,7 @@ from zomanc.eeszt.models import (
 from zomanc.eeszt.refdata import RefdataUnavailable, refdata_index
 from zomanc.eeszt.vault import vault_decrypt, vault_destroy, vault_encrypt
 from zomanc.practices.models import Company, StaffMember
+from zomanc.practices.permissions import Perm, member_can
 from zomanc.practices.selectors import doctors as practice_doctors
 
 
@@ -198,6 +199,16 @@ def eeszt_member_profile_update(
     login_method: str,
     request: HttpRequest | None = None,
 ) -> EesztMemberProfile:
+    """Sets the EESZT (sector portal) user id of any member whose role may use EESZT:
+    doctors ("O" + stamp number), assistants, owners. A receptionist never logs in to EESZT."""
+    if not member_can(member, Perm.EESZT_USE):
+        raise ValidationError(
+            _(
+                "%(name)s szerepköre nem használhatja az EESZT-t, ezért nem kaphat EESZT "
+                "felhasználót."
+            )
+            % {"name": member.display_name}
+        )
     username = portal_username.strip().upper()
     errors: dict[str, str] = {}
     expected = default_portal_username(member)

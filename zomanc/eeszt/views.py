@@ -28,7 +28,7 @@ from zomanc.eeszt.models import CertificateStatus
 from zomanc.eeszt.wire_context import eeszt_login_url
 from zomanc.practices import services as practice_services
 from zomanc.practices.models import Company
-from zomanc.practices.permissions import Perm
+from zomanc.practices.permissions import Perm, member_can
 from zomanc.practices.selectors import access_staff_member, active_companies
 
 
@@ -45,7 +45,7 @@ def _render_company(
 ) -> HttpResponse:
     settings_row = selectors.eeszt_settings_get(company=company)
     certs = selectors.eeszt_certificates(company=company)
-    doctors = selectors.eeszt_doctors(company=company)
+    users = selectors.eeszt_users(company=company)
     context: dict[str, Any] = {
         "company": company,
         "settings_row": settings_row,
@@ -53,7 +53,7 @@ def _render_company(
         "active_cert": certs.get(CertificateStatus.ACTIVE),
         "pending_cert": certs.get(CertificateStatus.PENDING),
         "org_units": selectors.eeszt_active_org_units(company=company),
-        "doctors": doctors,
+        "eeszt_users": users,
         "checklist": selectors.eeszt_checklist(company=company),
         "missing": selectors.eeszt_missing_items(company=company),
         "cert_warnings": [
@@ -72,11 +72,11 @@ def _render_company(
         "upload_form": forms.get("upload_form") or CertificateUploadForm(),
         "profile_forms": forms.get("profile_forms")
         or {
-            d.member.pk: MemberProfileForm(
-                initial={"portal_username": d.portal_username, "login_method": d.login_method},
-                prefix=f"m{d.member.pk}",
+            u.member.pk: MemberProfileForm(
+                initial={"portal_username": u.portal_username, "login_method": u.login_method},
+                prefix=f"m{u.member.pk}",
             )
-            for d in doctors
+            for u in users
         },
         "test_stages": forms.get("test_stages"),
         # No login link for a member without an EESZT user id: he cannot log in.
@@ -89,7 +89,7 @@ def _render_company(
         "staff_url": _optional_url("practices:staff_list"),
         "companies_url": _optional_url("practices:company_edit", company.pk),
     }
-    context["doctor_rows"] = [(d, context["profile_forms"].get(d.member.pk)) for d in doctors]
+    context["user_rows"] = [(u, context["profile_forms"].get(u.member.pk)) for u in users]
     return render(request, "eeszt/settings_company.html", context, status=status)
 
 
@@ -190,6 +190,10 @@ def member_profile_update(request: MemberRequest, company_id: int, member_id: in
             request, _("%(name)s EESZT adatai elmentve.") % {"name": target.display_name}
         )
         return redirect("eeszt:company_settings", company_id=company.pk)
+    if not member_can(target, Perm.EESZT_USE):
+        # No row (no form) on the page for him: the refusal is shown as a message.
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
     return _render_company(request, company, status=400, profile_forms={target.pk: form})
 
 

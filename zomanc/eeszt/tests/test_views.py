@@ -7,9 +7,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from zomanc.eeszt.models import CertificateStatus, EesztCertificate, EesztSettings, SealedSecret
+from zomanc.eeszt.login import eeszt_user_id_for
+from zomanc.eeszt.models import (
+    CertificateStatus,
+    EesztCertificate,
+    EesztMemberProfile,
+    EesztSettings,
+    SealedSecret,
+)
 from zomanc.eeszt.services import eeszt_certificate_upload, eeszt_session_store
 from zomanc.eeszt.tests.conftest import SMS_CODE
+from zomanc.eeszt.wire_context import eeszt_role_for
 from zomanc.practices.models import OrgUnit
 
 
@@ -278,3 +286,40 @@ def test_connection_test_view_reports_stages(personas, test_pki, ca_bundle, sett
         "nem ellenőrzött",
     ):
         assert text in html, text
+
+
+def test_settings_page_sets_eeszt_user_ids_for_every_eeszt_user_role(personas):
+    """Doctors, assistants and owners may use EESZT (Perm.EESZT_USE), so each gets a row for
+    his EESZT user id; a receptionist gets none and cannot be given one."""
+    p = personas
+    client = p.client_for(p.owner)
+    html = client.get(reverse("eeszt:company_settings", args=[p.company_a.pk])).content.decode()
+    rows = html[html.index('id="eeszt-felhasznalok"') :]
+    rows = rows[: rows.index("</section>")]
+    for member in (p.owner, p.doctor, p.assistant):
+        assert reverse("eeszt:member_profile_update", args=[p.company_a.pk, member.pk]) in rows
+    receptionist_url = reverse(
+        "eeszt:member_profile_update", args=[p.company_a.pk, p.receptionist.pk]
+    )
+    assert receptionist_url not in rows
+
+    url = reverse("eeszt:member_profile_update", args=[p.company_a.pk, p.assistant.pk])
+    prefix = f"m{p.assistant.pk}"
+    ok = client.post(
+        url, {f"{prefix}-portal_username": "assz506097", f"{prefix}-login_method": "mobile"}
+    )
+    assert ok.status_code == 302
+    p.assistant.refresh_from_db()
+    assert p.assistant.eeszt_profile.portal_username == "ASSZ506097"
+    assert eeszt_user_id_for(p.assistant) == "ASSZ506097"
+    # The VMátrix role EESZT grants an assistant (the sandbox's EESZT_FELHASZNALO).
+    assert eeszt_role_for(p.assistant) == "EESZT_FELHASZNALO"
+    assert eeszt_role_for(p.doctor) == "ORVOS"
+
+    prefix = f"m{p.receptionist.pk}"
+    refused = client.post(
+        receptionist_url, {f"{prefix}-portal_username": "RECEP1", f"{prefix}-login_method": ""}
+    )
+    assert refused.status_code == 400
+    assert "nem használhatja az EESZT-t" in refused.content.decode()
+    assert not EesztMemberProfile.objects.filter(member=p.receptionist).exists()

@@ -119,7 +119,8 @@ PRACTICES = (
             # a stamp number, the sandbox's eID-card user O58012.
             DemoStaff("kovacs.anna@mosoly.test", "Dr. Kovács Anna", Role.OWNER, "58012"),
             DemoStaff("nagy.gabor@mosoly.test", "Dr. Nagy Gábor", Role.DOCTOR, "61234"),
-            DemoStaff("asszisztens@mosoly.test", "Tóth Eszter", Role.ASSISTANT),
+            # The sandbox's assistant ASSZ506097 (mobile token) is the same person.
+            DemoStaff("asszisztens@mosoly.test", "Kiss Júlia", Role.ASSISTANT),
             DemoStaff("recepcio@mosoly.test", "Molnár Judit", Role.RECEPTIONIST),
         ),
         patients=len(EESZT_TEST_PATIENTS) + 5,
