@@ -52,7 +52,7 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
     pg_best: dict[str, Any] | None = None
     for r in results.get("pipeline", []):
         if "error" in r:
-            rows.append([r.get("label", "?"), f"error: {r['error']}"] + ["–"] * 10)
+            rows.append([r.get("label", "?"), f"error: {r['error']}"] + ["–"] * 11)
             continue
         floor = r.get("floor") or {}
         sequential = r.get("floor_sequential") or {}
@@ -62,9 +62,10 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
                 f"{r['database']}, {r['workers']} worker(s)",
                 _f(r["visits"]),
                 _f(r["visits_per_s"], 2),
-                _f(r["close_to_sent_p50_s"], 2),
-                _f(r["close_to_sent_p95_s"], 2),
-                _f(r["open_close_seconds"], 1),
+                _f(r.get("clinical_visits_per_s"), 1),
+                _f(r.get("drain_visits_per_s"), 2),
+                _f(r["close_to_sent_p50_s"], 1),
+                _f(r["close_to_sent_p95_s"], 1),
                 _f(floor.get("visits_per_s"), 2),
                 _f(sequential.get("visits_per_s"), 2),
                 _f(sequential.get("request_p50_ms"), 1),
@@ -77,12 +78,14 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
             ]
         )
         if r["database"] == "postgresql" and (
-            pg_best is None or (r["visits_per_s"] or 0) > (pg_best["visits_per_s"] or 0)
+            pg_best is None
+            or (r.get("drain_visits_per_s") or 0) > (pg_best.get("drain_visits_per_s") or 0)
         ):
             pg_best = r
     lines += _table(
         [
-            "run", "visits", "visits/s", "close→sent p50 s", "p95 s", "open+close s",
+            "run", "visits", "visits/s end to end", "clinical writes visits/s",
+            "delivery visits/s", "close→sent p50 s", "p95 s",
             "floor visits/s", "floor 1 conn visits/s", "1 conn req p50 ms",
             "ratio (floor ÷ pipeline)",
             "worker RSS MB rest / loaded", "all sent once",
@@ -91,18 +94,26 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
     )  # fmt: skip
     lines += [
         "",
-        "visits/s = visits ÷ (first visit opened → last row sent). The floor posts the same "
+        "The N visits are opened, diagnosed and closed first (clinical writes, outbox rows "
+        "included), then the workers are released on the backlog (delivery: N ÷ (release → "
+        "last row sent)); end to end = N ÷ the two together; close→sent includes the wait for "
+        "the release. The floor posts the same "
         "3 × N signed requests (fresh ids) to the same sandbox right after the pipeline, over "
         "one keep-alive mutual-TLS session, each visit's three in order and as many visits at "
         "a time as a worker has threads; '1 conn' = back to back on one connection (a sample "
         "of 100 visits). Ratio = floor visits/s ÷ pipeline visits/s (1 = the pipeline costs "
-        "nothing over the sandbox and TLS).",
+        "nothing over the sandbox and TLS) — delivery against the floor, like for like.",
         "",
     ]
     if pg_best is not None:
-        vps, ratio = pg_best["visits_per_s"] or 0, pg_best["ratio_to_floor"]
+        vps, ratio = pg_best["drain_visits_per_s"] or 0, pg_best["ratio_to_floor"]
         targets.append(
-            (f"pipeline ≥ {TARGET_VISITS_PER_S} visits/s on PostgreSQL", f"{vps}", vps >= 100)
+            (
+                f"pipeline ≥ {TARGET_VISITS_PER_S} visits/s on PostgreSQL (delivery; end to "
+                f"end {pg_best['visits_per_s']})",
+                f"{vps}",
+                vps >= TARGET_VISITS_PER_S,
+            )
         )
         targets.append(
             (
