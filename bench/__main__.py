@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, load_average, log, pg_reachable, pg_url, run_child
+from bench.common import CACHE_DIR, REPO, load_average, log, pg_reachable, pg_url, run_child
 from bench.report import render, write_into
 
 FULL = {
@@ -115,8 +115,10 @@ def main() -> None:
     else:
         out = REPO / "docs" / "benchmarks.md"
     write_into(out, text)
-    if out.parent != REPO / "docs":  # the raw figures next to a temporary table
-        out.with_suffix(".json").write_text(json.dumps(results, indent=1))
+    # The raw figures: next to a temporary table, or var/bench/last-run.json (not committed).
+    raw = out.with_suffix(".json") if out.parent != REPO / "docs" else CACHE_DIR / "last-run.json"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text(json.dumps(results, indent=1))
     log(f"table written to {out} ({results['meta']['seconds']:.0f} s)")
     failed = [s for s in ("pipeline", "search") for r in results.get(s, []) if "error" in r] + (
         ["pages"] if "error" in results.get("pages", {}) else []
