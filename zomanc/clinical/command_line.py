@@ -11,11 +11,20 @@ Grammar (tokens separated by spaces or commas, case-insensitive):
 - keyword: a shortcut of the practice's treatment catalogue (TreatmentItem.shortcut) — a
   procedure —, or one of the status keywords below — a finding; the catalogue wins when both
   match. Accents may be left out when that stays unambiguous (`tom` = `töm`, `hiany`);
-- quantity: `x2`, `2x` or `×2` (procedures only): `rtg x2`.
+- quantity: `x2`, `2x` or `×2` after the keyword (procedures only): `rtg x2`.
 
 A keyword written with a leading "=" is always a status keyword, even when the catalogue has
 the same shortcut: `16 =kor` records an existing crown, `16 kor` (with a "kor" item in the
 catalogue) records the crown procedure.
+
+A BNO-10 diagnosis is a code in the keyword's place — a letter, two digits and up to two more
+characters, with or without the dot: `K0210`, `k02.1`, `C61H0`, optionally after teeth:
+`36 K0210`. It is added to
+the visit's diagnoses exactly as the diagnosis box adds it (codes.bno_services.bno_validate:
+known code, valid on the visit's date, the patient's sex and age); the teeth say where it was
+found and go into the audit entry (a diagnosis belongs to the visit, as on the Ambuláns lap).
+No surfaces and no quantity with a diagnosis. A catalogue shortcut that looks like a BNO code
+wins, as it does over a status keyword.
 """
 
 import re
@@ -51,16 +60,20 @@ STATUS_KEYWORDS: dict[str, ToothStatus] = {
 MAX_QUANTITY = 99
 _QUANTITY = re.compile(r"^(?:[x×*](\d{1,3})|(\d{1,3})[x×*])$", re.IGNORECASE)
 _SURFACES = re.compile(r"^[MOIDVBPL]{1,5}$", re.IGNORECASE)
+# NEAK's BNO-10: a letter, two digits, then up to two characters ("H" fills an undivided
+# category: C61H0).
+_BNO = re.compile(r"^[A-Z]\d{2}(?:\.?[0-9A-Z]{1,2})?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Command:
-    kind: Literal["procedure", "status"]
+    kind: Literal["procedure", "status", "diagnosis"]
     teeth: tuple[int, ...]
     surfaces: str  # canonical letters, "" when none
     shortcut: str = ""  # the catalogue shortcut as stored (procedures)
     status: str = ""  # ToothStatus key (findings)
     quantity: int = 1
+    code: str = ""  # the BNO code as typed, upper case (diagnoses; validated by the service)
 
 
 @dataclass(frozen=True)
@@ -100,7 +113,8 @@ def command_parse(line: str, catalogue_shortcuts: Collection[str]) -> Command | 
     quantity = 1
     quantity_given = False
     match = _QUANTITY.match(tokens[-1])
-    if match and len(tokens) > 1:
+    # A quantity follows a keyword: after teeth (or alone) "x12" is the BNO code X12.
+    if match and len(tokens) > 1 and not tokens[-2].isdigit():
         quantity = int(match.group(1) or match.group(2))
         quantity_given = True
         tokens.pop()
@@ -158,6 +172,12 @@ def command_parse(line: str, catalogue_shortcuts: Collection[str]) -> Command | 
         return CommandError(str(error))
 
     resolved = _keyword_resolve(keyword, catalogue_shortcuts)
+    if resolved is None and _BNO.match(keyword):
+        if surfaces_raw:
+            return CommandError(_("BNO-diagnózishoz nem adható meg felszín (pl. „36 K0210”)."))
+        if quantity_given:
+            return CommandError(_("Mennyiség csak kezelésnél adható meg, diagnózisnál nem."))
+        return Command(kind="diagnosis", teeth=tuple(teeth), surfaces="", code=keyword.upper())
     if resolved is None and teeth and not surfaces_raw and _SURFACES.match(keyword):
         return CommandError(
             _(
@@ -171,7 +191,8 @@ def command_parse(line: str, catalogue_shortcuts: Collection[str]) -> Command | 
         return CommandError(
             _(
                 "Ismeretlen rövidítés: „%(word)s”. Kezelések: %(known)s; státuszok: "
-                "%(statuses)s (ütközéskor „=” előtaggal, pl. „16 =kor”)."
+                "%(statuses)s (ütközéskor „=” előtaggal, pl. „16 =kor”); diagnózis: BNO-kód "
+                "(pl. „36 K0210”)."
             )
             % {"word": keyword, "known": known, "statuses": ", ".join(STATUS_KEYWORDS)}
         )

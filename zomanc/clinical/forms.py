@@ -78,7 +78,7 @@ class CommandForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(
             attrs={
-                "placeholder": _("pl. 36 MOD töm · 46 ext · 18 car"),
+                "placeholder": _("pl. 36 MOD töm · 46 ext · 18 car · 36 K0210"),
                 "autocomplete": "off",
                 "autofocus": True,
                 "spellcheck": "false",

@@ -527,12 +527,12 @@ def step6_visit(w: Walk) -> None:
     w.shot("23-calendar-appointment", block)
     block.get_by_role("button", name="Ellátás megnyitása").click()
     expect(page.locator("#entry-box")).to_contain_text("Nyitott ellátás")
-    # The finding and the procedure on a tooth with the keyboard command, the diagnosis
-    # from the BNO box.
+    # The finding, the diagnosis and the procedure on a tooth with the keyboard command.
     _command(w, "36 car")
+    _command(w, "36 K0210")
+    expect(page.locator("#entry-box ul.dx")).to_contain_text("K0210 A dentin szuvasodása")
     _command(w, "36 MOD töm")
     expect(page.locator("#entry-box ul.px").first).to_contain_text("Kompozit tömés")
-    _diagnosis(w, "K0210")
     w.shot("24-visit-entry", page.locator("#entry-box"))
     # Műveletek → Beutaló felhasználása.
     _wait_eeszt_state(w, "EESZT: elküldve")

@@ -77,7 +77,12 @@ def visit_notes_update(
 
 
 def _diagnosis_add(
-    visit: Visit, code: str, is_primary: bool, actor: User, request: HttpRequest | None
+    visit: Visit,
+    code: str,
+    is_primary: bool,
+    actor: User,
+    request: HttpRequest | None,
+    teeth: tuple[int, ...] = (),
 ) -> VisitDiagnosis:
     try:
         bno = bno_validate(
@@ -123,7 +128,8 @@ def _diagnosis_add(
         actor,
         AuditAction.CREATE,
         diagnosis,
-        f"Diagnózis rögzítése: {diagnosis.code} {diagnosis.name}",
+        f"Diagnózis rögzítése: {diagnosis.code} {diagnosis.name}"
+        + (f" (fog: {', '.join(map(str, teeth))})" if teeth else ""),
         request,
     )
     return diagnosis
@@ -369,7 +375,7 @@ def _finding_remove(
 
 def _command_apply(
     visit: Visit, line: str, actor: User, request: HttpRequest | None
-) -> list[VisitProcedure | ToothFinding]:
+) -> list[VisitProcedure | ToothFinding | VisitDiagnosis]:
     items = {
         item.shortcut: item
         for item in TreatmentItem.objects.filter(
@@ -388,8 +394,16 @@ def _command_run(
     items: dict[str, TreatmentItem],
     actor: User,
     request: HttpRequest | None,
-) -> list[VisitProcedure | ToothFinding]:
-    created: list[VisitProcedure | ToothFinding] = []
+) -> list[VisitProcedure | ToothFinding | VisitDiagnosis]:
+    created: list[VisitProcedure | ToothFinding | VisitDiagnosis] = []
+    if command.kind == "diagnosis":
+        try:
+            diagnosis = _diagnosis_add(visit, command.code, False, actor, request, command.teeth)
+            created.append(diagnosis)
+        except ValidationError as error:
+            # The same BNO rules as the diagnosis box, shown on the command line.
+            raise ValidationError({"line": error.messages}) from None
+        return created
     if command.kind == "status":
         for tooth in command.teeth:
             created.append(
@@ -414,7 +428,7 @@ def _command_run(
 @transaction.atomic
 def visit_command_apply(
     *, visit: Visit, line: str, entered_by: User, request: HttpRequest | None = None
-) -> list[VisitProcedure | ToothFinding]:
+) -> list[VisitProcedure | ToothFinding | VisitDiagnosis]:
     """Apply one keyboard command line (command_line.py) to an open visit: all its teeth or
     none."""
     _lock_open(visit)

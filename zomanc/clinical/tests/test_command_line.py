@@ -58,6 +58,36 @@ def test_catalogue_shortcut_wins_over_status_keyword() -> None:
     assert isinstance(parsed, Command) and parsed.kind == "status" and parsed.status == "crown"
 
 
+def test_bno_diagnosis_alone_or_after_teeth() -> None:
+    assert command_parse("K0210", SHORTCUTS) == Command(
+        kind="diagnosis", teeth=(), surfaces="", code="K0210"
+    )
+    assert command_parse("36 k02.1", SHORTCUTS) == Command(
+        kind="diagnosis", teeth=(36,), surfaces="", code="K02.1"
+    )
+    assert command_parse("36, 37 K0400", SHORTCUTS) == Command(
+        kind="diagnosis", teeth=(36, 37), surfaces="", code="K0400"
+    )
+    # A catalogue shortcut shaped like a BNO code stays the procedure.
+    parsed = command_parse("36 K021", ["K021"])
+    assert isinstance(parsed, Command) and parsed.kind == "procedure"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("36 MOD K0210", "BNO-diagnózishoz nem adható meg felszín"),
+        ("K0210 x2", "Mennyiség csak kezelésnél adható meg, diagnózisnál nem"),
+        ("36 K02100", "Ismeretlen rövidítés: „K02100”"),
+        ("36 xyz", "diagnózis: BNO-kód"),
+    ],
+)
+def test_invalid_diagnosis_lines_get_hungarian_reasons(line: str, message: str) -> None:
+    parsed = command_parse(line, SHORTCUTS)
+    assert isinstance(parsed, CommandError), parsed
+    assert message in parsed.message
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -151,3 +181,32 @@ def test_property_any_text_gives_a_command_or_a_reason(line: str) -> None:
         if parsed.kind == "status":
             assert parsed.teeth
             assert not parsed.surfaces or parsed.status in SURFACE_STATUSES
+
+
+bno_codes = st.builds(
+    lambda letter, digits, dot, lower: (
+        (letter + digits[:2] + ("." if dot and len(digits) > 2 else "") + digits[2:]).lower()
+        if lower
+        else letter + digits[:2] + ("." if dot and len(digits) > 2 else "") + digits[2:]
+    ),
+    st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+    st.text("0123456789", min_size=2, max_size=4),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@given(st.lists(st.sampled_from(sorted(ALL_TEETH)), max_size=4, unique=True), bno_codes)
+def test_property_bno_code_after_any_teeth_is_a_diagnosis(teeth: list[int], code: str) -> None:
+    """Any BNO-shaped code (letter, 2–4 digits, optional dot) after valid teeth is one
+    diagnosis command carrying the code and the teeth; the BNO table itself is the
+    service's business."""
+    line = " ".join([*map(str, teeth), code])
+    parsed = command_parse(line, SHORTCUTS)
+    assert parsed == Command(kind="diagnosis", teeth=tuple(teeth), surfaces="", code=code.upper())
+
+
+@given(bno_codes, st.sampled_from(["MOD", "O", "x2"]))
+def test_property_diagnosis_takes_no_surfaces_or_quantity(code: str, extra: str) -> None:
+    line = f"36 {extra} {code}" if extra != "x2" else f"36 {code} {extra}"
+    assert isinstance(command_parse(line, SHORTCUTS), CommandError)

@@ -233,7 +233,7 @@ def test_command_applies_to_every_tooth_or_none(
     personas: Personas, visit: Visit, catalogue: dict[str, TreatmentItem]
 ) -> None:
     created = visit_command_apply(visit=visit, line="18 48 ext", entered_by=personas.assistant.user)
-    assert [p.tooth for p in created] == [18, 48]
+    assert [p.tooth for p in created if isinstance(p, VisitProcedure)] == [18, 48]
     visit_command_apply(visit=visit, line="16 MO car", entered_by=personas.assistant.user)
     assert patient_chart(visit.patient)[16].surfaces == {"M": "caries", "O": "caries"}
     # 11 has no O surface: neither tooth gets the procedure.
@@ -242,6 +242,32 @@ def test_command_applies_to_every_tooth_or_none(
     with pytest.raises(ValidationError, match="Ismeretlen rövidítés"):
         visit_command_apply(visit=visit, line="36 zzz", entered_by=personas.assistant.user)
     assert VisitProcedure.objects.count() == 2 and ToothFinding.objects.count() == 3
+
+
+def test_command_records_a_bno_diagnosis_with_the_diagnosis_box_rules(
+    personas: Personas, visit: Visit
+) -> None:
+    user = personas.assistant.user
+    (first,) = visit_command_apply(visit=visit, line="36 k02.1", entered_by=user)
+    assert isinstance(first, VisitDiagnosis)
+    assert (first.code, first.name, first.is_primary) == ("K0210", "A dentin szuvasodása", True)
+    entry = AuditEntry.objects.get(object_type="clinical.visitdiagnosis", action="create")
+    assert entry.summary == "Diagnózis rögzítése: K0210 A dentin szuvasodása (fog: 36)"
+    (second,) = visit_command_apply(visit=visit, line="K0400", entered_by=user)
+    assert isinstance(second, VisitDiagnosis) and not second.is_primary
+    # Kovács Anna: female, 45 on 2026-03-10 — the same refusals as the diagnosis box, on the
+    # command line's field.
+    for line, message in (
+        ("C61H0", "csak férfi páciensnél"),
+        ("D1640", "nem érvényes"),
+        ("11 L22H0", "0–3 éves kor között"),
+        ("Q9999", "Ismeretlen BNO-kód: Q9999"),
+        ("K0210", "már szerepel"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            visit_command_apply(visit=visit, line=line, entered_by=user)
+        assert message in " ".join(caught.value.message_dict["line"])
+    assert list(visit.diagnoses.values_list("code", flat=True)) == ["K0210", "K0400"]
 
 
 def test_notes_update_audits_without_the_text(personas: Personas, visit: Visit) -> None:
