@@ -57,6 +57,8 @@ format:
 
 # Hungarian is the source language (no hu catalogue needed): update the English .po, translate
 # the new/fuzzy entries, commit the .po; .mo files are build output (bootstrap compiles them).
+# English only: locale/hu holds hand-kept overrides of Django's strings (docs/decisions.md),
+# which makemessages -l hu would swamp with all of ours. compilemessages compiles both.
 messages:
 	$(PY) manage.py makemessages -l en --ignore '.venv/*' --ignore 'sandbox/*' --ignore 'var/*'
 	$(PY) manage.py compilemessages -v 0 --ignore '.venv' --ignore 'sandbox'

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import django
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -169,3 +170,33 @@ def test_language_cookie_translates_the_home_page(personas: Personas) -> None:
     assert "Logout" in page
     assert "Patients" in page
     assert "Kijelentkezés" not in page
+
+
+HU_PO = Path(settings.BASE_DIR) / "locale" / "hu" / "LC_MESSAGES" / "django.po"
+DJANGO_EN_PO = Path(django.__file__).parent / "conf" / "locale" / "en" / "LC_MESSAGES" / "django.po"
+
+
+def test_hungarian_catalogue_overrides_django_strings_only() -> None:
+    """locale/hu holds only Django msgids we must override (our own strings are Hungarian
+    already): every entry is a msgid of Django's catalogue, translated, not fuzzy."""
+    django_ids = {e.fields.get("msgid") for e in parse_po(DJANGO_EN_PO)}
+    entries = [e for e in parse_po(HU_PO) if e.fields.get("msgid")]
+    assert entries
+    for entry in entries:
+        assert entry.fields["msgid"] in django_ids, entry.fields["msgid"]
+        assert entry.fields["msgstr"] and "fuzzy" not in entry.flags
+
+
+def test_select_empty_choice_is_hungarian(personas: Personas) -> None:
+    """Django 6.1's "- Select an option -" (no Hungarian translation in Django yet) shows in
+    Hungarian on a Hungarian page: the visit-opening form's doctor select."""
+    from zomanc.patients.tests.factories import make_patient
+
+    patient = make_patient(personas.doctor)
+    client = personas.client_for(personas.doctor)
+    page = client.get(f"/patients/{patient.pk}/").content.decode()
+    assert 'class="open-form"' in page
+    assert '<option value="" selected>- Válasszon -</option>' in page
+    assert "Select an option" not in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "- Select an option -" in client.get(f"/patients/{patient.pk}/").content.decode()
