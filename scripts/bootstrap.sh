@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: softhsm2 plays the eID card, chromium drives the end-to-end walk,
 # pango + fonts for WeasyPrint, gettext compiles the Hungarian/English catalogues, ffmpeg
-# records the setup guide's video (make guide; Playwright would download its own).
-DEB_PACKAGES="softhsm2 chromium ffmpeg gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libxmlsec1-openssl"
+# records the setup guide's video (make guide; Playwright would download its own);
+# chromium-l10n has Chromium's Hungarian UI strings (the walk runs it with --lang=hu, so a
+# file input says "Fájl kiválasztása" in the guide's screenshots).
+DEB_PACKAGES="softhsm2 chromium chromium-l10n ffmpeg gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libxmlsec1-openssl"
 missing=""
 for p in $DEB_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -159,7 +159,8 @@ def walk(demo: DemoStack, tmp_path: Path) -> Iterator[Walk]:
 
         debian_ffmpeg_for_video(tmp_path / "playwright")
     with sync_api.sync_playwright() as playwright:
-        browser = chromium_launch(playwright)
+        # Chromium's own UI in Hungarian too (the file input in the screenshots).
+        browser = chromium_launch(playwright, lang="hu")
         options: dict[str, Any] = {
             "viewport": VIEWPORT,
             "locale": "hu-HU",

@@ -43,5 +43,13 @@ def debian_ffmpeg_for_video(browsers_dir: Path) -> None:
     os.environ["PLAYWRIGHT_BROWSERS_PATH"] = str(browsers_dir)
 
 
-def chromium_launch(playwright: Playwright, **options: Any) -> Browser:
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, **options)
+def chromium_launch(playwright: Playwright, *, lang: str = "", **options: Any) -> Browser:
+    """Debian's Chromium; with `lang` (e.g. "hu") its own UI strings — a file input's
+    "Fájl kiválasztása" — are in that language. On Linux Chromium takes its UI language
+    from LANGUAGE, not from --lang (given too, for the other platforms), and needs Debian's
+    chromium-l10n (bootstrap installs it)."""
+    args = list(CHROMIUM_ARGS)
+    if lang:
+        args.append(f"--lang={lang}")
+        options["env"] = {**os.environ, "LANGUAGE": lang, **options.get("env", {})}
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=args, **options)
