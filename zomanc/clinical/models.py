@@ -5,6 +5,7 @@ revisions a closed visit gets. Every write goes through services.py."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zomanc.clinical.teeth import ToothStatus
@@ -94,7 +95,7 @@ class Visit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} {self.started_at:%Y-%m-%d}"
+        return f"{self.patient} {timezone.localtime(self.started_at):%Y-%m-%d}"
 
     @property
     def is_open(self) -> bool:

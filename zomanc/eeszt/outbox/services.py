@@ -232,9 +232,11 @@ def _document_payload(visit: Visit, *, created_at: dt.datetime) -> dict[str, Any
     )
     client_document_id = first["client_document_id"] if first else f"AL-{_client_id(visit)}"
     created_at = created_at.replace(microsecond=0)
+    # The practice's calendar day: a visit at 00:40 Budapest time is 23:40 UTC the day before.
+    day = timezone.localdate(visit.started_at)
     record = AmbulatoryRecord(
         client_document_id=client_document_id,
-        title=f"Ambuláns lap – fogászati ellátás ({visit.started_at:%Y.%m.%d.})",
+        title=f"Ambuláns lap – fogászati ellátás ({day:%Y.%m.%d.})",
         created_at=created_at,
         patient_id_type=id_type,
         patient_id=p["id_value"],
