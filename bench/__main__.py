@@ -28,12 +28,12 @@ FULL = {
     "seconds": 10,
 }
 QUICK = {
-    "visits": 50,
+    "visits": 30,
     "sizes": "10000",
     "queries": 50,
     "clients": "1,10",
-    "requests": 40,
-    "seconds": 4,
+    "requests": 30,
+    "seconds": 3,
 }
 SECTIONS = ("pipeline", "search", "pages")
 
