@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,8 +25,9 @@ from zomanc.core.forms import form_submit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.patients.selectors import patient_search_queryset
 from zomanc.practices.models import OrgUnit, StaffMember
-from zomanc.practices.permissions import Perm
+from zomanc.practices.permissions import Perm, member_can
 from zomanc.scheduling import services
+from zomanc.scheduling.cells import grid_cells_prepare
 from zomanc.scheduling.forms import (
     AppointmentCancelForm,
     AppointmentCreateForm,
@@ -179,6 +181,13 @@ def _calendar(request: MemberRequest, *, week: bool) -> HttpResponse:
     step = timedelta(days=7 if week else 1)
     view_name = "scheduling:week" if week else "scheduling:day"
     here = request.get_full_path()
+    grid_cells_prepare(
+        grid,
+        here=here,
+        chair_id=filters.chair.pk if filters.chair else None,
+        doctor_id=filters.doctor.pk if filters.doctor else None,
+        may_open_visits=member_can(request.member, Perm.CLINICAL_EDIT),
+    )
     context = {
         "week": week,
         "grid": grid,
@@ -196,6 +205,7 @@ def _calendar(request: MemberRequest, *, week: bool) -> HttpResponse:
         "view_url": reverse(view_name),
         "week_start": days[0] if days else filters.day,
         "week_end": days[-1] if days else filters.day,
+        "csrf_field": csrf_input(request),  # once, not per appointment form
     }
     return render(request, "scheduling/calendar.html", context)
 
