@@ -25,9 +25,11 @@ from zomanc.eeszt.outbox.models import OutboxItem
 from zomanc.patients.models import IdType, Patient
 from zomanc.practices.models import StaffMember
 
-# The patient page shows the newest visits; older ones are on the paged history page.
-ACTIVITY_LIST_LIMIT = 30
-HISTORY_PAGE_SIZE = 50
+# The patient page shows the newest visits — the history's first page; "Korábbi ellátások"
+# appends the next page in place (htmx) or opens it (a plain link). Rendering a visit is
+# ≈ 1 ms (badge, actions, activities), so the page size bounds the patient page's cost.
+HISTORY_PAGE_SIZE = 20
+ACTIVITY_LIST_LIMIT = HISTORY_PAGE_SIZE
 
 
 def _visits(member: StaffMember) -> QuerySet[Visit]:

@@ -229,9 +229,11 @@ def patient_visit_history(request: MemberRequest, patient_id: int) -> HttpRespon
             summary=f"Ellátási előzmények megtekintése: {patient}",
             request=request,
         )
+    # "Korábbi ellátások" on the patient page: the next page's items replace the control.
+    fragment = request.htmx and not request.htmx.boosted  # type: ignore[attr-defined]
     return render(
         request,
-        "clinical/visit_history.html",
+        "clinical/_visit_page.html" if fragment else "clinical/visit_history.html",
         {
             "patient": patient,
             "visits": visits,

@@ -1,6 +1,7 @@
 """The patient page runs the same number of queries with 2 visits as with 200."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.db import connection
@@ -114,3 +115,34 @@ def test_history_page_queries_do_not_grow(
         response = client.get(url, {"oldal": 2})
     assert len(small) == len(large)
     assert "Régebbiek" in response.content.decode()
+
+
+def test_patient_page_shows_a_page_of_visits_and_loads_earlier_ones_in_place(
+    personas: Personas, patient: Patient, bno: None, catalogue: dict[str, TreatmentItem]
+) -> None:
+    """The newest HISTORY_PAGE_SIZE visits; "Korábbi ellátások" fetches the next page as list
+    items (htmx) that end with the control for the page after, and is a plain link without
+    htmx."""
+    from zomanc.clinical.selectors import HISTORY_PAGE_SIZE
+
+    _add_closed_visits(personas, patient, 2 * HISTORY_PAGE_SIZE + 5, catalogue["töm"])
+    client = personas.client_for(personas.doctor)
+    _, body = _count(personas.doctor, patient, personas)
+    history = reverse("clinical:patient_visit_history", args=[patient.pk])
+    assert body.count('<li class="visit visit-closed"') == HISTORY_PAGE_SIZE
+    assert f'href="{history}?oldal=2" hx-get="{history}?oldal=2"' in body
+    assert "Korábbi ellátások" in body
+
+    seen = set()
+    for page, expected, more in ((2, HISTORY_PAGE_SIZE, True), (3, 5, False)):
+        response = client.get(history, {"oldal": page}, headers={"HX-Request": "true"})
+        fragment = response.content.decode()
+        assert "<html" not in fragment
+        assert fragment.count('<li class="visit visit-closed"') == expected
+        assert (f"?oldal={page + 1}" in fragment) is more
+        seen |= set(re.findall(r'id="visit-(\d+)"', fragment))
+    seen |= set(re.findall(r'<li class="visit visit-closed" id="visit-(\d+)"', body))
+    assert len(seen) == 2 * HISTORY_PAGE_SIZE + 5  # every visit once, none twice
+
+    plain = client.get(history, {"oldal": 2}).content.decode()
+    assert "<html" in plain and "Régebbiek" in plain
