@@ -143,8 +143,10 @@ def lose_wake_ups() -> None:
     OxTask.objects.all().delete()
 
 
-def second_row(visit: Visit) -> OutboxItem:
-    start = OutboxItem.objects.get(visit=visit)
+def second_row(visit: Visit, kind: OutboxKind = OutboxKind.EVENT_CLOSE) -> OutboxItem:
+    """A row behind the visit's last row (by default its close)."""
+    last = OutboxItem.objects.filter(visit=visit).order_by("-seq").first()
+    assert last is not None
     return OutboxItem.objects.create(
         practice_id=visit.practice_id,
         company_id=visit.company_id,
@@ -152,9 +154,9 @@ def second_row(visit: Visit) -> OutboxItem:
         visit=visit,
         patient_id=visit.patient_id,
         responsible_id=visit.doctor_id,
-        kind=OutboxKind.EVENT_CLOSE,
-        seq=start.seq + 1,
-        deadline_at=start.deadline_at,
+        kind=kind,
+        seq=last.seq + 1,
+        deadline_at=last.deadline_at,
     )
 
 
@@ -194,21 +196,9 @@ def test_sweep_passes_a_refused_referral_use_but_not_a_refused_start(visit: Visi
     refused event start does: a close without its start would be refused too."""
     start = OutboxItem.objects.get(visit=visit)
     OutboxItem.objects.filter(pk=start.pk).update(state=OutboxState.SENT)
-    use = second_row(visit)
-    OutboxItem.objects.filter(pk=use.pk).update(
-        kind=OutboxKind.REFERRAL_USE, state=OutboxState.REFUSED
-    )
-    close = OutboxItem.objects.create(
-        practice_id=visit.practice_id,
-        company_id=visit.company_id,
-        org_unit_id=visit.org_unit_id,
-        visit=visit,
-        patient_id=visit.patient_id,
-        responsible_id=visit.doctor_id,
-        kind=OutboxKind.EVENT_CLOSE,
-        seq=use.seq + 1,
-        deadline_at=use.deadline_at,
-    )
+    use = second_row(visit, OutboxKind.REFERRAL_USE)
+    OutboxItem.objects.filter(pk=use.pk).update(state=OutboxState.REFUSED)
+    close = second_row(visit)
     lose_wake_ups()
     assert outbox_sweep() == 1
     assert len(queued(close)) == 1
