@@ -177,7 +177,7 @@ def visit_close(
         {"status": [VisitStatus.OPEN, VisitStatus.CLOSED]},
     )
     # EESZT (S5, S6): the "event close" (eKAT lezárás) outbox row, in this transaction.
-    outbox_visit_closed(visit=visit)
+    outbox_visit_closed(visit=visit, revision=revision)
     return visit
 
 

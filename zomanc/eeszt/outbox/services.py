@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zomanc.clinical.models import Visit, VisitRevision
-from zomanc.clinical.selectors import visit_snapshot
 from zomanc.eeszt.client import documents, ekat, referral
 from zomanc.eeszt.client.cda import AmbulatoryRecord, Line, cda_ambulatory_record
 from zomanc.eeszt.client.errors import (
@@ -153,8 +152,9 @@ def outbox_visit_opened(*, visit: Visit) -> OutboxItem | None:
     )
 
 
-def outbox_visit_closed(*, visit: Visit) -> list[OutboxItem]:
-    """Call inside visit_close's transaction: the eKAT "lezárás" row."""
+def outbox_visit_closed(*, visit: Visit, revision: VisitRevision) -> list[OutboxItem]:
+    """Call inside visit_close's transaction, with the revision it stored: the eKAT
+    "lezárás" row and the Ambuláns lap built from that revision's content."""
     if not OutboxItem.objects.filter(
         practice_id=visit.practice_id, visit=visit, kind=OutboxKind.EVENT_START
     ).exists():
@@ -183,7 +183,7 @@ def outbox_visit_closed(*, visit: Visit) -> list[OutboxItem]:
     document = _row(
         visit,
         OutboxKind.DOCUMENT_SUBMIT,
-        _document_payload(visit, created_at=visit.closed_at),
+        _document_payload(visit, revision.content, created_at=visit.closed_at),
         wake=False,
     )
     return [close, document]
@@ -198,7 +198,7 @@ def outbox_visit_corrected(*, visit: Visit, revision: VisitRevision) -> OutboxIt
     return _row(
         visit,
         OutboxKind.DOCUMENT_VERSION,
-        _document_payload(visit, created_at=revision.created_at),
+        _document_payload(visit, revision.content, created_at=revision.created_at),
     )
 
 
@@ -216,10 +216,12 @@ SECTION_TITLES = {
 }
 
 
-def _document_payload(visit: Visit, *, created_at: dt.datetime) -> dict[str, Any]:
-    """The Ambuláns lap of the visit as it stands now (its latest revision), frozen into
-    the row: later corrections make new rows, they never change what this one sends."""
-    snap = visit_snapshot(visit)
+def _document_payload(
+    visit: Visit, snap: dict[str, Any], *, created_at: dt.datetime
+) -> dict[str, Any]:
+    """The Ambuláns lap of `snap` — the revision the clinical write has just stored (its
+    content is visit_snapshot's; not built a second time) — frozen into the row: later
+    corrections make new rows, they never change what this one sends."""
     p, company, unit = snap["patient"], snap["company"], snap["org_unit"]
     id_type = WIRE_ID_TYPES[IdType(p["id_type"])]
     # A new version keeps the first submission's ids: that is how EESZT chains versions.

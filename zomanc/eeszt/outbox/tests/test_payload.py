@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from zomanc.clinical.selectors import visit_snapshot
 from zomanc.clinical.services import visit_open
 from zomanc.conftest import Personas
 from zomanc.eeszt.outbox.services import _document_payload
@@ -32,5 +33,5 @@ def test_the_title_carries_the_practices_calendar_day_not_utcs(personas: Persona
         started_at=started,
         opened_by=personas.doctor.user,
     )
-    payload = _document_payload(visit, created_at=timezone.now())
+    payload = _document_payload(visit, visit_snapshot(visit), created_at=timezone.now())
     assert payload["title"] == "Ambuláns lap – fogászati ellátás (2026.11.26.)"
