@@ -109,6 +109,20 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Per process, in memory. "default" is Django's own default (the daily insurance status);
+# "fragments" holds the visit list's rendered items (zomanc/clinical/fragments.py) apart from
+# it, so their churn cannot evict anything else. An item is ≈ 1–2 KB: 2,000 entries bound the
+# cache at a few MB per process (the RSS budget, docs/benchmarks.md) — 100 patients' first pages.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

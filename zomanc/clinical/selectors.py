@@ -2,10 +2,11 @@
 404 otherwise); list reads run a fixed number of queries whatever the number of visits."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -63,13 +64,29 @@ def visit_patient_age(visit: Visit) -> int:
     return age_on(visit.patient.birth_date, visit_local_date(visit))
 
 
-def _with_activities(queryset: QuerySet[Visit]) -> QuerySet[Visit]:
+def _with_badges(queryset: QuerySet[Visit]) -> QuerySet[Visit]:
+    """The visits with their doctor and their outbox rows: the EESZT badge of each visit
+    (zomanc.eeszt.outbox) without a query per visit, and what a closed visit's cached list
+    item is keyed by (clinical/fragments.py)."""
     return queryset.select_related("doctor").prefetch_related(
+        Prefetch("eeszt_items", queryset=OutboxItem.objects.order_by("seq"))
+    )
+
+
+def _activity_prefetches() -> tuple[Prefetch, Prefetch]:
+    return (
         Prefetch("diagnoses", queryset=VisitDiagnosis.objects.order_by("-is_primary", "id")),
         Prefetch("procedures", queryset=VisitProcedure.objects.order_by("id")),
-        # The EESZT badge of each visit (zomanc.eeszt.outbox) without a query per visit.
-        Prefetch("eeszt_items", queryset=OutboxItem.objects.order_by("seq")),
     )
+
+
+def visits_activities_load(visits: Sequence[Visit]) -> None:
+    """Load the diagnoses and procedures of those visits that lack them: two queries, none
+    when every visit has them. The visit list calls it for the items it has to render (a
+    closed visit's cached item needs neither)."""
+    missing = [v for v in visits if "diagnoses" not in getattr(v, "_prefetched_objects_cache", {})]
+    if missing:
+        prefetch_related_objects(missing, *_activity_prefetches())
 
 
 @dataclass(frozen=True)
@@ -83,12 +100,17 @@ class ActivityList:
 def patient_activity_list(member: StaffMember, patient: Patient, *, clinical: bool) -> ActivityList:
     """The newest visits of a patient for the activity list. Without clinical access only the
     visits themselves are loaded (the receptionist sees dates, not content). Queries: count,
-    visits, and with clinical access diagnoses + procedures — four, whatever the number."""
+    visits, and with clinical access their outbox rows, plus the open visit's diagnoses and
+    procedures (the entry box edits them) — at most five, whatever the number. The closed
+    visits' activities are loaded by the list (visits_activities_load) only for the items not
+    in the fragment cache: at most two more."""
     base = _visits(member).filter(patient=patient).order_by("-started_at", "-id")
     total = base.count()
-    queryset = _with_activities(base) if clinical else base.select_related("doctor")
+    queryset = _with_badges(base) if clinical else base.select_related("doctor")
     visits = list(queryset[:ACTIVITY_LIST_LIMIT])
     open_visit = next((v for v in visits if v.status == VisitStatus.OPEN), None)
+    if clinical and open_visit is not None:
+        visits_activities_load([open_visit])
     return ActivityList(
         visits=visits, open_visit=open_visit, total=total, limit=ACTIVITY_LIST_LIMIT
     )
@@ -97,12 +119,11 @@ def patient_activity_list(member: StaffMember, patient: Patient, *, clinical: bo
 def patient_visit_page(
     member: StaffMember, patient: Patient, page: int
 ) -> tuple[list[Visit], bool]:
-    """One page of the full history (newest first) and whether another page follows."""
+    """One page of the full history (newest first) and whether another page follows; the
+    activities are loaded by the list for the items it renders (visits_activities_load)."""
     page = max(1, min(page, 10_000))
     start = (page - 1) * HISTORY_PAGE_SIZE
-    queryset = _with_activities(
-        _visits(member).filter(patient=patient).order_by("-started_at", "-id")
-    )
+    queryset = _with_badges(_visits(member).filter(patient=patient).order_by("-started_at", "-id"))
     rows = list(queryset[start : start + HISTORY_PAGE_SIZE + 1])
     return rows[:HISTORY_PAGE_SIZE], len(rows) > HISTORY_PAGE_SIZE
 

@@ -85,8 +85,9 @@ def activity_context(
     errors: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Everything the activity block needs; a fixed number of queries whatever the number of
-    visits (count, visits, diagnoses, procedures, chart findings, plus the entry forms'
-    choice lists)."""
+    visits (count, visits, their outbox rows, diagnoses and procedures — of the open visit, and
+    of the closed ones only when their list items are not cached, clinical/fragments.py —,
+    chart findings, plus the entry forms' choice lists)."""
     member = request.member  # type: ignore[attr-defined]
     clinical = member_can(member, Perm.CLINICAL_VIEW)
     can_edit = member_can(member, Perm.CLINICAL_EDIT)
