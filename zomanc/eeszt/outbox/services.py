@@ -4,7 +4,11 @@ Delivery of one row: claim it in a short transaction (state → sending, with a 
 the call outside any transaction (a network call must not hold database locks), record the
 answer in a second short transaction. A worker killed in between leaves the row "sending"
 with an expired lease: the next delivery sends it again with the same request id, and EESZT
-answers the repeat with its first answer — nothing lost, nothing doubled."""
+answers the repeat with its first answer — nothing lost, nothing doubled.
+
+A success claims the visit's next row in the same transaction and the task goes on with it
+(the same connection, login and event id): a visit's start, close and Ambuláns lap take one
+task, not three, and most of a row's cost was looking those up again (docs/benchmarks.md)."""
 
 import datetime as dt
 import logging
@@ -91,13 +95,17 @@ def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
-def _row(
-    visit: Visit, kind: OutboxKind, payload: dict[str, Any], *, wake: bool = True
-) -> OutboxItem:
+def _row(visit: Visit, kind: OutboxKind, payload: dict[str, Any]) -> OutboxItem:
+    # The visit's last row, locked: a worker recording its success updates that row first,
+    # so either it commits before this look (the row has passed: this one is woken here) or
+    # after this transaction (its look for the next row sees this one and takes it on).
+    # Without the lock both could miss each other on PostgreSQL, leaving the row to the
+    # sweeper. (SQLite serialises the two transactions anyway.)
     last = (
-        OutboxItem.objects.filter(practice_id=visit.practice_id, visit=visit)
+        OutboxItem.objects.select_for_update()
+        .filter(practice_id=visit.practice_id, visit=visit)
         .order_by("-seq")
-        .values_list("seq", flat=True)
+        .only("seq", "state", "kind")
         .first()
     )
     now = timezone.now()
@@ -109,11 +117,14 @@ def _row(
         patient_id=visit.patient_id,
         responsible_id=visit.doctor_id,
         kind=kind,
-        seq=(last or 0) + 1,
+        seq=(last.seq if last else 0) + 1,
         payload=payload,
         deadline_at=now + CATCH_UP,
     )
-    if wake:
+    # Behind a row that has not passed, this one needs no wake-up of its own: that row's
+    # success takes it on (_follow). Its own would only find "behind an unsent row" — one
+    # task in two of every visit did nothing (bench: docs/benchmarks.md).
+    if last is None or _passes(last):
         _wake(item)
     return item
 
@@ -176,15 +187,11 @@ def outbox_visit_closed(*, visit: Visit, revision: VisitRevision) -> list[Outbox
             "procedures": procedures,
         },
     )
-    # No wake-up of its own: it is behind the close row written in this transaction, which
-    # no worker can see before both commit, so the close's success always wakes it (in
-    # _record). Its own wake-up could only ever find "behind an unsent row": one task in
-    # three of every visit did nothing (bench: docs/benchmarks.md).
+    # Behind the close written in this transaction: the close's success takes it on.
     document = _row(
         visit,
         OutboxKind.DOCUMENT_SUBMIT,
         _document_payload(visit, revision.content, created_at=visit.closed_at),
-        wake=False,
     )
     return [close, document]
 
@@ -289,6 +296,15 @@ class _Claim:
     conn: Connection
     ctx: CallContext
     attempt: int
+    # The visit's eKAT event id once this task has sent (or looked up) its start.
+    event_id: str | None = None
+    # How many rows this task has delivered before this one (CHAIN_MAX).
+    chained: int = 0
+
+
+# A task delivers at most this many rows of one visit, then hands the rest to a new task:
+# a visit with many corrections must not hold a worker thread while other visits wait.
+CHAIN_MAX = 8
 
 
 def _lease() -> dt.timedelta:
@@ -336,15 +352,19 @@ def _passes(item: OutboxItem) -> bool:
     )
 
 
-def _not_now(item: OutboxItem, now: dt.datetime) -> bool:
-    """Nothing to do for this row now: final, held by a live lease, not due (its delayed
-    wake-up is waiting for that moment), or behind an unsent earlier row of its visit (that
-    row's success wakes it)."""
+def _not_due(item: OutboxItem, now: dt.datetime) -> bool:
+    """Final, held by a live lease, or not due yet (its delayed wake-up waits for then)."""
     if item.state in FINAL_STATES:
         return True
     if item.state == OutboxState.SENDING and item.lease_until and item.lease_until > now:
         return True
-    if item.next_attempt_at and item.next_attempt_at > now:
+    return bool(item.next_attempt_at and item.next_attempt_at > now)
+
+
+def _not_now(item: OutboxItem, now: dt.datetime) -> bool:
+    """Nothing to do for this row now: not due, or behind an unsent earlier row of its visit
+    (that row's success wakes it)."""
+    if _not_due(item, now):
         return True
     return (
         OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
@@ -421,11 +441,18 @@ def _claim(item_id: int) -> _Claim | None:
         return _Claim(item=item, conn=conn, ctx=ctx, attempt=item.attempts)
 
 
-def _event_id(item: OutboxItem) -> str:
-    start = OutboxItem.objects.get(
-        practice_id=item.practice_id, visit_id=item.visit_id, kind=OutboxKind.EVENT_START
-    )
-    return str(start.result["event_id"])
+def _event_id(claim: _Claim) -> str:
+    if claim.event_id is None:
+        item = claim.item
+        start = (
+            OutboxItem.objects.filter(
+                practice_id=item.practice_id, visit_id=item.visit_id, kind=OutboxKind.EVENT_START
+            )
+            .values_list("result", flat=True)
+            .get()
+        )
+        claim.event_id = str(start["event_id"])
+    return claim.event_id
 
 
 def _send(claim: _Claim) -> dict[str, Any]:
@@ -450,7 +477,7 @@ def _send(claim: _Claim) -> dict[str, Any]:
             claim.conn,
             claim.ctx,
             request_id=request_id,
-            event_id=_event_id(item),
+            event_id=_event_id(claim),
             end_time=dt.datetime.fromisoformat(p["end_time"]),
             recorded_time=dt.datetime.fromisoformat(p["recorded_time"]),
             responsible_stamp=p["responsible_stamp"],
@@ -464,7 +491,7 @@ def _send(claim: _Claim) -> dict[str, Any]:
             claim.ctx,
             request_id=request_id,
             patient=ekat.PatientRef(p["patient"]["idType"], p["patient"]["id"]),
-            event_id=_event_id(item),
+            event_id=_event_id(claim),
             client_case_id=p["client_case_id"],
             client_document_id=p["client_document_id"],
             doc_type="11",
@@ -488,7 +515,7 @@ def _send(claim: _Claim) -> dict[str, Any]:
             claim.ctx,
             request_id=request_id,
             referral_id=p["referral_id"],
-            event_id=_event_id(item),
+            event_id=_event_id(claim),
         )
         return {"referral_id": used.referral_id, "status": used.status}
     raise ValueError(f"unknown outbox kind {item.kind}")
@@ -502,53 +529,88 @@ def _record(
     message: str = "",
     next_attempt_at: dt.datetime | None = None,
     result: dict[str, Any] | None = None,
-) -> OutboxItem | None:
+) -> tuple[OutboxItem | None, _Claim | None]:
     """Stores the outcome if the row is still ours (same attempt, still sending), and in the
-    same transaction enqueues what comes next: the retry at its time, or the visit's next
-    row after a success. A worker killed right after the commit leaves nothing to the
-    sweeper (before, the wake-up was a separate step and a kill between lost it)."""
-    with transaction.atomic():
-        item = OutboxItem.objects.select_for_update().get(pk=claim.item.pk)
-        if item.state != OutboxState.SENDING or item.attempts != claim.attempt:
-            return None
-        item.state = state
-        item.last_error_code, item.last_error_message = code, message
-        item.next_attempt_at = next_attempt_at
-        item.lease_until = None
-        fields = [
-            "state",
-            "last_error_code",
-            "last_error_message",
-            "next_attempt_at",
-            "lease_until",
-        ]
-        if result is not None:
-            item.result = result
-            item.sent_at = timezone.now()
-            fields += ["result", "sent_at"]
+    same transaction sets up what comes next: the retry's wake-up at its time, or after a
+    success the visit's next row — claimed here for this task to send on, or woken when it
+    cannot go on at once. A worker killed right after the commit leaves nothing to the
+    sweeper but an expired lease (before, the wake-up was a separate step and a kill between
+    lost it). Returns the row (None if it was no longer ours) and the next row's claim."""
+    item = claim.item
+    changes: dict[str, Any] = {
+        "state": state,
+        "last_error_code": code,
+        "last_error_message": message,
+        "next_attempt_at": next_attempt_at,
+        "lease_until": None,
+    }
+    if result is not None:
         # Only what the outcome changes: a full save rewrote the frozen payload (the whole
         # CDA body of a document row) on every attempt (bench: docs/benchmarks.md).
-        item.save(update_fields=fields)
+        changes.update(result=result, sent_at=timezone.now())
+    with transaction.atomic():
+        # One conditional UPDATE is the "still ours" check and the write together.
+        ours = OutboxItem.objects.filter(
+            pk=item.pk, state=OutboxState.SENDING, attempts=claim.attempt
+        ).update(**changes)
+        if not ours:
+            return None, None
+        for field, value in changes.items():
+            setattr(item, field, value)
         if state == OutboxState.RETRYING and next_attempt_at is not None:
             _wake(item, at=next_attempt_at)
-        elif _passes(item):
-            following = (
-                OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
-                .filter(seq__gt=item.seq)
-                .order_by("seq")
-                .first()
-            )
-            if following is not None:
-                _wake(following)
-        return item
+            return item, None
+        if _passes(item):
+            if item.kind == OutboxKind.EVENT_START:
+                claim.event_id = str(item.result["event_id"])  # what the visit's rows need
+            return item, _follow(claim)
+        return item, None
 
 
-def outbox_item_deliver(*, item_id: int) -> OutboxItem | None:
-    """Delivers one row if it is due and its turn has come; safe to call any number of
-    times, from any number of workers."""
-    claim = _claim(item_id)
-    if claim is None:
+def _follow(claim: _Claim) -> _Claim | None:
+    """In the success's transaction: the visit's next row that has not passed, claimed for
+    this task when it can go now as the same doctor in the same org unit, else woken."""
+    item = claim.item
+    following = (
+        OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
+        .filter(seq__gt=item.seq)
+        .exclude(PASSED)
+        .order_by("seq")
+        .first()
+    )
+    if following is None or following.state in FINAL_STATES:
+        return None  # all sent, or a refusal that holds the visit (its page shows it)
+    now = timezone.now()
+    same_sender = (
+        following.responsible_id == item.responsible_id
+        and following.company_id == item.company_id
+        and following.org_unit_id == item.org_unit_id
+    )
+    # Not _not_now: the row just sent was the last unpassed one before it.
+    if claim.chained + 1 >= CHAIN_MAX or not same_sender or _not_due(following, now):
+        _wake(following)
         return None
+    attempt = following.attempts + 1
+    taken = OutboxItem.objects.filter(
+        pk=following.pk, state=following.state, attempts=following.attempts
+    ).update(state=OutboxState.SENDING, attempts=attempt, lease_until=now + _lease())
+    if not taken:
+        return None  # another worker got it first (a user's "Újraküldés", the sweeper)
+    following.state, following.attempts = OutboxState.SENDING, attempt
+    # The same visit's: the objects the error paths and the next row need, without queries.
+    following.responsible, following.company = item.responsible, item.company
+    return _Claim(
+        item=following,
+        conn=claim.conn,
+        ctx=claim.ctx,
+        attempt=attempt,
+        event_id=claim.event_id,
+        chained=claim.chained + 1,
+    )
+
+
+def _deliver(claim: _Claim) -> tuple[OutboxItem | None, _Claim | None]:
+    """Sends the claimed row and records the answer; returns the row and the next claim."""
     try:
         result = _send(claim)
     except EesztUnavailable as exc:
@@ -579,8 +641,20 @@ def outbox_item_deliver(*, item_id: int) -> OutboxItem | None:
             message=exc.message,
             next_attempt_at=timezone.now() + RETRY_MAX,
         )
-
     return _record(claim, state=OutboxState.SENT, result=result)
+
+
+def outbox_item_deliver(*, item_id: int) -> OutboxItem | None:
+    """Delivers one row if it is due and its turn has come, then the rows of its visit behind
+    it (see the module's docstring); safe to call any number of times, from any number of
+    workers. Returns the asked-for row as recorded, None if there was nothing to do."""
+    claim = _claim(item_id)
+    if claim is None:
+        return None
+    first, following = _deliver(claim)
+    while following is not None:
+        _, following = _deliver(following)
+    return first
 
 
 def outbox_resume_for(*, member_id: int, company_id: int) -> int:

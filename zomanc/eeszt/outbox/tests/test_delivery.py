@@ -62,6 +62,41 @@ def test_open_and_close_reach_the_sandbox_in_order(eeszt: Eeszt) -> None:
     assert rows[2].result["versioned_id"] == rows[2].result["document_id"] + ".1"
 
 
+def test_one_delivery_sends_the_visits_rows_one_after_the_other(eeszt: Eeszt) -> None:
+    eeszt.card_login(eeszt.personas.doctor)
+    visit = close_visit(eeszt, open_visit(eeszt))
+    start = OutboxItem.objects.get(visit=visit, kind=OutboxKind.EVENT_START)
+    before: dict[str, int] = eeszt.sandbox.admin("state")["counters"]  # type: ignore[assignment]
+
+    delivered = outbox_item_deliver(item_id=start.pk)  # the start's one task
+
+    assert delivered is not None and delivered.pk == start.pk
+    rows = list(OutboxItem.objects.filter(visit=visit).order_by("seq"))
+    assert [(r.state, r.attempts) for r in rows] == [(OutboxState.SENT, 1)] * 3
+    assert rows[1].sent_at and rows[0].sent_at and rows[0].sent_at < rows[1].sent_at
+    assert rows[1].sent_at < rows[2].sent_at  # in order
+    after: dict[str, int] = eeszt.sandbox.admin("state")["counters"]  # type: ignore[assignment]
+    sent = {k: after.get(k, 0) - before.get(k, 0) for k in after if k.startswith("writes.")}
+    assert sent == {"writes.EventStart": 1, "writes.EventClose": 1, "writes.DocumentSubmit": 1}
+    # The close's own wake-up, written at close, finds nothing left to do.
+    close = rows[1]
+    assert outbox_item_deliver(item_id=close.pk) is None
+
+
+def test_a_failure_in_the_middle_stops_the_rest_of_the_visit(eeszt: Eeszt) -> None:
+    eeszt.card_login(eeszt.personas.doctor)
+    visit = close_visit(eeszt, open_visit(eeszt))
+    start = OutboxItem.objects.get(visit=visit, kind=OutboxKind.EVENT_START)
+    eeszt.sandbox.admin("faults", {"service": "documents", "share_http_503": 1.0})
+    try:
+        outbox_item_deliver(item_id=start.pk)
+    finally:
+        eeszt.sandbox.admin("faults/clear", {})
+    rows = list(OutboxItem.objects.filter(visit=visit).order_by("seq"))
+    assert [r.state for r in rows] == [OutboxState.SENT, OutboxState.SENT, OutboxState.RETRYING]
+    assert rows[2].last_error_code == "HTTP_503" and rows[2].next_attempt_at is not None
+
+
 def test_a_correction_sends_the_next_version_of_the_ambulans_lap(eeszt: Eeszt) -> None:
     eeszt.card_login(eeszt.personas.doctor)
     visit = close_visit(eeszt, open_visit(eeszt))

@@ -12,11 +12,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 from django.utils import timezone
 from django_ox.models import OxTask
 
@@ -235,7 +237,7 @@ def claim_of(item: OutboxItem) -> services._Claim:
 
 
 @pytest.mark.django_db
-def test_success_wakes_the_next_row_in_the_same_transaction(
+def test_success_claims_the_next_row_in_the_same_transaction(
     visit: Visit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     start = OutboxItem.objects.get(visit=visit)
@@ -243,36 +245,162 @@ def test_success_wakes_the_next_row_in_the_same_transaction(
     lose_wake_ups()
     claim = claim_of(start)
 
-    def enqueue_fails(item_id: int, *, at: dt.datetime | None = None) -> None:
-        raise RuntimeError("the database went away while enqueueing")
+    def follow_fails(claim: services._Claim) -> services._Claim | None:
+        raise RuntimeError("the database went away while claiming the next row")
 
     with monkeypatch.context() as patch:
-        patch.setattr(services, "_wake_id", enqueue_fails)
+        patch.setattr(services, "_follow", follow_fails)
         with pytest.raises(RuntimeError):
             services._record(claim, state=OutboxState.SENT, result={"event_id": "1"})
     start.refresh_from_db()
-    # Not "sent" without its successor's wake-up: the lease runs out and the row is sent
-    # again with its request id (EESZT answers the repeat), so the close is never stranded.
+    # Not "sent" without its successor taken care of: the lease runs out and the row is
+    # sent again with its request id (EESZT answers the repeat), so the close is never
+    # stranded.
     assert start.state == OutboxState.SENDING
 
-    services._record(claim, state=OutboxState.SENT, result={"event_id": "1"})
+    item, following = services._record(claim, state=OutboxState.SENT, result={"event_id": "1"})
+    assert item is not None and item.state == OutboxState.SENT
     assert OutboxItem.objects.get(pk=start.pk).state == OutboxState.SENT
-    assert len(queued(close)) == 1
+    # The close is this task's now: claimed with a lease, the event id carried along, no task.
+    assert following is not None and following.item.pk == close.pk
+    assert following.event_id == "1" and following.attempt == 1 and following.chained == 1
+    close.refresh_from_db()
+    assert close.state == OutboxState.SENDING and close.attempts == 1
+    assert close.lease_until is not None and close.lease_until > timezone.now()
+    assert queued(close) == []
 
 
 @pytest.mark.django_db
-def test_the_lap_is_woken_by_its_close_not_at_write(visit: Visit) -> None:
+def test_a_row_no_longer_ours_is_not_recorded_and_claims_nothing(visit: Visit) -> None:
+    start = OutboxItem.objects.get(visit=visit)
+    close = second_row(visit)
+    claim = claim_of(start)
+    # Its lease ran out and another worker claimed it again (attempt 2).
+    OutboxItem.objects.filter(pk=start.pk).update(attempts=2)
+    assert services._record(claim, state=OutboxState.SENT, result={"event_id": "1"}) == (
+        None,
+        None,
+    )
+    assert OutboxItem.objects.get(pk=start.pk).state == OutboxState.SENDING
+    assert OutboxItem.objects.get(pk=close.pk).state == OutboxState.PENDING
+
+
+@pytest.mark.django_db
+def test_the_lap_goes_on_with_its_close_not_at_write(visit: Visit) -> None:
+    diagnosis_add(visit=visit, code="K0210", added_by=visit.doctor.user)
+    visit_close(visit=visit, closed_by=visit.doctor.user)
+    close = OutboxItem.objects.get(visit=visit, kind=OutboxKind.EVENT_CLOSE)
+    lap = OutboxItem.objects.get(visit=visit, kind=OutboxKind.DOCUMENT_SUBMIT)
+    # Both behind the start, which is not sent yet: its success takes them on, one by one.
+    assert queued(close) == [] and queued(lap) == []
+    OutboxItem.objects.filter(visit=visit, kind=OutboxKind.EVENT_START).update(
+        state=OutboxState.SENT, result={"event_id": "1"}
+    )
+    _, following = services._record(
+        claim_of(close), state=OutboxState.SENT, result={"event_id": "1"}
+    )
+    assert following is not None and following.item.pk == lap.pk
+    assert following.item.payload["client_document_id"].startswith("AL-")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_close_written_while_its_start_is_recorded_is_never_stranded(visit: Visit) -> None:
+    """The worker records the start's success (its look for a next row finds none yet) while
+    the dentist closes the visit. Without the lock on the visit's last row, on PostgreSQL
+    the close sees the start still unsent (no wake-up) and the worker missed the close (no
+    claim): stranded until the sweeper. With it the close waits for the worker's commit."""
+    diagnosis_add(visit=visit, code="K0210", added_by=visit.doctor.user)
+    start = OutboxItem.objects.get(visit=visit)
+    lose_wake_ups()
+    errors: list[str] = []
+
+    def close_at_the_desk() -> None:
+        try:
+            visit_close(visit=Visit.objects.get(pk=visit.pk), closed_by=visit.doctor.user)
+        except Exception as error:  # SQLite's shared-cache test DB answers "locked" instead
+            errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            connection.close()
+
+    desk = threading.Thread(target=close_at_the_desk)
+    # Claimed in its own transaction, as a worker does (claimed and recorded in one, the
+    # record's foreign-key checks at commit would wait for the desk: a deadlock of the test's
+    # making).
+    claim = claim_of(start)
+    with transaction.atomic():
+        _, following = services._record(claim, state=OutboxState.SENT, result={"event_id": "1"})
+        assert following is None  # no close yet
+        desk.start()
+        desk.join(timeout=1.0)
+        waited = desk.is_alive()
+    desk.join(timeout=30)
+    closes = OutboxItem.objects.filter(visit=visit, kind=OutboxKind.EVENT_CLOSE)
+    if connection.vendor == "postgresql":
+        assert waited and errors == []
+        assert len(queued(closes.get())) == 1
+    for close in closes:  # SQLite: written after the worker's commit, or not at all
+        assert len(queued(close)) == 1
+
+
+@pytest.mark.django_db
+def test_a_row_behind_a_sent_row_is_woken_at_write(visit: Visit) -> None:
+    OutboxItem.objects.filter(visit=visit, kind=OutboxKind.EVENT_START).update(
+        state=OutboxState.SENT, result={"event_id": "1"}
+    )
     diagnosis_add(visit=visit, code="K0210", added_by=visit.doctor.user)
     visit_close(visit=visit, closed_by=visit.doctor.user)
     close = OutboxItem.objects.get(visit=visit, kind=OutboxKind.EVENT_CLOSE)
     lap = OutboxItem.objects.get(visit=visit, kind=OutboxKind.DOCUMENT_SUBMIT)
     assert len(queued(close)) == 1
-    assert queued(lap) == []  # behind the close written with it: the close's success wakes it
-    OutboxItem.objects.filter(visit=visit, kind=OutboxKind.EVENT_START).update(
-        state=OutboxState.SENT, result={"event_id": "1"}
+    assert queued(lap) == []  # behind the close written with it
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("why", ["not due", "another doctor", "chain long enough"])
+def test_a_next_row_that_cannot_go_on_at_once_is_woken_instead(
+    visit: Visit, personas: Personas, why: str
+) -> None:
+    start = OutboxItem.objects.get(visit=visit)
+    close = second_row(visit)
+    lose_wake_ups()
+    claim = claim_of(start)
+    when = timezone.now() + dt.timedelta(minutes=5)
+    if why == "not due":
+        OutboxItem.objects.filter(pk=close.pk).update(
+            state=OutboxState.RETRYING, next_attempt_at=when
+        )
+    elif why == "another doctor":  # sent with that doctor's own EESZT login
+        OutboxItem.objects.filter(pk=close.pk).update(responsible=personas.owner)
+    else:
+        claim.chained = services.CHAIN_MAX - 1
+    _, following = services._record(claim, state=OutboxState.SENT, result={"event_id": "1"})
+    assert following is None
+    close.refresh_from_db()
+    assert close.state != OutboxState.SENDING and close.attempts == 0
+    assert len(queued(close)) == 1
+
+
+@pytest.mark.django_db
+def test_the_next_row_skips_a_refused_referral_use_but_stops_at_a_refused_start(
+    visit: Visit,
+) -> None:
+    start = OutboxItem.objects.get(visit=visit)
+    use = second_row(visit, OutboxKind.REFERRAL_USE)
+    close = second_row(visit)
+    OutboxItem.objects.filter(pk=use.pk).update(state=OutboxState.REFUSED)
+    _, following = services._record(
+        claim_of(start), state=OutboxState.SENT, result={"event_id": "1"}
     )
-    services._record(claim_of(close), state=OutboxState.SENT, result={"event_id": "1"})
-    assert len(queued(lap)) == 1
+    assert following is not None and following.item.pk == close.pk
+
+    OutboxItem.objects.filter(pk=close.pk).update(state=OutboxState.PENDING, attempts=0)
+    OutboxItem.objects.filter(pk=use.pk).update(kind=OutboxKind.EVENT_START)
+    OutboxItem.objects.filter(pk=start.pk).update(state=OutboxState.SENDING, attempts=1)
+    lose_wake_ups()
+    _, following = services._record(
+        claim_of(start), state=OutboxState.SENT, result={"event_id": "1"}
+    )
+    assert following is None and queued(close) == []
 
 
 @pytest.mark.django_db
