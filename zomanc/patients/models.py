@@ -69,7 +69,11 @@ class Patient(models.Model):
             # docs/benchmarks.md). SQLite's indexes end in the rowid anyway.
             models.Index(fields=["practice", "search_name", "id"], name="patient_search_name"),
             models.Index(fields=["practice", "id_value"], name="patient_id_value"),
-            models.Index(fields=["practice", "birth_date"], name="patient_birth_date"),
+            # The list's order after the date: a day's page (27 patients a day at 1M) comes
+            # out of the index in order, with no sort of the day's rows (bench).
+            models.Index(
+                fields=["practice", "birth_date", "search_name", "id"], name="patient_birth_date"
+            ),
         ]
 
     def __str__(self) -> str:
