@@ -9,15 +9,23 @@ from django.utils.translation import gettext_lazy as _
 from zomanc.clinical.models import ToothFinding, Visit, VisitProcedure
 from zomanc.clinical.services import SECTION_MAX_LENGTH
 from zomanc.codes.models import TreatmentItem
+from zomanc.core.widgets import PlainSelect
 from zomanc.practices.models import Company, OrgUnit, Practice, StaffMember
 
 _TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
 
 class VisitOpenForm(forms.Form):
-    doctor = forms.ModelChoiceField(queryset=StaffMember.objects.none(), label=_("Felelős orvos"))
-    company = forms.ModelChoiceField(queryset=Company.objects.none(), label=_("Cég"))
-    org_unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("Szervezeti egység"))
+    # PlainSelect: the same markup without a template render per option (the patient page).
+    doctor = forms.ModelChoiceField(
+        queryset=StaffMember.objects.none(), label=_("Felelős orvos"), widget=PlainSelect
+    )
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.none(), label=_("Cég"), widget=PlainSelect
+    )
+    org_unit = forms.ModelChoiceField(
+        queryset=OrgUnit.objects.none(), label=_("Szervezeti egység"), widget=PlainSelect
+    )
 
     def __init__(self, *args: Any, practice: Practice, member: StaffMember, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -61,7 +69,9 @@ class DiagnosisForm(forms.Form):
 
 
 class ProcedureForm(forms.Form):
-    treatment = forms.ModelChoiceField(queryset=TreatmentItem.objects.none(), label=_("Kezelés"))
+    treatment = forms.ModelChoiceField(
+        queryset=TreatmentItem.objects.none(), label=_("Kezelés"), widget=PlainSelect
+    )
     tooth = forms.IntegerField(label=_("Fog (FDI)"), required=False, min_value=0, max_value=99)
     surfaces = forms.CharField(label=_("Felszínek"), required=False, max_length=8)
     quantity = forms.IntegerField(label=_("Mennyiség"), initial=1, min_value=1, max_value=99)
