@@ -1,5 +1,7 @@
 """The benchmark's own code works (no timing assertions: figures belong in the table)."""
 
+from typing import Any
+
 import pytest
 
 from bench.common import percentile
@@ -52,7 +54,7 @@ def test_load_generator_counts_answers(live_server) -> None:
 
 
 def test_report_renders_and_keeps_the_hand_written_text(tmp_path) -> None:
-    results = {
+    results: dict[str, Any] = {
         "meta": {"started": "x", "mode": "quick", "cpus": 2, "load_before": "1", "load_after": "1",
                  "seconds": 1.0, "postgresql": "reachable"},
         "pipeline": [{"error": "boom", "label": "sqlite, 1"}],
@@ -67,3 +69,45 @@ def test_report_renders_and_keeps_the_hand_written_text(tmp_path) -> None:
     written = doc.read_text()
     assert written.startswith("# Title") and written.endswith("analysis\n")
     assert "old" not in written and "Reporting pipeline" in written
+
+
+def _kinds(plan: str, rows: float) -> dict[str, Any]:
+    one = {"selector_p50_ms": 1.0, "selector_p95_ms": 2.0, "sql_p50_ms": 0.5, "sql_p95_ms": 1.0}
+    return {
+        "kinds": {
+            kind: {**one, "plan": plan, "rows_per_query": rows}
+            for kind in ("name", "taj", "birth_date")
+        }
+    }
+
+
+def test_report_judges_the_revised_targets() -> None:
+    run = {"database": "postgresql", "workers": 1, "visits": 10, "visits_per_s": 5.0,
+           "drain_visits_per_s": 20.0, "close_to_sent_p50_s": 1.0, "close_to_sent_p95_s": 2.0,
+           "floor": {"visits_per_s": 30.0}, "floor_sequential": {"visits_per_s": 25.0},
+           "ratio_to_floor": 1.5, "rows": 30, "cpu_seconds": {"workers": 0.33}, "ok": True,
+           "problems": []}  # fmt: skip
+    results: dict[str, Any] = {
+        "meta": {"started": "x", "mode": "quick", "cpus": 2, "load_before": "1", "load_after": "1",
+                 "seconds": 1.0, "postgresql": "reachable"},
+        "pipeline": [run, {**run, "workers": 2, "ratio_to_floor": 1.6,
+                           "cpu_seconds": {"workers": 0.2}}],
+        "search": [{"database": "postgresql", "sizes": {
+            "10000": _kinds("Index Scan using patient_birth_date / Sort Key: x", 0.3),
+            "1000000": _kinds("Index Scan using patient_birth_date", 24.0),
+        }}],
+    }  # fmt: skip
+    _, targets = render(results)
+    judged = {label: ok for label, _, ok in targets}
+    assert judged["pipeline ratio to the floor ≤ 1.5 (postgresql, 1 worker(s))"] is True
+    assert judged["pipeline ratio to the floor ≤ 1.5 (postgresql, 2 worker(s))"] is False
+    assert judged["worker CPU ≤ 10 ms per delivered row (postgresql, 1 worker(s))"] is False
+    assert judged["worker CPU ≤ 10 ms per delivered row (postgresql, 2 worker(s))"] is True
+    first = next(label for label, _, _ in targets if label.startswith("pipeline ≥ 100"))
+    assert "revised" in first and "30.0 visits/s" in first
+    plan_ok = [ok for label, _, ok in targets if label.startswith("search growth 10k → 1M (birth")]
+    assert plan_ok == [True]
+    results["search"][0]["sizes"]["1000000"] = _kinds("Index Scan / Sort Key: search_name", 24.0)
+    _, targets = render(results)
+    plan_ok = [ok for label, _, ok in targets if label.startswith("search growth 10k → 1M (birth")]
+    assert plan_ok == [False]
