@@ -40,6 +40,23 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) clock ticks of the whole machine since boot (Linux /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # guest time is already counted in user
+    return total - idle, total
+
+
+def cores_busy(since: tuple[int, int]) -> float | None:
+    """How many of the machine's cores were busy on average since `since` (cpu_jiffies()):
+    2.0 on this 2-core machine means it had no CPU to spare."""
+    busy, total = cpu_jiffies()
+    if total <= since[1]:
+        return None
+    return round((busy - since[0]) / (total - since[1]) * (os.cpu_count() or 1), 2)
+
+
 def load_average() -> tuple[float, float, float]:
     return os.getloadavg()
 

@@ -33,6 +33,12 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
+def _cpu_ms_per_row(run: dict[str, Any]) -> float | None:
+    """The workers' CPU (all processes, all threads) per delivered row, in ms."""
+    cpu = (run.get("cpu_seconds") or {}).get("workers")
+    return round(1000 * cpu / run["rows"], 1) if cpu is not None and run.get("rows") else None
+
+
 def _mark(ok: bool | None) -> str:
     return "–" if ok is None else ("met" if ok else "**missed**")
 
@@ -54,9 +60,10 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
     pg_best: dict[str, Any] | None = None
     for r in results.get("pipeline", []):
         if "error" in r:
-            rows.append([r.get("label", "?"), f"error: {r['error']}"] + ["–"] * 11)
+            rows.append([r.get("label", "?"), f"error: {r['error']}"] + ["–"] * 13)
             continue
         floor = r.get("floor") or {}
+        cores = r.get("cores_busy") or {}
         sequential = r.get("floor_sequential") or {}
         mem = r.get("memory") or {}
         rows.append(
@@ -72,6 +79,8 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
                 _f(sequential.get("visits_per_s"), 2),
                 _f(sequential.get("request_p50_ms"), 1),
                 _f(r["ratio_to_floor"], 2),
+                _f(_cpu_ms_per_row(r), 1),
+                " / ".join(_f(cores.get(k), 2) for k in ("delivery", "floor")),
                 " / ".join(
                     f"{_f(max(filter(None, mem.get(k) or []), default=None), 0)}"
                     for k in ("worker_rss_mb_at_rest", "worker_rss_mb_loaded")
@@ -89,7 +98,7 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
             "run", "visits", "visits/s end to end", "clinical writes visits/s",
             "delivery visits/s", "close→sent p50 s", "p95 s",
             "floor visits/s", "floor 1 conn visits/s", "1 conn req p50 ms",
-            "ratio (floor ÷ pipeline)",
+            "ratio (floor ÷ pipeline)", "worker CPU ms/row", "cores busy delivery / floor",
             "worker RSS MB rest / loaded", "all sent once",
         ],
         rows,
@@ -102,9 +111,12 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
         "the release. The floor posts the same "
         "3 × N signed requests (fresh ids) to the same sandbox right after the pipeline, over "
         "one keep-alive mutual-TLS session, each visit's three in order and as many visits at "
-        "a time as a worker has threads; '1 conn' = back to back on one connection (a sample "
-        "of 100 visits). Ratio = floor visits/s ÷ pipeline visits/s (1 = the pipeline costs "
-        "nothing over the sandbox and TLS) — delivery against the floor, like for like.",
+        "a time as the workers have threads together (16); '1 conn' = back to back on one "
+        "connection (a sample of 100 visits). Ratio = floor visits/s ÷ pipeline visits/s (1 = the pipeline costs "
+        "nothing over the sandbox and TLS) — delivery against the floor, like for like. "
+        "Worker CPU = the ox workers' CPU time (all processes and threads) ÷ rows; cores busy "
+        "= the machine's average busy cores while the rows were delivered / while the floor "
+        "ran (2 = a 2-core machine with no CPU to spare).",
         "",
     ]
     if pg_best is not None:
@@ -133,9 +145,8 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
                 None if ratio is None else ratio <= TARGET_RATIO,
             )
         )
-        cpu = (r.get("cpu_seconds") or {}).get("workers")
-        if cpu is not None and r.get("rows"):
-            per_row = round(1000 * cpu / r["rows"], 1)
+        per_row = _cpu_ms_per_row(r)
+        if per_row is not None:
             targets.append(
                 (
                     f"worker CPU ≤ {TARGET_WORKER_CPU_MS_PER_ROW:g} ms per delivered row ({run})",
