@@ -1,5 +1,5 @@
-"""Section 1, the reporting pipeline: N visits closed → every outbox row "sent" to the
-sandbox over mutual TLS by the ox worker(s), against the floor measured in the same run.
+"""Section 1, the reporting pipeline: N visits closed → every outbox row "sent" to the sandbox
+over mutual TLS by the ox worker(s), against the floor measured in the same run.
 
 The workers are started with the run but released once the N visits are closed
 (`ScenarioConfig.hold_workers`): the clinical writes (visit_open / diagnosis_add /
@@ -15,10 +15,11 @@ number of equivalent signed SOAP requests (each visit's EventStart, EventClose a
 DocumentSubmit, built by the product's own client from the run's rows with fresh ids, so the
 sandbox really does the work again) posted from one keep-alive mutual-TLS session, each
 visit's three in order, as many visits at a time as the workers have threads together
-(IN_FLIGHT, 16: one worker of 16 threads or two of 8; the sandbox serves requests in parallel: a back-to-back floor would be slower than the pipeline it
-bounds). A second, back-to-back pass on one connection over a sample of the visits gives
-what one request costs alone. The envelopes are built before the clock starts: the floor is
-what the sandbox and TLS cost, nothing of ours.
+(IN_FLIGHT, 16: one worker of 16 threads or two of 8; the sandbox serves requests in
+parallel: a back-to-back floor would be slower than the pipeline it bounds). A second,
+back-to-back pass on one connection over a sample of the visits gives what one request costs
+alone. The envelopes are built before the clock starts: the floor is what the sandbox and
+TLS cost, nothing of ours.
 
 Run: `python -m bench.pipeline --visits 1000 --workers 2` (prints one JSON object)."""
 
