@@ -78,6 +78,15 @@ class Grid:
     rows: list[Row]
     cancelled: list[Appointment]
 
+    def release(self) -> None:
+        """Drops the rows, columns and appointments once the page is rendered (see the
+        calendar view: the template context would keep them until a full garbage
+        collection)."""
+        self.rows.clear()
+        self.columns.clear()
+        self.days.clear()
+        self.cancelled.clear()
+
 
 def _local(value: datetime) -> datetime:
     return timezone.localtime(value).replace(tzinfo=None)

@@ -104,14 +104,41 @@ def calendar_appointments(
         qs = qs.filter(chair_id=chair_id)
     if doctor_id is not None:
         qs = qs.filter(doctor_id=doctor_id)
-    qs = with_visits(
-        qs.select_related("patient", "doctor", "chair", "treatment").order_by("starts_at", "id")
-    )
-    appointments = list(qs)
+    qs = qs.select_related("patient", "doctor", "chair", "treatment").order_by("starts_at", "id")
+    relation = visit_relation()
+    foreign_key = relation is not None and not relation[1]
+    appointments = list(qs if foreign_key else with_visits(qs))
+    opened = _opened_visits(appointments) if foreign_key else {}
     for appointment in appointments:
         appointment.practice = practice
-        appointment.opened_visit = appointment_visit(appointment)  # type: ignore[attr-defined]
+        appointment.opened_visit = (  # type: ignore[attr-defined]
+            opened.get(appointment.pk) if foreign_key else appointment_visit(appointment)
+        )
     return appointments
+
+
+def _opened_visits(appointments: list[Appointment]) -> dict[int, Any]:
+    """Appointment id → the newest visit opened from it, in one query, for a visit → appointment
+    foreign key. Not `prefetch_related`: it gives every appointment a queryset of its own
+    whose cache points back at the appointment, a reference cycle per appointment that only
+    the cyclic garbage collector frees — the calendar week's 160 appointments then outlived
+    the request (docs/decisions.md, "Web memory"). Only the ids are read: the calendar shows
+    whether a visit was opened, not what it holds."""
+    relation = visit_relation()
+    if relation is None or not appointments:
+        return {}
+    accessor, _ = relation
+    field = Appointment._meta.get_field(accessor).field  # type: ignore[union-attr]
+    model = field.model
+    ids = [a.pk for a in appointments]
+    newest: dict[int, Any] = {}
+    for visit in (
+        model._default_manager.filter(**{f"{field.name}__in": ids})
+        .only("pk", field.attname)
+        .order_by("pk")
+    ):
+        newest[getattr(visit, field.attname)] = visit  # ascending pk: the newest wins
+    return newest
 
 
 def patient_upcoming_appointments(

@@ -207,7 +207,13 @@ def _calendar(request: MemberRequest, *, week: bool) -> HttpResponse:
         "week_end": days[-1] if days else filters.day,
         "csrf_field": csrf_input(request),  # once, not per appointment form
     }
-    return render(request, "scheduling/calendar.html", context)
+    response = render(request, "scheduling/calendar.html", context)
+    # Django's template context refers to itself, so what it held is freed only by the
+    # cyclic garbage collector, whose full passes are rare in a process this size: a week's
+    # cells and appointments (≈ 2.5 MB) outlived the request, times the worker's threads
+    # (docs/decisions.md, "Web memory"). Emptied now, they go by reference counting.
+    grid.release()
+    return response
 
 
 @member_required(Perm.APPOINTMENT_EDIT)
