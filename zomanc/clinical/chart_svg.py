@@ -6,8 +6,19 @@ Each tooth is a square split into five surfaces. The middle is O/I; the side tow
 cross's vertical line is mesial (M), the other distal (D); for upper teeth the top is
 vestibular (V) and the bottom palatal (P), for lower teeth the top (towards the occlusal
 line) is lingual (L) and the bottom vestibular. Colours come only from SVG attributes, so the
-Content Security Policy (no inline styles) is kept."""
+Content Security Policy (no inline styles) is kept.
 
+The patient page draws the chart on every load (≈ 1 ms with 200 findings to fold);
+chart_svg_cached serves it from the `fragments` cache, keyed by a digest of everything the
+drawing depends on: the findings (tooth, surfaces, status, in order), the primary rows, the
+caption, the language (labels, surface names) and the practice (tenants never share an
+entry). Nothing is invalidated: a changed input is a new key."""
+
+import hashlib
+from collections.abc import Sequence
+
+from django.core.cache import caches
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -19,6 +30,7 @@ from zomanc.clinical.teeth import (
     Chart,
     ToothState,
     ToothStatus,
+    chart_build,
     tooth_is_upper,
     tooth_surfaces,
 )
@@ -140,6 +152,47 @@ def chart_svg(chart: Chart, *, show_primary: bool, caption: str = "") -> SafeStr
         f'viewBox="-2 -2 {width + 4} {height + 4}" width="{width + 4}" '
         f'aria-label="{escape(caption)}">{title}{cross}{"".join(parts)}</svg>'
     )
+
+
+# Bump when the drawing or the folding of findings (teeth.chart_build) changes: entries made
+# by the previous code then miss.
+CHART_MARKUP_VERSION = 1
+CHART_CACHE_ALIAS = "fragments"
+
+Finding = tuple[int, str, str]  # (tooth, surfaces, status), oldest first
+
+
+def chart_cache_key(
+    findings: Sequence[Finding], *, show_primary: bool, caption: str, practice_id: int
+) -> str:
+    inputs = repr(
+        (
+            CHART_MARKUP_VERSION,
+            practice_id,
+            translation.get_language(),
+            show_primary,
+            caption,
+            [(int(tooth), str(surfaces), str(status)) for tooth, surfaces, status in findings],
+        )
+    )
+    digest = hashlib.blake2b(inputs.encode(), digest_size=20).hexdigest()
+    return f"clinical:chart-svg:{digest}"
+
+
+def chart_svg_cached(
+    findings: Sequence[Finding], *, show_primary: bool, caption: str, practice_id: int
+) -> SafeString:
+    """chart_svg of the chart the findings fold into, from the fragment cache: on a hit
+    neither the folding (a step per finding: 200 visits, 200 steps) nor the drawing runs."""
+    key = chart_cache_key(
+        findings, show_primary=show_primary, caption=caption, practice_id=practice_id
+    )
+    cache = caches[CHART_CACHE_ALIAS]
+    svg: str | None = cache.get(key)
+    if svg is None:
+        svg = chart_svg(chart_build(findings), show_primary=show_primary, caption=caption)
+        cache.set(key, str(svg))
+    return mark_safe(svg)  # drawn here, every text escaped
 
 
 def legend_items() -> list[tuple[str, str, SafeString]]:

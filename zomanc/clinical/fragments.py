@@ -10,19 +10,18 @@ permissions, language, time zone, URL prefix, the actions menu's extension templ
 cache key is a digest of all of these, so nothing is ever invalidated: a changed input is a
 new key and the old entry ages out unused.
 
-The key needs the visits, their doctor and their outbox rows, which the selectors load
-anyway; the diagnoses and procedures are loaded (two queries for the whole list) only when
-some item has to be rendered. A visit whose outbox rows were not prefetched is rendered, not
-cached, so caching never adds a query per visit. Open visits change with every entry and are
-always rendered. An item holding a CSRF token (an extension template adding a form) is never
-stored: the token is the viewer's own.
+The key needs the visits and their doctor, which the selectors load, and the states of their
+outbox rows, read here in one query of two columns for the whole list; the rows themselves,
+the diagnoses and the procedures are loaded (a query each for the whole list) only when some
+item has to be rendered. Open visits change with every entry and are always rendered. An item
+holding a CSRF token (an extension template adding a form) is never stored: the token is the
+viewer's own.
 
 The cache is the `fragments` alias (zomanc/settings.py), apart from the default cache, so
 fragments pushing entries out cannot evict anything else (the daily insurance status)."""
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.cache import caches
 from django.template import Context
@@ -30,7 +29,7 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone, translation
 
 from zomanc.clinical.models import Visit, VisitStatus
-from zomanc.clinical.selectors import visits_activities_load
+from zomanc.clinical.selectors import visits_activities_load, visits_eeszt_states
 
 CACHE_ALIAS = "fragments"
 ITEM_TEMPLATE = "clinical/_visit_item.html"
@@ -64,13 +63,10 @@ def page_fingerprint(context: Context, *, clinical: bool) -> str:
     )
 
 
-def visit_fingerprint(visit: Visit) -> str | None:
-    """What the item of a closed visit depends on, or None when it is not cacheable (open, or
-    its outbox rows not loaded: reading them would run a query)."""
+def visit_fingerprint(visit: Visit, eeszt_states: Iterable[str]) -> str | None:
+    """What the item of a closed visit depends on (`eeszt_states`: the states of its outbox
+    rows, visits_eeszt_states), or None when it is not cacheable (open)."""
     if visit.status != VisitStatus.CLOSED:
-        return None
-    prefetched: Mapping[str, Any] = getattr(visit, "_prefetched_objects_cache", {})
-    if "eeszt_items" not in prefetched:
         return None
     return repr(
         (
@@ -85,7 +81,7 @@ def visit_fingerprint(visit: Visit) -> str | None:
             visit.doctor_id,
             visit.doctor.display_name,
             # The badge shows the most urgent state among the rows (and links by visit id).
-            sorted({str(item.state) for item in prefetched["eeszt_items"]}),
+            sorted(str(state) for state in set(eeszt_states)),
         )
     )
 
@@ -103,8 +99,9 @@ def visit_items_render(context: Context, visits: Sequence[Visit]) -> str:
     keys: list[str | None] = [None] * len(visits)
     if clinical:
         page = page_fingerprint(context, clinical=clinical)
+        states = visits_eeszt_states(visits)
         for index, visit in enumerate(visits):
-            fingerprint = visit_fingerprint(visit)
+            fingerprint = visit_fingerprint(visit, states.get(visit.pk, ()))
             if fingerprint is not None:
                 keys[index] = _key(page, fingerprint)
     cache = caches[CACHE_ALIAS]
@@ -123,7 +120,11 @@ def visit_items_render(context: Context, visits: Sequence[Visit]) -> str:
         with context.push(visit=visit):
             html = str(template.render(context))
         if key is not None and _CSRF_FIELD not in html:
-            new[key] = html
+            # Keyed by the rows the item was rendered from: a row that changed state between
+            # the two reads must not leave this rendering under the older state's key.
+            rendered = visit_fingerprint(visit, (row.state for row in visit.eeszt_items.all()))
+            if rendered is not None:
+                new[_key(page, rendered)] = html
         parts.append(html)
     if new:
         cache.set_many(new)

@@ -64,29 +64,54 @@ def visit_patient_age(visit: Visit) -> int:
     return age_on(visit.patient.birth_date, visit_local_date(visit))
 
 
-def _with_badges(queryset: QuerySet[Visit]) -> QuerySet[Visit]:
-    """The visits with their doctor and their outbox rows: the EESZT badge of each visit
-    (zomanc.eeszt.outbox) without a query per visit, and what a closed visit's cached list
-    item is keyed by (clinical/fragments.py)."""
-    return queryset.select_related("doctor").prefetch_related(
-        Prefetch("eeszt_items", queryset=OutboxItem.objects.order_by("seq"))
-    )
+def _with_doctor(queryset: QuerySet[Visit]) -> QuerySet[Visit]:
+    """The visits with their doctor (the list prints the name, and a closed visit's cached item
+    is keyed by it, clinical/fragments.py). Their outbox rows are read by the list: the states
+    of all in one query for the cache keys (visits_eeszt_states), the rows themselves only for
+    the items it renders (visits_activities_load)."""
+    return queryset.select_related("doctor")
 
 
-def _activity_prefetches() -> tuple[Prefetch, Prefetch]:
-    return (
-        Prefetch("diagnoses", queryset=VisitDiagnosis.objects.order_by("-is_primary", "id")),
-        Prefetch("procedures", queryset=VisitProcedure.objects.order_by("id")),
-    )
+def _activity_prefetches() -> dict[str, Prefetch]:
+    return {
+        # The EESZT badge of the item (zomanc.eeszt.outbox).
+        "eeszt_items": Prefetch("eeszt_items", queryset=OutboxItem.objects.order_by("seq")),
+        "diagnoses": Prefetch(
+            "diagnoses", queryset=VisitDiagnosis.objects.order_by("-is_primary", "id")
+        ),
+        "procedures": Prefetch("procedures", queryset=VisitProcedure.objects.order_by("id")),
+    }
 
 
-def visits_activities_load(visits: Sequence[Visit]) -> None:
-    """Load the diagnoses and procedures of those visits that lack them: two queries, none
-    when every visit has them. The visit list calls it for the items it has to render (a
-    closed visit's cached item needs neither)."""
-    missing = [v for v in visits if "diagnoses" not in getattr(v, "_prefetched_objects_cache", {})]
-    if missing:
-        prefetch_related_objects(missing, *_activity_prefetches())
+def visits_activities_load(visits: Sequence[Visit], *, with_badges: bool = True) -> None:
+    """Load what rendering a visit's list item reads — its outbox rows (the EESZT badge, unless
+    not `with_badges`), its diagnoses and procedures — for those visits that lack it: a query
+    per kind, none when every visit has them. The visit list calls it for the items it has to
+    render (a closed visit's cached item needs none of them)."""
+    if not visits:
+        return  # the fully cached list: not even the Prefetch objects are built
+    for name, prefetch in _activity_prefetches().items():
+        if name == "eeszt_items" and not with_badges:
+            continue
+        missing = [v for v in visits if name not in getattr(v, "_prefetched_objects_cache", {})]
+        if missing:
+            prefetch_related_objects(missing, prefetch)
+
+
+def visits_eeszt_states(visits: Sequence[Visit]) -> dict[int, frozenset[str]]:
+    """The states of each visit's EESZT outbox rows (visits without rows are absent): one query
+    of two columns for the whole list. A cached item's badge depends on nothing else, and
+    prefetching the rows as model instances for every shown visit cost more than rendering
+    the cached page (Django builds a related queryset per visit)."""
+    if not visits:
+        return {}
+    states: dict[int, set[str]] = {}
+    rows = OutboxItem.objects.filter(
+        practice_id=visits[0].practice_id, visit_id__in=[visit.pk for visit in visits]
+    ).values_list("visit_id", "state")
+    for visit_id, state in rows:
+        states.setdefault(visit_id, set()).add(state)
+    return {visit_id: frozenset(found) for visit_id, found in states.items()}
 
 
 @dataclass(frozen=True)
@@ -99,18 +124,21 @@ class ActivityList:
 
 def patient_activity_list(member: StaffMember, patient: Patient, *, clinical: bool) -> ActivityList:
     """The newest visits of a patient for the activity list. Without clinical access only the
-    visits themselves are loaded (the receptionist sees dates, not content). Queries: count,
-    visits, and with clinical access their outbox rows, plus the open visit's diagnoses and
-    procedures (the entry box edits them) — at most five, whatever the number. The closed
-    visits' activities are loaded by the list (visits_activities_load) only for the items not
-    in the fragment cache: at most two more."""
+    visits themselves are loaded (the receptionist sees dates, not content). Queries: count and
+    visits, plus with clinical access the open visit's diagnoses and procedures (the entry box
+    edits them) — at most four, whatever the number. The list reads the visits' outbox states
+    (one query) and loads the outbox rows of the items it renders (the open visit's, the ones
+    not in the fragment cache) and the activities of the latter (visits_activities_load): at
+    most four more."""
     base = _visits(member).filter(patient=patient).order_by("-started_at", "-id")
+    # A COUNT of its own, not a window over the page's query: the window makes the database
+    # read, join and sort every visit of the patient before the LIMIT (measured: slower).
     total = base.count()
-    queryset = _with_badges(base) if clinical else base.select_related("doctor")
-    visits = list(queryset[:ACTIVITY_LIST_LIMIT])
+    visits = list(_with_doctor(base)[:ACTIVITY_LIST_LIMIT])
     open_visit = next((v for v in visits if v.status == VisitStatus.OPEN), None)
     if clinical and open_visit is not None:
-        visits_activities_load([open_visit])
+        # Its outbox rows are loaded with those of the other items the list renders.
+        visits_activities_load([open_visit], with_badges=False)
     return ActivityList(
         visits=visits, open_visit=open_visit, total=total, limit=ACTIVITY_LIST_LIMIT
     )
@@ -123,14 +151,16 @@ def patient_visit_page(
     activities are loaded by the list for the items it renders (visits_activities_load)."""
     page = max(1, min(page, 10_000))
     start = (page - 1) * HISTORY_PAGE_SIZE
-    queryset = _with_badges(_visits(member).filter(patient=patient).order_by("-started_at", "-id"))
+    queryset = _with_doctor(_visits(member).filter(patient=patient).order_by("-started_at", "-id"))
     rows = list(queryset[start : start + HISTORY_PAGE_SIZE + 1])
     return rows[:HISTORY_PAGE_SIZE], len(rows) > HISTORY_PAGE_SIZE
 
 
-def patient_chart(patient: Patient, *, until: Visit | None = None) -> Chart:
-    """The tooth chart from the patient's findings in visit order — the current chart, or as
-    it stood at the end of `until` (that visit and every earlier one). One query."""
+def patient_chart_findings(
+    patient: Patient, *, until: Visit | None = None
+) -> list[tuple[int, str, str]]:
+    """The patient's findings as (tooth, surfaces, status) in visit order — all of them, or
+    those up to the end of `until` (that visit and every earlier one). One query."""
     findings = ToothFinding.objects.filter(
         practice_id=patient.practice_id, visit__patient=patient
     ).order_by("visit__started_at", "visit_id", "id")
@@ -138,7 +168,13 @@ def patient_chart(patient: Patient, *, until: Visit | None = None) -> Chart:
         findings = findings.filter(visit__started_at__lte=until.started_at).exclude(
             visit__started_at=until.started_at, visit_id__gt=until.pk
         )
-    return chart_build(findings.values_list("tooth", "surfaces", "status"))
+    return list(findings.values_list("tooth", "surfaces", "status"))
+
+
+def patient_chart(patient: Patient, *, until: Visit | None = None) -> Chart:
+    """The tooth chart from the patient's findings — the current chart, or as it stood at the
+    end of `until`. One query."""
+    return chart_build(patient_chart_findings(patient, until=until))
 
 
 def visit_revisions(visit: Visit) -> list[VisitRevision]:

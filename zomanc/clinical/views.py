@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
 from zomanc.clinical import hooks
-from zomanc.clinical.chart_svg import chart_svg, legend_items
+from zomanc.clinical.chart_svg import chart_svg_cached, legend_items
 from zomanc.clinical.forms import (
     CommandForm,
     CorrectionForm,
@@ -33,7 +33,7 @@ from zomanc.clinical.selectors import (
     access_revision,
     access_visit,
     patient_activity_list,
-    patient_chart,
+    patient_chart_findings,
     patient_visit_page,
     visit_revisions,
     visit_snapshot,
@@ -67,12 +67,15 @@ def _patient_url(patient: Patient) -> str:
 
 def _chart_context(patient: Patient, caption: str, until: Visit | None = None) -> dict[str, Any]:
     """The tooth chart (now, or at the end of `until`) and its legend; the primary teeth show
-    for a child and for anyone whose chart has one."""
-    chart = patient_chart(patient, until=until)
+    for a child and for anyone whose chart has one (every tooth of a finding is on the
+    chart). The drawing comes from the fragment cache (chart_svg_cached)."""
+    findings = patient_chart_findings(patient, until=until)
     young = age_on(patient.birth_date, timezone.localdate()) < PRIMARY_CHART_AGE
-    show_primary = young or any(tooth in PRIMARY_TEETH for tooth in chart)
+    show_primary = young or any(tooth in PRIMARY_TEETH for tooth, _surfaces, _status in findings)
     return {
-        "chart_svg": chart_svg(chart, show_primary=show_primary, caption=caption),
+        "chart_svg": chart_svg_cached(
+            findings, show_primary=show_primary, caption=caption, practice_id=patient.practice_id
+        ),
         "legend": legend_items(),
     }
 

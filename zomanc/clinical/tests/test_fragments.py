@@ -21,6 +21,7 @@ from django.utils import timezone
 from zomanc.clinical import hooks
 from zomanc.clinical.fragments import CACHE_ALIAS, _key, page_fingerprint, visit_fingerprint
 from zomanc.clinical.models import Visit
+from zomanc.clinical.selectors import visits_eeszt_states
 from zomanc.clinical.services import diagnosis_add, visit_close, visit_correct
 from zomanc.clinical.tests.conftest import open_visit_for
 from zomanc.conftest import Personas
@@ -38,7 +39,9 @@ def _empty_cache() -> None:
 
 
 def _cached_count() -> int:
-    return len(caches[CACHE_ALIAS]._cache)  # type: ignore[attr-defined]
+    """Visit items in the cache (the tooth chart's drawing shares the alias)."""
+    keys = caches[CACHE_ALIAS]._cache  # type: ignore[attr-defined]
+    return sum("clinical:visit-item:" in key for key in keys)
 
 
 def _closed_visit(personas: Personas, patient: Patient, day: int, code: str = "K0210") -> Visit:
@@ -96,7 +99,9 @@ def test_cached_items_are_what_the_template_renders_and_save_queries(
         second = _page(client, patient)
     assert _tokenless(first) == _tokenless(second)
     assert "EESZT: elutasítva" in second and "Javítás" in second
-    # Warm: the closed visits' diagnoses and procedures are not read (two queries fewer).
+    # Warm: the closed visits' diagnoses and procedures are not read (two queries fewer); the
+    # open visit's outbox rows are (its item is rendered), in the query that reads those of
+    # the closed ones when cold.
     assert len(warm) == len(cold) - 2
 
 
@@ -171,8 +176,8 @@ def test_practices_never_share_an_item(personas: Personas, patient: Patient) -> 
     """The same visit content seen from another practice is another key (the visits of a
     practice are only ever loaded for its members, this is the second wall)."""
     visit = _closed_visit(personas, patient, 1)
-    loaded = Visit.objects.select_related("doctor").prefetch_related("eeszt_items").get()
-    fingerprint = visit_fingerprint(loaded)
+    loaded = Visit.objects.select_related("doctor").get()
+    fingerprint = visit_fingerprint(loaded, ())
     assert fingerprint is not None and visit.pk == loaded.pk
 
     def key(member: StaffMember) -> str:
@@ -184,12 +189,51 @@ def test_practices_never_share_an_item(personas: Personas, patient: Patient) -> 
     assert key(personas.doctor) != key(personas.doctor_b)
 
 
-def test_a_visit_without_prefetched_rows_is_not_cached(
+def test_the_key_has_the_rows_states_and_reads_nothing(
     personas: Personas, patient: Patient
 ) -> None:
-    """Reading its outbox rows for the key would be a query per visit."""
-    _closed_visit(personas, patient, 1)
-    assert visit_fingerprint(Visit.objects.get()) is None
+    """The states come from one query for the whole list (visits_eeszt_states); the key itself
+    reads nothing more, and an open visit has none."""
+    visit = _closed_visit(personas, patient, 1)
+    loaded = Visit.objects.select_related("doctor").get()
+    with CaptureQueriesContext(connection) as queries:
+        none = visit_fingerprint(loaded, ())
+        pending = visit_fingerprint(loaded, [OutboxState.PENDING])
+        both = visit_fingerprint(loaded, [OutboxState.SENT, OutboxState.PENDING])
+    assert len(queries) == 0
+    assert len({none, pending, both}) == 3
+    assert both == visit_fingerprint(loaded, [OutboxState.PENDING, OutboxState.SENT] * 2)
+    assert visit_fingerprint(open_visit_for(personas, patient), ()) is None
+    _outbox_row(personas, visit, OutboxState.REFUSED)
+    _outbox_row(personas, visit, OutboxState.SENT, seq=2)
+    assert visits_eeszt_states([loaded]) == {
+        visit.pk: frozenset({OutboxState.REFUSED, OutboxState.SENT})
+    }
+    assert visits_eeszt_states([]) == {}
+
+
+def test_an_item_is_stored_under_the_states_it_was_rendered_with(
+    personas: Personas, patient: Patient, monkeypatch: Any
+) -> None:
+    """A row changing state between the states' read and the rendering: the item shows the
+    new state and must not be stored under the old state's key."""
+    from zomanc.clinical import fragments
+
+    visit = _closed_visit(personas, patient, 1)
+    row = _outbox_row(personas, visit, OutboxState.PENDING)
+    read = fragments.visits_eeszt_states
+
+    def read_then_send(visits: Any) -> dict[int, frozenset[str]]:
+        states = read(visits)
+        OutboxItem.objects.filter(pk=row.pk).update(state=OutboxState.SENT)
+        return states
+
+    monkeypatch.setattr(fragments, "visits_eeszt_states", read_then_send)
+    client = personas.client_for(personas.doctor)
+    assert "EESZT: elküldve" in _item(_page(client, patient), visit)
+    monkeypatch.undo()
+    OutboxItem.objects.filter(pk=row.pk).update(state=OutboxState.PENDING)
+    assert "EESZT: küldésre vár" in _item(_page(client, patient), visit)
 
 
 def test_an_item_with_a_csrf_token_is_never_stored(

@@ -5,8 +5,7 @@ from typing import Any
 
 from django import template
 
-from zomanc.eeszt.models import EesztSettings
-from zomanc.eeszt.selectors import eeszt_header_sessions
+from zomanc.eeszt.selectors import eeszt_header_status_load
 from zomanc.practices.permissions import Perm, member_can
 
 register = template.Library()
@@ -18,16 +17,7 @@ def eeszt_header_status(context: template.Context) -> dict[str, Any]:
     member = getattr(request, "member", None)
     if member is None or not member_can(member, Perm.EESZT_USE):
         return {"eeszt_sessions": [], "eeszt_login_companies": [], "request": request}
-    sessions = eeszt_header_sessions(member=member)
-    logged_in = {s.company_id for s in sessions}
-    # "Not logged in" is only worth saying where EESZT is switched on (one cheap query).
-    login_companies = [
-        row.company
-        for row in EesztSettings.objects.filter(practice_id=member.practice_id, module_enabled=True)
-        .select_related("company")
-        .order_by("company__name")
-        if row.company_id not in logged_in and row.company.is_active
-    ]
+    sessions, login_companies = eeszt_header_status_load(member=member)
     return {
         "eeszt_sessions": sessions,
         "eeszt_many": len(sessions) + len(login_companies) > 1,
