@@ -87,7 +87,7 @@ def _data(p: Any) -> dict[str, str]:
         "bare view": "/bench/bare",
         "patient list": "/patients/",
         f"patient page ({VISITS} visits)": f"/patients/{patient.pk}/",
-        "calendar week": f"/naptar/het/?day={monday.isoformat()}",
+        "calendar week": f"/naptar/het/?date={monday.isoformat()}",
         "EHR document list": f"/eeszt/paciens/{patient.pk}/ehr/",
     }
 

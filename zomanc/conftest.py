@@ -105,3 +105,14 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Sandbo
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def bno_codes() -> None:
+    """The BNO table, which an earlier transactional test's flush removed (the migration
+    loaded it once)."""
+    from zomanc.codes.bno_services import bno_import
+    from zomanc.codes.models import BnoCode
+
+    if not BnoCode.objects.filter(code="K0210").exists():
+        bno_import()

@@ -392,6 +392,8 @@ def eeszt_session_active(*, member: StaffMember, company: Company) -> EesztSessi
             not_on_or_after__gt=timezone.now(),
         )
         .order_by("-created_at")
+        # Its sealed assertion comes with it: every caller goes on to call EESZT with it.
+        .select_related("assertion_secret")
         .first()
     )
 

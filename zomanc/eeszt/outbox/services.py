@@ -96,37 +96,37 @@ def _iso(value: dt.datetime) -> str:
 
 
 def _row(visit: Visit, kind: OutboxKind, payload: dict[str, Any]) -> OutboxItem:
-    # The visit's last row, locked: a worker recording its success updates that row first,
-    # so either it commits before this look (the row has passed: this one is woken here) or
-    # after this transaction (its look for the next row sees this one and takes it on).
-    # Without the lock both could miss each other on PostgreSQL, leaving the row to the
-    # sweeper. (SQLite serialises the two transactions anyway.)
-    last = (
-        OutboxItem.objects.select_for_update()
-        .filter(practice_id=visit.practice_id, visit=visit)
-        .order_by("-seq")
-        .only("seq", "state", "kind")
-        .first()
-    )
-    now = timezone.now()
-    item = OutboxItem.objects.create(
-        practice_id=visit.practice_id,
-        company_id=visit.company_id,
-        org_unit_id=visit.org_unit_id,
-        visit=visit,
-        patient_id=visit.patient_id,
-        responsible_id=visit.doctor_id,
-        kind=kind,
-        seq=(last.seq if last else 0) + 1,
-        payload=payload,
-        deadline_at=now + CATCH_UP,
-    )
-    # Behind a row that has not passed, this one needs no wake-up of its own: that row's
-    # success takes it on (_follow). Its own would only find "behind an unsent row" — one
-    # task in two of every visit did nothing (bench: docs/benchmarks.md).
-    if last is None or _passes(last):
-        _wake(item)
-    return item
+    with transaction.atomic(savepoint=False):  # the caller's transaction, else its own
+        # The visit's last row, locked: a worker recording its success updates that row
+        # first, so either it commits before this look (the row has passed: this one is
+        # woken here) or after this transaction (its look for the next row sees this one and
+        # takes it on). Without the lock both could miss each other on PostgreSQL, leaving
+        # the row to the sweeper. (SQLite serialises the two transactions anyway.)
+        last = (
+            OutboxItem.objects.select_for_update()
+            .filter(practice_id=visit.practice_id, visit=visit)
+            .order_by("-seq")
+            .only("seq", "state", "kind")
+            .first()
+        )
+        item = OutboxItem.objects.create(
+            practice_id=visit.practice_id,
+            company_id=visit.company_id,
+            org_unit_id=visit.org_unit_id,
+            visit=visit,
+            patient_id=visit.patient_id,
+            responsible_id=visit.doctor_id,
+            kind=kind,
+            seq=(last.seq if last else 0) + 1,
+            payload=payload,
+            deadline_at=timezone.now() + CATCH_UP,
+        )
+        # Behind a row that has not passed, this one needs no wake-up of its own: that row's
+        # success takes it on (_follow). Its own would only find "behind an unsent row" —
+        # one task in two of every visit did nothing (bench: docs/benchmarks.md).
+        if last is None or _passes(last):
+            _wake(item)
+        return item
 
 
 def _wake(item: OutboxItem, *, at: dt.datetime | None = None) -> None:
@@ -325,7 +325,8 @@ def _backoff(attempts: int, retry_after: int | None) -> dt.timedelta:
 
 
 def _locked(item_id: int) -> OutboxItem | None:
-    query = OutboxItem.objects.select_related("company", "org_unit", "responsible", "visit").filter(
+    # What the call context needs (the visit itself is not: the payload is frozen).
+    query = OutboxItem.objects.select_related("company", "org_unit", "responsible").filter(
         pk=item_id
     )
     if connection.features.has_select_for_update_skip_locked:

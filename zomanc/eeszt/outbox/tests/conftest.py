@@ -10,8 +10,6 @@ import pytest
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from zomanc.codes.bno_services import bno_import
-from zomanc.codes.models import BnoCode
 from zomanc.conftest import Personas
 from zomanc.eeszt.client import idp
 from zomanc.eeszt.client.wire import Connection, sessions_clear
@@ -65,9 +63,9 @@ class Eeszt:
 
 
 @pytest.fixture
-def eeszt(personas: Personas, sandbox_server: SandboxProcess, settings: SettingsWrapper) -> Eeszt:
-    if not BnoCode.objects.filter(code="K0210").exists():
-        bno_import()  # a transactional test's flush removed what the migration loaded
+def eeszt(
+    personas: Personas, sandbox_server: SandboxProcess, settings: SettingsWrapper, bno_codes: None
+) -> Eeszt:
     settings.EESZT_ENDPOINT = sandbox_server.soap_url
     ca_bundle = Path(sandbox_server.data_dir) / "pki" / "ca-bundle.pem"
     settings.EESZT_CA_BUNDLE = str(ca_bundle)

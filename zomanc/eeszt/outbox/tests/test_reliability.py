@@ -304,7 +304,9 @@ def test_the_lap_goes_on_with_its_close_not_at_write(visit: Visit) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_close_written_while_its_start_is_recorded_is_never_stranded(visit: Visit) -> None:
+def test_a_close_written_while_its_start_is_recorded_is_never_stranded(
+    visit: Visit, bno_codes: None
+) -> None:
     """The worker records the start's success (its look for a next row finds none yet) while
     the dentist closes the visit. Without the lock on the visit's last row, on PostgreSQL
     the close sees the start still unsent (no wake-up) and the worker missed the close (no
