@@ -67,7 +67,9 @@ $PY manage.py migrate --noinput -v 0
 $PY manage.py demo_load | tee "$DATA/demo-logins.txt"
 
 echo "== EESZT worker"
-$PY manage.py ox_worker --interval 0.5 >"$DATA/worker.log" 2>&1 &
+# 16 threads: EESZT calls wait on the network, and one slow answer must not hold up the
+# rest (docs/eeszt-reporting.md, "how many worker threads").
+$PY manage.py ox_worker --interval 0.5 --concurrency 16 >"$DATA/worker.log" 2>&1 &
 pids+=($!)
 
 echo "== Card service (eSzemélyi client stand-in)"
