@@ -88,8 +88,9 @@ def activity_context(
     errors: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Everything the activity block needs; a fixed number of queries whatever the number of
-    visits (count, visits, their outbox rows, diagnoses and procedures — of the open visit, and
-    of the closed ones only when their list items are not cached, clinical/fragments.py —,
+    visits (count, visits, the open visit's diagnoses and procedures, the visits' outbox
+    states; the outbox rows of the items rendered — the open visit's, the closed ones' not in
+    the fragment cache — and the latter's diagnoses and procedures, clinical/fragments.py;
     chart findings, plus the entry forms' choice lists)."""
     member = request.member  # type: ignore[attr-defined]
     clinical = member_can(member, Perm.CLINICAL_VIEW)
