@@ -120,6 +120,13 @@ def _children(pid: int) -> list[int]:
     return [int(x) for x in text.split()]
 
 
+def _web_cpu(master: int) -> float:
+    """CPU seconds (user + system) of the gunicorn workers so far."""
+    from zomanc.eeszt.outbox.scenario import _cpu_seconds
+
+    return sum(_cpu_seconds(pid) for pid in _children(master))
+
+
 def _web_rss(master: int) -> list[float | None]:
     return [rss_mb(pid) for pid in _children(master)]
 
@@ -225,7 +232,13 @@ def pages_run(*, clients: list[int], requests: int, seconds: float) -> dict[str,
             for name, path in paths.items():
                 pages[name] = {}
                 for n in clients:
+                    cpu_before = _web_cpu(web.pid)
                     result = _load(base + path, cookie, n, requests, seconds)
+                    # The server's CPU per answer: what a page costs, whatever the load
+                    # generator on the same cores does to the latencies.
+                    answered = result["ok"] + sum(result["errors"].values())
+                    spent = _web_cpu(web.pid) - cpu_before
+                    result["cpu_ms"] = round(1000 * spent / answered, 1) if answered else None
                     pages[name][str(n)] = result
                     log(
                         f"{name}, {n} clients: {result['rps']} req/s, p95 {result['p95_ms']} ms"

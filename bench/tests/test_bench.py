@@ -111,3 +111,34 @@ def test_report_judges_the_revised_targets() -> None:
     _, targets = render(results)
     plan_ok = [ok for label, _, ok in targets if label.startswith("search growth 10k → 1M (birth")]
     assert plan_ok == [False]
+
+
+def _cell(p95: float, cpu: float) -> dict[str, Any]:
+    return {"rps": 10.0, "p50_ms": p95 / 2, "p95_ms": p95, "p99_ms": p95, "cpu_ms": cpu,
+            "ok": 300, "errors": {}}  # fmt: skip
+
+
+def test_report_judges_the_patient_page_at_one_and_ten_clients() -> None:
+    pages = {
+        "database": "postgresql",
+        "server": "gunicorn gthread, 2 workers × 4 threads",
+        "pages": {
+            "bare view": {"1": _cell(3.0, 2.0), "10": _cell(30.0, 2.3)},
+            "patient page (200 visits)": {"1": _cell(22.0, 13.5), "10": _cell(260.0, 15.0)},
+        },
+        "web_rss_mb": {"at rest": [100.0]},
+    }
+    results: dict[str, Any] = {
+        "meta": {"started": "x", "mode": "quick", "cpus": 2, "load_before": "1", "load_after": "1",
+                 "seconds": 1.0, "postgresql": "reachable"},
+        "pages": pages,
+    }  # fmt: skip
+    text, targets = render(results)
+    judged = {label: ok for label, _, ok in targets}
+    assert judged["patient page p95 ≤ 50 ms at 1 client(s)"] is True
+    assert judged["patient page p95 ≤ 250 ms at 10 client(s)"] is False
+    first = next(
+        label for label, _, _ in targets if label.startswith("patient page p95 ≤ 50 ms at 10")
+    )
+    assert "15.0 ms" in first and "2.3 ms" in first  # the page's and the empty request's CPU
+    assert "| patient page (200 visits) | 10 | 10.0 | 130.0 | 260.0 | 260.0 | 15.0 |" in text
