@@ -616,6 +616,10 @@ def _deliver(claim: _Claim) -> tuple[OutboxItem | None, _Claim | None]:
         result = _send(claim)
     except EesztUnavailable as exc:
         when = timezone.now() + _backoff(claim.attempt, exc.retry_after_seconds)
+        # What broke, for whoever reads the worker's log (the row shows only the code).
+        logger.warning(
+            "outbox %s: %s, again at %s (%r)", claim.item.pk, exc.code, when, exc.__cause__
+        )
         return _record(
             claim,
             state=OutboxState.RETRYING,
