@@ -37,8 +37,9 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _cpu_ms_per_row(run: dict[str, Any]) -> float | None:
-    """The workers' CPU (all processes, all threads) per delivered row, in ms."""
-    cpu = (run.get("cpu_seconds") or {}).get("workers")
+    """The workers' CPU (all processes, all threads) from their release to the last row
+    sent, per row, in ms — their start-up is not a cost of the rows."""
+    cpu = run.get("worker_cpu_delivery_s")
     return round(1000 * cpu / run["rows"], 1) if cpu is not None and run.get("rows") else None
 
 
@@ -118,7 +119,8 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
         "connection (a sample of 100 visits). Ratio = floor visits/s ÷ pipeline visits/s "
         "(1 = the pipeline costs "
         "nothing over the sandbox and TLS) — delivery against the floor, like for like. "
-        "Worker CPU = the ox workers' CPU time (all processes and threads) ÷ rows; cores busy "
+        "Worker CPU = the ox workers' CPU time (all processes and threads) from their "
+        "release to the last row sent ÷ rows; cores busy "
         "= the machine's average busy cores while the rows were delivered / while the floor "
         "ran (2 = a 2-core machine with no CPU to spare).",
         "",
@@ -333,6 +335,11 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
         lines.append("")
 
     lines += ["### Targets", ""]
+    if meta["mode"] == "quick":
+        # 50 visits and 10k patients say whether the benchmark works, not whether a target
+        # holds: start-up transients (pools, handshakes) weigh on a two-second delivery.
+        lines += ["Quick run: the targets are listed, not judged (`make bench` judges them).", ""]
+        targets = [(t, m, None) for t, m, _ in targets]
     lines += _table(["target", "measured", ""], [[t, m, _mark(ok)] for t, m, ok in targets])
     return "\n".join(lines) + "\n", targets
 

@@ -85,13 +85,13 @@ def test_report_judges_the_revised_targets() -> None:
     run = {"database": "postgresql", "workers": 1, "visits": 10, "visits_per_s": 5.0,
            "drain_visits_per_s": 20.0, "close_to_sent_p50_s": 1.0, "close_to_sent_p95_s": 2.0,
            "floor": {"visits_per_s": 30.0}, "floor_sequential": {"visits_per_s": 25.0},
-           "ratio_to_floor": 1.5, "rows": 30, "cpu_seconds": {"workers": 0.33}, "ok": True,
+           "ratio_to_floor": 1.5, "rows": 30, "worker_cpu_delivery_s": 0.33, "ok": True,
            "problems": []}  # fmt: skip
     results: dict[str, Any] = {
-        "meta": {"started": "x", "mode": "quick", "cpus": 2, "load_before": "1", "load_after": "1",
+        "meta": {"started": "x", "mode": "full", "cpus": 2, "load_before": "1", "load_after": "1",
                  "seconds": 1.0, "postgresql": "reachable"},
         "pipeline": [run, {**run, "workers": 2, "ratio_to_floor": 1.6,
-                           "cpu_seconds": {"workers": 0.2}}],
+                           "worker_cpu_delivery_s": 0.2}],
         "search": [{"database": "postgresql", "sizes": {
             "10000": _kinds("Index Scan using patient_birth_date / Sort Key: x", 0.3),
             "1000000": _kinds("Index Scan using patient_birth_date", 24.0),
@@ -129,7 +129,7 @@ def test_report_judges_the_patient_page_at_one_and_ten_clients() -> None:
         "web_rss_mb": {"at rest": [100.0]},
     }
     results: dict[str, Any] = {
-        "meta": {"started": "x", "mode": "quick", "cpus": 2, "load_before": "1", "load_after": "1",
+        "meta": {"started": "x", "mode": "full", "cpus": 2, "load_before": "1", "load_after": "1",
                  "seconds": 1.0, "postgresql": "reachable"},
         "pages": pages,
     }  # fmt: skip
@@ -142,3 +142,19 @@ def test_report_judges_the_patient_page_at_one_and_ten_clients() -> None:
     )
     assert "15.0 ms" in first and "2.3 ms" in first  # the page's and the empty request's CPU
     assert "| patient page (200 visits) | 10 | 10.0 | 130.0 | 260.0 | 260.0 | 15.0 |" in text
+
+
+def test_a_quick_run_lists_the_targets_without_judging_them() -> None:
+    pages = {
+        "database": "postgresql",
+        "server": "gunicorn gthread, 2 workers × 4 threads",
+        "pages": {"patient page (200 visits)": {"1": _cell(500.0, 13.5)}},
+        "web_rss_mb": {"at rest": [100.0]},
+    }
+    meta = {"started": "x", "mode": "quick", "cpus": 2, "load_before": "1", "load_after": "1",
+            "seconds": 1.0, "postgresql": "reachable"}  # fmt: skip
+    text, targets = render({"meta": meta, "pages": pages})
+    assert targets and all(ok is None for _, _, ok in targets)
+    assert "**missed**" not in text and "not judged" in text
+    _, full = render({"meta": {**meta, "mode": "full"}, "pages": pages})
+    assert ("patient page p95 ≤ 50 ms at 1 client(s)", "500.0 ms", False) in full
