@@ -30,6 +30,9 @@ from typing import Any
 
 from bench.common import REPO, log, rss_mb
 
+# No models in it: importable before Django's setup.
+from zomanc.eeszt.outbox.scenario import process_cpu_seconds
+
 GUNICORN_WORKERS = 2  # one per core
 GUNICORN_THREADS = 4
 LIST_PATIENTS = 10_000
@@ -122,9 +125,7 @@ def _children(pid: int) -> list[int]:
 
 def _web_cpu(master: int) -> float:
     """CPU seconds (user + system) of the gunicorn workers so far."""
-    from zomanc.eeszt.outbox.scenario import _cpu_seconds
-
-    return sum(_cpu_seconds(pid) for pid in _children(master))
+    return sum(process_cpu_seconds(pid) for pid in _children(master))
 
 
 def _web_rss(master: int) -> list[float | None]:

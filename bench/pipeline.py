@@ -36,7 +36,7 @@ from typing import Any
 from bench.common import cores_busy, cpu_jiffies, log, percentile, rss_mb
 
 # No models in these: importable before Django's setup.
-from zomanc.eeszt.outbox.scenario import ScenarioProbe, _cpu_seconds
+from zomanc.eeszt.outbox.scenario import ScenarioProbe, process_cpu_seconds
 
 _EVENT_ID = re.compile(rb"<(?:[A-Za-z0-9_]+:)?eventId>([^<]+)</")
 _PLACEHOLDER = "zomanc-bench-event-id"
@@ -262,13 +262,13 @@ class BenchProbe(ScenarioProbe):
         self.memory["worker_rss_mb_at_rest"] = [rss_mb(pid) for pid in pids]
         # The workers' CPU from here on is the delivery's: their start-up (Django, imports)
         # is not a cost of the rows, and in a quick run of 150 rows it would be most of it.
-        self._cpu_at_rest = {pid: _cpu_seconds(pid) for pid in pids}
+        self._cpu_at_rest = {pid: process_cpu_seconds(pid) for pid in pids}
         self._since = cpu_jiffies()  # the workers are released right after this
 
     def workers_loaded(self, pids: list[int]) -> None:
         self.memory["worker_rss_mb_loaded"] = [rss_mb(pid) for pid in pids]
         self.delivery_cpu_s = round(
-            sum(_cpu_seconds(pid) - self._cpu_at_rest.get(pid, 0.0) for pid in pids), 2
+            sum(process_cpu_seconds(pid) - self._cpu_at_rest.get(pid, 0.0) for pid in pids), 2
         )
         # Whether the delivery had CPU to spare: with every core busy, the ratio to the
         # floor is our CPU per row against the sandbox's, not waiting (docs/benchmarks.md).

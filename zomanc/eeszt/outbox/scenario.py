@@ -315,7 +315,7 @@ def _worker_release(run: _Run, slot: int, process: subprocess.Popen[bytes]) -> N
     run.workers[slot] = process
 
 
-def _cpu_seconds(pid: int) -> float:
+def process_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a live process (Linux /proc)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -340,7 +340,7 @@ def _workers_ready(run: _Run, timeout: float = 120) -> None:
 def _workers_stop(run: _Run) -> None:
     for process in run.workers:
         if process is not None and process.poll() is None:
-            run.worker_cpu += _cpu_seconds(process.pid)
+            run.worker_cpu += process_cpu_seconds(process.pid)
             process.send_signal(signal.SIGTERM)
     for process in run.spares:
         process.kill()
@@ -376,7 +376,7 @@ def _kill(run: _Run, n: int) -> None:
     with run.lock:
         process = run.workers[slot]
         assert process is not None
-        cpu = _cpu_seconds(process.pid)
+        cpu = process_cpu_seconds(process.pid)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
         run.worker_cpu += cpu
@@ -780,7 +780,7 @@ def _drive(
         # Where the machine's time went (Linux /proc; a killed worker's up to its kill).
         "cpu_seconds": {
             "workers": round(run.worker_cpu, 1),
-            "sandbox": round(_cpu_seconds(sandbox.process.pid), 1),
+            "sandbox": round(process_cpu_seconds(sandbox.process.pid), 1),
             "scenario": round(sum(os.times()[:2]), 1),
         },
         "worker_logs": _worker_log_findings(run),
