@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -42,6 +43,8 @@ ASSISTANT_MOBILE_TOKEN = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 - prin
 HISTORY_TAJ = "987 654 322"  # Kiss Máté: documents and eProfil entries of another provider
 REFERRAL_TAJ = "111 111 110"  # Nagy Bence: e-referrals
 WAIT_MS = 30_000
+BUDAPEST = ZoneInfo("Europe/Budapest")
+WALK_APPOINTMENT_NOTE = "Beutaló alapján, a séta foglalása"
 SENT_TIMEOUT_S = 180
 
 
@@ -513,18 +516,21 @@ def step6_visit(w: Walk) -> None:
     w.patient(REFERRAL_TAJ)
     patient_url = page.url
     patient_id = re.search(r"/patients/(\d+)/", patient_url).group(1)  # type: ignore[union-attr]
-    now = datetime.datetime.now()
-    start = (now + datetime.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
-    page.goto(w.z(f"/naptar/idopont/uj/?patient={patient_id}&start={start}"))
+    # Booked today at 07:00, before any demo shift starts (zomanc/scheduling/demo.py SHIFTS
+    # begin at 08:00), so neither the time of day nor the random demo week can collide with
+    # it; found again by its own note, not by the patient's name (the demo week may hold
+    # another appointment of his).
+    today = datetime.datetime.now(BUDAPEST).date()
+    page.goto(w.z(f"/naptar/idopont/uj/?patient={patient_id}&start={today:%Y-%m-%d}T07:00"))
     form = page.locator("main form").filter(has_text="Foglalás")
     _select_containing(form.locator("select[name=doctor]"), "Kovács Anna")
     _select_containing(form.locator("select[name=chair]"), "szék")
-    end = form.locator("input[name=end_time]")
-    if not end.input_value():
-        end.fill((now + datetime.timedelta(minutes=35)).strftime("%H:%M"))
+    form.locator("input[name=end_time]").fill("07:30")
+    form.get_by_label("Megjegyzés").fill(WALK_APPOINTMENT_NOTE)
     form.get_by_role("button", name="Foglalás").click()
     expect(page.locator("body")).to_contain_text("Időpont foglalva")
-    block = page.locator(".appt", has_text="Nagy Bence")
+    block = page.locator(".appt", has_text=WALK_APPOINTMENT_NOTE)
+    expect(block).to_have_count(1)
     w.shot("23-calendar-appointment", block)
     block.get_by_role("button", name="Ellátás megnyitása").click()
     expect(page.locator("#entry-box")).to_contain_text("Nyitott ellátás")
