@@ -6,6 +6,7 @@ swaps these OIDs and this builder, nothing else. The rest of the product hands o
 `AmbulatoryRecord` built from a visit revision."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ OID_PATIENT_ID = {
     "UTLEVEL": f"{OID_ROOT}.1.2",
     "EU_KARTYA": f"{OID_ROOT}.1.3",
     "EGYEB": f"{OID_ROOT}.1.4",
+    "ISMERETLEN": f"{OID_ROOT}.1.5",
 }
 OID_STAMP = f"{OID_ROOT}.2"
 OID_INSTITUTION = f"{OID_ROOT}.3"
@@ -29,13 +31,47 @@ OID_DOC_TYPE = f"{OID_ROOT}.5"
 OID_EVENT = f"{OID_ROOT}.6"
 OID_CLIENT_DOCUMENT = f"{OID_ROOT}.7"
 OID_BNO = f"{OID_ROOT}.8"
+# The national procedure code (OENO) of a catalogue item, as a translation of its code.
+OID_OENO = f"{OID_ROOT}.9"
 DOC_TYPE_AMBULATORY = "11"
+
+# Zománc's own arc (uuid5(NAMESPACE_URL, "urn:zomanc:oid")) for codes only the product
+# defines. `.1.<practice id>` is that practice's treatment catalogue: its item ids are codes
+# only within the practice, so each practice is a code system of its own.
+OID_ZOMANC_ROOT = "2.25.42225643526014359648222415389340182811"
+LOINC = "2.16.840.1.113883.6.1"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def oid_catalogue(practice_id: int) -> str:
+    """The code system of one practice's treatment catalogue (code = the item's id)."""
+    return f"{OID_ZOMANC_ROOT}.1.{practice_id}"
 
 
 @dataclass(frozen=True)
 class Line:
+    """A diagnosis: its BNO-10 code and name."""
+
     code: str
     text: str
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A procedure done: narrative (tooth and surfaces, name) and its codes."""
+
+    site: str  # "36 MOD", "" when it is not a tooth's
+    text: str
+    catalogue_code: str = ""  # the catalogue item's id, in `AmbulatoryRecord.catalogue_oid`
+    national_code: str = ""  # OENO, when the catalogue item has one
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """The document version a new one replaces (CDA relatedDocument RPLC)."""
+
+    document_id: str  # that version's ClinicalDocument/id extension
+    version: int
 
 
 @dataclass(frozen=True)
@@ -45,8 +81,8 @@ class AmbulatoryRecord:
     client_document_id: str
     title: str
     created_at: dt.datetime
-    patient_id_type: str  # TAJ, UTLEVEL, EU_KARTYA
-    patient_id: str
+    patient_id_type: str  # TAJ, UTLEVEL, EU_KARTYA (what EESZT knows), EGYEB, ISMERETLEN
+    patient_id: str  # "" when unknown
     patient_family: str
     patient_given: str
     patient_sex: str  # M, F, U
@@ -61,10 +97,26 @@ class AmbulatoryRecord:
     care_end: dt.datetime
     sections: list[tuple[str, str]] = field(default_factory=list)  # (title, text)
     diagnoses: list[Line] = field(default_factory=list)
-    procedures: list[Line] = field(default_factory=list)
+    procedures: list[Procedure] = field(default_factory=list)
     referral: str = ""
-    revision: int = 1
+    revision: int = 1  # the document's versionNumber
     confidentiality: str = "N"
+    # Other identifiers of the patient (type, value) besides the one EESZT knows him by,
+    # e.g. when his TAJ turned out wrong after the visit was reported.
+    other_ids: list[tuple[str, str]] = field(default_factory=list)
+    catalogue_oid: str = ""
+    # The version this one replaces; None for the first version.
+    replaces: VersionRef | None = None
+
+    @property
+    def document_id(self) -> str:
+        """This version's own id: every version is a new document (CDA R2: same setId,
+        versionNumber + 1), the client document id is the set's."""
+        return version_document_id(self.client_document_id, self.revision)
+
+
+def version_document_id(client_document_id: str, version: int) -> str:
+    return f"{client_document_id}.{version}"
 
 
 def ts(value: dt.datetime) -> str:
@@ -74,27 +126,80 @@ def ts(value: dt.datetime) -> str:
 
 class _Builder:
     def __init__(self) -> None:
-        self.root = etree.Element(f"{{{CDA_NS}}}ClinicalDocument", nsmap={None: CDA_NS})
+        self.root = etree.Element(f"{{{CDA_NS}}}ClinicalDocument", nsmap={None: CDA_NS, "xsi": XSI})
 
     def add(
         self, parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     ) -> etree._Element:
-        el = etree.SubElement(parent, f"{{{CDA_NS}}}{tag}", attrs)
+        el = etree.SubElement(parent, f"{{{CDA_NS}}}{tag}", {k: _xml(v) for k, v in attrs.items()})
         if text is not None:
-            el.text = text
+            el.text = _xml(text)
         return el
 
 
-def _table(b: _Builder, parent: etree._Element, head: tuple[str, str], rows: list[Line]) -> None:
+# Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, surrogates, U+FFFE/F): a
+# stray one pasted into a visit's text must not stop its Ambuláns lap.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _table(
+    b: _Builder, parent: etree._Element, head: tuple[str, str], rows: list[tuple[str, str]]
+) -> None:
     table = b.add(parent, "table")
     tr = b.add(b.add(table, "thead"), "tr")
     for title in head:
         b.add(tr, "th", title)
     body = b.add(table, "tbody")
-    for row in rows:
+    for code, text in rows:
         tr = b.add(body, "tr")
-        b.add(tr, "td", row.code)
-        b.add(tr, "td", row.text)
+        b.add(tr, "td", code)
+        b.add(tr, "td", text)
+
+
+def _patient_id(b: _Builder, role: etree._Element, id_type: str, value: str) -> None:
+    if value:
+        b.add(role, "id", root=OID_PATIENT_ID[id_type], extension=value)
+    else:  # "no identifier": the id is required, its value unknown
+        b.add(role, "id", nullFlavor="UNK")
+
+
+def _diagnosis_entry(b: _Builder, section: etree._Element, line: Line) -> None:
+    obs = b.add(b.add(section, "entry", typeCode="DRIV"), "observation")
+    obs.set("classCode", "OBS")
+    obs.set("moodCode", "EVN")
+    b.add(obs, "code", code="29308-4", codeSystem=LOINC, codeSystemName="LOINC")
+    b.add(obs, "statusCode", code="completed")
+    value = b.add(obs, "value", code=line.code, codeSystem=OID_BNO, codeSystemName="BNO-10")
+    value.set(f"{{{XSI}}}type", "CD")
+    if line.text:
+        value.set("displayName", _xml(line.text))
+
+
+def _procedure_entry(
+    b: _Builder, section: etree._Element, proc: Procedure, catalogue_oid: str
+) -> None:
+    el = b.add(b.add(section, "entry", typeCode="DRIV"), "procedure")
+    el.set("classCode", "PROC")
+    el.set("moodCode", "EVN")
+    if proc.catalogue_code and catalogue_oid:
+        code = b.add(el, "code", code=proc.catalogue_code, codeSystem=catalogue_oid)
+    else:
+        code = b.add(el, "code", nullFlavor="OTH")
+    if proc.text:
+        code.set("displayName", _xml(proc.text))
+    if proc.national_code:
+        b.add(
+            code,
+            "translation",
+            code=proc.national_code,
+            codeSystem=OID_OENO,
+            codeSystemName="OENO",
+        )
+    b.add(el, "statusCode", code="completed")
 
 
 def cda_ambulatory_record(record: AmbulatoryRecord) -> bytes:
@@ -104,7 +209,7 @@ def cda_ambulatory_record(record: AmbulatoryRecord) -> bytes:
     r = b.root
     created = ts(record.created_at)
     b.add(r, "typeId", root="2.16.840.1.113883.1.3", extension="POCD_HD000040")
-    b.add(r, "id", root=OID_CLIENT_DOCUMENT, extension=f"{record.client_document_id}")
+    b.add(r, "id", root=OID_CLIENT_DOCUMENT, extension=record.document_id)
     b.add(r, "code", code=DOC_TYPE_AMBULATORY, codeSystem=OID_DOC_TYPE, displayName="Ambuláns lap")
     b.add(r, "title", record.title)
     b.add(r, "effectiveTime", value=created)
@@ -116,7 +221,10 @@ def cda_ambulatory_record(record: AmbulatoryRecord) -> bytes:
     b.add(r, "versionNumber", value=str(record.revision))
 
     role = b.add(b.add(r, "recordTarget"), "patientRole")
-    b.add(role, "id", root=OID_PATIENT_ID[record.patient_id_type], extension=record.patient_id)
+    _patient_id(b, role, record.patient_id_type, record.patient_id)
+    for id_type, value in record.other_ids:
+        if (id_type, value) != (record.patient_id_type, record.patient_id):
+            _patient_id(b, role, id_type, value)
     patient = b.add(role, "patient")
     name = b.add(patient, "name")
     b.add(name, "given", record.patient_given)
@@ -140,6 +248,12 @@ def cda_ambulatory_record(record: AmbulatoryRecord) -> bytes:
     b.add(custodian, "id", root=OID_INSTITUTION, extension=record.institution_id)
     b.add(custodian, "name", record.institution_name)
 
+    if record.replaces is not None:
+        parent = b.add(b.add(r, "relatedDocument", typeCode="RPLC"), "parentDocument")
+        b.add(parent, "id", root=OID_CLIENT_DOCUMENT, extension=record.replaces.document_id)
+        b.add(parent, "setId", root=OID_CLIENT_DOCUMENT, extension=record.client_document_id)
+        b.add(parent, "versionNumber", value=str(record.replaces.version))
+
     encounter = b.add(b.add(r, "componentOf"), "encompassingEncounter")
     period = b.add(encounter, "effectiveTime")
     b.add(period, "low", value=ts(record.care_start))
@@ -149,21 +263,31 @@ def cda_ambulatory_record(record: AmbulatoryRecord) -> bytes:
 
     body = b.add(b.add(r, "component"), "structuredBody")
 
-    def section(title: str) -> etree._Element:
+    def section(title: str) -> tuple[etree._Element, etree._Element]:
         sec = b.add(b.add(body, "component"), "section")
         b.add(sec, "title", title)
-        return b.add(sec, "text")
+        return sec, b.add(sec, "text")
 
+    # The narrative is what a reader sees; the entries after it carry the same content
+    # coded, for machines (diagnoses in BNO-10, procedures in the practice's catalogue with
+    # the national OENO code as a translation).
     if record.diagnoses:
-        _table(b, section("Diagnózisok (BNO-10)"), ("BNO", "Megnevezés"), record.diagnoses)
+        sec, text = section("Diagnózisok (BNO-10)")
+        rows = [(d.code, d.text) for d in record.diagnoses]
+        _table(b, text, ("BNO", "Megnevezés"), rows)
+        for diagnosis in record.diagnoses:
+            _diagnosis_entry(b, sec, diagnosis)
     if record.procedures:
-        _table(b, section("Beavatkozások"), ("Fog", "Megnevezés"), record.procedures)
-    for title, text in record.sections:
-        if text.strip():
-            para = section(title)
-            for line in text.strip().splitlines():
+        sec, text = section("Beavatkozások")
+        _table(b, text, ("Fog", "Megnevezés"), [(p.site, p.text) for p in record.procedures])
+        for proc in record.procedures:
+            _procedure_entry(b, sec, proc, record.catalogue_oid)
+    for title, content in record.sections:
+        if content.strip():
+            _, para = section(title)
+            for line in content.strip().splitlines():
                 b.add(para, "paragraph", line)
     if record.referral:
-        b.add(section("Beutaló"), "paragraph", record.referral)
-    b.add(section("Ellátó"), "paragraph", f"{record.org_unit_name} ({record.org_unit_id})")
+        b.add(section("Beutaló")[1], "paragraph", record.referral)
+    b.add(section("Ellátó")[1], "paragraph", f"{record.org_unit_name} ({record.org_unit_id})")
     return etree.tostring(r, xml_declaration=True, encoding="UTF-8")

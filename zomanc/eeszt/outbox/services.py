@@ -24,7 +24,14 @@ from django.utils.translation import gettext as _
 
 from zomanc.clinical.models import Visit, VisitRevision
 from zomanc.eeszt.client import documents, ekat, referral
-from zomanc.eeszt.client.cda import AmbulatoryRecord, Line, cda_ambulatory_record
+from zomanc.eeszt.client.cda import (
+    AmbulatoryRecord,
+    Line,
+    Procedure,
+    VersionRef,
+    cda_ambulatory_record,
+    oid_catalogue,
+)
 from zomanc.eeszt.client.errors import (
     EesztError,
     EesztLoginRequired,
@@ -223,23 +230,69 @@ SECTION_TITLES = {
 }
 
 
+# Every kind of patient identifier as the CDA names it: an identifier EESZT does not accept
+# may still stand next to the one the visit was reported under (recordTarget has several).
+CDA_ID_TYPES = {**WIRE_ID_TYPES, IdType.OTHER: "EGYEB", IdType.UNKNOWN: "ISMERETLEN"}
+
+
+def _cda_id(id_type: str, value: str) -> tuple[str, str]:
+    """(CDA id type, value) of a snapshot's identifier; an unknown or blank type is
+    "ISMERETLEN" (a value without a known kind is no identifier anyone can check)."""
+    try:
+        kind = CDA_ID_TYPES[IdType(id_type)]
+    except ValueError:
+        kind = "ISMERETLEN"
+    return kind, value if kind != "ISMERETLEN" else ""
+
+
 def _document_payload(
     visit: Visit, snap: dict[str, Any], *, created_at: dt.datetime
 ) -> dict[str, Any]:
     """The Ambuláns lap of `snap` — the revision the clinical write has just stored (its
     content is visit_snapshot's; not built a second time) — frozen into the row: later
-    corrections make new rows, they never change what this one sends."""
+    corrections make new rows, they never change what this one sends.
+
+    A later version is a new CDA document of the same set (setId = the client document id,
+    versionNumber + 1, relatedDocument RPLC naming the version it replaces), sent under the
+    same client document id, which is how EESZT chains versions."""
     p, company, unit = snap["patient"], snap["company"], snap["org_unit"]
-    id_type = WIRE_ID_TYPES[IdType(p["id_type"])]
-    # A new version keeps the first submission's ids: that is how EESZT chains versions.
-    first = (
+    documents_so_far = list(
         OutboxItem.objects.filter(
-            practice_id=visit.practice_id, visit=visit, kind=OutboxKind.DOCUMENT_SUBMIT
+            practice_id=visit.practice_id,
+            visit=visit,
+            kind__in=[OutboxKind.DOCUMENT_SUBMIT, OutboxKind.DOCUMENT_VERSION],
+        )
+        .order_by("seq")
+        .values_list("payload", flat=True)
+    )
+    first = documents_so_far[0] if documents_so_far else None
+    previous = documents_so_far[-1] if documents_so_far else None
+    replaces: VersionRef | None = None
+    if previous is not None:
+        # Rows written before versions had ids of their own sent the set's id as the
+        # document's id and the visit's revision as its version: name what was sent.
+        replaces = VersionRef(
+            document_id=previous.get("document_cda_id") or previous["client_document_id"],
+            version=int(previous.get("version") or previous["revision"]),
+        )
+    version = replaces.version + 1 if replaces else 1
+    client_document_id = first["client_document_id"] if first else f"AL-{_client_id(visit)}"
+    # The patient as EESZT knows the visit's: the identifier its eKAT event was reported
+    # under (the envelope and the event must agree), plus today's if it has changed since.
+    start = (
+        OutboxItem.objects.filter(
+            practice_id=visit.practice_id, visit=visit, kind=OutboxKind.EVENT_START
         )
         .values_list("payload", flat=True)
         .first()
     )
-    client_document_id = first["client_document_id"] if first else f"AL-{_client_id(visit)}"
+    current = _cda_id(p["id_type"], p["id_value"])
+    if start is not None:
+        reported = (str(start["patient"]["idType"]), str(start["patient"]["id"]))
+    elif current[0] in WIRE_ID_TYPES.values() and current[1]:
+        reported = current
+    else:
+        raise ValueError("a visit whose patient EESZT does not know has no Ambuláns lap to send")
     created_at = created_at.replace(microsecond=0)
     # The practice's calendar day: a visit at 00:40 Budapest time is 23:40 UTC the day before.
     day = timezone.localdate(visit.started_at)
@@ -247,8 +300,9 @@ def _document_payload(
         client_document_id=client_document_id,
         title=f"Ambuláns lap – fogászati ellátás ({day:%Y.%m.%d.})",
         created_at=created_at,
-        patient_id_type=id_type,
-        patient_id=p["id_value"],
+        patient_id_type=reported[0],
+        patient_id=reported[1],
+        other_ids=[current] if current != reported else [],
         patient_family=p["family_name"],
         patient_given=p["given_name"],
         patient_sex=p["sex"],
@@ -264,19 +318,27 @@ def _document_payload(
         sections=[(SECTION_TITLES[k], v) for k, v in snap["sections"].items() if v],
         diagnoses=[Line(d["code"], d["name"]) for d in snap["diagnoses"]],
         procedures=[
-            Line(
-                f"{x['tooth'] or ''}{' ' + x['surfaces'] if x['surfaces'] else ''}".strip(),
-                x["name"],
+            Procedure(
+                site=f"{x['tooth'] or ''}{' ' + x['surfaces'] if x['surfaces'] else ''}".strip(),
+                text=x["name"],
+                catalogue_code=str(x["treatment_id"]) if x.get("treatment_id") else "",
+                national_code=x["oeno_code"] or "",
             )
             for x in snap["procedures"]
         ],
+        catalogue_oid=oid_catalogue(visit.practice_id),
         referral=(snap["referral"] or {}).get("summary") or "",
-        revision=visit.revision,
+        revision=version,
+        replaces=replaces,
     )
     return {
-        "patient": {"idType": id_type, "id": p["id_value"]},
+        "patient": {"idType": reported[0], "id": reported[1]},
         "client_case_id": first["client_case_id"] if first else _case_id(visit),
         "client_document_id": client_document_id,
+        # This version's own CDA id, and what it replaces (None for the first).
+        "document_cda_id": record.document_id,
+        "version": version,
+        "replaces_cda_id": replaces.document_id if replaces else None,
         "title": record.title,
         "author_stamp": record.author_stamp,
         "created_at": _iso(created_at),

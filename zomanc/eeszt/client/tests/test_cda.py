@@ -5,15 +5,23 @@ import datetime as dt
 from functools import cache
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from zomanc.eeszt.client.cda import (
+    OID_BNO,
+    OID_CLIENT_DOCUMENT,
     OID_INSTITUTION,
+    OID_OENO,
     OID_PATIENT_ID,
     OID_STAMP,
     AmbulatoryRecord,
     Line,
+    Procedure,
+    VersionRef,
     cda_ambulatory_record,
+    oid_catalogue,
     ts,
 )
 
@@ -48,7 +56,8 @@ def record(**changes: object) -> AmbulatoryRecord:
         care_end=dt.datetime(2026, 11, 25, 10, 30, tzinfo=dt.UTC),
         sections=[("Státusz", "36 MOD szuvas"), ("Javaslat", "Kontroll fél év múlva")],
         diagnoses=[Line("K0210", "A dentin caries")],
-        procedures=[Line("36 MOD", "Tömés (kompozit, 3 felszín)")],
+        procedures=[Procedure("36 MOD", "Tömés (kompozit, 3 felszín)", "17", "56010")],
+        catalogue_oid=oid_catalogue(3),
         referral="",
     )
     base.update(changes)
@@ -89,3 +98,156 @@ def test_other_identifier_types_and_escaping_stay_valid() -> None:
     )
     assert schema().validate(doc), schema().error_log
     assert doc.xpath("h:title", namespaces=NS)[0].text == "<b>&amp;</b>"
+
+
+def valid(content: bytes) -> etree._Element:
+    doc = etree.fromstring(content)
+    assert schema().validate(doc), schema().error_log
+    return doc
+
+
+def test_diagnoses_are_coded_bno_entries_besides_the_narrative() -> None:
+    doc = valid(
+        cda_ambulatory_record(
+            record(diagnoses=[Line("K0210", "A dentin caries"), Line("K0500", "Gingivitis")])
+        )
+    )
+    values = doc.xpath("//h:entry/h:observation/h:value", namespaces=NS)
+    assert [(v.get("code"), v.get("codeSystem")) for v in values] == [
+        ("K0210", OID_BNO),
+        ("K0500", OID_BNO),
+    ]
+    assert {v.get("{http://www.w3.org/2001/XMLSchema-instance}type") for v in values} == {"CD"}
+    # The narrative table stays: a reader sees the same codes.
+    assert doc.xpath("//h:section/h:text//h:td/text()", namespaces=NS)[:2] == [
+        "K0210",
+        "A dentin caries",
+    ]
+
+
+def test_procedures_are_coded_in_the_catalogue_with_the_national_code() -> None:
+    doc = valid(
+        cda_ambulatory_record(
+            record(
+                procedures=[
+                    Procedure("36 MOD", "Tömés", "17", "56010"),
+                    Procedure("", "Konzultáció", "4", ""),
+                ]
+            )
+        )
+    )
+    codes = doc.xpath("//h:entry/h:procedure/h:code", namespaces=NS)
+    assert [(c.get("code"), c.get("codeSystem")) for c in codes] == [
+        ("17", oid_catalogue(3)),
+        ("4", oid_catalogue(3)),
+    ]
+    first, second = (c.xpath("h:translation", namespaces=NS) for c in codes)
+    assert [(t.get("code"), t.get("codeSystem")) for t in first] == [("56010", OID_OENO)]
+    assert second == []
+    assert oid_catalogue(3) != oid_catalogue(4)
+
+
+def test_a_version_has_its_own_id_in_the_same_set_and_replaces_the_previous() -> None:
+    first = valid(cda_ambulatory_record(record()))
+    second = valid(cda_ambulatory_record(record(revision=2, replaces=VersionRef("AL-1-42.1", 1))))
+
+    def ids(doc: etree._Element) -> tuple[str, str, str]:
+        return (
+            doc.xpath("h:id/@extension", namespaces=NS)[0],
+            doc.xpath("h:setId/@extension", namespaces=NS)[0],
+            doc.xpath("h:versionNumber/@value", namespaces=NS)[0],
+        )
+
+    assert ids(first) == ("AL-1-42.1", "AL-1-42", "1")
+    assert ids(second) == ("AL-1-42.2", "AL-1-42", "2")
+    assert first.xpath("h:relatedDocument", namespaces=NS) == []
+    related = second.xpath("h:relatedDocument", namespaces=NS)
+    assert [r.get("typeCode") for r in related] == ["RPLC"]
+    parent = related[0].xpath("h:parentDocument", namespaces=NS)[0]
+    assert parent.xpath("h:id/@root", namespaces=NS) == [OID_CLIENT_DOCUMENT]
+    assert parent.xpath("h:id/@extension", namespaces=NS) == ["AL-1-42.1"]
+    assert parent.xpath("h:setId/@extension", namespaces=NS) == ["AL-1-42"]
+    assert parent.xpath("h:versionNumber/@value", namespaces=NS) == ["1"]
+
+
+def test_unknown_and_other_identifiers_make_valid_documents() -> None:
+    doc = valid(cda_ambulatory_record(record(patient_id_type="ISMERETLEN", patient_id="")))
+    ids = doc.xpath("h:recordTarget/h:patientRole/h:id", namespaces=NS)
+    assert [(i.get("nullFlavor"), i.get("root")) for i in ids] == [("UNK", None)]
+    doc = valid(cda_ambulatory_record(record(other_ids=[("EGYEB", "X-1"), ("ISMERETLEN", "")])))
+    ids = doc.xpath("h:recordTarget/h:patientRole/h:id", namespaces=NS)
+    assert [(i.get("root"), i.get("extension")) for i in ids] == [
+        (OID_PATIENT_ID["TAJ"], "111111110"),
+        (OID_PATIENT_ID["EGYEB"], "X-1"),
+        (None, None),
+    ]
+
+
+# --- every identifier type and visit shape makes a schema-valid document ----------------
+
+_text = st.text(max_size=40)
+_line = st.builds(Line, st.from_regex(r"[A-Z][0-9]{2,4}", fullmatch=True), _text)
+_procedure = st.builds(
+    Procedure,
+    st.sampled_from(["", "36", "36 MOD", "11 B"]),
+    _text,
+    st.sampled_from(["", "1", "2345"]),
+    st.sampled_from(["", "56010"]),
+)
+_id_value = st.text(alphabet="ABC0123456789-", max_size=12)
+_aware = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2099, 1, 1)).map(
+    lambda d: d.replace(tzinfo=dt.UTC)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    id_type=st.sampled_from(sorted(OID_PATIENT_ID)),
+    id_value=_id_value,
+    others=st.lists(st.tuples(st.sampled_from(sorted(OID_PATIENT_ID)), _id_value), max_size=2),
+    sex=st.sampled_from(["M", "F", "U", ""]),
+    diagnoses=st.lists(_line, max_size=4),
+    procedures=st.lists(_procedure, max_size=4),
+    sections=st.lists(st.tuples(_text, _text), max_size=4),
+    referral=_text,
+    revision=st.integers(1, 50),
+    confidentiality=st.sampled_from(["N", "R", "V"]),
+    created=_aware,
+    title=_text.filter(str.strip),
+)
+def test_every_identifier_type_and_visit_shape_is_schema_valid(
+    id_type: str,
+    id_value: str,
+    others: list[tuple[str, str]],
+    sex: str,
+    diagnoses: list[Line],
+    procedures: list[Procedure],
+    sections: list[tuple[str, str]],
+    referral: str,
+    revision: int,
+    confidentiality: str,
+    created: dt.datetime,
+    title: str,
+) -> None:
+    content = cda_ambulatory_record(
+        record(
+            patient_id_type=id_type,
+            patient_id=id_value,
+            other_ids=others,
+            patient_sex=sex,
+            diagnoses=diagnoses,
+            procedures=procedures,
+            sections=sections,
+            referral=referral,
+            revision=revision,
+            replaces=VersionRef(f"AL-1-42.{revision - 1}", revision - 1) if revision > 1 else None,
+            confidentiality=confidentiality,
+            created_at=created,
+            care_start=created,
+            care_end=created,
+            title=title,
+        )
+    )
+    doc = valid(content)
+    assert len(doc.xpath("//h:entry/h:observation", namespaces=NS)) == len(diagnoses)
+    assert len(doc.xpath("//h:entry/h:procedure", namespaces=NS)) == len(procedures)

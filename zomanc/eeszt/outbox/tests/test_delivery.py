@@ -118,6 +118,9 @@ def test_a_correction_sends_the_next_version_of_the_ambulans_lap(eeszt: Eeszt) -
     assert second.result["document_id"] == first.result["document_id"]
     assert second.result["version"] == 2
     assert "36-os fog" in second.payload["body"]
+    # A new CDA document of the same set, replacing the first (RPLC).
+    assert second.payload["document_cda_id"] != first.payload["document_cda_id"]
+    assert second.payload["replaces_cda_id"] == first.payload["document_cda_id"]
 
 
 def test_close_never_overtakes_its_start(eeszt: Eeszt) -> None:
