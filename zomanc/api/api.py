@@ -29,6 +29,7 @@ from zomanc.api.schemas import (
     PatientPatch,
 )
 from zomanc.api.services import api_token_authenticate
+from zomanc.audit.services import audit_patients_listed
 from zomanc.patients.models import Patient
 from zomanc.patients.selectors import MAX_PAGE, access_patient, patient_search
 from zomanc.patients.services import (
@@ -216,7 +217,8 @@ def _run(call: Any) -> Patient:
     summary="Páciensek keresése",
     description=(
         "q: névkezdet (ékezet nélkül is), TAJ szám (szóközzel vagy anélkül) vagy születési "
-        "dátum (1980-05-17, 1980.05.17.). Üres q: minden páciens névsorban."
+        "dátum (1980-05-17, 1980.05.17.). Üres q: minden páciens névsorban. Minden keresés "
+        "bekerül a naplóba a kérdéssel és a visszaadott páciensekkel."
     ),
     tags=["páciensek"],
 )
@@ -227,6 +229,15 @@ def patients_search(
 ) -> dict[str, Any]:
     member = _member(request, Perm.PATIENT_VIEW)
     result = patient_search(practice=member.practice, query=q, page=page, page_size=API_PAGE_SIZE)
+    audit_patients_listed(
+        practice=member.practice,
+        actor=member.user,
+        what="Páciensek keresése (API)",
+        query=q,
+        patient_ids=[p.pk for p in result.items],
+        page=result.page,
+        request=request,
+    )
     return {
         "items": [_out(p) for p in result.items],
         "page": result.page,

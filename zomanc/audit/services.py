@@ -49,3 +49,28 @@ def audit_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, An
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
     }
+
+
+def audit_patients_listed(
+    *,
+    practice: Practice,
+    actor: User,
+    what: str,
+    query: str,
+    patient_ids: list[int],
+    page: int = 1,
+    request: HttpRequest | None = None,
+) -> AuditEntry:
+    """A list or search that showed patients: one VIEW entry naming the query and every
+    patient returned (their ids in `changes`; the entry has no single patient_id, since it
+    is about many). Without it a token holder could page through every patient unseen."""
+    shown = f'"{query}"' if query else "(üres keresés)"
+    return audit_record(
+        practice=practice,
+        actor=actor,
+        action=AuditAction.VIEW,
+        object_type="patients.patient",
+        summary=f"{what}: {shown}, {page}. oldal, {len(patient_ids)} páciens",
+        changes={"query": query, "page": page, "patient_ids": patient_ids},
+        request=request,
+    )

@@ -211,6 +211,15 @@ def _visit_of(request: MemberRequest, visit_id: int) -> Visit:
 @member_required(Perm.PATIENT_VIEW)
 def patient_activity(request: MemberRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.member, patient_id)
+    audit_record(
+        practice=request.practice,
+        actor=request.user,
+        action=AuditAction.VIEW,
+        obj=patient,
+        patient_id=patient.pk,
+        summary=f"Ellátások és tevékenységek megtekintése: {patient}",
+        request=request,
+    )
     return render(request, "clinical/_activity.html", activity_context(request, patient))
 
 
@@ -488,6 +497,7 @@ def visit_detail(request: MemberRequest, visit_id: int) -> HttpResponse:
 def visit_chart(request: MemberRequest, visit_id: int) -> HttpResponse:
     """The tooth chart as it stood at the end of this visit (htmx partial)."""
     visit = access_visit(request.member, visit_id)
+    _visit_viewed(request, visit, "Fogtérkép megtekintése")
     return render(
         request,
         "clinical/_chart.html",
@@ -524,6 +534,9 @@ def visit_correct_view(request: MemberRequest, visit_id: int) -> HttpResponse:
         )
         return HttpResponseRedirect(_patient_url(visit.patient))
     form = CorrectionForm(request.POST or None, visit=visit)
+    if request.method != "POST":
+        # The correction form shows the whole closed record.
+        _visit_viewed(request, visit, "Ellátás megnyitása javításra")
     if form_submit(
         form,
         lambda data: visit_correct(

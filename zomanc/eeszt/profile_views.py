@@ -365,6 +365,14 @@ def profile_update(http_request: HttpRequest, patient_id: int, entry_id: str) ->
                 )
                 return redirect(_list_url(setup.patient, setup.company))
     else:
+        # The form shows the entry as EESZT holds it: opening it is a look at the record.
+        _audit(
+            request,
+            setup.patient,
+            AuditAction.VIEW,
+            f"eProfil bejegyzés megnyitása módosításra ({entry.category})",
+            entry_id,
+        )
         form = ProfileEntryUpdateForm(
             initial={
                 "expected_version": entry.version,

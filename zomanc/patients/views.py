@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from zomanc.audit.services import audit_patients_listed
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.patients.forms import PatientForm
 from zomanc.patients.models import Patient
@@ -35,6 +36,15 @@ def patient_list(request: MemberRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     page = patient_search(
         practice=request.practice, query=query, page=_page_number(request.GET.get("page"))
+    )
+    audit_patients_listed(
+        practice=request.practice,
+        actor=request.user,
+        what="Páciensek listája",
+        query=query,
+        patient_ids=[p.pk for p in page.items],
+        page=page.page,
+        request=request,
     )
     return render(request, "patients/list.html", {"page": page, "query": query})
 
@@ -105,4 +115,8 @@ def patient_edit(request: MemberRequest, patient_id: int) -> HttpResponse:
     else:
         data = patient_data_of(patient)
         form = PatientForm(initial={name: getattr(data, name) for name in DATA_FIELDS})
+        # The form shows the whole record: opening it is a look at it.
+        patient_record_viewed(
+            patient=patient, actor=request.user, request=request, via="szerkesztés"
+        )
     return render(request, "patients/form.html", {"form": form, "patient": patient})

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from zomanc.audit.services import audit_patients_listed
 from zomanc.core.forms import form_submit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.patients.selectors import patient_search_queryset
@@ -332,6 +333,15 @@ def patient_picker(request: MemberRequest) -> HttpResponse:
         if len(query) >= 2
         else []
     )
+    if results:
+        audit_patients_listed(
+            practice=request.practice,
+            actor=request.user,
+            what="Páciensválasztó (naptár)",
+            query=query,
+            patient_ids=[p.pk for p in results],
+            request=request,
+        )
     return render(
         request,
         "scheduling/_patient_results.html",

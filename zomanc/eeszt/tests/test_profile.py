@@ -115,6 +115,12 @@ def test_create_update_history_conflict_delete(setup) -> None:
     row = _row(html, entry_id)
     assert "saját intézmény" in row and "/torles/" in html
 
+    # Opening the entry's form is a look at it (audited).
+    assert client.get(_url("profile_update", patient, entry_id)).status_code == 200
+    assert AuditEntry.objects.filter(
+        patient_id=patient.pk, action=AuditAction.VIEW, object_id=entry_id
+    ).exists()
+
     # Modify: the reason is required.
     response = client.post(
         _url("profile_update", patient, entry_id),
@@ -134,6 +140,9 @@ def test_create_update_history_conflict_delete(setup) -> None:
     history = client.get(_url("profile_history", patient, entry_id)).content.decode()
     assert history.count("data-version=") == 2
     assert "Második implantátum" in history and "módosítás" in history
+    assert AuditEntry.objects.filter(
+        patient_id=patient.pk, action=AuditAction.VIEW, summary__contains="előzményei"
+    ).exists()
 
     # The same modification again with the stale version: explained, current version shown.
     response = client.post(

@@ -107,6 +107,9 @@ def test_the_list_explains_each_referral(eeszt: Eeszt) -> None:
     client = eeszt.personas.client_for(eeszt.personas.doctor)
     response = client.get(reverse("eeszt:referral_list", args=[visit.pk]))
     assert response.status_code == 200
+    assert AuditEntry.objects.filter(
+        action=AuditAction.VIEW, patient_id=visit.patient_id, object_type="eeszt.ereferral"
+    ).exists()
     html = response.content.decode()
 
     valid = row(html, VALID)
