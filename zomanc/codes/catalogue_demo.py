@@ -3,15 +3,19 @@ Budapest private-practice prices as of 2026 (typical mid-range list prices of pr
 clinics, rounded; not any one clinic's list).
 
 OENO codes are left empty on purpose: a wrong code on an EESZT report is worse than none,
-and the practice fills them in from NEAK's table when it needs them."""
+and the practice fills them in from NEAK's table when it needs them.
+
+Composite fillings and root canal treatments are families (DEMO_FAMILIES): "36 MOD töm" records
+the three-surface filling, "46 gyök 3c" the three-canal treatment. No amalgam: the EU has
+banned it for dental use since 1 January 2025 (Regulation (EU) 2024/1849)."""
 
 from decimal import Decimal
 
 from django.db import transaction
 
 from zomanc.clinical.teeth import ToothStatus as S
-from zomanc.codes.catalogue_services import treatment_item_create
-from zomanc.codes.models import TreatmentItem, VatRate
+from zomanc.codes.catalogue_services import treatment_item_create, treatment_item_update
+from zomanc.codes.models import TreatmentItem, VariantBasis, VatRate
 from zomanc.practices.models import Practice
 
 EX, V27 = VatRate.EXEMPT, VatRate.STANDARD_27
@@ -30,11 +34,13 @@ DEMO_TREATMENTS: list[tuple[str, str, int, str, int, bool, bool, str]] = [
     ("Kompozit tömés, 1 felszín", "töm", 25000, EX, 30, True, True, S.FILLING),
     ("Kompozit tömés, 2 felszín", "töm2", 32000, EX, 45, True, True, S.FILLING),
     ("Kompozit tömés, 3 felszín", "töm3", 38000, EX, 60, True, True, S.FILLING),
+    ("Kompozit tömés, 4 vagy több felszín", "töm4", 45000, EX, 75, True, True, S.FILLING),
     ("Kerámia inlay", "inlay", 120000, EX, 60, True, True, S.FILLING),
     ("Barázdazárás", "bz", 10000, EX, 20, True, False, S.FISSURE_SEALANT),
     ("Gyökérkezelés, 1 csatorna", "gyök", 48000, EX, 60, True, False, S.ROOT_CANAL),
     ("Gyökérkezelés, 2 csatorna", "gyök2", 62000, EX, 75, True, False, S.ROOT_CANAL),
     ("Gyökérkezelés, 3 csatorna", "gyök3", 78000, EX, 90, True, False, S.ROOT_CANAL),
+    ("Gyökérkezelés, 4 vagy több csatorna", "gyök4", 92000, EX, 105, True, False, S.ROOT_CANAL),
     ("Gyökértömés revíziója (csatornánként)", "rev", 30000, EX, 60, True, False, S.ROOT_CANAL),
     ("Üvegszálas csapos felépítés", "csap", 28000, EX, 45, True, False, ""),
     ("Foghúzás (egyszerű)", "ext", 20000, EX, 30, True, False, S.MISSING),
@@ -57,17 +63,42 @@ DEMO_TREATMENTS: list[tuple[str, str, int, str, int, bool, bool, str]] = [
     ("Otthoni fogfehérítés (egyéni sín, gél)", "ofeh", 60000, V27, 30, False, False, ""),
 ]
 
+SURF, CAN = VariantBasis.SURFACES, VariantBasis.CANALS
+# shortcut → (family, what tells the variants apart, count; 4 = 4 or more)
+DEMO_FAMILIES: dict[str, tuple[str, str, int]] = {
+    "töm": ("Kompozit tömés", SURF, 1),
+    "töm2": ("Kompozit tömés", SURF, 2),
+    "töm3": ("Kompozit tömés", SURF, 3),
+    "töm4": ("Kompozit tömés", SURF, 4),
+    "gyök": ("Gyökérkezelés", CAN, 1),
+    "gyök2": ("Gyökérkezelés", CAN, 2),
+    "gyök3": ("Gyökérkezelés", CAN, 3),
+    "gyök4": ("Gyökérkezelés", CAN, 4),
+}
+
+
+def _family_fields(shortcut: str) -> dict[str, object]:
+    if shortcut not in DEMO_FAMILIES:
+        return {"family": "", "variant_basis": "", "variant_count": None}
+    family, basis, count = DEMO_FAMILIES[shortcut]
+    return {"family": family, "variant_basis": str(basis), "variant_count": count}
+
 
 @transaction.atomic
 def demo_treatments_create(practice: Practice) -> list[TreatmentItem]:
     """Adds the demo catalogue; items whose shortcut already exists are left alone, so
-    running the demo loader twice changes nothing."""
-    existing = set(
-        TreatmentItem.objects.filter(practice=practice).values_list("shortcut", flat=True)
-    )
+    running the demo loader twice changes nothing. The one exception: a demo item loaded
+    before families existed (same shortcut and name, no family) joins its family."""
+    existing = {
+        item.shortcut: item
+        for item in TreatmentItem.objects.filter(practice=practice).exclude(shortcut="")
+    }
     created = []
     for name, shortcut, price, vat, minutes, tooth, surfaces, status in DEMO_TREATMENTS:
         if shortcut in existing:
+            old = existing[shortcut]
+            if shortcut in DEMO_FAMILIES and not old.family and old.name == name:
+                treatment_item_update(item=old, actor=None, **_family_fields(shortcut))
             continue
         created.append(
             treatment_item_create(
@@ -82,6 +113,7 @@ def demo_treatments_create(practice: Practice) -> list[TreatmentItem]:
                 needs_tooth=tooth,
                 needs_surfaces=surfaces,
                 resulting_status=str(status),
+                **_family_fields(shortcut),
             )
         )
     return created

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zomanc.clinical.teeth import ToothStatus
-from zomanc.codes.models import VatRate
+from zomanc.codes.models import VARIANT_COUNT_MAX, VariantBasis, VatRate
 
 
 class ForintField(forms.CharField):
@@ -65,4 +65,32 @@ class TreatmentItemForm(forms.Form):
         label=_("Eredő fogstátusz"),
         choices=[("", _("— nem változtat —")), *ToothStatus.choices],
         required=False,
+    )
+    family = forms.CharField(
+        label=_("Család"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "Az egymás változatait alkotó kezelések közös neve, pl. „Kompozit tömés”. A "
+            "parancssor és a kezelésválasztó a megadott felszínek vagy csatornák száma szerint "
+            "választ a család változatai közül."
+        ),
+        widget=forms.TextInput(attrs={"list": "treatment-families", "autocomplete": "off"}),
+    )
+    variant_basis = forms.ChoiceField(
+        label=_("Változatok alapja"),
+        choices=[("", _("— nincs —")), *VariantBasis.choices],
+        required=False,
+    )
+    variant_count = forms.TypedChoiceField(
+        label=_("Változat"),
+        choices=[
+            ("", _("— nincs —")),
+            *[(str(n), str(n)) for n in range(1, VARIANT_COUNT_MAX)],
+            (str(VARIANT_COUNT_MAX), f"{VARIANT_COUNT_MAX}+"),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Hány felszínre vagy csatornára szól ez a változat."),
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_changes, audit_record
 from zomanc.clinical.teeth import SURFACE_STATUSES, ToothStatus
-from zomanc.codes.models import TreatmentItem, VatRate
+from zomanc.codes.models import VARIANT_COUNT_MAX, TreatmentItem, VariantBasis, VatRate
 from zomanc.practices.models import Practice, StaffMember
 
 # A shortcut is the last word of a keyboard command line ("36 MOD töm"): one word, starting
@@ -37,10 +37,102 @@ FIELDS = (
     "needs_tooth",
     "needs_surfaces",
     "resulting_status",
+    "family",
+    "variant_basis",
+    "variant_count",
 )
 
 
-def _clean(*, practice: Practice, data: dict[str, Any], exclude_pk: int | None) -> dict[str, Any]:
+def _variant_clean(
+    *,
+    practice: Practice,
+    data: dict[str, Any],
+    exclude_pk: int | None,
+    is_active: bool,
+    needs_tooth: bool,
+    needs_surfaces: bool,
+    add: Any,
+) -> tuple[str, str, int | None]:
+    """family, variant_basis, variant_count: all three for a family member, basis and count
+    for a lone item fixed to a count, none for an ordinary item."""
+    family = " ".join(str(data.get("family") or "").split())
+    if len(family) > 100:
+        add("family", _("A család neve legfeljebb 100 karakter lehet."))
+    basis = str(data.get("variant_basis") or "")
+    if basis and basis not in VariantBasis.values:
+        add("variant_basis", _("Ismeretlen változatalap."))
+        basis = ""
+    raw_count = data.get("variant_count")
+    count: int | None = None
+    if raw_count not in (None, ""):
+        try:
+            count = int(raw_count)
+        except (TypeError, ValueError):
+            count = 0
+        if not 1 <= count <= VARIANT_COUNT_MAX:
+            add(
+                "variant_count",
+                _("A változat darabszáma 1 és %(max)s között lehet (%(max)s = %(max)s vagy több).")
+                % {"max": VARIANT_COUNT_MAX},
+            )
+    if family and not basis:
+        add(
+            "variant_basis",
+            _(
+                "Családtagnál adja meg, mi szerint különböznek a változatok "
+                "(felszín vagy csatorna)."
+            ),
+        )
+    if basis and count is None:
+        add("variant_count", _("Adja meg, hány felszínes vagy csatornás ez a változat."))
+    if count is not None and not basis:
+        add(
+            "variant_basis",
+            _("A darabszámhoz adja meg, mire vonatkozik (felszínek vagy csatornák száma)."),
+        )
+    if basis == VariantBasis.SURFACES and not needs_surfaces:
+        add(
+            "variant_basis",
+            _("Felszínek szerinti változathoz jelölje be a „felszín megadása kötelező” mezőt."),
+        )
+    if basis == VariantBasis.CANALS and not needs_tooth:
+        add(
+            "variant_basis",
+            _("Csatornák szerinti változathoz jelölje be a „fog megadása kötelező” mezőt."),
+        )
+    if family and basis:
+        others = TreatmentItem.objects.filter(practice=practice, family=family, is_active=True)
+        if exclude_pk is not None:
+            others = others.exclude(pk=exclude_pk)
+        other_basis = others.exclude(variant_basis=basis).first()
+        if other_basis is not None:
+            add(
+                "variant_basis",
+                _("A(z) „%(family)s” család változatai %(basis)s szerint különböznek.")
+                % {
+                    "family": family,
+                    "basis": VariantBasis(other_basis.variant_basis).label
+                    if other_basis.variant_basis
+                    else "—",
+                },
+            )
+        twin = others.filter(variant_count=count).first() if count is not None else None
+        if twin is not None and is_active:
+            add(
+                "variant_count",
+                _("A(z) „%(family)s” családban ez a változat már megvan: „%(name)s”.")
+                % {"family": family, "name": twin.name},
+            )
+    return family, basis, count
+
+
+def _clean(
+    *,
+    practice: Practice,
+    data: dict[str, Any],
+    exclude_pk: int | None,
+    is_active: bool = True,
+) -> dict[str, Any]:
     """Normalised field values, or a ValidationError naming every bad field."""
     errors: dict[str, list[str]] = {}
 
@@ -141,6 +233,16 @@ def _clean(*, practice: Practice, data: dict[str, Any], exclude_pk: int | None) 
                 % {"status": ToothStatus(resulting_status).label},
             )
 
+    family, variant_basis, variant_count = _variant_clean(
+        practice=practice,
+        data=data,
+        exclude_pk=exclude_pk,
+        is_active=is_active,
+        needs_tooth=needs_tooth,
+        needs_surfaces=needs_surfaces,
+        add=add,
+    )
+
     if errors:
         raise ValidationError(errors)
     return {
@@ -153,6 +255,9 @@ def _clean(*, practice: Practice, data: dict[str, Any], exclude_pk: int | None) 
         "needs_tooth": needs_tooth,
         "needs_surfaces": needs_surfaces,
         "resulting_status": resulting_status,
+        "family": family,
+        "variant_basis": variant_basis,
+        "variant_count": variant_count,
     }
 
 
@@ -169,7 +274,11 @@ def _save(item: TreatmentItem) -> None:
     try:
         with transaction.atomic():
             item.save()
-    except IntegrityError:
+    except IntegrityError as error:
+        if "variant" in str(error):
+            raise ValidationError(
+                {"variant_count": [_("Ezt a változatot közben egy másik kezelés kapta meg.")]}
+            ) from None
         raise ValidationError(
             {"shortcut": [_("Ezt a gyorsbillentyűt közben egy másik kezelés kapta meg.")]}
         ) from None
@@ -184,7 +293,7 @@ def treatment_item_create(
     **fields: Any,
 ) -> TreatmentItem:
     """Fields: name, shortcut, price, vat_rate, duration_minutes, oeno_code, needs_tooth,
-    needs_surfaces, resulting_status."""
+    needs_surfaces, resulting_status, family, variant_basis, variant_count."""
     unknown = set(fields) - set(FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -218,7 +327,7 @@ def treatment_item_update(
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     before = _snapshot(item)
     data = {field: getattr(item, field) for field in FIELDS} | fields
-    values = _clean(practice=item.practice, data=data, exclude_pk=item.pk)
+    values = _clean(practice=item.practice, data=data, exclude_pk=item.pk, is_active=item.is_active)
     for field, value in values.items():
         setattr(item, field, value)
     _save(item)
@@ -246,6 +355,25 @@ def treatment_item_set_active(
     not offered for new entries and its shortcut does not work on the command line."""
     if item.is_active == is_active:
         return item
+    if is_active and item.family and item.variant_count is not None:
+        twin = (
+            TreatmentItem.objects.filter(
+                practice_id=item.practice_id,
+                family=item.family,
+                variant_count=item.variant_count,
+                is_active=True,
+            )
+            .exclude(pk=item.pk)
+            .first()
+        )
+        if twin is not None:
+            raise ValidationError(
+                _(
+                    "A(z) „%(name)s” nem aktiválható: a(z) „%(family)s” család ezen változata "
+                    "már aktív („%(twin)s”)."
+                )
+                % {"name": item.name, "family": item.family, "twin": twin.name}
+            )
     item.is_active = is_active
     item.save(update_fields=["is_active"])
     audit_record(

@@ -2,13 +2,18 @@
 owners change it (Perm.CATALOGUE_EDIT)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zomanc.codes.catalogue_forms import TreatmentItemForm
-from zomanc.codes.catalogue_selectors import access_treatment_item, treatment_catalogue
+from zomanc.codes.catalogue_selectors import (
+    access_treatment_item,
+    treatment_catalogue,
+    treatment_families,
+)
 from zomanc.codes.catalogue_services import (
     FIELDS,
     treatment_item_create,
@@ -46,7 +51,11 @@ def catalogue_create(request: MemberRequest) -> HttpResponse:
     if item is not None:
         messages.success(request, _("„%(name)s” felvéve a katalógusba.") % {"name": item.name})
         return redirect("codes:catalogue")
-    return render(request, "codes/catalogue_form.html", {"form": form, "item": None})
+    return render(
+        request,
+        "codes/catalogue_form.html",
+        {"form": form, "item": None, "families": treatment_families(request.practice)},
+    )
 
 
 @member_required(Perm.CATALOGUE_EDIT)
@@ -62,7 +71,11 @@ def catalogue_edit(request: MemberRequest, item_id: int) -> HttpResponse:
     ):
         messages.success(request, _("„%(name)s” módosítva.") % {"name": item.name})
         return redirect("codes:catalogue")
-    return render(request, "codes/catalogue_form.html", {"form": form, "item": item})
+    return render(
+        request,
+        "codes/catalogue_form.html",
+        {"form": form, "item": item, "families": treatment_families(request.practice)},
+    )
 
 
 @require_POST
@@ -70,7 +83,14 @@ def catalogue_edit(request: MemberRequest, item_id: int) -> HttpResponse:
 def catalogue_set_active(request: MemberRequest, item_id: int) -> HttpResponse:
     item = access_treatment_item(request.member, item_id)
     active = request.POST.get("active") == "1"
-    treatment_item_set_active(item=item, is_active=active, actor=request.member, request=request)
+    try:
+        treatment_item_set_active(
+            item=item, is_active=active, actor=request.member, request=request
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("codes:catalogue")
     if active:
         messages.success(request, _("„%(name)s” újra aktív.") % {"name": item.name})
     else:

@@ -46,8 +46,24 @@ class VatRate(models.TextChoices):
     STANDARD_27 = "27", _("27 %")
 
 
+class VariantBasis(models.TextChoices):
+    """What tells the variants of a catalogue family apart (codes.catalogue_selectors
+    .treatment_variant_for picks the variant)."""
+
+    SURFACES = "surfaces", _("felszínek száma")
+    CANALS = "canals", _("gyökércsatornák száma")
+
+
+# The highest variant count; a variant of this count stands for "this many or more" (4+).
+VARIANT_COUNT_MAX = 4
+
+
 class TreatmentItem(models.Model):
-    """An item of the practice's treatment catalogue (kezelési katalógus)."""
+    """An item of the practice's treatment catalogue (kezelési katalógus).
+
+    Items may form a family (same `family` name, e.g. "Kompozit tömés") whose variants
+    differ by `variant_basis` (surfaces or root canals) and `variant_count` (1, 2, 3, 4 = 4+).
+    An item with a count is fixed to it: it refuses any other number of surfaces/canals."""
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="treatments")
     name = models.CharField(_("megnevezés"), max_length=200)
@@ -71,6 +87,13 @@ class TreatmentItem(models.Model):
     # Tooth status the procedure leaves behind (e.g. filling → "filling"); blank = no change.
     resulting_status = models.CharField(_("eredő fogstátusz"), max_length=30, blank=True)
     is_active = models.BooleanField(_("aktív"), default=True)
+    family = models.CharField(_("család"), max_length=100, blank=True)
+    variant_basis = models.CharField(
+        _("változatok alapja"), max_length=10, choices=VariantBasis.choices, blank=True
+    )
+    variant_count = models.PositiveSmallIntegerField(
+        _("változat (darabszám)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("kezelés")
@@ -80,8 +103,28 @@ class TreatmentItem(models.Model):
                 fields=["practice", "shortcut"],
                 condition=~models.Q(shortcut=""),
                 name="treatment_unique_shortcut",
-            )
+            ),
+            # One active variant per count in a family (an inactive one may be replaced).
+            models.UniqueConstraint(
+                fields=["practice", "family", "variant_count"],
+                condition=~models.Q(family="") & models.Q(is_active=True),
+                name="treatment_unique_variant",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(variant_count__isnull=True)
+                | models.Q(variant_count__gte=1, variant_count__lte=VARIANT_COUNT_MAX),
+                name="treatment_variant_count_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def variant_label(self) -> str:
+        """ "3 felszín", "4+ csatorna"; "" for an item without a fixed count."""
+        if self.variant_count is None or not self.variant_basis:
+            return ""
+        count = str(self.variant_count) + ("+" if self.variant_count >= VARIANT_COUNT_MAX else "")
+        unit = _("felszín") if self.variant_basis == VariantBasis.SURFACES else _("csatorna")
+        return f"{count} {unit}"

@@ -22,8 +22,8 @@ def item(personas: Personas) -> TreatmentItem:
 
 def form(**overrides: Any) -> dict[str, Any]:
     data = {
-        "name": "Kompozit tömés, 4 felszín",
-        "shortcut": "töm4",
+        "name": "Üvegionomer tömés",
+        "shortcut": "üt",
         "price": "45 000",
         "vat_rate": "AAM",
         "duration_minutes": "60",
@@ -113,15 +113,27 @@ def test_hides_other_practice(
 def test_owner_creates_edits_deactivates(personas: Personas, item: TreatmentItem) -> None:
     client = personas.client_for(personas.owner)
     assert client.post(reverse("codes:catalogue_create"), form()).status_code == 302
-    created = TreatmentItem.objects.get(practice=personas.practice_a, shortcut="töm4")
+    created = TreatmentItem.objects.get(practice=personas.practice_a, shortcut="üt")
     assert created.price == 45000
     response = client.post(
         reverse("codes:catalogue_edit", args=[item.pk]),
-        form(name=item.name, shortcut="töm", price="26000"),
+        form(
+            name=item.name,
+            shortcut="töm",
+            price="26000",
+            family="Kompozit tömés",
+            variant_basis="surfaces",
+            variant_count="1",
+        ),
     )
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.price == 26000
+    assert (item.family, item.variant_basis, item.variant_count) == (
+        "Kompozit tömés",
+        "surfaces",
+        1,
+    )
     client.post(reverse("codes:catalogue_set_active", args=[item.pk]), {"active": "0"})
     item.refresh_from_db()
     assert not item.is_active
@@ -148,6 +160,49 @@ def test_owner_creates_edits_deactivates(personas: Personas, item: TreatmentItem
         ),
         ("name", {"name": ""}, "Adja meg a kezelés megnevezését."),
         ("duration_minutes", {"duration_minutes": "0"}, "Az időtartam 5 és 480 perc között lehet."),
+        (
+            "variant_basis",
+            {"family": "Üvegionomer tömés"},
+            "Családtagnál adja meg, mi szerint különböznek a változatok (felszín vagy csatorna).",
+        ),
+        (
+            "variant_count",
+            {"family": "Üvegionomer tömés", "variant_basis": "surfaces"},
+            "Adja meg, hány felszínes vagy csatornás ez a változat.",
+        ),
+        (
+            "variant_basis",
+            {"variant_count": "2"},
+            "A darabszámhoz adja meg, mire vonatkozik (felszínek vagy csatornák száma).",
+        ),
+        (
+            "variant_basis",
+            {"variant_basis": "surfaces", "variant_count": "2", "needs_surfaces": ""},
+            "Felszínek szerinti változathoz jelölje be a „felszín megadása kötelező” mezőt.",
+        ),
+        (
+            "variant_basis",
+            {
+                "variant_basis": "canals",
+                "variant_count": "2",
+                "needs_tooth": "",
+                "needs_surfaces": "",
+                "resulting_status": "",
+            },
+            "Csatornák szerinti változathoz jelölje be a „fog megadása kötelező” mezőt.",
+        ),
+        (
+            "variant_count",
+            {"family": "Kompozit tömés", "variant_basis": "surfaces", "variant_count": "3"},
+            "A(z) „Kompozit tömés” családban ez a változat már megvan: "
+            "„Kompozit tömés, 3 felszín”.",
+        ),
+        (
+            "variant_basis",
+            {"family": "Gyökérkezelés", "variant_basis": "surfaces", "variant_count": "1"},
+            "A(z) „Gyökérkezelés” család változatai gyökércsatornák száma szerint különböznek.",
+        ),
+        ("variant_count", {"variant_basis": "surfaces", "variant_count": "5"}, "Válasszon"),
     ],
 )
 def test_bad_input_is_shown_next_to_the_field(
@@ -158,5 +213,48 @@ def test_bad_input_is_shown_next_to_the_field(
     response = client.post(reverse("codes:catalogue_create"), form(**overrides))
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'<ul class="errorlist" id="id_{field}_error"><li>{message}</li></ul>' in html
+    assert f'<ul class="errorlist" id="id_{field}_error"><li>{message}' in html
     assert TreatmentItem.objects.count() == before
+
+
+def test_family_fields_are_shown_and_edited(personas: Personas, item: TreatmentItem) -> None:
+    client = personas.client_for(personas.owner)
+    table = client.get(reverse("codes:catalogue")).content.decode().split("<table")[1]
+    assert "Kompozit tömés · 3 felszín" in table and "Gyökérkezelés · 4+ csatorna" in table
+    html = client.get(reverse("codes:catalogue_edit", args=[item.pk])).content.decode()
+    assert 'name="family" value="Kompozit tömés"' in html
+    assert '<option value="surfaces" selected>' in html
+    assert '<option value="1" selected>1</option>' in html
+    assert '<option value="Gyökérkezelés">' in html  # the datalist of families
+    # A new family from the form: a glass ionomer filling for one surface.
+    response = client.post(
+        reverse("codes:catalogue_create"),
+        form(family="Üvegionomer tömés", variant_basis="surfaces", variant_count="1"),
+    )
+    assert response.status_code == 302
+    created = TreatmentItem.objects.get(practice=personas.practice_a, shortcut="üt")
+    assert (created.family, created.variant_count) == ("Üvegionomer tömés", 1)
+
+
+def test_reactivating_a_replaced_variant_is_refused(
+    personas: Personas, item: TreatmentItem
+) -> None:
+    client = personas.client_for(personas.owner)
+    url = reverse("codes:catalogue_set_active", args=[item.pk])
+    client.post(url, {"active": "0"})
+    client.post(
+        reverse("codes:catalogue_create"),
+        form(
+            name="Kompozit tömés, 1 felszín (új)",
+            family="Kompozit tömés",
+            variant_basis="surfaces",
+            variant_count="1",
+        ),
+    )
+    response = client.post(url, {"active": "1"}, follow=True)
+    item.refresh_from_db()
+    assert not item.is_active
+    assert (
+        "A(z) „Kompozit tömés, 1 felszín” nem aktiválható: a(z) „Kompozit tömés” család ezen "
+        "változata már aktív („Kompozit tömés, 1 felszín (új)”)."
+    ) in response.content.decode()
