@@ -22,6 +22,15 @@ class OutboxFilterForm(forms.Form):
         empty_label=_("mind"),
     )
     patient = forms.IntegerField(label=_("Páciens azonosító"), required=False, min_value=1)
+    # Set by a visit's EESZT badge (?visit=<id>): that visit's rows only. Hidden: the page
+    # names the visit above the table; the practice scope is outbox_filter's.
+    visit = forms.IntegerField(
+        label=_("Ellátás"),
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,  # a larger id would overflow the database's integer
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args: object, practice: Practice, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zomanc.clinical.models import Visit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.eeszt.outbox.forms import OutboxFilterForm
 from zomanc.eeszt.outbox.models import OutboxState
@@ -31,11 +32,20 @@ def outbox_list(request: MemberRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     counts = outbox_counts(practice=request.practice, filters=filters)
+    # The visit a badge filtered by, named above the table; only from this practice.
+    visit = None
+    if filters.get("visit"):
+        visit = (
+            Visit.objects.filter(practice_id=request.practice.pk, pk=filters["visit"])
+            .select_related("patient")
+            .first()
+        )
     return render(
         request,
         "eeszt_outbox/outbox_list.html",
         {
             "form": form,
+            "visit": visit,
             "page": page,
             "query": query.urlencode(),
             "counts": [(state, counts[state.value]) for state in OutboxState],

@@ -142,3 +142,22 @@ def test_receptionist_sees_no_eeszt_details(personas: Personas) -> None:
     _, refused = make_rows(personas, 2)
     page = personas.client_for(personas.receptionist).get(f"/patients/{refused.patient_id}/")
     assert "EESZT: elutasítva" not in page.content.decode()
+
+
+def test_the_visit_badge_links_to_that_visits_submissions_only(personas: Personas) -> None:
+    """Issue 12, defect 6: the badge's ?visit=<id> filters the page to that visit; another
+    practice's visit id shows none of its rows (nor its patient)."""
+    first, second = make_rows(personas, 2)
+    (other,) = make_rows(personas, 1, practice_b=True)
+    client = personas.client_for(personas.doctor)
+    patient_page = client.get(f"/patients/{first.patient_id}/").content.decode()
+    assert f'href="{URL}?visit={first.visit_id}"' in patient_page
+    body = client.get(URL, {"visit": first.visit_id}).content.decode()
+    assert "Béla0" in body and "Béla1" not in body
+    assert "Egy ellátás beküldései: Beküld Béla0" in body
+    assert f'type="hidden" name="visit" value="{first.visit_id}"' in body  # kept by "Szűrés"
+    body = client.get(URL, {"visit": second.visit_id}).content.decode()
+    assert "Béla1" in body and "Béla0" not in body
+    body = client.get(URL, {"visit": other.visit_id}).content.decode()
+    assert "Béla0B" not in body and "Nincs a szűrésnek megfelelő beküldés." in body
+    assert client.get(URL, {"visit": "9" * 30}).status_code == 200  # no 500
