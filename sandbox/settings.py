@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "sandbox.refdata",
     "sandbox.server",
     "sandbox.portal",
+    "sandbox.nav",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +132,13 @@ SECURE_CSP = {
 SANDBOX_HTTPS_HOST = os.environ.get("SANDBOX_HOST", "127.0.0.1")
 SANDBOX_HTTPS_PORT = int(os.environ.get("SANDBOX_HTTPS_PORT", "9443"))
 SANDBOX_HTTP_PORT = int(os.environ.get("SANDBOX_HTTP_PORT", "9080"))
+# NAV Online Számla (sandbox.nav, docs/nav-sandbox.md): its own port, server-authenticated
+# TLS; the exchange token lives 5 minutes (spec §1.1); a transaction is RECEIVED, then
+# PROCESSING for these many seconds before its invoices get their final state.
+SANDBOX_NAV_HTTPS_PORT = int(os.environ.get("SANDBOX_NAV_HTTPS_PORT", "9444"))
+SANDBOX_NAV_TOKEN_MINUTES = float(os.environ.get("SANDBOX_NAV_TOKEN_MINUTES", "5"))
+SANDBOX_NAV_RECEIVED_SECONDS = float(os.environ.get("SANDBOX_NAV_RECEIVED_SECONDS", "1"))
+SANDBOX_NAV_PROCESSING_SECONDS = float(os.environ.get("SANDBOX_NAV_PROCESSING_SECONDS", "1"))
 SANDBOX_ADMIN_TOKEN = os.environ.get("SANDBOX_ADMIN_TOKEN", "sandbox-admin")
 SANDBOX_SAML_ISSUER = "urn:zomanc:eeszt-sandbox:idp"
 SANDBOX_SAML_AUDIENCE = os.environ.get("SANDBOX_SAML_AUDIENCE", "urn:zomanc:eeszt-sandbox:services")

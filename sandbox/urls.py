@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("sandbox.refdata.urls")),
     path("", include("sandbox.faults.urls")),
     path("", include("sandbox.portal.urls")),
+    path("", include("sandbox.nav.urls")),
 ]

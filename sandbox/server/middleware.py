@@ -1,4 +1,5 @@
-"""Keeps each listener to its own job: SOAP only over mutual TLS, the rest only over HTTP."""
+"""Keeps each listener to its own job: SOAP only over mutual TLS, the NAV API only on its
+own TLS port, the rest only over HTTP."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 
-LISTENER_ENVIRON = "sandbox.listener"  # "https" | "http", set by sandbox.server
+LISTENER_ENVIRON = "sandbox.listener"  # "https" | "http" | "nav", set by sandbox.server
 
 
 def listener_guard(
@@ -16,7 +17,9 @@ def listener_guard(
         listener = request.META.get(LISTENER_ENVIRON)
         if listener is not None:
             soap = request.path.startswith("/soap/")
-            if soap != (listener == "https"):
+            # The NAV API has its own listener (server-authenticated TLS) and nothing else.
+            nav = request.path.startswith("/invoiceService/")
+            if nav != (listener == "nav") or soap != (listener == "https"):
                 return HttpResponseNotFound("Ezen a porton nem érhető el.".encode())
         return get_response(request)
 

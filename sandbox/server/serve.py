@@ -268,10 +268,30 @@ def tls_context(pki: Pki) -> ssl.SSLContext:
     return ctx
 
 
-class Listeners:
-    """Both listeners, started in daemon threads; ``stop()`` shuts both down."""
+def server_tls_context(pki: Pki) -> ssl.SSLContext:
+    """NAV's API: server-authenticated TLS only (no client certificate asked), with the
+    sandbox's server certificate (issued by the sandbox root CA)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(certfile=str(pki.server.cert_path), keyfile=str(pki.server.key_path))
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
 
-    def __init__(self, *, host: str, https_port: int, http_port: int, app: WsgiApp, pki: Pki):
+
+class Listeners:
+    """The listeners (EESZT HTTPS, HTTP, and NAV's HTTPS when ``nav_port`` is given),
+    started in daemon threads; ``stop()`` shuts them down."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        https_port: int,
+        http_port: int,
+        app: WsgiApp,
+        pki: Pki,
+        nav_port: int | None = None,
+    ):
         self.https = SandboxServer(
             (host, https_port),
             app,
@@ -280,11 +300,29 @@ class Listeners:
             keep_alive=True,
         )
         self.http = SandboxServer((host, http_port), app, listener="http")
+        self.nav = (
+            SandboxServer(
+                (host, nav_port),
+                app,
+                listener="nav",
+                ssl_context=server_tls_context(pki),
+                keep_alive=True,
+            )
+            if nav_port is not None
+            else None
+        )
         self.host = host
         self._threads = [
             threading.Thread(target=s.serve_forever, name=f"sandbox-{s.listener}", daemon=True)
-            for s in (self.https, self.http)
+            for s in self._servers()
         ]
+
+    def _servers(self) -> list[SandboxServer]:
+        return [s for s in (self.https, self.http, self.nav) if s is not None]
+
+    @property
+    def nav_port(self) -> int | None:
+        return int(self.nav.server_address[1]) if self.nav is not None else None
 
     @property
     def https_port(self) -> int:
@@ -300,14 +338,16 @@ class Listeners:
 
     def write_state(self, path: Path) -> None:
         """Where we listen, for scripts and tests that started us on port 0."""
-        path.write_text(
-            json.dumps(
-                {"host": self.host, "httpsPort": self.https_port, "httpPort": self.http_port}
-            ),
-            encoding="utf-8",
-        )
+        state: dict[str, object] = {
+            "host": self.host,
+            "httpsPort": self.https_port,
+            "httpPort": self.http_port,
+        }
+        if self.nav_port is not None:
+            state["navPort"] = self.nav_port
+        path.write_text(json.dumps(state), encoding="utf-8")
 
     def stop(self) -> None:
-        for s in (self.https, self.http):
+        for s in self._servers():
             s.shutdown()
             s.server_close()

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from sandbox.nav.seed import nav_logins_text, nav_seed_demo
 from sandbox.pki.ca import pki_ensure
 from sandbox.server.serve import Listeners
 from sandbox.server.startup import demo_logins_text, prepare
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=settings.SANDBOX_HTTPS_HOST)
         parser.add_argument("--https-port", type=int, default=settings.SANDBOX_HTTPS_PORT)
         parser.add_argument("--http-port", type=int, default=settings.SANDBOX_HTTP_PORT)
+        parser.add_argument("--nav-port", type=int, default=settings.SANDBOX_NAV_HTTPS_PORT)
         parser.add_argument("--no-seed", action="store_true")
         parser.add_argument("--no-card", action="store_true")
 
@@ -39,12 +41,15 @@ class Command(BaseCommand):
         card = prepare(
             seed_always=False, seed_if_empty=not options["no_seed"], card=not options["no_card"]
         )
+        if not options["no_seed"]:
+            nav_seed_demo()
         listeners = Listeners(
             host=options["host"],
             https_port=options["https_port"],
             http_port=options["http_port"],
             app=get_wsgi_application(),
             pki=pki_ensure(),
+            nav_port=options["nav_port"],
         )
         listeners.start()
         listeners.write_state(Path(settings.SANDBOX_DATA_DIR) / "server.json")
@@ -54,10 +59,13 @@ class Command(BaseCommand):
             f"  SOAP (kölcsönös TLS): https://{host}:{listeners.https_port}/soap/<szolgáltatás>"
             f"  (WSDL: ?wsdl)\n"
             f"  Portál, törzsadatok:  http://{host}:{listeners.http_port}/\n"
+            f"  NAV Online Számla:    https://{host}:{listeners.nav_port}/invoiceService/v3/"
+            f"<operáció>  (szerver TLS; portál: http://{host}:{listeners.http_port}/nav/)\n"
             f"  CA tanúsítvány:       {pki_ensure().root.cert_path}\n"
             f"  Adatmappa:            {settings.SANDBOX_DATA_DIR}\n"
         )
         self.stdout.write(demo_logins_text(card))
+        self.stdout.write(nav_logins_text())
         self.stdout.flush()
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from sandbox.nav.seed import nav_logins_text, nav_seed_demo
 from sandbox.server.startup import demo_logins_text, prepare
 
 
@@ -20,4 +21,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         card = prepare(seed_always=True, card=not options["no_card"])
+        nav_seed_demo()
         self.stdout.write(demo_logins_text(card))
+        self.stdout.write(nav_logins_text())
