@@ -64,11 +64,21 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+# The days the calendar shows: a week around 9999-12-31 or 0001-01-01 would step outside
+# what datetime (and the time zone conversion) can hold; a date this far off is a typo.
+CALENDAR_FIRST_DAY = date(1900, 1, 1)
+CALENDAR_LAST_DAY = date(2999, 12, 31)
+
+
 def _date(value: str | None) -> date | None:
+    """A date of the query string; unparsable or outside the calendar's years: None (today)."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    if day is None or not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
+        return None
+    return day
 
 
 def _next_url(request: MemberRequest, default: str) -> str:

@@ -535,3 +535,13 @@ def test_chairs_page_query_count_is_fixed(cal: Cal, django_assert_num_queries: A
     with django_assert_num_queries(len(few)):
         html = client.get(reverse("scheduling:chairs")).content.decode()
     assert "29. szék" in html and "B szék" not in html
+
+
+@pytest.mark.parametrize("raw", ["9999-12-31", "0001-01-01", "2026-02-30", "1899-12-31"])
+@pytest.mark.parametrize("name", ["scheduling:day", "scheduling:week"])
+def test_a_date_out_of_range_shows_today_not_an_error(cal: Cal, name: str, raw: str) -> None:
+    """The probe's ?date=9999-12-31 and 0001-01-01 were a 500 (a week past year 9999)."""
+    client = cal.p.client_for(cal.p.receptionist)
+    response = client.get(reverse(name), {"date": raw})
+    assert response.status_code == 200
+    assert timezone.localdate().isoformat() in response.content.decode()
