@@ -11,6 +11,9 @@ from zomanc.audit.models import AuditEntry
 from zomanc.practices.models import Practice
 
 PAGE_SIZE = 50
+# Past this the OFFSET would overflow the database's bigint (a 30-digit ?page= was a 500);
+# a million pages of 50 is more than any practice's trail.
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def audit_entry_filter(*, practice: Practice, filters: dict[str, Any]) -> QueryS
 def audit_entry_page(*, practice: Practice, filters: dict[str, Any], page: int) -> AuditPage:
     """One page in one query. No total count: COUNT(*) over a table that only ever grows
     gets slower every day, and "older / newer" is all a reviewer needs."""
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_PAGE)
     offset = (page - 1) * PAGE_SIZE
     rows = list(
         audit_entry_filter(practice=practice, filters=filters)[offset : offset + PAGE_SIZE + 1]

@@ -129,3 +129,12 @@ def test_query_count_is_constant(personas: Personas, django_assert_num_queries) 
     with CaptureQueriesContext(connection) as home:
         client.get("/")
     assert len(baseline.captured_queries) - len(home.captured_queries) <= 2
+
+
+@pytest.mark.parametrize("page", ["9" * 30, "-5", "x", "1e9"])
+def test_a_page_number_too_large_or_bad_is_no_error(personas: Personas, page: str) -> None:
+    """A 30-digit page overflowed the database's OFFSET: a 500 before."""
+    record(personas)
+    client = personas.client_for(personas.owner)
+    response = client.get("/naplo/", {"page": page})
+    assert response.status_code == 200
