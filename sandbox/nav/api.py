@@ -164,6 +164,10 @@ def endpoint(request: HttpRequest, operation: str) -> HttpResponse:
         except NavError as error:
             tally.append(f"faults.code.{error.code}")
             _record_error(root, operation, at, error)
+            if error.technical:
+                # A schema-invalid request's software block may be the invalid part: the
+                # answer names the sandbox's own instead (it must stay schema valid).
+                echo.software = None
             response = _answer(error, echo, at)
             if error.code == "MAINTENANCE_MODE" and plan.http_503_retry_after is not None:
                 response["Retry-After"] = str(plan.http_503_retry_after)

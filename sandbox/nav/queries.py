@@ -12,7 +12,7 @@ from lxml import etree
 
 from sandbox.nav import services
 from sandbox.nav.models import Report, Taxpayer, Transaction
-from sandbox.nav.schema import NS_API, NS_BASE, q
+from sandbox.nav.schema import NS_API, NS_BASE, NS_COMMON, q
 from sandbox.nav.wire import NavError, date, money, start, sub, timestamp
 
 if TYPE_CHECKING:
@@ -81,9 +81,9 @@ def transaction_status(call: Call) -> etree._Element:
             if m["kind"] != "technical":
                 continue
             tv = sub(item, "technicalValidationMessages")
-            sub(tv, "validationResultCode", m["result"])
-            sub(tv, "validationErrorCode", m["code"])
-            sub(tv, "message", m["message"][:1024] or m["code"])
+            sub(tv, "validationResultCode", m["result"], ns=NS_COMMON)
+            sub(tv, "validationErrorCode", m["code"], ns=NS_COMMON)
+            sub(tv, "message", m["message"][:1024] or m["code"], ns=NS_COMMON)
         for m in report.messages:
             if m["kind"] != "business":
                 continue

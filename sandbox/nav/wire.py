@@ -174,9 +174,10 @@ def error_response(error: NavError, echo: Echo, *, at: dt.datetime) -> etree._El
     )
     for text in error.technical:
         tv = sub(root, "technicalValidationMessages")
-        sub(tv, "validationResultCode", "ERROR")
-        sub(tv, "validationErrorCode", "SCHEMA_VIOLATION")
-        sub(tv, "message", text[:1024])
+        # TechnicalValidationResultType is a common type: its children are in that namespace.
+        sub(tv, "validationResultCode", "ERROR", ns=NS_COMMON)
+        sub(tv, "validationErrorCode", "SCHEMA_VIOLATION", ns=NS_COMMON)
+        sub(tv, "message", text[:1024], ns=NS_COMMON)
     return root
 
 
