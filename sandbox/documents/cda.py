@@ -134,6 +134,35 @@ def cda_parse_and_validate(body: bytes) -> etree._Element:
     return root
 
 
+def cda_identity(body: bytes) -> tuple[str, dt.date, str] | None:
+    """(name, birth date, sex "1"/"2") of the recordTarget patient, if the body carries a
+    well-formed one; None otherwise (the register then generates an identity)."""
+    try:
+        root = etree.fromstring(body, parser=_parser())
+    except etree.XMLSyntaxError:
+        return None
+    patient = root.find(_q("recordTarget/patientRole/patient"))
+    if patient is None:
+        return None
+    name_el = patient.find(_q("name"))
+    if name_el is None:
+        return None
+    family = " ".join((f.text or "").strip() for f in name_el.iterfind(_q("family")))
+    given = " ".join((g.text or "").strip() for g in name_el.iterfind(_q("given")))
+    name = f"{family} {given}".strip()
+    birth_el = patient.find(_q("birthTime"))
+    gender_el = patient.find(_q("administrativeGenderCode"))
+    birth = (birth_el.get("value") or "")[:8] if birth_el is not None else ""
+    sex = {"M": "1", "F": "2"}.get(gender_el.get("code") or "" if gender_el is not None else "")
+    try:
+        born = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
+    except ValueError:
+        return None
+    if not name or sex is None:
+        return None
+    return name[:200], born, sex
+
+
 def cda_check(root: etree._Element, env: Envelope) -> None:
     """The body agrees with the envelope (docs/sandbox-cda-profile.md) → else BODY_MISMATCH."""
     patient_oid = OID_PATIENT_ID[env.patient_id_type]

@@ -58,6 +58,20 @@ HISTORY = [
         document_id="202500000000000202",
         client_document_id="SEED-PSZ-0001",
     ),
+    # The reserved "sensitive records" TAJ (sandbox.registry.register).
+    SeedDocument(
+        taj="999000076",
+        org_unit="0108R2272",
+        author="O70001",
+        days_ago=30,
+        doc_type="11",
+        title="Pszichiátriai ambuláns lap",
+        text="Szorongásos zavar, gondozásba vétel.",
+        diagnoses=("F4110",),
+        event_id="202500000000000104",
+        document_id="202500000000000204",
+        client_document_id="SEED-PSZ-0002",
+    ),
     SeedDocument(
         taj="200000006",
         org_unit="010600001",

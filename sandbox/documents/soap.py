@@ -15,9 +15,11 @@ from sandbox.access.decide import (
     access_fault,
 )
 from sandbox.documents import selectors, services
+from sandbox.documents.cda import cda_identity
 from sandbox.documents.selectors import DocumentRow
 from sandbox.registry.lookups import patient_resolve
 from sandbox.registry.models import Patient, Role
+from sandbox.registry.register import Identity
 from sandbox.soap.context import CallContext
 from sandbox.soap.errors import SoapFault
 from sandbox.soap.registry import register_service
@@ -39,9 +41,14 @@ def _list(ctx: CallContext, el: etree._Element, outer: str, inner: str) -> list[
     return [c.text or "" for c in container.iterfind(ctx.q(inner))]
 
 
-def _patient(ctx: CallContext, req: etree._Element) -> Patient:
+def _patient(ctx: CallContext, req: etree._Element, body: bytes | None = None) -> Patient:
+    """The patient named; a TAJ the register has not seen takes its identity from the CDA
+    body's recordTarget when the request carries one."""
+    found = cda_identity(body) if body else None
     return patient_resolve(
-        id_type=_t(ctx, req, "patient/idType") or "", id_value=_t(ctx, req, "patient/id") or ""
+        id_type=_t(ctx, req, "patient/idType") or "",
+        id_value=_t(ctx, req, "patient/id") or "",
+        identity=Identity(name=found[0], birth_date=found[1], sex=found[2]) if found else None,
     )
 
 
@@ -106,9 +113,10 @@ def document_submit(ctx: CallContext, req: etree._Element) -> etree._Element:
         body = base64.b64decode(_t(ctx, req, "body/content") or "", validate=True)
     except (binascii.Error, ValueError) as exc:
         raise SoapFault("SCHEMA_INVALID", "Hibás base64 törzs.", element="content") from exc
+    mime_type = _t(ctx, req, "body/mimeType") or ""
     version, created = services.document_submit(
         sub=services.Submission(
-            patient=_patient(ctx, req),
+            patient=_patient(ctx, req, body if mime_type == "text/xml" else None),
             event_id=_t(ctx, req, "eventId") or "",
             client_case_id=_t(ctx, req, "clientCaseId") or "",
             client_document_id=_t(ctx, req, "clientDocumentId") or "",
@@ -117,7 +125,7 @@ def document_submit(ctx: CallContext, req: etree._Element) -> etree._Element:
             author_stamp=_t(ctx, req, "authorStamp") or "",
             created_at=parse_datetime(_t(ctx, req, "createdAt") or ""),
             confidentiality=_t(ctx, req, "confidentiality") or "",
-            mime_type=_t(ctx, req, "body/mimeType") or "",
+            mime_type=mime_type,
             body=body,
             diagnoses=_list(ctx, req, "diagnoses", "diagnosis"),
             procedures=_list(ctx, req, "procedures", "procedure"),

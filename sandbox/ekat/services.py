@@ -76,6 +76,12 @@ def event_start(
 ) -> tuple[Event, bool]:
     """(event, created). An open event for the same (patient, org unit, client visit id)
     with the same data is returned again (created=False); with other data it is refused."""
+    if patient.deceased_on is not None and _local_date(event_time) > patient.deceased_on:
+        raise SoapFault(
+            "PATIENT_DECEASED",
+            f"A beteg {patient.deceased_on:%Y-%m-%d}-én elhunyt: új ellátás nem kezdhető.",
+            element="eventTime",
+        )
     doctor = doctor_resolve(stamp=responsible_stamp)
     if specialty not in SPECIALTIES:
         raise SoapFault("CODE_UNKNOWN", f"Ismeretlen szakmakód: {specialty}.", element="specialty")

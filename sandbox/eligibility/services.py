@@ -1,10 +1,11 @@
 """Insurance status ("TB-lámpa", domain doc): five colours by TAJ.
 
 The colour of a seeded test patient is ``Patient.eligibility`` (deterministic, from the
-seed). Decision: a TAJ with a valid check digit that the sandbox does not know answers
-BARNA — the colour NEAK uses for "TAJ not valid in the insurance register" — rather than
-a fault, because that is what the real check tells a practice about an unknown number.
-A TAJ whose check digit is wrong is refused (TAJ_INVALID): it is a typing error.
+seed). Any other TAJ with a valid check digit is an insured person (the register creates
+it on first sight, colour ZOLD: sandbox.registry.register). The reserved "not found" TAJ
+answers BARNA — the colour NEAK uses for "TAJ not valid in the insurance register" —
+rather than a fault, because that is what the real check tells a practice about an
+unknown number. A TAJ whose check digit is wrong is refused (TAJ_INVALID): a typing error.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from sandbox.registry.models import IdType, Patient
-from sandbox.registry.selectors import patient_get
+from sandbox.registry.models import Patient
+from sandbox.registry.register import patient_register
 from sandbox.registry.validators import taj_is_valid
 from sandbox.soap.errors import SoapFault
 
@@ -39,7 +40,7 @@ class Eligibility:
 def eligibility_check(*, taj: str) -> Eligibility:
     if not taj_is_valid(taj):
         raise SoapFault("TAJ_INVALID", f"A(z) {taj} TAJ szám érvénytelen.", element="taj")
-    patient = patient_get(id_type=IdType.TAJ, id_value=taj)
+    patient = patient_register(taj=taj)
     colour = patient.eligibility if patient is not None else "BARNA"
     if colour not in COLOURS:
         colour = "BARNA"

@@ -428,3 +428,22 @@ class DocumentAddForm(forms.Form):
     def clean_diagnoses(self) -> list[str]:
         raw = str(self.cleaned_data.get("diagnoses") or "")
         return [c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip()]
+
+
+class PersonForm(forms.Form):
+    """Operator: add a test person or edit one (matched by TAJ)."""
+
+    taj = forms.RegexField(label=_("TAJ szám"), regex=r"^[0-9]{9}$", max_length=9)
+    name = forms.CharField(label=_("Név"), max_length=200)
+    birth_date = forms.DateField(label=_("Születési dátum"), help_text=_("ÉÉÉÉ-HH-NN"))
+    sex = forms.ChoiceField(label=_("Nem"))
+    eligibility = forms.ChoiceField(label=_("TB-lámpa"))
+    deceased_on = forms.DateField(label=_("Elhunyt (dátum)"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from sandbox.eligibility.services import COLOURS
+        from sandbox.registry.models import Sex
+
+        super().__init__(*args, **kwargs)
+        self.fields["sex"].choices = Sex.choices  # type: ignore[attr-defined]
+        self.fields["eligibility"].choices = list(COLOURS.items())  # type: ignore[attr-defined]

@@ -84,5 +84,6 @@ urlpatterns = [
         testdata.referral_revoke_view,
         name="testdata_referral_revoke",
     ),
+    path("uzemeltetes/tesztadatok/szemely/", testdata.person_save, name="testdata_person"),
     path("uzemeltetes/tesztadatok/dokumentum/", testdata.document_create, name="testdata_document"),
 ]

@@ -98,6 +98,13 @@ class Sex(models.TextChoices):
     FEMALE = "2", "Nő"
 
 
+class PatientOrigin(models.TextChoices):
+    SEED = "SEED", "Alapadat"
+    GENERATED = "GENERATED", "Generált (még nem jött adat)"
+    REQUEST = "REQUEST", "Kérésből"
+    OPERATOR = "OPERATOR", "Üzemeltető"
+
+
 class Patient(models.Model):
     id_type = models.CharField(max_length=12, choices=IdType.choices, default=IdType.TAJ)
     id_value = models.CharField(max_length=40)
@@ -106,6 +113,12 @@ class Patient(models.Model):
     sex = models.CharField(max_length=1, choices=Sex.choices)
     # Insurance status colour (TB-lámpa) returned by EligibilityCheck.
     eligibility = models.CharField(max_length=5, default="ZOLD")
+    # Date of death (a reserved test person plays it): no care can start after it.
+    deceased_on = models.DateField(null=True, blank=True)
+    # Where the person came from: the seed, the first request naming an unknown valid TAJ
+    # (the register knows every insured person: a generated identity until a request
+    # carries one), or the operator's test-person page.
+    origin = models.CharField(max_length=9, choices=PatientOrigin.choices, default="SEED")
 
     class Meta:
         constraints = [

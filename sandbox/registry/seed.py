@@ -25,6 +25,7 @@ from sandbox.registry.models import (
     Role,
     User,
 )
+from sandbox.registry.register import reserved_seed
 from sandbox.registry.validators import taj_is_valid, taj_with_check_digit
 
 DEMO_INSTITUTION = "506097"
@@ -196,6 +197,8 @@ def seed_demo() -> None:
                 "eligibility": p.eligibility,
             },
         )
+    # The reserved TAJ numbers that play the negative cases (sandbox.registry.register).
+    reserved_seed()
     # History at other providers, eProfil, referrals, DÖR (local imports: those apps
     # import the registry).
     from sandbox.access.seed import seed_access

@@ -1,10 +1,23 @@
-"""Writes of the registry: VMátrix grants (the portal's rights admin page calls these)."""
+"""Writes of the registry: VMátrix grants (the portal's rights admin page calls these) and
+the operator's test persons."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 
-from sandbox.registry.models import Grant, OrgUnit, Role, User
+from sandbox.registry.models import (
+    Grant,
+    IdType,
+    OrgUnit,
+    Patient,
+    PatientOrigin,
+    Role,
+    Sex,
+    User,
+)
+from sandbox.registry.validators import taj_is_valid
 
 
 class GrantRefused(Exception):
@@ -39,3 +52,47 @@ def grant_remove(*, grant: Grant) -> None:
                 "előbb adjon ilyen jogot valaki másnak."
             )
     grant.delete()
+
+
+class PersonRefused(Exception):
+    """Why a test person cannot be saved (Hungarian, shown next to the form)."""
+
+
+@transaction.atomic
+def patient_save(
+    *,
+    taj: str,
+    name: str,
+    birth_date: dt.date,
+    sex: str,
+    eligibility: str,
+    deceased_on: dt.date | None = None,
+) -> Patient:
+    """The operator adds a test person or edits one (matched by TAJ). The reserved
+    "not found" TAJ stays unknown: it plays the register's negative case."""
+    from sandbox.eligibility.services import COLOURS
+    from sandbox.registry.register import TAJ_NOT_FOUND
+
+    if not taj_is_valid(taj):
+        raise PersonRefused(f"A(z) {taj} TAJ szám érvénytelen (ellenőrző számjegy).")
+    if taj == TAJ_NOT_FOUND:
+        raise PersonRefused(f"A(z) {taj} a „nincs ilyen biztosított” eset fenntartott száma.")
+    if eligibility not in COLOURS:
+        raise PersonRefused(f"Ismeretlen TB-lámpa szín: {eligibility}.")
+    if sex not in Sex.values:
+        raise PersonRefused(f"Ismeretlen nem: {sex}.")
+    if deceased_on is not None and deceased_on < birth_date:
+        raise PersonRefused("A halál dátuma nem lehet korábbi a születésnél.")
+    person, _ = Patient.objects.update_or_create(
+        id_type=IdType.TAJ,
+        id_value=taj,
+        defaults={
+            "name": name.strip(),
+            "birth_date": birth_date,
+            "sex": sex,
+            "eligibility": eligibility,
+            "deceased_on": deceased_on,
+            "origin": PatientOrigin.OPERATOR,
+        },
+    )
+    return person

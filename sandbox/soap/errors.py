@@ -24,6 +24,7 @@ FAULT_CODES: dict[str, tuple[str, str]] = {
     "ROLE_MISSING": ("Sender", "A felhasználónak nincs ehhez szükséges szerepköre (VMátrix)."),
     "TAJ_INVALID": ("Sender", "A TAJ szám érvénytelen (ellenőrző számjegy)."),
     "PATIENT_NOT_FOUND": ("Sender", "A beteg nem található."),
+    "PATIENT_DECEASED": ("Sender", "A beteg elhunyt: új ellátás nem jelenthető."),
     "STAMP_UNKNOWN": ("Sender", "Ismeretlen orvosi pecsétszám."),
     "CODE_UNKNOWN": ("Sender", "Ismeretlen vagy nem érvényes kód."),
     "NO_TREATMENT_RELATIONSHIP": ("Sender", "Nincs kezelési kapcsolat a beteggel."),

@@ -152,8 +152,18 @@ def test_taj_check_digit(soap: Soap) -> None:
     assert query(soap, taj="000000000").fault_code == "TAJ_INVALID"
 
 
-def test_unknown_patient(soap: Soap) -> None:
-    assert start(soap, taj="222222220").fault_code == "PATIENT_NOT_FOUND"
+def test_unknown_patient_is_the_reserved_not_found_taj(soap: Soap) -> None:
+    assert start(soap, taj="999000014").fault_code == "PATIENT_NOT_FOUND"
+
+
+def test_any_valid_taj_can_start_care(soap: Soap) -> None:
+    answer = start(soap, taj="222222220")
+    assert answer.status == 200, answer.fault_message
+
+
+def test_deceased_reserved_person_cannot_start_care(soap: Soap) -> None:
+    answer = start(soap, taj="999000069")
+    assert answer.fault_code == "PATIENT_DECEASED"
 
 
 def test_unknown_stamp(soap: Soap) -> None:

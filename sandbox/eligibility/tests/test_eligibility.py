@@ -1,4 +1,5 @@
-"""TB-lámpa: the seeded colour per test patient; unknown → BARNA; bad check digit refused."""
+"""TB-lámpa: the seeded colour per test patient; any other valid TAJ → ZOLD, the reserved
+"not found" TAJ → BARNA; bad check digit refused."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ def test_every_colour_is_seeded_deterministically(soap: Soap) -> None:
     assert "térítésköteles" in (seen["BARNA"] or "")
 
 
-def test_unknown_valid_taj_is_brown_and_bad_check_digit_is_refused(soap: Soap) -> None:
-    assert check(soap, "222222220").find("status") == "BARNA"
+def test_any_valid_taj_is_insured_the_reserved_not_found_is_brown(soap: Soap) -> None:
+    assert check(soap, "222222220").find("status") == "ZOLD"
+    assert check(soap, "999000014").find("status") == "BARNA"
     assert check(soap, "123456789").fault_code == "TAJ_INVALID"
     assert check(soap, "12345678").fault_code == "SCHEMA_INVALID"
 

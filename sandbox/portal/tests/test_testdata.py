@@ -118,3 +118,53 @@ def test_document_refusal_is_shown_on_the_form(operator_client: Client) -> None:
 def test_testdata_needs_operator(client: Client, seeded: None) -> None:
     response = client.post(reverse("portal:testdata_referral"), {})
     assert response.status_code == 302
+
+
+def test_testdata_page_lists_the_reserved_taj_numbers(operator_client: Client) -> None:
+    from sandbox.registry.register import RESERVED
+
+    page = operator_client.get(reverse("portal:testdata")).content.decode()
+    for r in RESERVED:
+        assert r.taj in page
+
+
+def _person(**extra: str) -> dict[str, str]:
+    return {
+        "taj": "444444440",
+        "name": "Teszt Elek",
+        "birth_date": "1970-05-06",
+        "sex": "1",
+        "eligibility": "SARGA",
+        "deceased_on": "",
+        **extra,
+    }
+
+
+def test_operator_adds_and_edits_a_test_person(operator_client: Client) -> None:
+    response = operator_client.post(reverse("portal:testdata_person"), _person())
+    assert response.status_code == 302
+    person = Patient.objects.get(id_type=IdType.TAJ, id_value="444444440")
+    assert (person.name, person.eligibility, person.origin) == ("Teszt Elek", "SARGA", "OPERATOR")
+    form = operator_client.get(reverse("portal:testdata") + "?szemely=444444440").content.decode()
+    assert 'value="Teszt Elek"' in form
+    operator_client.post(
+        reverse("portal:testdata_person"), _person(name="Teszt Elemér", deceased_on="2025-01-02")
+    )
+    person.refresh_from_db()
+    assert person.name == "Teszt Elemér" and str(person.deceased_on) == "2025-01-02"
+
+
+def test_test_person_with_a_bad_taj_is_refused_in_hungarian(operator_client: Client) -> None:
+    response = operator_client.post(reverse("portal:testdata_person"), _person(taj="444444441"))
+    assert response.status_code == 400
+    assert "TAJ szám érvénytelen" in response.content.decode()
+    assert not Patient.objects.filter(id_value="444444441").exists()
+    reserved = operator_client.post(reverse("portal:testdata_person"), _person(taj="999000014"))
+    assert reserved.status_code == 400
+    assert not Patient.objects.filter(id_value="999000014").exists()
+
+
+def test_person_page_requires_the_operator(client: Client, seeded: None) -> None:
+    response = client.post(reverse("portal:testdata_person"), _person())
+    assert response.status_code in (302, 403)
+    assert not Patient.objects.filter(id_value="444444440").exists()

@@ -16,11 +16,13 @@ from django.views.decorators.http import require_POST
 
 from sandbox.clock.services import now
 from sandbox.documents.services import document_add_from_provider
-from sandbox.portal.forms import DocumentAddForm, ReferralIssueForm
+from sandbox.portal.forms import DocumentAddForm, PersonForm, ReferralIssueForm
 from sandbox.portal.session import operator_required
 from sandbox.referral.models import Referral
 from sandbox.referral.services import referral_issue, referral_revoke
-from sandbox.registry.models import Doctor, Institution, OrgUnit, Patient, User
+from sandbox.registry.models import Doctor, Institution, OrgUnit, Patient, PatientOrigin, User
+from sandbox.registry.register import RESERVED
+from sandbox.registry.services import PersonRefused, patient_save
 from sandbox.soap.errors import SoapFault
 
 
@@ -33,12 +35,60 @@ def _page(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse
         request,
         "portal/testdata.html",
         {
+            "reserved": RESERVED,
+            "person_form": forms.get("person_form") or _person_form(request),
+            "persons": Patient.objects.exclude(origin=PatientOrigin.SEED).order_by("-pk")[:15],
             "referral_form": forms.get("referral_form") or ReferralIssueForm(),
             "document_form": forms.get("document_form") or DocumentAddForm(),
             "recent_referrals": [{"r": r, "status": r.status_at(at)} for r in recent],
         },
         status=status,
     )
+
+
+def _person_form(request: HttpRequest) -> PersonForm:
+    """Empty, or filled with the person named by ``?szemely=<TAJ>`` (the edit links)."""
+    taj = request.GET.get("szemely", "")
+    person = Patient.objects.filter(id_type="TAJ", id_value=taj).first() if taj else None
+    if person is None:
+        return PersonForm()
+    return PersonForm(
+        initial={
+            "taj": person.id_value,
+            "name": person.name,
+            "birth_date": person.birth_date,
+            "sex": person.sex,
+            "eligibility": person.eligibility,
+            "deceased_on": person.deceased_on,
+        }
+    )
+
+
+@operator_required
+@require_POST
+def person_save(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            person = patient_save(
+                taj=d["taj"],
+                name=d["name"],
+                birth_date=d["birth_date"],
+                sex=d["sex"],
+                eligibility=d["eligibility"],
+                deceased_on=d["deceased_on"],
+            )
+        except PersonRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Tesztszemély mentve: %(name)s (%(taj)s).")
+                % {"name": person.name, "taj": person.id_value},
+            )
+            return redirect("portal:testdata")
+    return _page(request, 400, person_form=form)
 
 
 def _apply_errors(form: Any, exc: ValidationError) -> None:
