@@ -3,7 +3,7 @@ services.visit_command_apply).
 
 Grammar (tokens separated by spaces or commas, case-insensitive):
 
-    [tooth ...] [surfaces] keyword [quantity]
+    [tooth ...] [surfaces] keyword [canals] [quantity]
 
 - tooth: FDI numbers (11–48, 51–85), any number of them, first on the line: `18 48 ext`;
 - surfaces: one token of surface letters (M O I D V/B P L) valid for every tooth given:
@@ -11,7 +11,16 @@ Grammar (tokens separated by spaces or commas, case-insensitive):
 - keyword: a shortcut of the practice's treatment catalogue (TreatmentItem.shortcut) — a
   procedure —, or one of the status keywords below — a finding; the catalogue wins when both
   match. Accents may be left out when that stays unambiguous (`tom` = `töm`, `hiany`);
-- quantity: `x2`, `2x` or `×2` after the keyword (procedures only): `rtg x2`.
+- canals: the number of root canals treated, `3c` (or `3cs`) after the keyword (procedures
+  only, with teeth): `46 gyök 3c`;
+- quantity: `x2`, `2x` or `×2` after the keyword (procedures only): `rtg x2`. Canals and
+  quantity may come in either order.
+
+A shortcut of a catalogue family's variant names the whole family (TreatmentItem.family):
+the surfaces typed — or the canals, for a family by canals — choose the variant
+(codes.catalogue_selectors.treatment_variant_for): `36 MOD töm` records the three-surface
+filling whichever filling variant "töm" is. Without a canal count (`46 gyök`) the variant
+named stays.
 
 A keyword written with a leading "=" is always a status keyword, even when the catalogue has
 the same shortcut: `16 =kor` records an existing crown, `16 kor` (with a "kor" item in the
@@ -58,6 +67,8 @@ STATUS_KEYWORDS: dict[str, ToothStatus] = {
     "it": ToothStatus.TEMPORARY_FILLING,
 }
 MAX_QUANTITY = 99
+MAX_CANALS = 6
+_CANALS = re.compile(r"^(\d{1,2})(?:c|cs|csat)$", re.IGNORECASE)
 _QUANTITY = re.compile(r"^(?:[x×*](\d{1,3})|(\d{1,3})[x×*])$", re.IGNORECASE)
 _SURFACES = re.compile(r"^[MOIDVBPL]{1,5}$", re.IGNORECASE)
 # NEAK's BNO-10: a letter, two digits, then up to two characters ("H" fills an undivided
@@ -74,6 +85,7 @@ class Command:
     status: str = ""  # ToothStatus key (findings)
     quantity: int = 1
     code: str = ""  # the BNO code as typed, upper case (diagnoses; validated by the service)
+    canals: int | None = None  # root canals typed ("3c"; procedures), None when not given
 
 
 @dataclass(frozen=True)
@@ -112,14 +124,32 @@ def command_parse(line: str, catalogue_shortcuts: Collection[str]) -> Command | 
 
     quantity = 1
     quantity_given = False
-    match = _QUANTITY.match(tokens[-1])
-    # A quantity follows a keyword: after teeth (or alone) "x12" is the BNO code X12.
-    if match and len(tokens) > 1 and not tokens[-2].isdigit():
-        quantity = int(match.group(1) or match.group(2))
-        quantity_given = True
-        tokens.pop()
-        if not 1 <= quantity <= MAX_QUANTITY:
-            return CommandError(_("A mennyiség 1 és %(max)s között lehet.") % {"max": MAX_QUANTITY})
+    canals: int | None = None
+    # Up to two modifiers after the keyword, in either order: a quantity and a canal count.
+    while len(tokens) > 1:
+        match = _QUANTITY.match(tokens[-1])
+        canal_match = _CANALS.match(tokens[-1])
+        # A quantity follows a keyword: after teeth (or alone) "x12" is the BNO code X12.
+        if match and not quantity_given and not tokens[-2].isdigit():
+            quantity = int(match.group(1) or match.group(2))
+            quantity_given = True
+            tokens.pop()
+            if not 1 <= quantity <= MAX_QUANTITY:
+                return CommandError(
+                    _("A mennyiség 1 és %(max)s között lehet.") % {"max": MAX_QUANTITY}
+                )
+        elif canal_match and canals is not None:
+            return CommandError(_("A csatornák számát egyszer adja meg (pl. „46 gyök 3c”)."))
+        elif canal_match:
+            canals = int(canal_match.group(1))
+            tokens.pop()
+            if not 1 <= canals <= MAX_CANALS:
+                return CommandError(
+                    _("A csatornák száma 1 és %(max)s között lehet (pl. „46 gyök 3c”).")
+                    % {"max": MAX_CANALS}
+                )
+        else:
+            break
 
     keyword = tokens.pop()
     if keyword.isdigit():
@@ -177,6 +207,8 @@ def command_parse(line: str, catalogue_shortcuts: Collection[str]) -> Command | 
             return CommandError(_("BNO-diagnózishoz nem adható meg felszín (pl. „36 K0210”)."))
         if quantity_given:
             return CommandError(_("Mennyiség csak kezelésnél adható meg, diagnózisnál nem."))
+        if canals is not None:
+            return CommandError(_("Csatornaszám csak kezelésnél adható meg, diagnózisnál nem."))
         return Command(kind="diagnosis", teeth=tuple(teeth), surfaces="", code=keyword.upper())
     if resolved is None and teeth and not surfaces_raw and _SURFACES.match(keyword):
         return CommandError(
@@ -198,17 +230,24 @@ def command_parse(line: str, catalogue_shortcuts: Collection[str]) -> Command | 
         )
     kind, value = resolved
     if kind == "procedure":
+        if canals is not None and not teeth:
+            return CommandError(
+                _("Csatornaszám csak fogszámmal együtt adható meg (pl. „46 gyök 3c”).")
+            )
         return Command(
             kind="procedure",
             teeth=tuple(teeth),
             surfaces=surfaces,
             shortcut=value,
             quantity=quantity,
+            canals=canals,
         )
     if not teeth:
         return CommandError(_("A fogstátuszhoz fogszám kell (pl. „18 car”)."))
     if quantity_given:
         return CommandError(_("Mennyiség csak kezelésnél adható meg, státusznál nem."))
+    if canals is not None:
+        return CommandError(_("Csatornaszám csak kezelésnél adható meg, státusznál nem."))
     try:
         status_validate(value, surfaces)
     except ToothRuleError as error:

@@ -1,14 +1,20 @@
 """Forms of the chart. Choices are always scoped to the member's practice, so another
 practice's doctor, company or treatment id is simply "not a valid choice"."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zomanc.clinical.models import ToothFinding, Visit, VisitProcedure
 from zomanc.clinical.services import SECTION_MAX_LENGTH
-from zomanc.codes.models import TreatmentItem
+from zomanc.clinical.teeth import ToothRuleError, surfaces_normalize, tooth_validate
+from zomanc.codes.catalogue_selectors import treatment_variant_for
+from zomanc.codes.models import TreatmentItem, VariantBasis
 from zomanc.core.widgets import PlainSelect
 from zomanc.practices.models import Company, OrgUnit, Practice, StaffMember
 
@@ -68,8 +74,54 @@ class DiagnosisForm(forms.Form):
     is_primary = forms.BooleanField(label=_("Fő diagnózis"), required=False)
 
 
+# The value of a family's option in the procedure dropdown: "family:Kompozit tömés".
+FAMILY_CHOICE_PREFIX = "family:"
+
+
+class _TreatmentChoiceIterator(ModelChoiceIterator):
+    """The catalogue's items, each family by surfaces offered once more as a whole just
+    before its first variant ("Kompozit tömés — a felszínek száma szerint"): choosing it
+    lets the surfaces entered pick the variant."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        seen: set[str] = set()
+        for item in self.queryset.iterator():
+            family = item.family if item.variant_basis == VariantBasis.SURFACES else ""
+            if family and family not in seen:
+                seen.add(family)
+                yield (
+                    FAMILY_CHOICE_PREFIX + family,
+                    gettext("%(family)s — a felszínek száma szerint") % {"family": family},
+                )
+            yield self.choice(item)
+
+
+class TreatmentChoiceField(forms.ModelChoiceField):
+    """A catalogue item by id, or a family by surfaces by name (its first variant stands
+    for it until ProcedureForm.clean picks the variant)."""
+
+    iterator = _TreatmentChoiceIterator
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(FAMILY_CHOICE_PREFIX):
+            family = value.removeprefix(FAMILY_CHOICE_PREFIX)
+            item = (
+                self.queryset.filter(family=family, variant_basis=VariantBasis.SURFACES)  # type: ignore[union-attr]
+                .order_by("variant_count", "id")
+                .first()
+            )
+            if item is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice"
+                )
+            return item
+        return super().to_python(value)
+
+
 class ProcedureForm(forms.Form):
-    treatment = forms.ModelChoiceField(
+    treatment = TreatmentChoiceField(
         queryset=TreatmentItem.objects.none(), label=_("Kezelés"), widget=PlainSelect
     )
     tooth = forms.IntegerField(label=_("Fog (FDI)"), required=False, min_value=0, max_value=99)
@@ -80,6 +132,26 @@ class ProcedureForm(forms.Form):
         super().__init__(*args, **kwargs)
         items = TreatmentItem.objects.filter(practice=practice, is_active=True).order_by("name")
         self.fields["treatment"].queryset = items  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        """A family chosen as a whole: the variant for the surfaces entered (the same
+        codes.catalogue_selectors.treatment_variant_for as the command line). A variant
+        chosen by itself stays, and procedure_add refuses it for another number of surfaces."""
+        cleaned = super().clean() or {}
+        raw = str(self.data.get(self.add_prefix("treatment"), ""))
+        item = cleaned.get("treatment")
+        tooth = cleaned.get("tooth")
+        if item is None or tooth is None or not raw.startswith(FAMILY_CHOICE_PREFIX):
+            return cleaned
+        try:
+            surfaces = surfaces_normalize(tooth_validate(tooth), cleaned.get("surfaces") or "")
+        except ToothRuleError:
+            return cleaned  # procedure_add names the bad tooth or surface
+        try:
+            cleaned["treatment"] = treatment_variant_for(item=item, surfaces=surfaces)
+        except ValidationError as error:
+            self.add_error("surfaces", error.messages)
+        return cleaned
 
 
 class CommandForm(forms.Form):

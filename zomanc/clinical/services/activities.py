@@ -25,6 +25,7 @@ from zomanc.clinical.teeth import (
     tooth_validate,
 )
 from zomanc.codes.bno_services import bno_validate
+from zomanc.codes.catalogue_selectors import treatment_variant_check, treatment_variant_for
 from zomanc.codes.models import TreatmentItem
 
 MAX_QUANTITY = 99
@@ -222,6 +223,7 @@ def _procedure_add(
     quantity: int,
     actor: User,
     request: HttpRequest | None,
+    canals: int | None = None,
 ) -> VisitProcedure:
     if treatment.practice_id != visit.practice_id:
         raise ValidationError({"treatment": [_("Ismeretlen kezelés.")]})
@@ -243,6 +245,8 @@ def _procedure_add(
                 ]
             }
         )
+    # A variant fixed to a count takes only that many surfaces/canals: its price is for them.
+    treatment_variant_check(item=treatment, surfaces=surfaces, canals=canals)
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValidationError(
             {"quantity": [_("A mennyiség 1 és %(max)s között lehet.") % {"max": MAX_QUANTITY}]}
@@ -282,13 +286,18 @@ def procedure_add(
     tooth: int | None = None,
     surfaces: str = "",
     quantity: int = 1,
+    canals: int | None = None,
     added_by: User,
     request: HttpRequest | None = None,
 ) -> VisitProcedure:
     """Add a procedure from the practice's catalogue; its price is copied now, and its
-    resulting tooth status (TreatmentItem.resulting_status) goes onto the chart."""
+    resulting tooth status (TreatmentItem.resulting_status) goes onto the chart. A variant
+    fixed to a number of surfaces or canals refuses another number (the caller that lets
+    the surfaces choose calls codes.catalogue_selectors.treatment_variant_for first)."""
     _lock_open(visit)
-    return _procedure_add(visit, treatment, tooth, surfaces, quantity, added_by, request)
+    return _procedure_add(
+        visit, treatment, tooth, surfaces, quantity, added_by, request, canals=canals
+    )
 
 
 def _procedure_remove(
@@ -410,13 +419,24 @@ def _command_run(
                 _finding_add(visit, tooth, command.surfaces, command.status, actor, request)
             )
         return created
-    treatment = items[command.shortcut]
+    named = items[command.shortcut]
     teeth: tuple[int | None, ...] = command.teeth or (None,)
     try:
+        # The shortcut names the family; the surfaces or canals typed choose its variant.
+        treatment = treatment_variant_for(
+            item=named, surfaces=command.surfaces, canals=command.canals
+        )
         for target in teeth:
             created.append(
                 _procedure_add(
-                    visit, treatment, target, command.surfaces, command.quantity, actor, request
+                    visit,
+                    treatment,
+                    target,
+                    command.surfaces,
+                    command.quantity,
+                    actor,
+                    request,
+                    canals=command.canals,
                 )
             )
     except ValidationError as error:

@@ -210,3 +210,42 @@ def test_property_bno_code_after_any_teeth_is_a_diagnosis(teeth: list[int], code
 def test_property_diagnosis_takes_no_surfaces_or_quantity(code: str, extra: str) -> None:
     line = f"36 {extra} {code}" if extra != "x2" else f"36 {code} {extra}"
     assert isinstance(command_parse(line, SHORTCUTS), CommandError)
+
+
+@pytest.mark.parametrize(
+    ("line", "canals", "quantity"),
+    [
+        ("46 gyök 3c", 3, 1),
+        ("46 gyök 3CS", 3, 1),
+        ("46 gyök 2csat", 2, 1),
+        ("46 gyök 3c x2", 3, 2),
+        ("46 gyök x2 3c", 3, 2),
+        ("46 gyök", None, 1),
+    ],
+)
+def test_canal_count_after_the_keyword(line: str, canals: int | None, quantity: int) -> None:
+    assert command_parse(line, SHORTCUTS) == Command(
+        kind="procedure",
+        teeth=(46,),
+        surfaces="",
+        shortcut="gyök",
+        quantity=quantity,
+        canals=canals,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("46 gyök 0c", "A csatornák száma 1 és 6 között lehet"),
+        ("46 gyök 12c", "A csatornák száma 1 és 6 között lehet"),
+        ("gyök 3c", "Csatornaszám csak fogszámmal együtt adható meg"),
+        ("46 car 3c", "Csatornaszám csak kezelésnél adható meg, státusznál nem."),
+        ("46 K0210 3c", "Csatornaszám csak kezelésnél adható meg, diagnózisnál nem."),
+        ("46 gyök 3c 2c", "A csatornák számát egyszer adja meg"),
+    ],
+)
+def test_bad_canal_counts(line: str, message: str) -> None:
+    parsed = command_parse(line, SHORTCUTS)
+    assert isinstance(parsed, CommandError)
+    assert message in parsed.message
