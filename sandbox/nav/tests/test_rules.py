@@ -433,7 +433,10 @@ def test_compressed_content(creds, post, token, status) -> None:
 def test_original_request_is_returned_on_demand(creds, submit, post) -> None:
     data = invoice(creds, "OR-1")
     answer = submit(creds, [("CREATE", data)])
-    body = f"<transactionId>{answer.text('transactionId')}</transactionId><returnOriginalRequest>true</returnOriginalRequest>"
+    body = (
+        f"<transactionId>{answer.text('transactionId')}</transactionId>"
+        "<returnOriginalRequest>true</returnOriginalRequest>"
+    )
     result = post("queryTransactionStatus", cc.request("queryTransactionStatus", creds, body))
     assert (
         base64.b64decode(result.text("processingResults/processingResult/originalRequest")) == data
