@@ -117,7 +117,7 @@ def transaction_list(call: Call) -> etree._Element:
     start_at = _at(_t(call.root, "insDate/dateTimeFrom"))
     end_at = _at(_t(call.root, "insDate/dateTimeTo"))
     _range_check(start_at, end_at)
-    services.transactions_advance(taxpayer=call.taxpayer, at=call.at)
+    services.transactions_advance(at=call.at)
     wanted = _t(call.root, "requestStatus")
     txs = [
         tx
@@ -150,7 +150,7 @@ def transaction_list(call: Call) -> etree._Element:
 
 
 def _valid_invoices(call: Call) -> QuerySet[Report]:
-    services.transactions_advance(taxpayer=call.taxpayer, at=call.at)
+    services.transactions_advance(at=call.at)
     return Report.objects.filter(status=Report.Status.DONE, annulled=False).exclude(
         operation="ANNUL"
     )
@@ -343,7 +343,7 @@ def invoice_chain_digest(call: Call) -> etree._Element:
             ref = sub(element, "invoiceReferenceData")
             sub(ref, "originalInvoiceNumber", r.original_invoice_number)
             sub(ref, "modifyWithoutMaster", "true" if r.modify_without_master else "false")
-            sub(ref, "modificationTimestamp", timestamp(r.transaction.received_at))
+            # The schema's choice: a 3.0 modification carries its index.
             sub(ref, "modificationIndex", str(r.modification_index or 1))
     return root
 

@@ -157,7 +157,9 @@ def phase(tx: Transaction, at: dt.datetime) -> str:
 
 def transaction_advance(*, tx: Transaction, at: dt.datetime) -> Transaction:
     """Brings the stored state up to what time says (idempotent, safe to run twice: the
-    row lock lets one request process, the other sees the result)."""
+    row lock lets one request process, the other sees the result). Transactions are
+    processed in the order they arrived — every earlier one that is due goes first, so a
+    modification or an annulment always sees the invoice it refers to, as at NAV."""
     if tx.processed_at is not None:
         return tx
     state = phase(tx, at)
@@ -165,19 +167,33 @@ def transaction_advance(*, tx: Transaction, at: dt.datetime) -> Transaction:
         if state == Report.Status.PROCESSING:
             tx.reports.filter(status=Report.Status.RECEIVED).update(status=state)
         return tx
+    for earlier in Transaction.objects.filter(
+        processed_at=None, received_at__lt=tx.received_at
+    ).order_by("received_at", "pk"):
+        _process_once(earlier, at=at)
+    _process_once(tx, at=at)
+    tx.refresh_from_db()
+    return tx
+
+
+def transactions_advance(*, at: dt.datetime) -> None:
+    """Every transaction that is due gets its final state (reads call this first)."""
+    received = float(getattr(settings, "SANDBOX_NAV_RECEIVED_SECONDS", 1))
+    processing = float(getattr(settings, "SANDBOX_NAV_PROCESSING_SECONDS", 1))
+    due = at - dt.timedelta(seconds=received + processing)
+    for tx in Transaction.objects.filter(processed_at=None, received_at__lte=due).order_by(
+        "received_at", "pk"
+    ):
+        _process_once(tx, at=at)
+
+
+def _process_once(tx: Transaction, *, at: dt.datetime) -> None:
     with db_transaction.atomic():
         locked = Transaction.objects.select_for_update().get(pk=tx.pk)
         if locked.processed_at is None:
             _process(locked, at=at)
             locked.processed_at = at
             locked.save(update_fields=["processed_at"])
-    tx.refresh_from_db()
-    return tx
-
-
-def transactions_advance(*, taxpayer: Taxpayer, at: dt.datetime) -> None:
-    for tx in Transaction.objects.filter(taxpayer=taxpayer, processed_at=None):
-        transaction_advance(tx=tx, at=at)
 
 
 def _decode(report: Report, *, compressed: bool) -> bytes:

@@ -92,7 +92,7 @@ def user_create(request: HttpRequest, tax_number: str) -> HttpResponse:
 @operator_required
 def invoices(request: HttpRequest, tax_number: str) -> HttpResponse:
     taxpayer = selectors.access_taxpayer(tax_number)
-    services.transactions_advance(taxpayer=taxpayer, at=now())
+    services.transactions_advance(at=now())
     return render(
         request,
         "nav/invoices.html",
@@ -103,7 +103,7 @@ def invoices(request: HttpRequest, tax_number: str) -> HttpResponse:
 @operator_required
 def annulments(request: HttpRequest, tax_number: str) -> HttpResponse:
     taxpayer = selectors.access_taxpayer(tax_number)
-    services.transactions_advance(taxpayer=taxpayer, at=now())
+    services.transactions_advance(at=now())
     return render(
         request,
         "nav/annulments.html",
