@@ -93,8 +93,11 @@ def _tooth_svg(tooth: int, state: ToothState, x: int, y: int, label_above: bool)
         )
     label_y = -4 if label_above else SIZE + 11
     classes = "tooth" if state.is_healthy else "tooth tooth-marked"
+    # Focusable buttons: a click or Enter shows the tooth's history and picks it for the
+    # procedure row (static/clinical/visit.js); the title is their accessible name.
     return (
         f'<g class="{classes}" data-tooth="{tooth}" data-status="{escape(state.status)}" '
+        f'tabindex="0" role="button" aria-pressed="false" '
         f'transform="translate({x},{y})"><title>{escape(_tooth_title(tooth, state))}</title>'
         + "".join(shapes)
         + f'<text x="{SIZE // 2}" y="{label_y}" text-anchor="middle" font-size="10" '
@@ -157,7 +160,7 @@ def chart_svg(chart: Chart, *, show_primary: bool, caption: str = "") -> SafeStr
 
 # Bump when the drawing or the folding of findings (teeth.chart_build) changes: entries made
 # by the previous code then miss.
-CHART_MARKUP_VERSION = 1
+CHART_MARKUP_VERSION = 2  # 2: teeth are focusable buttons
 CHART_CACHE_ALIAS = "fragments"
 
 Finding = tuple[int, str, str]  # (tooth, surfaces, status), oldest first

@@ -18,7 +18,7 @@ from zomanc.clinical.models import (
     VisitRevision,
     VisitStatus,
 )
-from zomanc.clinical.teeth import Chart, chart_build
+from zomanc.clinical.teeth import Chart, ToothState, chart_build
 from zomanc.codes.bno_services import age_on
 from zomanc.codes.models import TreatmentItem
 from zomanc.codes.validators import taj_format
@@ -276,3 +276,63 @@ def visit_snapshot(visit: Visit) -> dict[str, Any]:
             for f in visit.findings.order_by("id")
         ],
     }
+
+
+@dataclass(frozen=True)
+class ToothEvent:
+    """One line of a tooth's history: a procedure on it or a status recorded for it."""
+
+    at: dt.datetime  # the visit's start
+    visit_id: int
+    visit_open: bool
+    doctor: str
+    is_procedure: bool
+    name: str  # the procedure's name as recorded; "" for a finding
+    surfaces: str
+    status: str  # the status key the entry left on the tooth; "" for none
+
+
+@dataclass(frozen=True)
+class ToothHistory:
+    tooth: int
+    state: ToothState  # the tooth on the current chart
+    events: list[ToothEvent]  # newest first
+
+
+def tooth_history(patient: Patient, tooth: int) -> ToothHistory:
+    """Every procedure on `tooth` and every status recorded for it, across the patient's
+    visits, newest first, with the visit's date and doctor; and the tooth as the chart shows
+    it now. Two queries, scoped to the patient's practice."""
+    procedures = list(
+        VisitProcedure.objects.filter(
+            practice_id=patient.practice_id, visit__patient=patient, tooth=tooth
+        ).select_related("visit__doctor")
+    )
+    findings = list(
+        ToothFinding.objects.filter(
+            practice_id=patient.practice_id, visit__patient=patient, tooth=tooth
+        )
+        .select_related("visit__doctor")
+        .order_by("visit__started_at", "visit_id", "id")
+    )
+    resulting = {f.procedure_id: f.status for f in findings if f.procedure_id is not None}
+    rows: list[tuple[tuple[dt.datetime, int, dt.datetime, int], ToothEvent]] = []
+    for item in [*procedures, *findings]:
+        visit = item.visit
+        is_procedure = isinstance(item, VisitProcedure)
+        if not is_procedure and item.procedure_id is not None:  # type: ignore[union-attr]
+            continue  # shown as its procedure's result
+        event = ToothEvent(
+            at=visit.started_at,
+            visit_id=visit.pk,
+            visit_open=visit.status == VisitStatus.OPEN,
+            doctor=visit.doctor.display_name,
+            is_procedure=is_procedure,
+            name=item.name if isinstance(item, VisitProcedure) else "",
+            surfaces=item.surfaces,
+            status=resulting.get(item.pk, "") if is_procedure else item.status,  # type: ignore[union-attr]
+        )
+        rows.append(((visit.started_at, visit.pk, item.created_at, item.pk), event))
+    rows.sort(key=lambda row: row[0], reverse=True)
+    state = chart_build((f.tooth, f.surfaces, f.status) for f in findings).get(tooth, ToothState())
+    return ToothHistory(tooth=tooth, state=state, events=[event for _key, event in rows])

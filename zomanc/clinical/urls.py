@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zomanc.clinical import views
+from zomanc.clinical import tooth_views, views
 
 app_name = "clinical"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
         views.patient_visit_history,
         name="patient_visit_history",
     ),
+    path("paciens/<int:patient_id>/fog/", tooth_views.tooth_history_view, name="tooth_history"),
     path("paciens/<int:patient_id>/megnyitas/", views.visit_open_view, name="visit_open"),
     path(
         "idopont/<int:appointment_id>/megnyitas/",
@@ -19,6 +20,11 @@ urlpatterns = [
     path("ellatas/<int:visit_id>/", views.visit_detail, name="visit_detail"),
     path("ellatas/<int:visit_id>/parancs/", views.visit_command, name="visit_command"),
     path("ellatas/<int:visit_id>/szoveg/", views.visit_notes, name="visit_notes"),
+    path(
+        "ellatas/<int:visit_id>/szoveg/automentes/",
+        views.visit_notes_autosave,
+        name="visit_notes_autosave",
+    ),
     path("ellatas/<int:visit_id>/diagnozis/", views.diagnosis_add_view, name="diagnosis_add"),
     path(
         "ellatas/<int:visit_id>/diagnozis/<int:diagnosis_id>/torles/",

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,7 @@ from zomanc.clinical.selectors import (
     visit_snapshot,
 )
 from zomanc.clinical.services import (
+    SECTION_FIELDS,
     diagnosis_add,
     diagnosis_remove,
     finding_remove,
@@ -50,8 +51,10 @@ from zomanc.clinical.services import (
     visit_notes_update,
     visit_open,
 )
+from zomanc.clinical.services.visits import EMPTY_NOTES_CODE
 from zomanc.clinical.teeth import PRIMARY_TEETH
 from zomanc.codes.bno_services import age_on
+from zomanc.codes.models import TreatmentItem
 from zomanc.core.forms import form_add_service_error, form_submit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.patients.models import Patient
@@ -77,6 +80,8 @@ def _chart_context(patient: Patient, caption: str, until: Visit | None = None) -
             findings, show_primary=show_primary, caption=caption, practice_id=patient.practice_id
         ),
         "legend": legend_items(),
+        # A click on a tooth loads its history from here (static/clinical/visit.js).
+        "tooth_history_url": reverse("clinical:tooth_history", args=[patient.pk]),
     }
 
 
@@ -135,7 +140,29 @@ def activity_context(
         initial={name: getattr(open_visit, name) for name in NotesForm.base_fields}
     )
     context["open_findings"] = [f for f in open_visit.findings.all() if f.procedure_id is None]
+    context["planned_treatment"] = _planned_treatment(open_visit)
     return context
+
+
+def _planned_treatment(visit: Visit) -> TreatmentItem | None:
+    """The treatment planned on the appointment the visit was opened from, offered as one
+    click in the entry box until it is recorded (an inactive item is not offered)."""
+    if visit.appointment_id is None:
+        return None
+    from zomanc.scheduling.models import Appointment
+
+    treatment_id = (
+        Appointment.objects.filter(practice_id=visit.practice_id, pk=visit.appointment_id)
+        .values_list("treatment_id", flat=True)
+        .first()
+    )
+    if treatment_id is None:
+        return None
+    if any(p.treatment_id == treatment_id for p in visit.procedures.all()):
+        return None
+    return TreatmentItem.objects.filter(
+        practice_id=visit.practice_id, pk=treatment_id, is_active=True
+    ).first()
 
 
 def _answer(
@@ -358,6 +385,27 @@ def visit_notes(request: MemberRequest, visit_id: int) -> HttpResponse:
 
 @require_POST
 @member_required(Perm.CLINICAL_EDIT)
+def visit_notes_autosave(request: MemberRequest, visit_id: int) -> HttpResponse:
+    """The entry box saving its text while it is typed (static/clinical/visit.js): JSON with
+    the label of the state ("mentve 10:42") or the Hungarian reason of a refusal (400; the
+    script does not retry those, only failed connections and server errors)."""
+    visit = _visit_of(request, visit_id)
+    form = NotesForm(request.POST)
+    if not form.is_valid():
+        reasons = [message for errors in form.errors.values() for message in errors]
+        return JsonResponse({"saved": False, "label": " ".join(reasons)}, status=400)
+    try:
+        visit_notes_update(
+            visit=visit, updated_by=request.user, request=request, **form.cleaned_data
+        )
+    except ValidationError as error:
+        return JsonResponse({"saved": False, "label": " ".join(error.messages)}, status=400)
+    at = timezone.localtime().strftime("%H:%M")
+    return JsonResponse({"saved": True, "label": _("mentve %(time)s") % {"time": at}})
+
+
+@require_POST
+@member_required(Perm.CLINICAL_EDIT)
 def diagnosis_add_view(request: MemberRequest, visit_id: int) -> HttpResponse:
     visit = _visit_of(request, visit_id)
     posted = {"code": request.POST.get("code", ""), "is_primary": request.POST.get("is_primary")}
@@ -447,14 +495,45 @@ def finding_delete(request: MemberRequest, visit_id: int, finding_id: int) -> Ht
 @require_POST
 @member_required(Perm.CLINICAL_EDIT, Perm.VISIT_CLOSE)
 def visit_close_view(request: MemberRequest, visit_id: int) -> HttpResponse:
+    """Closes the visit with the text boxes as posted (the close button submits the notes
+    form), saved in the closing's transaction. A refusal saves nothing and answers with the
+    boxes still holding the posted text — also without JavaScript, where a redirect would
+    drop it."""
     visit = _visit_of(request, visit_id)
+    patient = visit.patient
+    posted = any(name in request.POST for name in SECTION_FIELDS)
+    notes = NotesForm(request.POST) if posted else None
+    bound = {"notes": notes} if notes is not None else {}
+    if notes is not None and not notes.is_valid():
+        reason = _("Az ellátás nincs lezárva: javítsa a szöveg hibáit.")
+        return _close_refused(request, patient, bound, {"close": [reason]})
     try:
-        visit_close(visit=visit, closed_by=request.user, request=request)
+        visit_close(
+            visit=visit,
+            closed_by=request.user,
+            sections=notes.cleaned_data if notes is not None else None,
+            empty_notes_confirmed=request.POST.get("confirm_empty") == "1",
+            request=request,
+        )
     except ValidationError as error:
-        return _answer(request, visit.patient, errors={"close": _messages(error)})
+        asks = getattr(error, "code", None) == EMPTY_NOTES_CODE
+        section = "close_confirm" if asks else "close"
+        return _close_refused(request, patient, bound, {section: _messages(error)})
     if not request.htmx:  # type: ignore[attr-defined]
         messages.success(request, _("Az ellátás lezárva."))
     return _answer(request, visit.patient)
+
+
+def _close_refused(
+    request: MemberRequest,
+    patient: Patient,
+    bound: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> HttpResponse:
+    context = activity_context(request, patient, bound=bound, errors=errors)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "clinical/_activity.html", context)
+    return render(request, "clinical/visit_close_refused.html", context, status=400)
 
 
 # --- a visit's own pages ----------------------------------------------------------------------

@@ -62,19 +62,27 @@ def visit_notes_update(
     if unknown:
         raise TypeError(f"unknown sections: {sorted(unknown)}")
     _lock_open(visit)
+    _notes_save(visit, sections, updated_by, request)
+    return visit
+
+
+def _notes_save(
+    visit: Visit, sections: dict[str, str], actor: User, request: HttpRequest | None
+) -> None:
+    """Set and save the sections given, with their audit entry (none when nothing changed);
+    the caller holds the visit's lock (visit_notes_update, visit_close)."""
     changes = _notes_set(visit, sections)
     if changes:
         visit.save(update_fields=[*changes, "updated_at"])
         _audit(
             visit,
-            updated_by,
+            actor,
             AuditAction.UPDATE,
             visit,
             f"Ellátás szöveges részeinek módosítása: {visit.patient}",
             request,
             {name: "módosítva" for name in changes},  # the notes themselves stay out of the log
         )
-    return visit
 
 
 def _diagnosis_add(

@@ -2,6 +2,7 @@
 outbox rows for the opening and the closing are written here, in the same transaction."""
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from zomanc.accounts.models import User
 from zomanc.audit.models import AuditAction
 from zomanc.clinical.models import Visit, VisitRevision, VisitStatus
 from zomanc.clinical.selectors import visit_snapshot
+from zomanc.clinical.services.activities import _notes_save
 from zomanc.clinical.services.common import _audit, _lock_open
 from zomanc.eeszt.outbox.services import outbox_visit_closed, outbox_visit_opened
 from zomanc.patients.models import Patient
@@ -136,16 +138,30 @@ def visit_open(
     return visit
 
 
+EMPTY_NOTES_CODE = "empty_notes"
+
+
 @transaction.atomic
 def visit_close(
     *,
     visit: Visit,
     closed_by: User,
     closed_at: dt.datetime | None = None,
+    sections: Mapping[str, str] | None = None,
+    empty_notes_confirmed: bool = True,
     request: HttpRequest | None = None,
 ) -> Visit:
-    """End care: lock the visit and store its content as revision 1."""
+    """End care: lock the visit and store its content as revision 1.
+
+    `sections`: the text boxes as the closer sees them (the entry box posts them with the
+    close), saved in this transaction before the snapshot, so the Ambuláns lap holds what was
+    typed even if it was never saved on its own. Unless `empty_notes_confirmed`, a visit
+    whose anamnesis and status are both empty is refused with code EMPTY_NOTES_CODE (the
+    entry box asks once whether that is intended). A refusal saves nothing, not the text
+    either."""
     _lock_open(visit)
+    if sections is not None:
+        _notes_save(visit, dict(sections), closed_by, request)
     closed_at = closed_at or timezone.now()
     if closed_at < visit.started_at:
         raise ValidationError(
@@ -154,6 +170,14 @@ def visit_close(
     if not visit.diagnoses.exists():
         raise ValidationError(
             _("Lezárás előtt adjon meg legalább egy BNO-diagnózist."), code="no_diagnosis"
+        )
+    if not empty_notes_confirmed and not (visit.anamnesis.strip() or visit.status_text.strip()):
+        raise ValidationError(
+            _(
+                "Az anamnézis és a státusz üres. Biztosan így zárja le az ellátást? Utána "
+                "csak javítással, indoklással módosítható."
+            ),
+            code=EMPTY_NOTES_CODE,
         )
     visit.status = VisitStatus.CLOSED
     visit.closed_at = closed_at
