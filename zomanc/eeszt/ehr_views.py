@@ -4,10 +4,11 @@ login → the login page and back, `@eeszt_login_redirects`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -220,11 +221,18 @@ def ehr_breakglass_view(http_request: HttpRequest, patient_id: int) -> HttpRespo
     return redirect(f"{url}?company={company.pk}")
 
 
+# EESZT's document id: 18 digits (documents.xsd DocumentId); anything else is no document.
+DOCUMENT_ID = re.compile(r"[0-9]{18}")
+
+
 @member_required(Perm.EESZT_USE)
 @eeszt_login_redirects
 def ehr_document(http_request: HttpRequest, patient_id: int, document_id: str) -> HttpResponse:
     request = cast(MemberRequest, http_request)
     patient = access_patient(request.member, patient_id)
+    if not DOCUMENT_ID.fullmatch(document_id):
+        # Checked before any call: a NUL byte or any other non-id never reaches the SOAP layer.
+        raise Http404
     companies, company = _company_for(request)
     context = _base_context(request, patient, companies, company)
     if context["blocker"] or context["error"] or company is None:

@@ -395,3 +395,13 @@ def test_company_is_one_with_the_module_on_chosen_or_first(personas):
     patient = _patient(personas.practice_a)
     html = personas.client_for(personas.doctor).get(_list_url(patient)).content.decode()
     assert 'name="company"' in html and "B Fogászat Bt." in html and "C Kft." not in html
+
+
+@pytest.mark.parametrize("bad_id", ["%00", "2025%000000000000201", "12345", "abc"])
+def test_a_document_id_not_in_eeszt_format_is_404_before_any_call(ehr, bad_id):
+    """The probe's NUL byte in the id reached the SOAP layer and was a 500; an id EESZT
+    cannot have (18 digits) is no document, asked of nobody."""
+    live, patient = ehr
+    client = live.personas.client_for(live.personas.doctor)
+    response = client.get(f"{_list_url(patient)}{bad_id}/")
+    assert response.status_code == 404
