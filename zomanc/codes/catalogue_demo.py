@@ -10,6 +10,7 @@ the three-surface filling, "46 gyök 3c" the three-canal treatment. No amalgam: 
 banned it for dental use since 1 January 2025 (Regulation (EU) 2024/1849)."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -77,7 +78,7 @@ DEMO_FAMILIES: dict[str, tuple[str, str, int]] = {
 }
 
 
-def _family_fields(shortcut: str) -> dict[str, object]:
+def _family_fields(shortcut: str) -> dict[str, Any]:
     if shortcut not in DEMO_FAMILIES:
         return {"family": "", "variant_basis": "", "variant_count": None}
     family, basis, count = DEMO_FAMILIES[shortcut]
