@@ -108,6 +108,8 @@ def endpoint(request: HttpRequest, operation: str) -> HttpResponse:
     if plan.latency_ms:
         time.sleep(plan.latency_ms / 1000)
     tally = ["requests", f"requests.{FAULT_SERVICE}", f"requests.{FAULT_SERVICE}.{operation}"]
+    if plan.injects:
+        tally.append("faults_injected")
     try:
         if plan.http_503_retry_after is not None and not plan.maintenance:
             tally.append("faults.http_503")

@@ -90,8 +90,9 @@ def nav_seed_demo() -> None:
             )
 
 
-def nav_logins_text() -> str:
-    host, port = settings.SANDBOX_HTTPS_HOST, settings.SANDBOX_NAV_HTTPS_PORT
+def nav_logins_text(port: int | None = None) -> str:
+    host = settings.SANDBOX_HTTPS_HOST
+    port = port if port is not None else settings.SANDBOX_NAV_HTTPS_PORT
     lines = [
         f"NAV Online Számla demó technikai felhasználók (sandbox, https://{host}:{port}/invoiceService/v3/):"
     ]

@@ -229,7 +229,8 @@ def test_transaction_list(creds, submit, post, annul) -> None:
     )
     now = cc.utc_now()
     body = (
-        f"<page>1</page><insDate><dateTimeFrom>{cc.stamp(now - dt.timedelta(hours=1))}</dateTimeFrom>"
+        "<page>1</page><insDate>"
+        f"<dateTimeFrom>{cc.stamp(now - dt.timedelta(hours=1))}</dateTimeFrom>"
         f"<dateTimeTo>{cc.stamp(now + dt.timedelta(minutes=1))}</dateTimeTo></insDate>"
     )
     answer = post("queryTransactionList", cc.request("queryTransactionList", creds, body))

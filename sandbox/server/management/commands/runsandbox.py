@@ -1,4 +1,5 @@
 """python -m django runsandbox --settings=sandbox.settings [--https-port N] [--http-port N]
+[--nav-port N]
 
 Prepares everything on first start (DB, PKI, demo data if the DB is empty, demo card) and
 serves SOAP over mutual TLS and the portal/refdata/admin over HTTP, until interrupted.
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=settings.SANDBOX_HTTPS_HOST)
         parser.add_argument("--https-port", type=int, default=settings.SANDBOX_HTTPS_PORT)
         parser.add_argument("--http-port", type=int, default=settings.SANDBOX_HTTP_PORT)
-        parser.add_argument("--nav-port", type=int, default=settings.SANDBOX_NAV_HTTPS_PORT)
+        # Default: SANDBOX_NAV_HTTPS_PORT — but any free port when the EESZT port is 0, so
+        # harnesses that start us on free ports (tests in parallel) never collide on it.
+        parser.add_argument("--nav-port", type=int, default=None)
         parser.add_argument("--no-seed", action="store_true")
         parser.add_argument("--no-card", action="store_true")
 
@@ -49,7 +52,13 @@ class Command(BaseCommand):
             http_port=options["http_port"],
             app=get_wsgi_application(),
             pki=pki_ensure(),
-            nav_port=options["nav_port"],
+            nav_port=(
+                options["nav_port"]
+                if options["nav_port"] is not None
+                else 0
+                if options["https_port"] == 0
+                else settings.SANDBOX_NAV_HTTPS_PORT
+            ),
         )
         listeners.start()
         listeners.write_state(Path(settings.SANDBOX_DATA_DIR) / "server.json")
@@ -65,7 +74,7 @@ class Command(BaseCommand):
             f"  Adatmappa:            {settings.SANDBOX_DATA_DIR}\n"
         )
         self.stdout.write(demo_logins_text(card))
-        self.stdout.write(nav_logins_text())
+        self.stdout.write(nav_logins_text(listeners.nav_port))
         self.stdout.flush()
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
