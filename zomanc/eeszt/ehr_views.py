@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -37,6 +38,7 @@ from zomanc.eeszt.ehr import (
     patient_eeszt_ref,
 )
 from zomanc.eeszt.ehr_forms import BreakglassForm
+from zomanc.eeszt.refusals import refusal_html
 from zomanc.eeszt.wire_context import (
     EesztNotConfigured,
     eeszt_connection,
@@ -69,23 +71,17 @@ WITHHELD_REASONS = {
 
 
 def eeszt_error_text(exc: EesztError) -> str:
-    """The Hungarian sentence shown for a failed EESZT call (never a 500)."""
+    """The Hungarian text shown for a failed EESZT call (never a 500): what happened and what
+    to do next from the one table (eeszt/refusals.py), EESZT's code small after it."""
     if isinstance(exc, EesztNotConfigured):
         return exc.message
     if isinstance(exc, EesztUnavailable):
-        return _(
-            "Az EESZT most nem érhető el (%(message)s) Próbálja újra néhány perc múlva; "
-            "a rendelő munkája addig is folytatható."
-        ) % {"message": exc.message}
-    if exc.code in ("CONTEXT_NOT_PERMITTED", "ROLE_MISSING"):
-        return _(
-            "Az EESZT-ben hiányzik a jogosultság ehhez a művelethez (%(code)s). Kérje a "
-            "VMátrix-jogosultságot az intézmény jogosultság-adminisztrátorától."
-        ) % {"code": exc.code}
-    return _("Az EESZT elutasította a kérést (%(code)s): %(message)s") % {
-        "code": exc.code,
-        "message": exc.message,
-    }
+        return format_html(
+            '{} <small class="eeszt-code">{}</small>',
+            _("Az EESZT most nem érhető el. Próbálja újra néhány perc múlva."),
+            exc.code,
+        )
+    return refusal_html(exc.code, exc.message)
 
 
 def _company_for(request: MemberRequest) -> tuple[list[Company], Company | None]:

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,6 +34,7 @@ from zomanc.eeszt.profile_forms import (
     ProfileEntryForm,
     ProfileEntryUpdateForm,
 )
+from zomanc.eeszt.refusals import refusal_html
 from zomanc.eeszt.wire_context import (
     ROLE_DOCTOR,
     EesztNotConfigured,
@@ -69,26 +71,6 @@ def no_identifier_message() -> str:
     )
 
 
-GENERAL_HELP = {
-    "NO_TREATMENT_RELATIONSHIP": _(
-        "Az EESZT szerint nincs kezelési kapcsolat a pácienssel. Nyisson ellátást (az eKAT "
-        "esemény beküldése után a kapcsolat létrejön), majd próbálja újra."
-    ),
-    "ROLE_MISSING": _(
-        "A VMátrixban hiányzik a szükséges szerepkör ehhez a szolgáltatáshoz: kérje az "
-        "intézmény jogosultsági adminisztrátorától."
-    ),
-    "CONTEXT_NOT_PERMITTED": _(
-        "A VMátrixban nincs jogosultsága ebben az intézményben és szervezeti egységben: kérje "
-        "az intézmény jogosultsági adminisztrátorától."
-    ),
-    "DENIED_BY_SELF_DETERMINATION": _(
-        "A páciens önrendelkezése (DÖR) miatt ez az adat nem látható."
-    ),
-    "PATIENT_NOT_FOUND": _("Az EESZT nem ismeri a pácienst: ellenőrizze a TAJ-számát."),
-    "TAJ_INVALID": _("A TAJ-szám érvénytelen: javítsa a páciens adatlapján."),
-}
-
 PROFILE_HELP = {
     "PROFILE_FORBIDDEN": _(
         "A páciens megtiltotta az eProfil használatát: az EESZT-ben nem olvasható és nem "
@@ -106,19 +88,19 @@ PROFILE_HELP = {
 
 
 def eeszt_error_text(exc: EesztError, help_texts: dict[str, Any]) -> str:
-    """One Hungarian sentence: what happened and what to do."""
+    """What happened and what to do, in Hungarian; EESZT's code small after it. A page's
+    own help (eProfil, e-Beutaló) first, else the one table (eeszt/refusals.py)."""
     if isinstance(exc, EesztUnavailable):
-        return _("Az EESZT most nem érhető el (%(code)s). Próbálja újra néhány perc múlva.") % {
-            "code": exc.code
-        }
-    helptext = help_texts.get(exc.code) or GENERAL_HELP.get(exc.code)
+        return format_html(
+            '{} <small class="eeszt-code">{}</small>',
+            _("Az EESZT most nem érhető el. Próbálja újra néhány perc múlva."),
+            exc.code,
+        )
+    helptext = help_texts.get(exc.code)
     if helptext:
-        return f"{helptext} ({exc.code})"
+        return format_html('{} <small class="eeszt-code">{}</small>', helptext, exc.code)
     if isinstance(exc, EesztRefused):
-        return _("Az EESZT elutasította (%(code)s): %(message)s") % {
-            "code": exc.code,
-            "message": exc.message,
-        }
+        return refusal_html(exc.code, exc.message)
     return str(exc.message)
 
 

@@ -205,7 +205,12 @@ def referral_list(http_request: HttpRequest, visit_id: int) -> HttpResponse:
     rows.reverse()
     use = _use_state(visit)
     # A refusal at delivery (the outbox row) says what to do, like a refusal on the spot.
-    use_help = REFERRAL_HELP.get(use.last_error_code, "") if use else ""
+    # A refused use: the referral page's own help, else the one table; the code small after.
+    use_help = (
+        eeszt_error_text(EesztRefused(use.last_error_code, use.last_error_message), REFERRAL_HELP)
+        if use and use.state == OutboxState.REFUSED
+        else ""
+    )
     return render(
         request,
         "eeszt/referral_list.html",

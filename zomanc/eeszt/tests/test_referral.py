@@ -279,7 +279,8 @@ def test_an_eeszt_refusal_at_delivery_does_not_block_the_visit(eeszt: Eeszt) -> 
     assert rows[1].result == {}
     client = eeszt.personas.client_for(doctor)
     html = client.get(reverse("eeszt:referral_list", args=[second.pk])).content.decode()
-    assert "elutasítva (REFERRAL_ALREADY_USED)" in html
+    assert "elutasítva: A beutalót már felhasználták" in html
+    assert '<small class="eeszt-code">REFERRAL_ALREADY_USED</small>' in html
     assert "egy beutaló csak egyszer használható" in html
     # The visit shows the refusal: it needs a person, although the care event went.
     visit_html = client.get(reverse("clinical:visit_detail", args=[second.pk])).content.decode()

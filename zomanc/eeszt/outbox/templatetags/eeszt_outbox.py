@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zomanc.clinical.models import Visit
 from zomanc.eeszt.outbox.models import OutboxItem, OutboxState
+from zomanc.eeszt.refusals import REFUSALS, RefusalText, refusal_text
 
 register = template.Library()
 
@@ -17,6 +18,21 @@ class VisitEesztState:
     key: str
     label: str
     items: list[OutboxItem]
+    # What holds the visit, in plain Hungarian (the most urgent row's problem), or None.
+    problem: RefusalText | None = None
+
+
+@register.filter
+def outbox_problem(item: OutboxItem) -> RefusalText | None:
+    """A row's last problem as shown: EESZT's refusals through the one table
+    (eeszt/refusals.py); our own waits (no certificate, waiting for a login) keep the
+    sentence we stored. The code comes last, small."""
+    if not item.last_error_code:
+        return None
+    code = item.last_error_code
+    if item.state == OutboxState.REFUSED or code in REFUSALS or code.startswith("HTTP_"):
+        return refusal_text(code, item.last_error_message)
+    return RefusalText(item.last_error_message, "", code)
 
 
 # The visit shows its most urgent row: a refusal needs a person, a missing login needs the
@@ -38,5 +54,8 @@ def visit_eeszt_state(visit: Visit) -> VisitEesztState | None:
     states = {item.state for item in items}
     for state, label in _ORDER:
         if state in states:
-            return VisitEesztState(key=state.value, label=str(label), items=items)
+            first = next(item for item in items if item.state == state)
+            return VisitEesztState(
+                key=state.value, label=str(label), items=items, problem=outbox_problem(first)
+            )
     return VisitEesztState(key=OutboxState.SENT.value, label=str(_("EESZT: elküldve")), items=items)

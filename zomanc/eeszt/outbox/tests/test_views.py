@@ -77,7 +77,8 @@ def test_shows_states_errors_and_counts(personas: Personas) -> None:
     make_rows(personas, 4)
     page = personas.client_for(personas.assistant).get(URL).content.decode()
     assert "Elutasítva: <strong>2</strong>" in page and "Elküldve: <strong>2</strong>" in page
-    assert "TAJ_INVALID" in page and "Érvénytelen TAJ szám." in page
+    # EESZT's refusal in plain Hungarian with what to do, its code small after it.
+    assert "A TAJ-szám hibás" in page and '<small class="eeszt-code">TAJ_INVALID</small>' in page
     assert "Pótlási határidő" in page and "1" * 18 in page
 
 
