@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zomanc.eeszt.client.ekat import PatientRef
-from zomanc.eeszt.client.wire import CallContext, Connection, call
+from zomanc.eeszt.client.wire import CallContext, Connection, answer_flag_late, call
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class SubmitAnswer:
     version: int
     versioned_id: str
     created: bool  # False: the same body again, EESZT answered the existing version
+    late: bool = False  # accepted after the legal deadline, and EESZT says so
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,14 @@ def document_submit(
     diagnoses: list[str] | None = None,
     procedures: list[str] | None = None,
 ) -> SubmitAnswer:
+    flags: dict[str, str] = {}
     result = call(
         conn,
         "documents",
         "DocumentSubmit",
         ctx=ctx,
         request_id=request_id,
+        flags=flags,
         patient=patient.wire(),
         eventId=event_id,
         clientCaseId=client_case_id,
@@ -116,6 +119,7 @@ def document_submit(
         version=int(result.version),
         versioned_id=result.versionedId,
         created=bool(result.created),
+        late=answer_flag_late(flags),
     )
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from zomanc.eeszt.client.wire import CallContext, Connection, call
+from zomanc.eeszt.client.wire import CallContext, Connection, answer_flag_late, call
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class PatientRef:
 class EventAnswer:
     event_id: str
     status: str
+    # EESZT accepted it after the legal deadline and says so (a close reported late).
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,12 @@ class Event:
     diagnoses: tuple[str, ...]
 
 
-def _answer(result: object) -> EventAnswer:
-    return EventAnswer(event_id=result.eventId, status=result.status)  # type: ignore[attr-defined]
+def _answer(result: object, flags: dict[str, str] | None = None) -> EventAnswer:
+    return EventAnswer(
+        event_id=result.eventId,  # type: ignore[attr-defined]
+        status=result.status,  # type: ignore[attr-defined]
+        late=answer_flag_late(flags or {}),
+    )
 
 
 def event_start(
@@ -90,6 +96,7 @@ def event_close(
     diagnoses: list[str],
     procedures: list[str] | None = None,
 ) -> EventAnswer:
+    flags: dict[str, str] = {}
     return _answer(
         call(
             conn,
@@ -97,13 +104,15 @@ def event_close(
             "EventClose",
             ctx=ctx,
             request_id=request_id,
+            flags=flags,
             eventId=event_id,
             endTime=end_time,
             recordedTime=recorded_time,
             responsibleStamp=responsible_stamp,
             diagnoses={"diagnosis": diagnoses},
             procedures={"procedure": procedures} if procedures else None,
-        )
+        ),
+        flags,
     )
 
 

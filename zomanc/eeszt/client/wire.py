@@ -21,6 +21,7 @@ import requests
 import zeep
 from lxml import etree
 from zeep.exceptions import Fault, TransportError, XMLSyntaxError
+from zeep.plugins import Plugin
 from zeep.transports import Transport
 from zeep.wsdl import Document
 
@@ -106,6 +107,36 @@ class _WireTransport(Transport):
         response: requests.Response = super().post(address, message, headers)
         self.last_response = response
         return response
+
+
+# Flags EESZT may add to an answer (optional, newer than some contract copies): "late" —
+# accepted after the legal deadline — and the deadline it was measured against.
+ANSWER_FLAGS = ("late", "deadline")
+
+
+class _AnswerFlags(Plugin):
+    """Reads the optional flags of an answer and takes them out before zeep parses it: an
+    answer carrying a flag our contract copy does not declare yet still parses (zeep is
+    strict about unknown elements), and one that declares it loses nothing."""
+
+    def __init__(self) -> None:
+        self.flags: dict[str, str] = {}
+
+    def ingress(
+        self, envelope: etree._Element, http_headers: Any, operation: Any
+    ) -> tuple[etree._Element, Any]:
+        body = envelope.find("{*}Body")
+        answer = next(iter(body), None) if body is not None else None
+        if answer is not None and isinstance(answer.tag, str):
+            for child in list(answer):
+                if isinstance(child.tag, str) and etree.QName(child).localname in ANSWER_FLAGS:
+                    self.flags[etree.QName(child).localname] = (child.text or "").strip()
+                    answer.remove(child)
+        return envelope, http_headers
+
+
+def answer_flag_late(flags: dict[str, str]) -> bool:
+    return flags.get("late", "").lower() in ("true", "1")
 
 
 @cache
@@ -194,9 +225,11 @@ def call(
     *,
     ctx: CallContext | None,
     request_id: str | None = None,
+    flags: dict[str, str] | None = None,
     **params: Any,
 ) -> Any:
     """Calls one operation. `ctx` None = an IDP call (certificate only, no user session).
+    `flags`, when given, receives the answer's optional flags (ANSWER_FLAGS) by name.
 
     `request_id` is the idempotency key: pass the same one when retrying the same logical
     operation (the outbox keeps it on its row), so EESZT answers the retry with the first
@@ -204,7 +237,8 @@ def call(
     request_id = request_id or str(uuid.uuid4())
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     transport = _WireTransport(_session(conn), ctx.assertion if ctx else None, conn.timeout_seconds)
-    client = zeep.Client(wsdl=_document(service), transport=transport)
+    answer_flags = _AnswerFlags()
+    client = zeep.Client(wsdl=_document(service), transport=transport, plugins=[answer_flags])
     binding = next(iter(client.wsdl.bindings))
     proxy = client.create_service(binding, f"{conn.endpoint.rstrip('/')}/soap/{service}")
     headers = []
@@ -214,7 +248,10 @@ def call(
             _context_header(conn, ctx, request_id, now),
         ]
     try:
-        return getattr(proxy, operation)(**params, _soapheaders=headers)
+        result = getattr(proxy, operation)(**params, _soapheaders=headers)
+        if flags is not None:
+            flags.update(answer_flags.flags)
+        return result
     except Fault as fault:
         raise _fault_error(fault, request_id) from fault
     except TransportError as exc:

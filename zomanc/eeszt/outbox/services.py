@@ -518,6 +518,12 @@ def _event_id(claim: _Claim) -> str:
     return claim.event_id
 
 
+def _with_late(result: dict[str, Any], late: bool) -> dict[str, Any]:
+    """EESZT's "accepted after the deadline" kept on the row (the submissions page shows
+    it); absent when on time, so rows sent before the flag existed read the same."""
+    return {**result, "late": True} if late else result
+
+
 def _send(claim: _Claim) -> dict[str, Any]:
     item, p = claim.item, claim.item.payload
     request_id = str(item.request_id)
@@ -547,7 +553,7 @@ def _send(claim: _Claim) -> dict[str, Any]:
             diagnoses=p["diagnoses"],
             procedures=p["procedures"] or None,
         )
-        return {"event_id": answer.event_id, "status": answer.status}
+        return _with_late({"event_id": answer.event_id, "status": answer.status}, answer.late)
     if item.kind in (OutboxKind.DOCUMENT_SUBMIT, OutboxKind.DOCUMENT_VERSION):
         submitted = documents.document_submit(
             claim.conn,
@@ -565,11 +571,14 @@ def _send(claim: _Claim) -> dict[str, Any]:
             diagnoses=p["diagnoses"] or None,
             procedures=p["procedures"] or None,
         )
-        return {
-            "document_id": submitted.document_id,
-            "version": submitted.version,
-            "versioned_id": submitted.versioned_id,
-        }
+        return _with_late(
+            {
+                "document_id": submitted.document_id,
+                "version": submitted.version,
+                "versioned_id": submitted.versioned_id,
+            },
+            submitted.late,
+        )
     if item.kind == OutboxKind.REFERRAL_USE:
         # A refusal (expired, used meanwhile, revoked) ends this row as "refused" but does not
         # hold back the visit's close and Ambuláns lap: NON_BLOCKING_KINDS.
