@@ -227,6 +227,13 @@ EESZT_CA_BUNDLE = os.environ.get(
 )
 EESZT_REFDATA_URL = os.environ.get("EESZT_REFDATA_URL", "http://127.0.0.1:9080/refdata/getEntity")
 EESZT_PORTAL_URL = os.environ.get("EESZT_PORTAL_URL", "http://127.0.0.1:9080/")
+# EESZT's machine-readable notice of planned maintenance (docs/eeszt-module.md): read at most
+# every EESZT_MAINTENANCE_CACHE_SECONDS, announced EESZT_MAINTENANCE_AHEAD_HOURS ahead.
+EESZT_MAINTENANCE_URL = os.environ.get(
+    "EESZT_MAINTENANCE_URL", "http://127.0.0.1:9080/maintenance/notice.json"
+)
+EESZT_MAINTENANCE_CACHE_SECONDS = int(os.environ.get("EESZT_MAINTENANCE_CACHE_SECONDS", "300"))
+EESZT_MAINTENANCE_AHEAD_HOURS = float(os.environ.get("EESZT_MAINTENANCE_AHEAD_HOURS", "72"))
 EESZT_SESSION_HOURS = float(os.environ.get("EESZT_SESSION_HOURS", "7"))
 EESZT_TIMEOUT_SECONDS = float(os.environ.get("EESZT_TIMEOUT_SECONDS", "15"))
 # The test patient the connection test's VMátrix check reads (the sandbox's first demo TAJ).

@@ -1,10 +1,13 @@
 """`{% eeszt_header_status %}`: who is logged in to EESZT and until when, for base.html, and
-a login link for each company with the module on where the member is not logged in."""
+a login link for each company with the module on where the member is not logged in;
+`{% eeszt_maintenance_windows %}`: EESZT's planned maintenance to announce (the banner)."""
 
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
+from zomanc.eeszt.maintenance import maintenance_upcoming
 from zomanc.eeszt.selectors import eeszt_header_status_load
 from zomanc.practices.permissions import Perm, member_can
 
@@ -25,3 +28,23 @@ def eeszt_header_status(context: template.Context) -> dict[str, Any]:
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag(takes_context=True)
+def eeszt_maintenance_windows(context: template.Context) -> list[dict[str, Any]]:
+    """EESZT's planned maintenance windows to announce (eeszt/maintenance.py), for members
+    who work with EESZT; nothing for anyone else (no request, no read of the notice)."""
+    request = context.get("request")
+    member = getattr(request, "member", None)
+    if member is None or not member_can(member, Perm.EESZT_USE):
+        return []
+    now = timezone.now()
+    return [
+        {
+            "start": timezone.localtime(w.start),
+            "end": timezone.localtime(w.end),
+            "message": w.message,
+            "running": w.start <= now,
+        }
+        for w in maintenance_upcoming(now=now)
+    ]
