@@ -5,8 +5,8 @@ Order of the checks (each failure with its code and HTTP status, wire.HTTP_STATU
 fault plan → well-formed XML (GeneralExceptionResponse) → schema (INVALID_REQUEST +
 SCHEMA_VIOLATION messages) → the root matches the operation (OPERATION_FAILED) →
 versions → crypto types → timestamp ±1 day → taxpayer registered → login + passwordHash →
-user of this taxpayer → index sequence → requestSignature → requestId unique → exchange
-token → the operation. Every call is recorded (ApiRequest): accepted ones hold their
+user of this taxpayer → index sequence → requestSignature → exchange token → the
+operation → requestId unique (the accepted request's row; a repeat rolls it all back). Every call is recorded (ApiRequest): accepted ones hold their
 requestId, rejected ones show on the portal with their reason.
 """
 
@@ -149,18 +149,12 @@ def endpoint(request: HttpRequest, operation: str) -> HttpResponse:
             call = _authenticate(root, request.body, operation, echo, at)
             with db_transaction.atomic():
                 answer = handler(call)
+                # The partial unique constraint decides (race-free, one statement): a
+                # repeated requestId rolls the whole operation back.
                 try:
-                    with db_transaction.atomic():
-                        _record(
-                            call.taxpayer,
-                            call.user.login,
-                            call.request_id,
-                            operation,
-                            at,
-                            "",
-                            "",
-                            200,
-                        )
+                    _record(
+                        call.taxpayer, call.user.login, call.request_id, operation, at, "", "", 200
+                    )
                 except IntegrityError as exc:
                     raise NavError("REQUEST_ID_NOT_UNIQUE") from exc
         except NavError as error:
@@ -293,12 +287,19 @@ def _authenticate(
     timestamp = _at(_c(header, "timestamp"))
     if abs(timestamp - at) > TIMESTAMP_TOLERANCE:
         raise NavError("INVALID_TIMESTAMP")
-    taxpayer = Taxpayer.objects.filter(tax_number=_c(user_el, "taxNumber")).first()
-    if taxpayer is None:
-        raise NavError("NOT_REGISTERED_CUSTOMER")
+    # One query in the usual case: the user with its taxpayer; the taxpayer alone only
+    # when the user does not belong to the tax number given.
+    tax_number = _c(user_el, "taxNumber")
     user = (
         TechnicalUser.objects.select_related("taxpayer").filter(login=_c(user_el, "login")).first()
     )
+    if user is not None and user.taxpayer.tax_number == tax_number:
+        taxpayer = user.taxpayer
+    else:
+        found = Taxpayer.objects.filter(tax_number=tax_number).first()
+        if found is None:
+            raise NavError("NOT_REGISTERED_CUSTOMER")
+        taxpayer = found
     given_hash = (password_el.text or "").strip().upper()
     if user is None or not secrets.compare_digest(given_hash, user.password_hash):
         raise NavError("INVALID_SECURITY_USER")
@@ -314,8 +315,6 @@ def _authenticate(
     )
     if not secrets.compare_digest((signature_el.text or "").strip().upper(), expected_signature):
         raise NavError("INVALID_REQUEST_SIGNATURE")
-    if ApiRequest.objects.filter(taxpayer=taxpayer, request_id=request_id, accepted=True).exists():
-        raise NavError("REQUEST_ID_NOT_UNIQUE")
     return Call(
         root=root, body=body, echo=echo, at=at, taxpayer=taxpayer, user=user, request_id=request_id
     )

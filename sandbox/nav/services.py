@@ -171,8 +171,7 @@ def transaction_advance(*, tx: Transaction, at: dt.datetime) -> Transaction:
         processed_at=None, received_at__lt=tx.received_at
     ).order_by("received_at", "pk"):
         _process_once(earlier, at=at)
-    _process_once(tx, at=at)
-    tx.refresh_from_db()
+    tx.processed_at = _process_once(tx, at=at)
     return tx
 
 
@@ -187,13 +186,15 @@ def transactions_advance(*, at: dt.datetime) -> None:
         _process_once(tx, at=at)
 
 
-def _process_once(tx: Transaction, *, at: dt.datetime) -> None:
+def _process_once(tx: Transaction, *, at: dt.datetime) -> dt.datetime:
+    """Processes ``tx`` unless another request did; returns when it was processed."""
     with db_transaction.atomic():
         locked = Transaction.objects.select_for_update().get(pk=tx.pk)
         if locked.processed_at is None:
             _process(locked, at=at)
             locked.processed_at = at
             locked.save(update_fields=["processed_at"])
+        return locked.processed_at
 
 
 def _decode(report: Report, *, compressed: bool) -> bytes:
