@@ -6,8 +6,9 @@ fault plan → well-formed XML (GeneralExceptionResponse) → schema (INVALID_RE
 SCHEMA_VIOLATION messages) → the root matches the operation (OPERATION_FAILED) →
 versions → crypto types → timestamp ±1 day → taxpayer registered → login + passwordHash →
 user of this taxpayer → index sequence → requestSignature → exchange token → the
-operation → requestId unique (the accepted request's row; a repeat rolls it all back). Every call is recorded (ApiRequest): accepted ones hold their
-requestId, rejected ones show on the portal with their reason.
+operation → requestId unique (the accepted request's row; a repeat rolls it all back).
+Every call is recorded (ApiRequest): accepted ones hold their requestId, rejected ones
+show on the portal with their reason.
 """
 
 from __future__ import annotations
