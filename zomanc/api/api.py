@@ -291,7 +291,7 @@ def patients_update(
 ) -> dict[str, Any]:
     member = _member(request, Perm.PATIENT_EDIT)
     patient = access_patient(member, patient_id)
-    changes = payload.model_dump(exclude_unset=True, exclude_none=True)
+    changes = payload.model_dump(exclude_unset=True)
     data = dataclasses.replace(patient_data_of(patient), **changes)
     patient = _run(
         lambda: patient_update(patient=patient, actor=member.user, data=data, request=request)

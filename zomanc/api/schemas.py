@@ -2,10 +2,12 @@
 oversized or malformed value is a 422 with its field named, never a database error."""
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 # No control characters (PostgreSQL refuses NUL in text; the rest is never legitimate in a
 # name or address) and no lone surrogates (not encodable as UTF-8).
@@ -57,10 +59,34 @@ class PatientIn(Schema):
     id_value: IdValue = ""
 
 
-class PatientPatch(Schema):
-    """Partial update: only the fields sent are changed (null means unchanged)."""
+def _no_nulls(schema: dict[str, Any]) -> None:
+    """The schema says what the validator enforces: a field may be left out, never null."""
+    for prop in schema.get("properties", {}).values():
+        options = [o for o in prop.pop("anyOf", []) if o.get("type") != "null"]
+        if len(options) == 1:
+            prop.update(options[0])
+        elif options:
+            prop["anyOf"] = options
+        if prop.get("default", "") is None:
+            del prop["default"]
 
-    model_config = ConfigDict(extra="forbid")
+
+class PatientPatch(Schema):
+    """Partial update: only the fields sent are changed. A field sent as null is refused
+    (422): "null" could mean "clear it" or "leave it", and a silent no-op answering 200 let
+    a client believe it had cleared a name."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_nulls)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            raise PydanticCustomError(
+                "null_not_allowed",
+                _("A mező nem lehet null: hagyja ki a kérésből, ha nem változik."),
+            )
+        return value
 
     family_name: Name | None = None
     given_name: Name | None = None

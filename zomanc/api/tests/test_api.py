@@ -228,3 +228,28 @@ def test_openapi_declares_every_error(personas: Personas) -> None:
         if "{patient_id}" in key[0]:
             assert "404" in codes, key
     assert "bearer" in json.dumps(schema["components"]["securitySchemes"]).lower()
+
+
+@pytest.mark.parametrize("field", ["family_name", "birth_date", "city", "id_type"])
+def test_patch_with_null_is_422_and_changes_nothing(
+    personas: Personas, api_as: ApiAs, field: str
+) -> None:
+    """The probe's PATCH {"family_name": null} answered 200 and changed nothing."""
+    patient = make_patient(personas.doctor, family_name="Kovács")
+    client = api_as(personas.doctor)
+    response = client.patch(f"/api/patients/{patient.pk}", {field: None, "phone": "+36 1 1"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert body["errors"][0]["code"] == "null_not_allowed"
+    patient.refresh_from_db()
+    assert patient.family_name == "Kovács" and patient.phone != "+36 1 1"
+
+
+def test_patch_schema_declares_fields_not_nullable(personas: Personas) -> None:
+    from django.test import Client
+
+    schema = Client().get("/api/openapi.json").json()
+    patch = schema["components"]["schemas"]["PatientPatch"]["properties"]
+    assert patch["family_name"]["type"] == "string" and "anyOf" not in patch["family_name"]
