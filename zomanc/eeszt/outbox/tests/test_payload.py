@@ -19,6 +19,7 @@ from zomanc.codes.models import TreatmentItem
 from zomanc.conftest import Personas
 from zomanc.eeszt.client.cda import OID_BNO, OID_OENO, OID_PATIENT_ID, oid_catalogue
 from zomanc.eeszt.client.tests.test_cda import schema
+from zomanc.eeszt.ehr import cda_render
 from zomanc.eeszt.models import EesztSettings
 from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind
 from zomanc.eeszt.outbox.services import _document_payload
@@ -141,6 +142,9 @@ def test_the_documents_carry_coded_diagnoses_and_procedures(
     )
     assert code.xpath("h:translation/@code", namespaces=NS) == ["56010"]
     assert code.xpath("h:translation/@codeSystem", namespaces=NS) == [OID_OENO]
+    # The EHR document page shows the narrative; the coded entries add nothing visible.
+    view = cda_render(document.payload["body"].encode("utf-8"))
+    assert "K0210" in view.html and "Tömés" in view.html and "29308-4" not in view.html
 
 
 @pytest.mark.django_db
