@@ -62,10 +62,12 @@ def _event_check(sub: Submission, institution: Institution) -> Event:
     """Our rule: the document belongs to a live eKAT event that the submitting institution
     reported for the same patient (open or closed)."""
     event = Event.objects.filter(event_id=sub.event_id).first()
-    if event is None or event.status == EventStatus.DELETED:
+    if event is None:
         raise SoapFault(
-            "EVENT_NOT_OPEN", f"Ismeretlen vagy törölt esemény: {sub.event_id}.", element="eventId"
+            "EVENT_NOT_FOUND", f"Ismeretlen esemény: {sub.event_id}.", element="eventId"
         )
+    if event.status == EventStatus.DELETED:
+        raise SoapFault("EVENT_NOT_OPEN", f"Törölt esemény: {sub.event_id}.", element="eventId")
     if event.institution_id != institution.pk:
         raise SoapFault("NOT_OWNER", "Az esemény egy másik intézményé.", element="eventId")
     if event.patient_id != sub.patient.pk:
@@ -212,7 +214,7 @@ def document_withdraw(
     )
     if document is None:
         raise SoapFault(
-            "CODE_UNKNOWN", f"Ismeretlen dokumentum: {document_id}.", element="documentId"
+            "DOCUMENT_NOT_FOUND", f"Ismeretlen dokumentum: {document_id}.", element="documentId"
         )
     if document.institution_id != institution.pk:
         raise SoapFault(

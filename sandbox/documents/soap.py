@@ -187,7 +187,7 @@ def document_get(ctx: CallContext, req: etree._Element) -> etree._Element:
     version = selectors.document_version_get(document_id=document_id, version=version_no)
     if version is None:
         raise SoapFault(
-            "CODE_UNKNOWN",
+            "DOCUMENT_NOT_FOUND",
             f"Ismeretlen dokumentum vagy verzió: {document_id}"
             + (f".{version_no}" if version_no else "")
             + ".",

@@ -140,7 +140,7 @@ def _event_for_change(actor: Actor, event_id: str) -> Event:
         .first()
     )
     if event is None:
-        raise SoapFault("EVENT_NOT_OPEN", f"Ismeretlen esemény: {event_id}.", element="eventId")
+        raise SoapFault("EVENT_NOT_FOUND", f"Ismeretlen esemény: {event_id}.", element="eventId")
     if event.institution_id != actor.institution.pk:
         raise SoapFault(
             "NOT_OWNER", "Az eseményt csak a bejelentő intézmény módosíthatja.", element="eventId"

@@ -150,7 +150,9 @@ def _locked(entry_id: str) -> ProfileEntry:
     )
     if entry is None:
         raise SoapFault(
-            "CODE_UNKNOWN", f"Ismeretlen eProfil bejegyzés: {entry_id}.", element="entryId"
+            "PROFILE_ENTRY_NOT_FOUND",
+            f"Ismeretlen eProfil bejegyzés: {entry_id}.",
+            element="entryId",
         )
     return entry
 

@@ -167,7 +167,9 @@ def profile_history(ctx: CallContext, req: etree._Element) -> etree._Element:
     entry = selectors.profile_entry_get(entry_id=entry_id)
     if entry is None:
         raise SoapFault(
-            "CODE_UNKNOWN", f"Ismeretlen eProfil bejegyzés: {entry_id}.", element="entryId"
+            "PROFILE_ENTRY_NOT_FOUND",
+            f"Ismeretlen eProfil bejegyzés: {entry_id}.",
+            element="entryId",
         )
     decision = _read_allowed(ctx, entry.patient, "ProfileHistory", entry_id)
     b = ctx.b

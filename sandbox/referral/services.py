@@ -106,7 +106,9 @@ def _locked(referral_id: str) -> Referral:
     )
     if referral is None:
         raise SoapFault(
-            "CODE_UNKNOWN", f"Ismeretlen beutaló-azonosító: {referral_id}.", element="referralId"
+            "REFERRAL_NOT_FOUND",
+            f"Ismeretlen beutaló-azonosító: {referral_id}.",
+            element="referralId",
         )
     return referral
 
@@ -211,8 +213,10 @@ def referral_use(
         return referral  # the same use again
     _usable_check(referral, org_unit, at)
     event = Event.objects.filter(event_id=event_id).first()
-    if event is None or event.status == EventStatus.DELETED:
-        raise SoapFault("EVENT_NOT_OPEN", f"Ismeretlen vagy törölt esemény: {event_id}.")
+    if event is None:
+        raise SoapFault("EVENT_NOT_FOUND", f"Ismeretlen esemény: {event_id}.", element="eventId")
+    if event.status == EventStatus.DELETED:
+        raise SoapFault("EVENT_NOT_OPEN", f"Törölt esemény: {event_id}.", element="eventId")
     if event.institution_id != org_unit.institution_id:
         raise SoapFault("NOT_OWNER", "Az esemény egy másik intézményé.", element="eventId")
     if event.patient_id != referral.patient_id:

@@ -58,7 +58,7 @@ def referral_query(ctx: CallContext, req: etree._Element) -> etree._Element:
         found = selectors.referral_get(referral_id=referral_id)
         if found is None:
             raise SoapFault(
-                "CODE_UNKNOWN",
+                "REFERRAL_NOT_FOUND",
                 f"Ismeretlen beutaló-azonosító: {referral_id}.",
                 element="referralId",
             )

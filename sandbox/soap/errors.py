@@ -25,6 +25,10 @@ FAULT_CODES: dict[str, tuple[str, str]] = {
     "TAJ_INVALID": ("Sender", "A TAJ szám érvénytelen (ellenőrző számjegy)."),
     "PATIENT_NOT_FOUND": ("Sender", "A beteg nem található."),
     "PATIENT_DECEASED": ("Sender", "A beteg elhunyt: új ellátás nem jelenthető."),
+    "EVENT_NOT_FOUND": ("Sender", "Nincs ilyen eKAT esemény."),
+    "DOCUMENT_NOT_FOUND": ("Sender", "Nincs ilyen dokumentum vagy verzió."),
+    "REFERRAL_NOT_FOUND": ("Sender", "Nincs ilyen beutaló."),
+    "PROFILE_ENTRY_NOT_FOUND": ("Sender", "Nincs ilyen eProfil bejegyzés."),
     "STAMP_UNKNOWN": ("Sender", "Ismeretlen orvosi pecsétszám."),
     "CODE_UNKNOWN": ("Sender", "Ismeretlen vagy nem érvényes kód."),
     "NO_TREATMENT_RELATIONSHIP": ("Sender", "Nincs kezelési kapcsolat a beteggel."),
@@ -49,6 +53,34 @@ FAULT_CODES: dict[str, tuple[str, str]] = {
     "REFERRAL_REVOKED": ("Sender", "A beutalót visszavonták."),
     "REFERRAL_WRONG_TARGET": ("Sender", "A beutaló más szakmára vagy intézménybe szól."),
     "BOOKING_CONFLICT": ("Sender", "Ugyanarra a szakmára már van foglalás."),
+    "TIME_IN_FUTURE": (
+        "Sender",
+        "Az időpont a jövőben van (a megengedett óraeltérésen túl): ellenőrizze a gép óráját.",
+    ),
+    "CARE_PROFILE_MISMATCH": (
+        "Sender",
+        "Az ellátási forma vagy a szakma nem illik a szervezeti egység nyilvántartott profiljához.",
+    ),
+    "RESPONSIBLE_NOT_PERMITTED": (
+        "Sender",
+        "A felelős orvosnak nincs jogosultsága ennél az intézménynél (VMátrix).",
+    ),
+    # SOAP 1.2 processing model (Part 1 §5.4.8): the fault class is the code itself.
+    "VERSION_MISMATCH": (
+        "VersionMismatch",
+        "Nem SOAP 1.2 boríték: a szolgáltatás csak SOAP 1.2-t (http://www.w3.org/2003/05/"
+        "soap-envelope) fogad.",
+    ),
+    "MUST_UNDERSTAND": (
+        "MustUnderstand",
+        "A kérés olyan kötelezően értelmezendő (mustUnderstand) fejlécet tartalmaz, amelyet a "
+        "szolgáltatás nem ismer.",
+    ),
+    "UNSUPPORTED_MEDIA_TYPE": (
+        "Sender",
+        "A Content-Type csak application/soap+xml lehet (SOAP 1.2 HTTP kötés).",
+    ),
+    "MESSAGE_TOO_LARGE": ("Sender", "A kérés túl nagy."),
     "SERVICE_UNAVAILABLE": (
         "Receiver",
         "A szolgáltatás átmenetileg nem érhető el, próbálja újra később.",
@@ -59,12 +91,21 @@ FAULT_CODES: dict[str, tuple[str, str]] = {
 class SoapFault(Exception):
     """Raise from anywhere in a handler: becomes a SOAP 1.2 fault with a stable code."""
 
-    def __init__(self, code: str, message: str | None = None, *, element: str | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        *,
+        element: str | None = None,
+        not_understood: list[str] | None = None,
+    ):
         if code not in FAULT_CODES:
             raise ValueError(f"unknown fault code {code}")
         self.code = code
         self.message = message or FAULT_CODES[code][1]
         self.element = element
+        # Clark names of the header blocks a MUST_UNDERSTAND fault names (env:NotUnderstood).
+        self.not_understood = not_understood or []
         # Writes that must outlive the rolled-back call — the access log entry of a refused
         # read (law: refused attempts are logged too). The pipeline runs them after the
         # handler's transaction has been undone.
@@ -77,4 +118,8 @@ class SoapFault(Exception):
 
     @property
     def http_status(self) -> int:
-        return 400 if self.soap_class == "Sender" else 500
+        # SOAP 1.2 HTTP binding (Part 2 §7.5.2): Sender -> 400, every other class -> 500;
+        # except the transport's own refusals (media type 415, size 413).
+        return {"UNSUPPORTED_MEDIA_TYPE": 415, "MESSAGE_TOO_LARGE": 413}.get(
+            self.code, 400 if self.soap_class == "Sender" else 500
+        )

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import re
 import time
+import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -56,14 +57,30 @@ def _envelope(payload: etree._Element) -> bytes:
 
 
 def fault_envelope(fault: SoapFault, request_id: str | None) -> bytes:
+    """A SOAP 1.2 fault. Every fault carries a request id: the client's (from the Context
+    header, when the request had a readable one), else one the sandbox assigns, so support
+    can find the call in the sandbox log."""
+    request_id = request_id or str(uuid.uuid4())
     e = lambda tag: f"{{{SOAP12}}}{tag}"  # noqa: E731
     env = etree.Element(e("Envelope"), nsmap={"env": SOAP12, "c": COMMON})
+    if fault.not_understood or fault.code == "VERSION_MISMATCH":
+        header = etree.SubElement(env, e("Header"))
+        for clark in fault.not_understood:
+            qname = etree.QName(clark)
+            nu = etree.SubElement(header, e("NotUnderstood"), nsmap={"nu": qname.namespace})
+            nu.set("qname", f"nu:{qname.localname}")
+        if fault.code == "VERSION_MISMATCH":
+            upgrade = etree.SubElement(header, e("Upgrade"))
+            etree.SubElement(upgrade, e("SupportedEnvelope"), qname="env:Envelope")
     body = etree.SubElement(env, e("Body"))
     f = etree.SubElement(body, e("Fault"))
     code = etree.SubElement(f, e("Code"))
     etree.SubElement(code, e("Value")).text = f"env:{fault.soap_class}"
-    sub = etree.SubElement(code, e("Subcode"))
-    etree.SubElement(sub, e("Value")).text = f"c:{fault.code}"
+    if fault.soap_class in ("Sender", "Receiver"):
+        # SOAP 1.2 allows Subcode under any class, but VersionMismatch / MustUnderstand
+        # faults are answered in their plain form (a 1.1 client reads nothing deeper).
+        sub = etree.SubElement(code, e("Subcode"))
+        etree.SubElement(sub, e("Value")).text = f"c:{fault.code}"
     reason = etree.SubElement(f, e("Reason"))
     text = etree.SubElement(reason, e("Text"))
     text.set("{http://www.w3.org/XML/1998/namespace}lang", "hu")
@@ -72,8 +89,7 @@ def fault_envelope(fault: SoapFault, request_id: str | None) -> bytes:
     fd = etree.SubElement(detail, f"{{{COMMON}}}FaultDetail")
     etree.SubElement(fd, f"{{{COMMON}}}code").text = fault.code
     etree.SubElement(fd, f"{{{COMMON}}}message").text = fault.message
-    if request_id:
-        etree.SubElement(fd, f"{{{COMMON}}}requestId").text = request_id
+    etree.SubElement(fd, f"{{{COMMON}}}requestId").text = request_id
     if fault.element:
         etree.SubElement(fd, f"{{{COMMON}}}element").text = fault.element
     return etree.tostring(env, xml_declaration=True, encoding="utf-8")
@@ -97,7 +113,66 @@ def validate(schema: etree.XMLSchema | None, el: etree._Element) -> None:
     )
 
 
+SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+# Header blocks this sandbox processes; any other one marked mustUnderstand is refused.
+UNDERSTOOD_HEADERS = frozenset({f"{{{COMMON}}}Context", f"{{{WSSE}}}Security"})
+_UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+
+
+def request_id_hint(envelope: etree._Element) -> str | None:
+    """The Context header's requestId if it reads as a UUID (for faults raised before the
+    header is validated)."""
+    value = (
+        envelope.findtext(f"{{{SOAP12}}}Header/{{{COMMON}}}Context/{{{COMMON}}}requestId") or ""
+    ).strip()
+    return value.lower() if _UUID_RE.match(value) else None
+
+
+def _must_understand(header: etree._Element | None) -> None:
+    """SOAP 1.2 Part 1 §5.2.3: a block targeted at us (no role, or next/ultimateReceiver)
+    with mustUnderstand="true"/"1" that we do not process → MustUnderstand fault."""
+    if header is None:
+        return
+    ours = {
+        "",
+        "http://www.w3.org/2003/05/soap-envelope/role/next",
+        "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver",
+    }
+    missed = [
+        block.tag
+        for block in header
+        if isinstance(block.tag, str)
+        and block.get(f"{{{SOAP12}}}mustUnderstand", "").strip() in ("true", "1")
+        and block.get(f"{{{SOAP12}}}role", "").strip() in ours
+        and block.tag not in UNDERSTOOD_HEADERS
+    ]
+    if missed:
+        raise SoapFault(
+            "MUST_UNDERSTAND",
+            "A szolgáltatás nem ismeri a kötelezően értelmezendő fejléc(ek)et: "
+            + ", ".join(etree.QName(t).localname for t in missed)
+            + ".",
+            element=etree.QName(missed[0]).localname,
+            not_understood=missed,
+        )
+
+
+def _header_block(block: etree._Element) -> etree._Element:
+    """A copy without the SOAP envelope's own attributes (mustUnderstand, role, relay):
+    they are legal on any header block and not part of the block's schema."""
+    copy = etree.fromstring(etree.tostring(block))
+    for name in list(copy.attrib):
+        if name.startswith(f"{{{SOAP12}}}"):
+            del copy.attrib[name]
+    return copy
+
+
 def _split(envelope: etree._Element) -> tuple[etree._Element | None, etree._Element]:
+    if envelope.tag != f"{{{SOAP12}}}Envelope" and etree.QName(envelope).localname == "Envelope":
+        # SOAP 1.1 (or any other envelope version): Part 1 §5.4.7.
+        raise SoapFault("VERSION_MISMATCH", element="Envelope")
     if envelope.tag != f"{{{SOAP12}}}Envelope":
         raise SoapFault(
             "SCHEMA_INVALID", "Nem SOAP 1.2 boríték.", element=etree.QName(envelope).localname
@@ -153,9 +228,10 @@ def _check_timestamp(security: etree._Element) -> None:
 def _authenticate(ctx: CallContext, header: etree._Element | None) -> None:
     """WS-Security + Context header + VMátrix, filling ``ctx``."""
     service, op = ctx.service, ctx.operation
-    context_el = header.find(f"{{{COMMON}}}Context") if header is not None else None
-    if context_el is None:
+    found = header.find(f"{{{COMMON}}}Context") if header is not None else None
+    if found is None:
         raise SoapFault("SCHEMA_INVALID", "Hiányzik a Context fejléc.", element="Context")
+    context_el = _header_block(found)
     validate(service.schema, context_el)
 
     def c(name: str) -> str:
@@ -345,7 +421,10 @@ def handle(service: Service, body: bytes, client_cert_der: bytes | None) -> Outc
         except CertificateRejected as exc:
             raise SoapFault("AUTH_CERT_INVALID", str(exc)) from exc
 
-        header, payload = _split(parse_request(body))
+        envelope_el = parse_request(body)
+        request_id = request_id_hint(envelope_el)
+        header, payload = _split(envelope_el)
+        _must_understand(header)
         op = service.operation_for(payload)
         if op is None:
             raise SoapFault(

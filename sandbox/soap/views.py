@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox.soap.pipeline import handle
+from sandbox.soap.errors import SoapFault
+from sandbox.soap.pipeline import CONTENT_TYPE, fault_envelope, handle
 from sandbox.soap.registry import CONTRACT_DIR, SERVICES
 from sandbox.soap.wsdl import DEFAULT_HOST
 
@@ -25,6 +28,9 @@ def endpoint(request: HttpRequest, service: str) -> HttpResponse:
         return _contract_file(request, svc.name, svc.wsdl)
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    refusal = _transport_refusal(request)
+    if refusal is not None:
+        return refusal
     outcome = handle(svc, request.body, request.META.get(CLIENT_CERT_ENVIRON))
     response = HttpResponse(outcome.body, status=outcome.status, headers=outcome.headers)
     if outcome.drop:
@@ -32,6 +38,40 @@ def endpoint(request: HttpRequest, service: str) -> HttpResponse:
     if outcome.hang_seconds is not None:
         request.META["sandbox.hang_seconds"] = outcome.hang_seconds
     return response
+
+
+def _transport_refusal(request: HttpRequest) -> HttpResponse | None:
+    """SOAP 1.2 HTTP binding: the media type is application/soap+xml; a wrong one and an
+    oversized body are answered with a SOAP fault (never Django's HTML error page)."""
+    media_type = request.content_type or ""
+    fault: SoapFault | None = None
+    if (
+        media_type.lower() == "text/xml"
+        and b"schemas.xmlsoap.org/soap/envelope" in (request.body[:2048])
+    ):
+        # A SOAP 1.1 client (text/xml + the 1.1 envelope): tell it the version, not the type.
+        fault = SoapFault("VERSION_MISMATCH", element="Envelope")
+    elif media_type.lower() != "application/soap+xml":
+        fault = SoapFault(
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"A Content-Type '{media_type or '(nincs)'}' helyett application/soap+xml kell "
+            "(SOAP 1.2).",
+        )
+    else:
+        try:
+            request.body  # noqa: B018 - reading it enforces DATA_UPLOAD_MAX_MEMORY_SIZE
+        except RequestDataTooBig:
+            fault = SoapFault(
+                "MESSAGE_TOO_LARGE",
+                f"A kérés nagyobb a megengedett {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bájtnál.",
+            )
+    if fault is None:
+        return None
+    return HttpResponse(
+        fault_envelope(fault, None),
+        status=fault.http_status,
+        headers={"Content-Type": CONTENT_TYPE},
+    )
 
 
 def _contract_file(request: HttpRequest, name: str, wsdl: str) -> HttpResponse:

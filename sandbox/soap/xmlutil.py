@@ -37,6 +37,18 @@ def parse_request(body: bytes) -> etree._Element:
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         # SOAP forbids a DTD; refusing it outright also closes every entity trick.
         raise SoapFault("SCHEMA_INVALID", "A SOAP üzenet nem tartalmazhat DTD-t (DOCTYPE).")
+    # SOAP 1.2 Part 1 §5: a message MUST NOT contain processing instructions (the XML
+    # declaration is not one).
+    outside = [*root.itersiblings(preceding=True), *root.itersiblings()]
+    if (
+        any(isinstance(n, etree._ProcessingInstruction) for n in outside)
+        or next(root.iter(etree.ProcessingInstruction), None) is not None
+    ):
+        raise SoapFault(
+            "SCHEMA_INVALID",
+            "A SOAP üzenet nem tartalmazhat feldolgozási utasítást (<?...?>).",
+            element="ProcessingInstruction",
+        )
     return root
 
 

@@ -160,6 +160,43 @@ REFUSALS: dict[str, tuple[Promise, Promise]] = {
         _("A beutalót egy másik intézmény már lefoglalta."),
         _("A páciens ott mondja le a foglalást, utána itt felhasználható."),
     ),
+    # Added with the sandbox's stricter rules (issue 13); the product never sends what
+    # triggers the protocol ones, so those are a program error.
+    "EVENT_NOT_FOUND": (_("Az EESZT nem ismeri ezt az ellátási eseményt."), _BUG),
+    "DOCUMENT_NOT_FOUND": (
+        _("Az EESZT nem ismeri ezt a dokumentumot vagy verziót."),
+        _("Frissítse a dokumentumlistát; lehet, hogy időközben visszavonták."),
+    ),
+    "REFERRAL_NOT_FOUND": (
+        _("Az EESZT nem talál beutalót ezzel az azonosítóval."),
+        _("Ellenőrizze a beutaló azonosítóját a beteg papírján, majd keresse újra."),
+    ),
+    "PROFILE_ENTRY_NOT_FOUND": (
+        _("Az EESZT nem ismeri ezt az eProfil-bejegyzést."),
+        _("Frissítse a beteg eProfilját; lehet, hogy időközben törölték."),
+    ),
+    "TIME_IN_FUTURE": (
+        _("Az EESZT jövőbeli időpontot kapott: a gép órája valószínűleg siet."),
+        _("Állítsa be a számítógép óráját (automatikus időszinkron), majd küldje újra."),
+    ),
+    "CARE_PROFILE_MISMATCH": (
+        _(
+            "Az ellátás szakmája nem illik a szervezeti egység EESZT-ben nyilvántartott "
+            "profiljához."
+        ),
+        _("Ellenőrizze a Beállítások / EESZT oldalon a szervezeti egységet és a szakmakódot."),
+    ),
+    "RESPONSIBLE_NOT_PERMITTED": (
+        _("A felelős orvosnak nincs EESZT-jogosultsága ennél az intézménynél."),
+        _VMATRIX,
+    ),
+    "VERSION_MISMATCH": (_("Az EESZT nem értette az üzenet formátumát (SOAP-verzió)."), _BUG),
+    "MUST_UNDERSTAND": (_("Az EESZT nem ismerte az üzenet egyik kötelező fejlécét."), _BUG),
+    "UNSUPPORTED_MEDIA_TYPE": (_("Az EESZT nem fogadta el az üzenet típusát."), _BUG),
+    "MESSAGE_TOO_LARGE": (
+        _("Az EESZT túl nagynak találta a beküldött adatot."),
+        _("Ha nagy mellékletet csatolt, kicsinyítse; egyébként jelezze a támogatásnak."),
+    ),
     "SERVICE_UNAVAILABLE": (_("Az EESZT most nem érhető el."), _LATER),
 }
 

@@ -63,7 +63,7 @@ def test_same_body_is_idempotent_other_body_is_the_next_version(soap: Soap) -> N
     assert old.find("version") == "1"
     assert base64.b64decode(old.find("content") or "") != body2
     assert base64.b64decode(current.find("content") or "") == body2
-    assert doc_get(soap, f"{doc_id}.3").fault_code == "CODE_UNKNOWN"
+    assert doc_get(soap, f"{doc_id}.3").fault_code == "DOCUMENT_NOT_FOUND"
 
 
 def test_another_institutions_same_client_id_is_a_separate_document(
@@ -191,7 +191,7 @@ def test_pdf_only_for_reference_types(soap: Soap) -> None:
 
 
 def test_event_must_exist_be_ours_and_the_patients(soap: Soap, other_waf_der: bytes) -> None:
-    assert submit(soap, event_id="202699999999999999").fault_code == "EVENT_NOT_OPEN"
+    assert submit(soap, event_id="202699999999999999").fault_code == "EVENT_NOT_FOUND"
     them = other(other_waf_der)
     their_event = start_event(soap, specialty="PSZICH", stamp="70001", **them)
     assert submit(soap, event_id=their_event).fault_code == "NOT_OWNER"
@@ -257,7 +257,7 @@ def test_only_the_submitter_withdraws_and_withdrawn_takes_no_versions(
     unknown = testing.payload(
         DOCS, "DocumentWithdrawRequest", documentId="202611111111111111", reason="x"
     )
-    assert soap.call("documents", unknown).fault_code == "CODE_UNKNOWN"
+    assert soap.call("documents", unknown).fault_code == "DOCUMENT_NOT_FOUND"
 
 
 def test_list_returns_metadata_of_visible_documents_and_the_withheld_count(soap: Soap) -> None:

@@ -204,7 +204,7 @@ def test_close_needs_an_open_event(soap: Soap) -> None:
     event_id = start(soap).find("eventId") or ""
     assert close(soap, event_id).find("status") == "LEZART"
     assert close(soap, event_id).fault_code == "EVENT_NOT_OPEN"
-    assert close(soap, "999999999999999999").fault_code == "EVENT_NOT_OPEN"
+    assert close(soap, "999999999999999999").fault_code == "EVENT_NOT_FOUND"
     assert count("writes.EventClose") == 1
 
 

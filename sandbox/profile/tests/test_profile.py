@@ -172,4 +172,4 @@ def test_codes_and_basis_are_checked(soap: Soap) -> None:
     )
     foreign = create(soap, basis={"type": "DOKUMENTUM", "id": "202500000000000201"})
     assert foreign.fault_code == "CODE_UNKNOWN" and foreign.fault_element == "basis"
-    assert history(soap, "202699999999999999").fault_code == "CODE_UNKNOWN"
+    assert history(soap, "202699999999999999").fault_code == "PROFILE_ENTRY_NOT_FOUND"

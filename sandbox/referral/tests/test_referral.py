@@ -114,7 +114,7 @@ def test_query_hides_referrals_addressed_to_another_institution(soap: Soap) -> N
             "referral",
             testing.payload(REFERRAL, "ReferralQueryRequest", referralId="202699999999999999"),
         ).fault_code
-        == "CODE_UNKNOWN"
+        == "REFERRAL_NOT_FOUND"
     )
 
 
@@ -197,7 +197,7 @@ def test_booking_conflict_when_another_institution_booked_it(
 
 
 def test_use_needs_our_event_of_the_same_patient(soap: Soap, other_waf_der: bytes) -> None:
-    assert use(soap, VALID, "202699999999999999").fault_code == "EVENT_NOT_OPEN"
+    assert use(soap, VALID, "202699999999999999").fault_code == "EVENT_NOT_FOUND"
     someone_else = start_event(soap, "123456788")
     assert use(soap, VALID, someone_else).fault_code == "REFERRAL_WRONG_TARGET"
     them = other(other_waf_der)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import pytest
 import time_machine
@@ -19,7 +20,8 @@ from sandbox.pki.models import IssuedCertificate
 from sandbox.pki.services import certificate_revoke
 from sandbox.registry import seed
 from sandbox.registry.models import Grant, User
-from sandbox.soap.ns import service_ns
+from sandbox.soap.ns import COMMON, SOAP12, service_ns
+from sandbox.soap.views import CLIENT_CERT_ENVIRON
 
 EKAT = service_ns("ekat")
 pytestmark = pytest.mark.django_db
@@ -82,7 +84,95 @@ def test_soap11_envelope_is_refused(soap: Soap, client: Client) -> None:
         b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
         b"<x/></s:Body></s:Envelope>"
     )
-    assert testing.post(client, "ekat", body, soap.cert).fault_code == "SCHEMA_INVALID"
+    answer = testing.post(client, "ekat", body, soap.cert)
+    assert answer.fault_code == "VERSION_MISMATCH"
+    assert answer.root.findtext(f".//{{{SOAP12}}}Code/{{{SOAP12}}}Value") == "env:VersionMismatch"
+    assert answer.status == 500
+    # As a SOAP 1.1 client sends it (text/xml): still VersionMismatch, as a SOAP 1.2 fault.
+    response = client.generic("POST", "/soap/ekat", body, content_type="text/xml; charset=utf-8")
+    assert b"env:VersionMismatch" in response.content
+    assert response["Content-Type"].startswith("application/soap+xml")
+
+
+def _with_header(soap: Soap, extra: bytes, *, context_attr: bytes = b"") -> bytes:
+    body = testing.envelope(
+        query(),
+        testing.security_element(assertion=soap.assertion(seed.DEMO_DENTIST)),
+        testing.context_element(
+            user_id=seed.DEMO_DENTIST,
+            institution_id=seed.DEMO_INSTITUTION,
+            org_unit_id=seed.DEMO_ORG_UNIT,
+            role="ORVOS",
+        ),
+    )
+    body = body.replace(b"<c:Context ", b"<c:Context " + context_attr + b" ", 1)
+    return body.replace(b"</env:Header>", extra + b"</env:Header>", 1)
+
+
+def test_unknown_must_understand_header_gets_a_must_understand_fault(
+    soap: Soap, client: Client
+) -> None:
+    extra = b'<x:Trace xmlns:x="urn:example:trace" env:mustUnderstand="true">1</x:Trace>'
+    answer = testing.post(client, "ekat", _with_header(soap, extra), soap.cert)
+    assert answer.fault_code == "MUST_UNDERSTAND"
+    assert answer.root.findtext(f".//{{{SOAP12}}}Code/{{{SOAP12}}}Value") == "env:MustUnderstand"
+    nu = answer.root.find(f"{{{SOAP12}}}Header/{{{SOAP12}}}NotUnderstood")
+    assert nu is not None and nu.get("qname", "").endswith(":Trace")
+    # The same block without mustUnderstand is ignored, as SOAP 1.2 says.
+    optional = extra.replace(b' env:mustUnderstand="true"', b"")
+    answer = testing.post(client, "ekat", _with_header(soap, optional), soap.cert)
+    assert answer.fault_code == "NO_TREATMENT_RELATIONSHIP"
+
+
+def test_must_understand_on_the_context_header_is_legal(soap: Soap, client: Client) -> None:
+    body = _with_header(soap, b"", context_attr=b'env:mustUnderstand="true"')
+    assert b'env:mustUnderstand="true"' in body
+    answer = testing.post(client, "ekat", body, soap.cert)
+    assert answer.fault_code == "NO_TREATMENT_RELATIONSHIP", answer.fault_message
+
+
+def test_wrong_content_type_gets_a_soap_fault_not_html(soap: Soap, client: Client) -> None:
+    body = testing.envelope(query())
+    response = client.generic(
+        "POST",
+        "/soap/ekat",
+        body,
+        content_type="application/json",
+        **{CLIENT_CERT_ENVIRON: soap.cert},
+    )
+    assert response.status_code == 415
+    assert response["Content-Type"].startswith("application/soap+xml")
+    root = etree.fromstring(response.content)
+    assert root.findtext(f".//{{{COMMON}}}code") == "UNSUPPORTED_MEDIA_TYPE"
+    assert root.findtext(f".//{{{COMMON}}}requestId")
+
+
+def test_processing_instruction_is_refused(soap: Soap, client: Client) -> None:
+    body = testing.envelope(query()).replace(b"?>", b'?><?xml-stylesheet href="x.xsl"?>', 1)
+    answer = testing.post(client, "ekat", body, soap.cert)
+    assert answer.fault_code == "SCHEMA_INVALID"
+    assert answer.fault_element == "ProcessingInstruction"
+
+
+def test_oversized_body_gets_a_soap_fault(soap: Soap, client: Client, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = testing.envelope(query()) + b" " * 2000
+    answer = testing.post(client, "ekat", body, soap.cert)
+    assert answer.status == 413
+    assert answer.fault_code == "MESSAGE_TOO_LARGE"
+
+
+def test_every_fault_carries_the_request_id(soap: Soap, client: Client) -> None:
+    rid = str(uuid.uuid4())
+    # Refused before the Context header is validated (the payload breaks the schema).
+    bad = testing.payload(EKAT, "EventQueryRequest", patient={"idType": "PASSPORTX", "id": "1"})
+    answer = soap.call("ekat", bad, request_id=rid)
+    assert answer.fault_code == "SCHEMA_INVALID"
+    assert answer.root.findtext(f".//{{{COMMON}}}requestId") == rid
+    # No client id at all (no Context): the sandbox assigns one.
+    none = testing.post(client, "ekat", testing.envelope(query()), soap.cert)
+    assert none.fault_code
+    assert uuid.UUID(none.root.findtext(f".//{{{COMMON}}}requestId") or "")
 
 
 def test_schema_invalid_names_the_first_offending_element(soap: Soap) -> None:
