@@ -244,3 +244,16 @@ def test_property_recorded_variant_matches_the_distinct_surfaces(
     assert form.cleaned_data["treatment"].variant_count == expected
     chosen = treatment_variant_for(item=demo[shortcut], surfaces=procedure.surfaces)
     assert chosen.pk == procedure.treatment_id
+
+
+def test_the_variant_is_never_another_practices(
+    personas: Personas, demo_visit: Visit, demo: dict[str, TreatmentItem]
+) -> None:
+    """Practice B's family of the same name holds a three-surface variant; practice A's lost
+    its own: A's command is refused, never priced from B's catalogue."""
+    demo_treatments_create(personas.practice_b)
+    treatment_item_deactivate(item=demo["töm3"], actor=None)
+    with pytest.raises(ValidationError) as error:
+        visit_command_apply(visit=demo_visit, line="36 MOD töm", entered_by=personas.doctor.user)
+    assert "nincs 3 felszínes változat" in error.value.message_dict["line"][0]
+    assert not demo_visit.procedures.exists()
