@@ -10,8 +10,9 @@ bootstrap:
 demo: bootstrap
 	@bash scripts/demo.sh
 
-# The EESZT sandbox alone: first start creates DB, PKI, demo data and the SoftHSM card;
-# prints where it listens and the demo logins (card PIN included).
+# The EESZT sandbox alone (with the NAV Online Számla sandbox on its own TLS port, :9444):
+# first start creates DB, PKI, demo data and the SoftHSM card; prints where it listens and
+# the demo logins (card PIN and NAV technical users included).
 sandbox: bootstrap
 	$(PY) -m django runsandbox --settings=sandbox.settings
 

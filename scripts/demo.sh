@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the whole product on this machine, with demo data, until Ctrl-C:
-#   - the EESZT sandbox (SOAP over mutual TLS on :9443, Ágazati portál on :9080),
+#   - the EESZT sandbox (SOAP over mutual TLS on :9443, Ágazati portál on :9080) and, in
+#     the same process, the NAV Online Számla sandbox (server TLS on :9444, portal /nav/),
 #   - the practice system on http://127.0.0.1:8000 (SQLite in var/),
 #   - the EESZT worker (delivers the reports in the background),
 #   - the card service on :9451, playing the workstation's eSzemélyi client with the
@@ -17,6 +18,12 @@ export ZOMANC_DATA_DIR="$DATA"
 export SANDBOX_DATA_DIR="${SANDBOX_DATA_DIR:-$DATA/sandbox}"
 export SANDBOX_HTTPS_PORT="${SANDBOX_HTTPS_PORT:-9443}"
 export SANDBOX_HTTP_PORT="${SANDBOX_HTTP_PORT:-9080}"
+# NAV's port: 9444 in the plain demo; a run that moved the EESZT port (the smoke test, the
+# setup walk: free ports) gets a free NAV port too — never a fixed port parallel runs share.
+if [ -z "${SANDBOX_NAV_HTTPS_PORT:-}" ]; then
+  if [ "$SANDBOX_HTTPS_PORT" = "9443" ]; then SANDBOX_NAV_HTTPS_PORT=9444; else SANDBOX_NAV_HTTPS_PORT=0; fi
+fi
+export SANDBOX_NAV_HTTPS_PORT
 CARD_PORT="${ZOMANC_CARDSERVICE_PORT:-9451}"
 # The demo is SQLite by definition (a PostgreSQL URL in the shell must not receive it); the
 # setup-guide walk passes a fresh database of its own explicitly through DEMO_*.
@@ -84,16 +91,19 @@ $PY manage.py runserver "127.0.0.1:${PORT}" --noreload >"$DATA/web.log" 2>&1 &
 pids+=($!)
 wait_for 60 "the web server" $PY -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://127.0.0.1:${PORT}/healthz"
 
+NAV_PORT=$($PY -c "import json, sys; print(json.load(open(sys.argv[1]))['navPort'])" "$SANDBOX_DATA_DIR/server.json")
 cat <<INFO
 
 Zománc fut: http://127.0.0.1:${PORT}   (Ctrl-C mindent leállít)
 EESZT sandbox – Ágazati portál: http://127.0.0.1:${SANDBOX_HTTP_PORT}/   (gyakorló környezet, nem a valódi EESZT)
+NAV Online Számla sandbox: https://127.0.0.1:${NAV_PORT}/invoiceService/v3/   portál: http://127.0.0.1:${SANDBOX_HTTP_PORT}/nav/
 Naplók: $DATA/{web,worker,sandbox,cardservice}.log
 
 INFO
 cat "$DATA/demo-logins.txt"
 echo
 sed -n '/Demó belépések/,/^$/p' "$DATA/sandbox.log"
+sed -n '/NAV Online Számla demó/,/^$/p' "$DATA/sandbox.log"
 grep -i -A2 "pár" "$DATA/cardservice.log" | head -5 || true
 echo
 # Stop everything as soon as any part stops (a crash must not leave a half-working demo).
