@@ -19,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 TAJ_LENGTH = 9
 _SEPARATORS = re.compile(r"[\s\-]+")
+# Spaces and hyphens only between groups of digits: "123-456-788" is a TAJ as printed,
+# "-111111110" or "123456788-" is a typo (a sign, a lost digit), not a separator.
+_TAJ_GROUPS = re.compile(r"[0-9]+(?:[\s\-]+[0-9]+)*")
 
 
 # --- TAJ (társadalombiztosítási azonosító jel) -------------------------------------------
@@ -46,6 +49,11 @@ def taj_normalise(value: str) -> str:
         raise ValidationError(
             _("A TAJ szám csak számjegyeket tartalmazhat (szóköz és kötőjel megengedett)."),
             code="taj_nondigit",
+        )
+    if not _TAJ_GROUPS.fullmatch(value.strip()):
+        raise ValidationError(
+            _("A TAJ számban szóköz és kötőjel csak a számjegycsoportok között állhat."),
+            code="taj_separator",
         )
     if len(compact) != TAJ_LENGTH:
         raise ValidationError(

@@ -36,6 +36,7 @@ def test_taj_known_invalid_vectors(value: str, code: str) -> None:
 def test_taj_accepts_spaces_and_hyphens() -> None:
     assert taj_normalise(" 123 456 788 ") == "123456788"
     assert taj_normalise("123-456-788") == "123456788"
+    assert taj_normalise("123 - 456 - 788") == "123456788"
 
 
 @pytest.mark.parametrize(
@@ -48,6 +49,10 @@ def test_taj_accepts_spaces_and_hyphens() -> None:
         ("123456789", "taj_checksum", "ellenőrző számjegye"),
         ("000 000 000", "taj_zeros", "csupa nulla"),
         ("", "taj_required", "Adja meg"),
+        # The probe's "-111111110" was accepted: a leading or trailing separator is a typo.
+        ("-111111110", "taj_separator", "számjegycsoportok között"),
+        ("111111110-", "taj_separator", "számjegycsoportok között"),
+        ("- 123 456 788", "taj_separator", "számjegycsoportok között"),
     ],
 )
 def test_taj_says_which_rule_failed(value: str, code: str, words: str) -> None:
