@@ -253,3 +253,21 @@ def test_patch_schema_declares_fields_not_nullable(personas: Personas) -> None:
     schema = Client().get("/api/openapi.json").json()
     patch = schema["components"]["schemas"]["PatientPatch"]["properties"]
     assert patch["family_name"]["type"] == "string" and "anyOf" not in patch["family_name"]
+
+
+def test_search_and_list_leave_an_entry_naming_query_and_patients(
+    personas: Personas, api_as: ApiAs
+) -> None:
+    """The probe: a token holder could page through every patient without a trace."""
+    kovacs = make_patient(personas.receptionist, family_name="Kovács", id_value="123456788")
+    toth = make_patient(personas.receptionist, family_name="Tóth")
+    client = api_as(personas.receptionist)
+    assert client.get("/api/patients", q="kovacs").status_code == 200
+    assert client.get("/api/patients").status_code == 200
+    entries = list(AuditEntry.objects.filter(action=AuditAction.VIEW).order_by("pk"))
+    assert [e.changes for e in entries] == [
+        {"query": "kovacs", "page": 1, "patient_ids": [kovacs.pk]},
+        {"query": "", "page": 1, "patient_ids": [kovacs.pk, toth.pk]},
+    ]
+    assert all(e.actor == personas.receptionist.user for e in entries)
+    assert '"kovacs"' in entries[0].summary and "1 páciens" in entries[0].summary
