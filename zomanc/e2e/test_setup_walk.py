@@ -46,6 +46,18 @@ WAIT_MS = 30_000
 BUDAPEST = ZoneInfo("Europe/Budapest")
 WALK_APPOINTMENT_NOTE = "Beutaló alapján, a séta foglalása"
 SENT_TIMEOUT_S = 180
+CLOSE_QUESTION = "Lezárja az ellátást? Utána csak javítással, indoklással módosítható."
+EMPTY_NOTES_QUESTION = (
+    "Az anamnézis és a státusz üres. Biztosan így zárja le az ellátást? Utána csak javítással, "
+    "indoklással módosítható."
+)
+WALK_ANAMNESIS = "Hideg-meleg érzékenység a bal alsó őrlőfogon, a séta anamnézise."
+# Typed and closed at once, never saved on their own (issue 12, defect 1).
+WALK_NOTES = {
+    "status_text": "36 mély szuvasodás, a séta státusza.",
+    "therapy": "Háromfelszínű kompozit tömés, a séta terápiája.",
+    "advice": "Kontroll fél év múlva, a séta javaslata.",
+}
 
 
 @dataclass
@@ -511,7 +523,7 @@ def step6_visit(w: Walk) -> None:
     # Kiss Máté's visit from step 4 is closed first (an Ambuláns lap of its own).
     w.patient(HISTORY_TAJ)
     _diagnosis(w, "K0230")
-    _close_visit(w)
+    _close_visit(w, question=EMPTY_NOTES_QUESTION)  # no anamnesis, no status: asked once
     # An appointment today for the patient with referrals, then the visit from it.
     w.patient(REFERRAL_TAJ)
     patient_url = page.url
@@ -541,6 +553,8 @@ def step6_visit(w: Walk) -> None:
     _command(w, "36 MOD töm")
     expect(page.locator("#entry-box ul.px").first).to_contain_text("Kompozit tömés")
     w.shot("24-visit-entry", page.locator("#entry-box"))
+    _tooth_history(w)
+    _notes_autosave(w)
     # Műveletek → Beutaló felhasználása.
     _wait_eeszt_state(w, "EESZT: elküldve")
     page.locator(".visit-actions").first.get_by_text("Műveletek").click()
@@ -552,11 +566,13 @@ def step6_visit(w: Walk) -> None:
     expect(page.locator("main")).to_contain_text(re.compile(r"Beutaló\s*2025\d{12}"))
     w.shot("26-visit-referral")
     w.patient(REFERRAL_TAJ)
-    _close_visit(w)
+    _notes_typed_then_close(w)
     _wait_eeszt_state(w, "EESZT: elküldve")
     page.locator("a.badge[class*=eeszt-]").first.click()
     expect(page.locator("main")).to_contain_text("Ambuláns lap")
+    expect(page.locator("main")).to_contain_text("Egy ellátás beküldései: Nagy Bence")
     w.shot("27-visit-sent")
+    _notes_in_pdf_and_eeszt(w)
     w.logout()
     # The sandbox's Lakossági portál: the patient's new care event and Ambuláns lap.
     page.goto(w.p("/lakossagi/"))
@@ -585,7 +601,71 @@ def _diagnosis(w: Walk, code: str) -> None:
     expect(w.page.locator("#entry-box ul.dx")).to_contain_text(code)
 
 
-def _close_visit(w: Walk) -> None:
+def _tooth_history(w: Walk) -> None:
+    """A click on tooth 36 shows its history beside the chart and picks it for the
+    procedure row (issue 12)."""
+    page = w.page
+    box = page.locator("#entry-box")
+    box.locator("svg.odontogram g.tooth[data-tooth='36']").click()
+    panel = box.locator(".tooth-history")
+    expect(panel).to_contain_text("36. fog előzményei")
+    expect(panel).to_contain_text("Kompozit tömés")
+    expect(panel).to_contain_text("Dr. Kovács Anna")
+    expect(box.locator("form.procedure-form input[name=tooth]")).to_have_value("36")
+    w.shot("24b-tooth-history", panel)
+
+
+def _notes_autosave(w: Walk) -> None:
+    """Typed text saves itself: the state says "mentve HH:MM", a reload shows the text."""
+    page = w.page
+    notes = page.locator("#entry-box form.notes")
+    notes.locator("textarea[name=anamnesis]").fill(WALK_ANAMNESIS)
+    expect(notes.locator(".autosave-state")).to_have_text(re.compile(r"^mentve \d\d:\d\d$"))
+    w.shot("24c-notes-autosaved", notes)
+    page.reload()
+    expect(page.locator("#entry-box textarea[name=anamnesis]")).to_have_value(WALK_ANAMNESIS)
+
+
+def _notes_typed_then_close(w: Walk) -> None:
+    """The natural order: type the notes, press "Ellátás lezárása" (no "Szöveg mentése")."""
+    notes = w.page.locator("#entry-box form.notes")
+    for name, text in WALK_NOTES.items():
+        notes.locator(f"textarea[name={name}]").fill(text)
+    _close_visit(w)
+
+
+def _notes_in_pdf_and_eeszt(w: Walk) -> None:
+    """The closed visit's Ambuláns lap holds the notes: the printed PDF, and the document
+    EESZT (the sandbox) returns to the practice."""
+    import io
+
+    from pypdf import PdfReader
+
+    page = w.page
+    w.patient(REFERRAL_TAJ)
+    # "Nyomtatás (PDF)" in the visit's closed actions menu.
+    href = (
+        page.locator("#activity li.visit")
+        .first.locator("a[href$='ambulans-lap.pdf']")
+        .get_attribute("href")
+    )
+    pdf = page.request.get(w.z(href))
+    assert pdf.ok, pdf.status
+    reader = PdfReader(io.BytesIO(pdf.body()))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    for expected in (WALK_ANAMNESIS, *WALK_NOTES.values()):
+        assert expected in text, (expected, text)
+    page.get_by_text("Továbbiak", exact=True).click()
+    page.get_by_role("link", name="EHR dokumentumok").click()
+    expect(page.locator("h1")).to_contain_text("EHR dokumentumok: Nagy Bence")
+    page.locator("main table tbody tr", has_text="001044299").first.get_by_role("link").click()
+    document = page.locator("main")
+    for expected in (WALK_ANAMNESIS, *WALK_NOTES.values()):
+        expect(document).to_contain_text(expected)
+    w.shot("27b-ehr-document-with-notes")
+
+
+def _close_visit(w: Walk, question: str = CLOSE_QUESTION) -> None:
     page = w.page
     questions: list[str] = []
 
@@ -596,7 +676,7 @@ def _close_visit(w: Walk) -> None:
     page.once("dialog", confirm)
     page.locator("#entry-box").get_by_role("button", name="Ellátás lezárása").click()
     expect(page.locator("#entry-box")).not_to_contain_text("Nyitott ellátás")
-    assert questions == ["Lezárja az ellátást? Utána csak javítással, indoklással módosítható."]
+    assert questions == [question]
 
 
 # --- 7. Roles -----------------------------------------------------------------------------
