@@ -23,7 +23,7 @@ from sandbox.registry.register import Identity
 from sandbox.soap.context import CallContext
 from sandbox.soap.errors import SoapFault
 from sandbox.soap.registry import register_service
-from sandbox.soap.xmlutil import Fields, parse_datetime
+from sandbox.soap.xmlutil import Fields, not_in_future, parse_datetime
 
 documents = register_service("documents", title="EHR dokumentumok")
 WRITERS = {Role.ORVOS, Role.FELHASZNALO}
@@ -123,7 +123,11 @@ def document_submit(ctx: CallContext, req: etree._Element) -> etree._Element:
             doc_type=_t(ctx, req, "docType") or "",
             title=_t(ctx, req, "title") or "",
             author_stamp=_t(ctx, req, "authorStamp") or "",
-            created_at=parse_datetime(_t(ctx, req, "createdAt") or ""),
+            created_at=not_in_future(
+                parse_datetime(_t(ctx, req, "createdAt") or "", "createdAt"),
+                now=ctx.now,
+                element="createdAt",
+            ),
             confidentiality=_t(ctx, req, "confidentiality") or "",
             mime_type=mime_type,
             body=body,

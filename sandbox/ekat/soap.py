@@ -14,7 +14,7 @@ from sandbox.registry.lookups import patient_resolve
 from sandbox.registry.models import SENSITIVE_SPECIALTIES, Patient, Role
 from sandbox.soap.context import CallContext
 from sandbox.soap.registry import register_service
-from sandbox.soap.xmlutil import parse_datetime
+from sandbox.soap.xmlutil import not_in_future, parse_datetime
 
 ekat = register_service("ekat", title="Eseménykatalógus (eKAT)")
 WRITERS = {Role.ORVOS, Role.FELHASZNALO}
@@ -26,8 +26,11 @@ def _t(ctx: CallContext, el: etree._Element, path: str) -> str | None:
 
 
 def _dt(ctx: CallContext, el: etree._Element, name: str) -> dt.datetime | None:
+    """A time of the request: with a zone offset, and not in the future."""
     value = _t(ctx, el, name)
-    return parse_datetime(value) if value else None
+    if not value:
+        return None
+    return not_in_future(parse_datetime(value, name), now=ctx.now, element=name)
 
 
 def _list(ctx: CallContext, el: etree._Element, outer: str, inner: str) -> list[str] | None:

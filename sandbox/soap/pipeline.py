@@ -201,13 +201,17 @@ def _check_timestamp(security: etree._Element) -> None:
         created = parse_datetime(created_text)
     except ValueError as exc:
         raise SoapFault("AUTH_ASSERTION_INVALID", "Hibás Timestamp.", element="Created") from exc
-    # Wall clock on purpose: the client's clock is not moved by the sandbox offset.
+    # Wall clock on purpose: the client's clock is not moved by the sandbox offset. The
+    # window is symmetric (±5 min): a client clock running ahead is as likely as one behind.
     wall = timezone.now()
-    if created > wall + FUTURE_SKEW:
+    window = dt.timedelta(seconds=settings.SANDBOX_TIMESTAMP_MAX_AGE_SECONDS)
+    if created > wall + window:
         raise SoapFault(
-            "AUTH_ASSERTION_INVALID", "Az üzenet időbélyege a jövőben van.", element="Created"
+            "AUTH_ASSERTION_INVALID",
+            "Az üzenet időbélyege 5 percnél többel a jövőben van.",
+            element="Created",
         )
-    if wall - created > dt.timedelta(seconds=settings.SANDBOX_TIMESTAMP_MAX_AGE_SECONDS):
+    if wall - created > window:
         raise SoapFault(
             "AUTH_ASSERTION_INVALID", "Az üzenet időbélyege 5 percnél régebbi.", element="Created"
         )

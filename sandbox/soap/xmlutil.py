@@ -57,15 +57,38 @@ def text(el: etree._Element, path: str, ns: dict[str, str]) -> str | None:
     return found.text if found is not None and found.text is not None else None
 
 
-def parse_datetime(value: str) -> dt.datetime:
-    """xs:dateTime -> aware datetime (a missing zone is read as UTC)."""
-    value = value.strip().replace("Z", "+00:00")
+def parse_datetime(value: str, element: str | None = None) -> dt.datetime:
+    """xs:dateTime -> aware datetime. A time without a zone offset is refused
+    (SCHEMA_INVALID), never guessed: a local time read as UTC moves an event by hours."""
+    raw = value.strip()
+    value = raw.replace("Z", "+00:00")
     # xs:dateTime allows any number of fraction digits; Python takes at most 6.
     value = re.sub(r"(\.\d{6})\d+", r"\1", value)
     parsed = dt.datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
+        raise SoapFault(
+            "SCHEMA_INVALID",
+            f"Az időpont ({raw}) zónaeltolás nélküli: adja meg 'Z'-vel vagy +hh:mm eltolással.",
+            element=element,
+        )
     return parsed
+
+
+def not_in_future(value: dt.datetime, *, now: dt.datetime, element: str) -> dt.datetime:
+    """Event, end, record and creation times may not lie in the future beyond a small
+    clock skew (SANDBOX_FUTURE_SKEW_SECONDS, default 120 s): a future time would stretch
+    the correction deadline at will."""
+    from django.conf import settings
+
+    skew = dt.timedelta(seconds=getattr(settings, "SANDBOX_FUTURE_SKEW_SECONDS", 120))
+    if value > now + skew:
+        raise SoapFault(
+            "TIME_IN_FUTURE",
+            f"A(z) {element} ({format_datetime(value)}) a jövőben van (a sandbox ideje: "
+            f"{format_datetime(now)}, megengedett eltérés {int(skew.total_seconds())} s).",
+            element=element,
+        )
+    return value
 
 
 def format_datetime(value: dt.datetime) -> str:

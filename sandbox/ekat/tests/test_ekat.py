@@ -330,3 +330,33 @@ def test_assistant_reports_with_eeszt_user_role(soap: Soap) -> None:
     answer = start(soap, user=seed.ASSISTANT, role="EESZT_FELHASZNALO")
     assert answer.status == 200
     assert etree.QName(answer.body).localname == "EventStartResponse"
+
+
+def test_times_in_the_future_beyond_the_skew_are_refused(soap: Soap) -> None:
+    ahead = start(soap, when=now() + dt.timedelta(minutes=10))
+    assert ahead.fault_code == "TIME_IN_FUTURE"
+    assert ahead.fault_element == "eventTime"
+    # Within the documented skew (120 s) a client clock running ahead is tolerated.
+    assert start(soap, visit="V-skew", when=now() + dt.timedelta(seconds=60)).status == 200
+    event_id = start(soap, visit="V-end").find("eventId") or ""
+    late_end = close(soap, event_id, end=now() + dt.timedelta(hours=1))
+    assert late_end.fault_code == "TIME_IN_FUTURE"
+    assert late_end.fault_element == "endTime"
+
+
+def test_a_time_without_zone_offset_is_refused_not_read_as_utc(soap: Soap) -> None:
+    request = testing.payload(
+        EKAT,
+        "EventStartRequest",
+        patient={"idType": "TAJ", "id": TAJ},
+        clientVisitId="V-tz",
+        careType="JARO",
+        specialty="FOG",
+        eventTime="2026-01-15T10:00:00",
+        recordedTime=now(),
+        responsibleStamp="58012",
+    )
+    answer = soap.call("ekat", request)
+    assert answer.fault_code == "SCHEMA_INVALID"
+    assert answer.fault_element == "eventTime"
+    assert not Event.objects.filter(client_visit_id="V-tz").exists()
