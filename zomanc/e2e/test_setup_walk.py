@@ -551,7 +551,10 @@ def step6_visit(w: Walk) -> None:
     _command(w, "36 K0210")
     expect(page.locator("#entry-box ul.dx")).to_contain_text("K0210 A dentin szuvasodása")
     _command(w, "36 MOD töm")
-    expect(page.locator("#entry-box ul.px").first).to_contain_text("Kompozit tömés")
+    # Three surfaces choose the family's three-surface filling, at its price (issue 12).
+    expect(page.locator("#entry-box ul.px").first).to_contain_text(
+        re.compile(r"Kompozit tömés, 3 felszín\s*38[\s\u00a0]?000\s*Ft")
+    )
     w.shot("24-visit-entry", page.locator("#entry-box"))
     _tooth_history(w)
     _notes_autosave(w)
