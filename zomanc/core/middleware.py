@@ -11,11 +11,13 @@ was not verified with a code is signed out."""
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -96,4 +98,23 @@ class PracticeMiddleware:
         enrolment = owner_2fa_redirect(request, member)
         if enrolment is not None:
             return enrolment
+        return self.get_response(request)
+
+
+class RequestTooLargeMiddleware:
+    """A browser form over DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many fields) gets a
+    Hungarian 413 page, in debug mode too — not Django's English technical 400 page. The
+    body is parsed here, before CSRF and the view, so the refusal happens in one place and
+    nothing is saved. The API answers its own JSON 413 (zomanc/api/api.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and not request.path.startswith("/api/"):
+            try:
+                request.POST  # noqa: B018 - parsing is the check
+            except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+                limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+                return render(request, "413.html", {"limit_mb": limit_mb}, status=413)
         return self.get_response(request)
