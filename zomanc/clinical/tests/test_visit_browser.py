@@ -178,3 +178,28 @@ def test_closing_with_empty_anamnesis_and_status_asks_once(
     ]
     visit = Visit.objects.get(pk=open_visit.pk)
     assert visit.status == VisitStatus.CLOSED and visit.therapy == "Fogkő-eltávolítás"
+
+
+def test_the_chart_is_large_above_the_forms_and_its_teeth_are_selectable(
+    page: Any, live_server: Any, open_visit: Visit, tmp_path: Any
+) -> None:
+    """The visit screen's chart: first in the entry box, wider than its drawn size (658 px),
+    each tooth reachable with the keyboard; Enter on a tooth shows its history beside the
+    chart and puts the tooth into the procedure row."""
+    from playwright.sync_api import expect
+
+    notes = _goto_patient(page, live_server, open_visit)
+    chart = page.locator("#entry-box .chart-area-visit svg.odontogram")
+    box = chart.bounding_box()
+    assert box is not None and box["width"] >= 780, box
+    forms = notes.bounding_box()
+    assert forms is not None and box["y"] + box["height"] <= forms["y"]
+    tooth = chart.locator("g.tooth[data-tooth='46']")
+    tooth.focus()
+    tooth.press("Enter")
+    panel = page.locator("#entry-box .tooth-history")
+    expect(panel).to_contain_text("46. fog előzményei")
+    expect(panel).to_contain_text("Ennél a fognál még nincs bejegyzés.")
+    expect(tooth).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("form.procedure-form input[name=tooth]")).to_have_value("46")
+    page.screenshot(path=str(tmp_path / "visit-screen.png"), full_page=True)
