@@ -14,7 +14,16 @@ from django.db import IntegrityError, transaction
 from sandbox.ekat.models import Event, EventRevision, EventStatus
 from sandbox.refdata.bno import bno_problem
 from sandbox.registry.lookups import doctor_resolve
-from sandbox.registry.models import SPECIALTIES, Institution, OrgUnit, Patient, User
+from sandbox.registry.models import (
+    SPECIALTIES,
+    UNIT_PROFILES,
+    Doctor,
+    Grant,
+    Institution,
+    OrgUnit,
+    Patient,
+    User,
+)
 from sandbox.soap.errors import SoapFault
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
@@ -57,6 +66,38 @@ def _deadline_check(reference: dt.datetime, now: dt.datetime, what: str) -> None
         )
 
 
+def _plausibility_check(actor: Actor, care_type: str, specialty: str) -> None:
+    """Care type and specialty must fit the org unit's registered profile (UNIT_PROFILES)."""
+    unit = actor.org_unit
+    care_types, specialties = UNIT_PROFILES.get(unit.specialty, (frozenset(), frozenset()))
+    if care_type not in care_types:
+        raise SoapFault(
+            "CARE_PROFILE_MISMATCH",
+            f"A(z) {unit.code} szervezeti egység ({SPECIALTIES.get(unit.specialty, '?')}) "
+            f"nem nyújt {care_type} ellátást; nyilvántartott ellátási formái: "
+            f"{', '.join(sorted(care_types)) or '—'}.",
+            element="careType",
+        )
+    if specialty not in specialties:
+        raise SoapFault(
+            "CARE_PROFILE_MISMATCH",
+            f"A(z) {specialty} szakma nem illik a(z) {unit.code} szervezeti egység profiljához "
+            f"(megengedett: {', '.join(sorted(specialties))}).",
+            element="specialty",
+        )
+
+
+def _responsible_check(actor: Actor, doctor: Doctor) -> None:
+    """The responsible doctor must hold a VMátrix right at the reporting institution."""
+    if not Grant.objects.filter(user__doctor=doctor, institution=actor.institution).exists():
+        raise SoapFault(
+            "RESPONSIBLE_NOT_PERMITTED",
+            f"A felelős orvos ({doctor.stamp}) nem rendelkezik jogosultsággal a(z) "
+            f"{actor.institution.institution_id} intézménynél.",
+            element="responsibleStamp",
+        )
+
+
 def _new_event_id(now: dt.datetime) -> str:
     return f"{now.year:04d}{secrets.randbelow(10**14):014d}"
 
@@ -85,6 +126,8 @@ def event_start(
     doctor = doctor_resolve(stamp=responsible_stamp)
     if specialty not in SPECIALTIES:
         raise SoapFault("CODE_UNKNOWN", f"Ismeretlen szakmakód: {specialty}.", element="specialty")
+    _plausibility_check(actor, care_type, specialty)
+    _responsible_check(actor, doctor)
     if working_diagnosis:
         _codes_check(patient, [working_diagnosis], event_time, "workingDiagnosis")
     _deadline_check(event_time, actor.now, "Az ellátás kezdetének bejelentése")
@@ -184,6 +227,7 @@ def event_close(
         raise SoapFault("EVENT_NOT_OPEN", f"Az esemény állapota: {event.get_status_display()}.")
     _end_check(event.event_time, end_time)
     doctor = doctor_resolve(stamp=responsible_stamp)
+    _responsible_check(actor, doctor)
     _codes_check(event.patient, diagnoses, event.event_time, "diagnosis")
     _deadline_check(end_time, actor.now, "Az ellátás lezárásának bejelentése")
     event.end_time = end_time
@@ -228,6 +272,7 @@ def event_correct(
         _end_check(new_start, new_end)
     if responsible_stamp is not None:
         event.responsible = doctor_resolve(stamp=responsible_stamp)
+        _responsible_check(actor, event.responsible)
     if working_diagnosis is not None:
         _codes_check(event.patient, [working_diagnosis], new_start, "workingDiagnosis")
         event.working_diagnosis = working_diagnosis

@@ -142,3 +142,17 @@ SPECIALTIES: dict[str, str] = {
     "HAZIORVOS": "Háziorvosi ellátás",
 }
 SENSITIVE_SPECIALTIES = frozenset({"PSZICH", "ADDIKT", "BOR_NEMI"})
+
+# The registered profile of an org unit by its specialty (reference data; ours — NEAK's
+# licence register is not public): the care types it provides and the specialties its
+# events may carry. A dental unit reports outpatient dental care only.
+UNIT_PROFILES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "FOG": (frozenset({"JARO"}), frozenset({"FOG", "FOGSZAB"})),
+    "SZAJSEB": (frozenset({"JARO"}), frozenset({"SZAJSEB", "FOG"})),
+    "FOGSZAB": (frozenset({"JARO"}), frozenset({"FOGSZAB", "FOG"})),
+    "PSZICH": (frozenset({"JARO", "FEKVO"}), frozenset({"PSZICH"})),
+    "ADDIKT": (frozenset({"JARO", "FEKVO"}), frozenset({"ADDIKT"})),
+    "BOR_NEMI": (frozenset({"JARO"}), frozenset({"BOR_NEMI"})),
+    "BEL": (frozenset({"JARO", "FEKVO"}), frozenset({"BEL"})),
+    "HAZIORVOS": (frozenset({"HAZIORVOS"}), frozenset({"HAZIORVOS"})),
+}

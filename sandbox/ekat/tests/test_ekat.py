@@ -360,3 +360,33 @@ def test_a_time_without_zone_offset_is_refused_not_read_as_utc(soap: Soap) -> No
     assert answer.fault_code == "SCHEMA_INVALID"
     assert answer.fault_element == "eventTime"
     assert not Event.objects.filter(client_visit_id="V-tz").exists()
+
+
+def test_care_type_and_specialty_must_fit_the_org_units_profile(soap: Soap) -> None:
+    wrong_specialty = start(soap, visit="V-bel", specialty="BEL")
+    assert wrong_specialty.fault_code == "CARE_PROFILE_MISMATCH"
+    assert wrong_specialty.fault_element == "specialty"
+    inpatient = soap.call(
+        "ekat",
+        testing.payload(
+            EKAT,
+            "EventStartRequest",
+            patient={"idType": "TAJ", "id": TAJ},
+            clientVisitId="V-fekvo",
+            careType="FEKVO",
+            specialty="FOG",
+            eventTime=now(),
+            recordedTime=now(),
+            responsibleStamp="58012",
+        ),
+    )
+    assert inpatient.fault_code == "CARE_PROFILE_MISMATCH"
+    assert inpatient.fault_element == "careType"
+    assert not Event.objects.filter(client_visit_id__in=["V-bel", "V-fekvo"]).exists()
+
+
+def test_the_responsible_doctor_must_hold_a_right_at_the_institution(soap: Soap) -> None:
+    # 70001 (the other hospital's psychiatrist) is in the doctor register, no right here.
+    answer = start(soap, visit="V-resp", stamp="70001")
+    assert answer.fault_code == "RESPONSIBLE_NOT_PERMITTED"
+    assert answer.fault_element == "responsibleStamp"
