@@ -27,3 +27,19 @@ def test_b2c_invoice_round_trip(creds, post, submit, status) -> None:
     assert data.status == 200
     assert base64.b64decode(data.text("invoiceDataResult/invoiceData")) == invoice
     assert data.text("invoiceDataResult/auditData/transactionId") == tx
+
+
+def test_the_contract_client_uses_only_the_contract() -> None:
+    """contract_client.py imports nothing of the sandbox or the product: what it sends is
+    what any client written from the public specification sends."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).parent / "contract_client.py").read_text(encoding="utf-8"))
+    modules = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {m for m in modules if m.split(".")[0] in ("sandbox", "zomanc", "django")}, modules
