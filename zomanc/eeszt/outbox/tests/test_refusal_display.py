@@ -52,8 +52,19 @@ def test_our_own_waits_keep_their_sentence(personas: Personas) -> None:
     )
 
 
+# The sandbox's reserved TAJ numbers (docs/sandbox.md) and what the page then says.
+RESERVED = [
+    ("111111111", "TAJ_INVALID", SENTENCE),  # wrong check digit
+    ("999000014", "PATIENT_NOT_FOUND", "Az EESZT nem talál beteget ezzel az azonosítóval."),
+    ("999000069", "PATIENT_DECEASED", "Az EESZT nyilvántartása szerint a beteg elhunyt"),
+]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_refusal_from_the_sandbox_reads_in_hungarian(eeszt: Eeszt) -> None:
+@pytest.mark.parametrize(("taj", "code", "sentence"), RESERVED)
+def test_a_refusal_from_the_sandbox_reads_in_hungarian(
+    eeszt: Eeszt, taj: str, code: str, sentence: str
+) -> None:
     eeszt.card_login(eeszt.personas.doctor)
     p = eeszt.personas
     patient = Patient.objects.create(
@@ -63,7 +74,7 @@ def test_a_refusal_from_the_sandbox_reads_in_hungarian(eeszt: Eeszt) -> None:
         sex=Sex.MALE,
         birth_date=dt.date(1970, 1, 1),
         id_type=IdType.TAJ,
-        id_value="111111111",  # wrong check digit
+        id_value=taj,
     )
     visit = visit_open(
         patient=patient,
@@ -75,9 +86,10 @@ def test_a_refusal_from_the_sandbox_reads_in_hungarian(eeszt: Eeszt) -> None:
     start = OutboxItem.objects.get(visit=visit)
     delivered = outbox_item_deliver(item_id=start.pk)
     assert delivered is not None and delivered.state == OutboxState.REFUSED
-    assert delivered.last_error_code == "TAJ_INVALID"
+    assert delivered.last_error_code == code
     html = p.client_for(p.doctor).get(URL).content.decode()
-    assert f"{SENTENCE} {NEXT} {SMALL}" in html
+    assert sentence in html and f'<small class="eeszt-code">{code}</small>' in html
+    assert f"{code}:" not in html
 
 
 @pytest.mark.django_db
