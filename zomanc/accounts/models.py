@@ -3,8 +3,10 @@
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class UserManager(BaseUserManager["User"]):
@@ -66,3 +68,66 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+SEALED_KEY_PREFIX = "vault:"
+
+
+def totp_purpose(user_id: int) -> str:
+    """The vault purpose of a user's TOTP seed: binds the sealed seed to its owner."""
+    return f"accounts.totp/user:{user_id}"
+
+
+class SealedTOTPDevice(TOTPDevice):
+    """django-otp's TOTP device whose seed is sealed in the vault (zomanc/eeszt/vault.py)
+    instead of stored as plain hex: a stolen database dump holds no usable second factor.
+
+    The `key` column keeps only `vault:<uid>` of the SealedSecret; the seed is opened when a
+    code is checked or the enrolment QR code is drawn. A proxy keeps django-otp's table,
+    throttling and drift handling; every lookup in the product goes through this class, and
+    a `vault:` key fed to the plain class fails loudly (not hex) instead of working."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("TOTP eszköz (titkosított kulccsal)")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.key.startswith(SEALED_KEY_PREFIX):
+            super().save(*args, **kwargs)
+            return
+        from zomanc.eeszt.vault import vault_encrypt
+
+        with transaction.atomic():
+            secret = vault_encrypt(bytes.fromhex(self.key), purpose=totp_purpose(self.user_id))
+            self.key = SEALED_KEY_PREFIX + str(secret.uid)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "key"}
+            super().save(*args, **kwargs)
+
+    @property
+    def bin_key(self) -> bytes:
+        from zomanc.eeszt.models import SealedSecret
+        from zomanc.eeszt.vault import vault_decrypt
+
+        if not self.key.startswith(SEALED_KEY_PREFIX):
+            return bytes.fromhex(self.key)  # not saved yet
+        uid = self.key.removeprefix(SEALED_KEY_PREFIX)
+        cached: tuple[str, bytes] | None = getattr(self, "_seed", None)
+        if cached is None or cached[0] != uid:
+            secret = SealedSecret.objects.get(uid=uid)
+            cached = (uid, vault_decrypt(secret, purpose=totp_purpose(self.user_id)))
+            self._seed = cached
+        return cached[1]
+
+
+def _shred_seed(sender: type, instance: TOTPDevice, **kwargs: Any) -> None:
+    """A removed device takes its sealed seed with it (crypto-shred, like ended sessions)."""
+    if instance.key.startswith(SEALED_KEY_PREFIX):
+        from zomanc.eeszt.models import SealedSecret
+
+        SealedSecret.objects.filter(uid=instance.key.removeprefix(SEALED_KEY_PREFIX)).delete()
+
+
+post_delete.connect(_shred_seed, sender=SealedTOTPDevice, dispatch_uid="totp_shred_proxy")
+post_delete.connect(_shred_seed, sender=TOTPDevice, dispatch_uid="totp_shred_base")

@@ -18,9 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from zomanc.accounts.models import LoginThrottle, ThrottleScope, User
+from zomanc.accounts.models import LoginThrottle, SealedTOTPDevice, ThrottleScope, User
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
 from zomanc.practices.models import Practice, Role, StaffMember
@@ -119,8 +118,8 @@ def login_audit_record(
 # --- TOTP second factor ---------------------------------------------------------------
 
 
-def user_confirmed_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+def user_confirmed_device(user: User) -> SealedTOTPDevice | None:
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
 def user_requires_2fa(user: User) -> bool:
@@ -130,18 +129,18 @@ def user_requires_2fa(user: User) -> bool:
     ).exists()
 
 
-def totp_device_start(*, user: User) -> TOTPDevice:
+def totp_device_start(*, user: User) -> SealedTOTPDevice:
     """The unconfirmed device shown during enrolment (reused on reload, so the QR code the
     user already scanned stays valid until he confirms it)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Zománc", confirmed=False)
+        device = SealedTOTPDevice.objects.create(user=user, name="Zománc", confirmed=False)
     return device
 
 
 @transaction.atomic
 def totp_device_confirm(
-    *, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None
+    *, user: User, device: SealedTOTPDevice, token: str, request: HttpRequest | None = None
 ) -> bool:
     """Confirms the device when `token` is a current code from it."""
     if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
@@ -163,7 +162,7 @@ def totp_device_remove(*, user: User, token: str, request: HttpRequest | None = 
     device = user_confirmed_device(user)
     if device is None or not device.verify_token(token):
         return False
-    TOTPDevice.objects.filter(user=user).delete()
+    SealedTOTPDevice.objects.filter(user=user).delete()
     login_audit_record(
         user=user,
         action=AuditAction.UPDATE,
@@ -173,14 +172,14 @@ def totp_device_remove(*, user: User, token: str, request: HttpRequest | None = 
     return True
 
 
-def totp_qr_data_uri(device: TOTPDevice) -> str:
+def totp_qr_data_uri(device: SealedTOTPDevice) -> str:
     """The otpauth:// URL as an inline SVG data URI (CSP allows data: images, nothing else)."""
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     svg = image.to_string()
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def totp_secret_display(device: TOTPDevice) -> str:
+def totp_secret_display(device: SealedTOTPDevice) -> str:
     """The secret in groups of four base32 characters, for typing it in by hand."""
     secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

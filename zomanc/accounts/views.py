@@ -16,11 +16,10 @@ from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zomanc.accounts import services
 from zomanc.accounts.forms import LoginForm, OTPCodeForm, ZomancPasswordResetForm
-from zomanc.accounts.models import User
+from zomanc.accounts.models import SealedTOTPDevice, User
 from zomanc.audit.models import AuditAction
 from zomanc.core.http import client_ip
 
@@ -49,7 +48,7 @@ def _locked_message(until: datetime) -> str:
 
 
 def _complete_login(
-    request: HttpRequest, user: User, device: TOTPDevice | None, next_url: str
+    request: HttpRequest, user: User, device: SealedTOTPDevice | None, next_url: str
 ) -> HttpResponse:
     auth_login(request, user, backend=BACKEND)
     if device is not None:

@@ -5,8 +5,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from zomanc.accounts.models import SealedTOTPDevice
 from zomanc.accounts.tests.helpers import confirmed_device, totp_code
 from zomanc.audit.models import AuditAction, AuditEntry
 from zomanc.conftest import PASSWORD, Personas
@@ -26,11 +26,11 @@ def test_enrolment_shows_inline_qr_code_and_confirms_with_a_code(personas: Perso
     client = personas.client_for(personas.doctor)
     page = client.get(TWO_FACTOR).content.decode()
     assert 'src="data:image/svg+xml;base64,' in page
-    device = TOTPDevice.objects.get(user=personas.doctor.user)
+    device = SealedTOTPDevice.objects.get(user=personas.doctor.user)
     assert not device.confirmed
     # Reloading keeps the same secret (the user may already have scanned it).
     client.get(TWO_FACTOR)
-    assert TOTPDevice.objects.filter(user=personas.doctor.user).count() == 1
+    assert SealedTOTPDevice.objects.filter(user=personas.doctor.user).count() == 1
 
     wrong = client.post(TWO_FACTOR, {"code": "000000" if totp_code(device) != "000000" else "1"})
     assert "A kód nem egyezik" in wrong.content.decode()
@@ -114,7 +114,7 @@ def test_owner_is_sent_to_enrolment_when_practice_requires_2fa(personas: Persona
         assert client.get(path)["Location"] == TWO_FACTOR
     page = client.get(TWO_FACTOR).content.decode()
     assert "kötelező a kétlépcsős azonosítás" in page
-    device = TOTPDevice.objects.get(user=personas.owner.user)
+    device = SealedTOTPDevice.objects.get(user=personas.owner.user)
     with time_machine.travel(timezone.now() + timedelta(seconds=5)):
         client.post(TWO_FACTOR, {"code": totp_code(device)})
     assert client.get("/").status_code == 200
@@ -147,7 +147,7 @@ def test_required_second_factor_cannot_be_switched_off(personas: Personas) -> No
     with time_machine.travel(timezone.now() + timedelta(seconds=31)):
         response = client.post(TWO_FACTOR, {"code": totp_code(device)})
     assert "nem kapcsolható ki" in response.content.decode()
-    assert TOTPDevice.objects.filter(user=personas.owner.user, confirmed=True).exists()
+    assert SealedTOTPDevice.objects.filter(user=personas.owner.user, confirmed=True).exists()
 
 
 def test_second_factor_can_be_switched_off_with_a_current_code(personas: Personas) -> None:
@@ -159,4 +159,46 @@ def test_second_factor_can_be_switched_off_with_a_current_code(personas: Persona
     assert "hibás" in wrong.content.decode()
     with time_machine.travel(timezone.now() + timedelta(seconds=31)):
         client.post(TWO_FACTOR, {"code": totp_code(device)})
-    assert not TOTPDevice.objects.filter(user=personas.doctor.user).exists()
+    assert not SealedTOTPDevice.objects.filter(user=personas.doctor.user).exists()
+
+
+# --- the seed is sealed in the vault ---------------------------------------------------------
+
+
+def test_the_seed_is_stored_sealed_and_still_checks_codes(personas: Personas) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from zomanc.eeszt.models import SealedSecret
+
+    device = confirmed_device(personas.doctor.user)
+    stored = TOTPDevice.objects.get(pk=device.pk).key
+    assert stored.startswith("vault:")
+    secret = SealedSecret.objects.get(uid=stored.removeprefix("vault:"))
+    assert device.bin_key not in bytes(secret.ciphertext)
+    fresh = SealedTOTPDevice.objects.get(pk=device.pk)
+    assert fresh.verify_token(totp_code(fresh))
+    # Removing the device shreds its sealed seed.
+    SealedTOTPDevice.objects.filter(pk=device.pk).delete()
+    assert not SealedSecret.objects.filter(uid=secret.uid).exists()
+
+
+def test_the_migration_seals_existing_plain_seeds(personas: Personas) -> None:
+    """Devices enrolled before the vault held their seed as hex: the data migration seals
+    them, and the authenticator app the user already has keeps working."""
+    import importlib
+
+    from django.apps import apps
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    migration = importlib.import_module("zomanc.accounts.migrations.0003_totp_seed_sealed")
+    plain = TOTPDevice.objects.create(user=personas.owner.user, name="régi", confirmed=True)
+    seed_hex = plain.key
+    migration.seal_plain_seeds(apps, None)
+    migration.seal_plain_seeds(apps, None)  # idempotent: a sealed key is left alone
+    stored = TOTPDevice.objects.get(pk=plain.pk).key
+    assert stored.startswith("vault:") and seed_hex not in stored
+    sealed = SealedTOTPDevice.objects.get(pk=plain.pk)
+    assert sealed.bin_key.hex() == seed_hex
+    assert sealed.verify_token(totp_code(sealed))
+    migration.unseal_seeds(apps, None)  # the way back restores the plain seed
+    assert TOTPDevice.objects.get(pk=plain.pk).key == seed_hex
