@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "zomanc.codes",
     "zomanc.scheduling",
     "zomanc.clinical",
+    "zomanc.plans",
     "zomanc.eeszt",
     "zomanc.eeszt.outbox",
     "zomanc.api",
@@ -226,6 +227,10 @@ EESZT_ENDPOINT = os.environ.get("EESZT_ENDPOINT", "https://127.0.0.1:9443")
 EESZT_CA_BUNDLE = os.environ.get(
     "EESZT_CA_BUNDLE", str(BASE_DIR / "var" / "sandbox" / "pki" / "ca-bundle.pem")
 )
+# The one CA that issues WAF-SSL client certificates (its CN; it must also chain to a CA of
+# EESZT_CA_BUNDLE): an upload issued by any other CA of the bundle (the eID-card CA, the root
+# itself) is refused. The sandbox's name by default.
+EESZT_WAF_ISSUER_CN = os.environ.get("EESZT_WAF_ISSUER_CN", "Sandbox EESZT WAF CA")
 EESZT_REFDATA_URL = os.environ.get("EESZT_REFDATA_URL", "http://127.0.0.1:9080/refdata/getEntity")
 EESZT_PORTAL_URL = os.environ.get("EESZT_PORTAL_URL", "http://127.0.0.1:9080/")
 # EESZT's machine-readable notice of planned maintenance (docs/eeszt-module.md): read at most

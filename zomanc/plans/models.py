@@ -1,0 +1,230 @@
+"""Treatment plans and quotes (kezelési terv, árajánlat): a patient's plans, their ordered
+phases, a phase's alternative options (A/B/C), the planned items, and the practice's price
+lists in HUF and EUR with item names in Hungarian, English and German.
+
+Every change goes through plans.services; a plan is editable only as a draft. Once presented
+(a quote issued) it is changed by a new version (plan_revise), which keeps the earlier one
+readable as it was."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zomanc.codes.models import TreatmentItem, VatRate
+from zomanc.patients.models import Patient
+from zomanc.practices.models import Practice, StaffMember
+
+
+class Currency(models.TextChoices):
+    HUF = "HUF", "HUF (Ft)"
+    EUR = "EUR", "EUR (€)"
+
+
+class QuoteLanguage(models.TextChoices):
+    HU = "hu", _("magyar")
+    EN = "en", _("angol")
+    DE = "de", _("német")
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("tervezet")
+    PRESENTED = "presented", _("árajánlat kiadva")
+    ACCEPTED = "accepted", _("elfogadva")
+    REJECTED = "rejected", _("elutasítva")
+    EXPIRED = "expired", _("lejárt")
+    IN_PROGRESS = "in_progress", _("folyamatban")
+    COMPLETED = "completed", _("befejezve")
+    # An earlier version replaced by a newer one (readable, never changed again).
+    SUPERSEDED = "superseded", _("új verzió váltotta fel")
+
+
+class PriceList(models.Model):
+    """A practice's price list in one currency (e.g. "Magyar árlista" in HUF, "Dental
+    tourism" in EUR). A plan without a price list uses the catalogue's HUF prices."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("megnevezés"), max_length=100)
+    currency = models.CharField(_("pénznem"), max_length=3, choices=Currency.choices)
+    is_active = models.BooleanField(_("aktív"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("árlista")
+        verbose_name_plural = _("árlisták")
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "name"], name="pricelist_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+
+class PriceListEntry(models.Model):
+    """A catalogue item's price in a price list and its name in the three quote languages
+    (a blank name falls back to the catalogue's Hungarian name)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="entries")
+    treatment = models.ForeignKey(TreatmentItem, on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField(
+        _("ár"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    name_hu = models.CharField(_("megnevezés (magyar)"), max_length=200, blank=True)
+    name_en = models.CharField(_("megnevezés (angol)"), max_length=200, blank=True)
+    name_de = models.CharField(_("megnevezés (német)"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("árlista-tétel")
+        verbose_name_plural = _("árlista-tételek")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "price_list", "treatment"], name="pricelist_unique_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.price_list_id}: {self.treatment_id} = {self.price}"
+
+
+class TreatmentPlan(models.Model):
+    """One version of a treatment plan. `root` ties the versions together (the first
+    version is its own root's origin: root is None there); `version` counts from 1."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
+    doctor = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    title = models.CharField(_("megnevezés"), max_length=200)
+    status = models.CharField(
+        _("állapot"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(_("verzió"), default=1)
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version"
+    )
+    language = models.CharField(
+        _("nyelv"), max_length=2, choices=QuoteLanguage.choices, default=QuoteLanguage.HU
+    )
+    currency = models.CharField(
+        _("pénznem"), max_length=3, choices=Currency.choices, default=Currency.HUF
+    )
+    price_list = models.ForeignKey(
+        PriceList, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # EUR quotes: HUF per 1 EUR and the day it was taken (printed with any HUF figure).
+    exchange_rate = models.DecimalField(
+        _("árfolyam (Ft/EUR)"), max_digits=10, decimal_places=4, null=True, blank=True
+    )
+    exchange_rate_date = models.DateField(_("árfolyam dátuma"), null=True, blank=True)
+    valid_until = models.DateField(_("érvényes eddig"), null=True, blank=True)
+    # Payment terms: an advance payable on acceptance, as a percentage or an amount.
+    advance_percent = models.DecimalField(
+        _("előleg (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    advance_amount = models.DecimalField(
+        _("előleg (összeg)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    note = models.TextField(_("megjegyzés"), blank=True)
+    presented_at = models.DateTimeField(_("kiadva"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("döntés ideje"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("kezelési terv")
+        verbose_name_plural = _("kezelési tervek")
+        indexes = [models.Index(fields=["practice", "patient"], name="plan_practice_patient")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == PlanStatus.DRAFT
+
+
+class PlanPhase(models.Model):
+    """A phase of the plan, in order ("Higiénés kezelés", "Konzerváló kezelés", "Fogpótlás")."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="phases")
+    position = models.PositiveSmallIntegerField(_("sorrend"))
+    title = models.CharField(_("megnevezés"), max_length=200)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="phase_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PlanOption(models.Model):
+    """An alternative of a phase (A: implant with crown, B: bridge, C: removable denture);
+    the patient's choice is `chosen` (at most one per phase)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    phase = models.ForeignKey(PlanPhase, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(_("jel"), max_length=2)  # "A", "B", "C"
+    title = models.CharField(_("megnevezés"), max_length=200)
+    chosen = models.BooleanField(_("választott"), default=False)
+
+    class Meta:
+        ordering = ["label", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["phase", "label"], name="option_unique_label"),
+            models.UniqueConstraint(
+                fields=["phase"], condition=models.Q(chosen=True), name="option_one_chosen"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.title}"
+
+
+class PlanItem(models.Model):
+    """A planned treatment: the catalogue variant, tooth and surfaces where it needs them,
+    quantity, the unit price taken from the price list (in the plan's currency, VAT
+    included), a discount (amount or percent) and a note. In an option's phase an item
+    belongs either to the phase itself (common to every option) or to one option."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="items")
+    phase = models.ForeignKey(PlanPhase, on_delete=models.CASCADE, related_name="items")
+    option = models.ForeignKey(
+        PlanOption, on_delete=models.CASCADE, null=True, blank=True, related_name="items"
+    )
+    position = models.PositiveIntegerField(_("sorrend"), default=0)
+    treatment = models.ForeignKey(TreatmentItem, on_delete=models.PROTECT, related_name="+")
+    # The name in the quote's language, copied when added (a later rename of the catalogue
+    # does not change an issued quote).
+    name = models.CharField(_("megnevezés"), max_length=200)
+    tooth = models.PositiveSmallIntegerField(_("fog"), null=True, blank=True)
+    surfaces = models.CharField(_("felszínek"), max_length=5, blank=True)
+    canals = models.PositiveSmallIntegerField(_("csatornák"), null=True, blank=True)
+    quantity = models.PositiveSmallIntegerField(_("mennyiség"), default=1)
+    unit_price = models.DecimalField(_("egységár"), max_digits=12, decimal_places=2)
+    discount_percent = models.DecimalField(
+        _("kedvezmény (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    discount_amount = models.DecimalField(
+        _("kedvezmény (összeg)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    vat_rate = models.CharField(_("áfakulcs"), max_length=3, choices=VatRate.choices)
+    note = models.CharField(_("megjegyzés"), max_length=300, blank=True)
+    done_at = models.DateTimeField(_("elvégezve"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name

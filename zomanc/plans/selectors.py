@@ -1,0 +1,217 @@
+"""Reads of treatment plans. Fetch by id only through access_* (scoped to the member's
+practice, 404 otherwise); plan_quote builds everything a page or the PDF shows of a plan in
+a fixed number of queries."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from zomanc.patients.models import Patient
+from zomanc.plans.models import (
+    PlanItem,
+    PlanOption,
+    PlanPhase,
+    PlanStatus,
+    PriceList,
+    TreatmentPlan,
+)
+from zomanc.plans.money import (
+    Line,
+    LineTotal,
+    Totals,
+    advance_due,
+    huf_equivalent,
+    line_total,
+)
+from zomanc.practices.models import StaffMember
+
+
+def access_plan(member: StaffMember, plan_id: int) -> TreatmentPlan:
+    """The plan with this id in the member's practice (404 otherwise), with its patient."""
+    plan = (
+        TreatmentPlan.objects.filter(practice_id=member.practice_id, pk=plan_id)
+        .select_related("patient", "price_list", "doctor")
+        .first()
+    )
+    if plan is None:
+        raise Http404
+    plan.practice = member.practice
+    plan.patient.practice = member.practice
+    return plan
+
+
+def access_plan_item(plan: TreatmentPlan, item_id: int) -> PlanItem:
+    item = PlanItem.objects.filter(plan=plan, pk=item_id).select_related("option").first()
+    if item is None:
+        raise Http404
+    item.plan = plan
+    return item
+
+
+def access_plan_phase(plan: TreatmentPlan, phase_id: int) -> PlanPhase:
+    phase = PlanPhase.objects.filter(plan=plan, pk=phase_id).first()
+    if phase is None:
+        raise Http404
+    phase.plan = plan
+    return phase
+
+
+def access_plan_option(plan: TreatmentPlan, option_id: int) -> PlanOption:
+    option = (
+        PlanOption.objects.filter(phase__plan=plan, pk=option_id).select_related("phase").first()
+    )
+    if option is None:
+        raise Http404
+    option.phase.plan = plan
+    return option
+
+
+def practice_price_lists(member: StaffMember) -> QuerySet[PriceList]:
+    return PriceList.objects.filter(practice_id=member.practice_id, is_active=True).order_by("name")
+
+
+def patient_plans(patient: Patient) -> list[TreatmentPlan]:
+    """The patient's plans, newest first, every version (the list marks superseded ones)."""
+    return list(
+        TreatmentPlan.objects.filter(practice_id=patient.practice_id, patient=patient)
+        .select_related("doctor")
+        .order_by("-created_at", "-id")
+    )
+
+
+def plan_versions(plan: TreatmentPlan) -> list[TreatmentPlan]:
+    """Every version of the plan's line, oldest first (a short chain: one query a step)."""
+    chain = [plan]
+    while chain[0].previous_id is not None:
+        chain.insert(0, TreatmentPlan.objects.get(pk=chain[0].previous_id))
+    following = TreatmentPlan.objects.filter(previous=chain[-1]).first()
+    while following is not None:
+        chain.append(following)
+        following = TreatmentPlan.objects.filter(previous=following).first()
+    return chain
+
+
+def plan_effective_items(plan: TreatmentPlan) -> list[PlanItem]:
+    """The items the plan carries out: those common to a phase and those of the chosen
+    option (or, before a choice, of the phase's first option)."""
+    phases = quote_phases(plan)
+    return [item for phase in phases for item in phase.effective_items]
+
+
+def _line(item: PlanItem) -> Line:
+    return Line(
+        unit_price=item.unit_price,
+        quantity=item.quantity,
+        vat_rate=item.vat_rate,
+        discount_percent=item.discount_percent,
+        discount_amount=item.discount_amount,
+    )
+
+
+@dataclass
+class QuoteItem:
+    item: PlanItem
+    amounts: LineTotal
+
+
+@dataclass
+class QuoteOption:
+    option: PlanOption
+    items: list[QuoteItem]
+    totals: Totals
+
+
+@dataclass
+class QuotePhase:
+    phase: PlanPhase
+    common: list[QuoteItem]  # items of the phase itself
+    options: list[QuoteOption]
+    common_totals: Totals
+    totals: Totals  # common + the counted option
+    counted: QuoteOption | None  # the chosen option, else the first one
+
+    @property
+    def effective_items(self) -> list[PlanItem]:
+        items = [q.item for q in self.common]
+        if self.counted is not None:
+            items += [q.item for q in self.counted.items]
+        return items
+
+
+@dataclass
+class Quote:
+    plan: TreatmentPlan
+    phases: list[QuotePhase]
+    totals: Totals
+    vat_content: dict[str, Decimal] = field(default_factory=dict)
+    advance: Decimal = Decimal(0)
+    total_huf: Decimal | None = None  # an EUR quote's total in HUF at the recorded rate
+
+    @property
+    def all_chosen(self) -> bool:
+        return all(p.counted is None or p.counted.option.chosen for p in self.phases)
+
+
+def quote_phases(plan: TreatmentPlan) -> list[QuotePhase]:
+    """The plan's phases with their options, items and totals (three queries)."""
+    currency = plan.currency
+    items = list(plan.items.select_related("treatment").order_by("position", "id"))
+    phases = list(
+        PlanPhase.objects.filter(plan=plan)
+        .order_by("position", "id")
+        .prefetch_related(Prefetch("options", queryset=PlanOption.objects.order_by("label", "id")))
+    )
+    result = []
+    for phase in phases:
+        phase.plan = plan
+        common = [
+            QuoteItem(i, line_total(_line(i), currency))
+            for i in items
+            if i.phase_id == phase.pk and i.option_id is None
+        ]
+        common_totals = Totals(currency=currency)
+        for q in common:
+            common_totals.add(q.amounts, q.item.vat_rate)
+        options = []
+        for option in phase.options.all():
+            option_items = [
+                QuoteItem(i, line_total(_line(i), currency))
+                for i in items
+                if i.option_id == option.pk
+            ]
+            totals = Totals(currency=currency)
+            for q in option_items:
+                totals.add(q.amounts, q.item.vat_rate)
+            options.append(QuoteOption(option, option_items, totals))
+        counted = next((o for o in options if o.option.chosen), options[0] if options else None)
+        totals = Totals(currency=currency)
+        totals.merge(common_totals)
+        if counted is not None:
+            totals.merge(counted.totals)
+        result.append(QuotePhase(phase, common, options, common_totals, totals, counted))
+    return result
+
+
+def plan_quote(plan: TreatmentPlan) -> Quote:
+    phases = quote_phases(plan)
+    totals = Totals(currency=plan.currency)
+    for phase in phases:
+        totals.merge(phase.totals)
+    quote = Quote(plan=plan, phases=phases, totals=totals, vat_content=totals.vat_content())
+    quote.advance = advance_due(
+        totals.total, plan.currency, plan.advance_percent, plan.advance_amount
+    )
+    if plan.currency == "EUR" and plan.exchange_rate is not None:
+        quote.total_huf = huf_equivalent(totals.total, plan.exchange_rate)
+    return quote
+
+
+# Plans that are current for the patient (the list shows these first).
+ACTIVE_STATUSES = (
+    PlanStatus.DRAFT,
+    PlanStatus.PRESENTED,
+    PlanStatus.ACCEPTED,
+    PlanStatus.IN_PROGRESS,
+)
