@@ -299,6 +299,10 @@ class ToothHistory:
     events: list[ToothEvent]  # newest first
 
 
+# (visit start, visit id, entry time, entry id): newest first once reversed.
+_EventKey = tuple[dt.datetime, int, dt.datetime, int]
+
+
 def tooth_history(patient: Patient, tooth: int) -> ToothHistory:
     """Every procedure on `tooth` and every status recorded for it, across the patient's
     visits, newest first, with the visit's date and doctor; and the tooth as the chart shows
@@ -316,23 +320,27 @@ def tooth_history(patient: Patient, tooth: int) -> ToothHistory:
         .order_by("visit__started_at", "visit_id", "id")
     )
     resulting = {f.procedure_id: f.status for f in findings if f.procedure_id is not None}
-    rows: list[tuple[tuple[dt.datetime, int, dt.datetime, int], ToothEvent]] = []
-    for item in [*procedures, *findings]:
-        visit = item.visit
-        is_procedure = isinstance(item, VisitProcedure)
-        if not is_procedure and item.procedure_id is not None:  # type: ignore[union-attr]
-            continue  # shown as its procedure's result
+    rows: list[tuple[_EventKey, ToothEvent]] = []
+
+    def add(visit: Visit, key: _EventKey, **fields: Any) -> None:
         event = ToothEvent(
             at=visit.started_at,
             visit_id=visit.pk,
             visit_open=visit.status == VisitStatus.OPEN,
             doctor=visit.doctor.display_name,
-            is_procedure=is_procedure,
-            name=item.name if isinstance(item, VisitProcedure) else "",
-            surfaces=item.surfaces,
-            status=resulting.get(item.pk, "") if is_procedure else item.status,  # type: ignore[union-attr]
+            **fields,
         )
-        rows.append(((visit.started_at, visit.pk, item.created_at, item.pk), event))
+        rows.append((key, event))
+
+    for p in procedures:
+        key = (p.visit.started_at, p.visit_id, p.created_at, p.pk)
+        fields = {"name": p.name, "surfaces": p.surfaces, "status": resulting.get(p.pk, "")}
+        add(p.visit, key, is_procedure=True, **fields)
+    for f in findings:
+        if f.procedure_id is not None:
+            continue  # shown on its procedure's line, as the status it left
+        key = (f.visit.started_at, f.visit_id, f.created_at, f.pk)
+        add(f.visit, key, is_procedure=False, name="", surfaces=f.surfaces, status=f.status)
     rows.sort(key=lambda row: row[0], reverse=True)
     state = chart_build((f.tooth, f.surfaces, f.status) for f in findings).get(tooth, ToothState())
     return ToothHistory(tooth=tooth, state=state, events=[event for _key, event in rows])

@@ -392,7 +392,7 @@ def visit_notes_autosave(request: MemberRequest, visit_id: int) -> HttpResponse:
     visit = _visit_of(request, visit_id)
     form = NotesForm(request.POST)
     if not form.is_valid():
-        reasons = [message for errors in form.errors.values() for message in errors]
+        reasons = [str(message) for errors in form.errors.values() for message in errors]
         return JsonResponse({"saved": False, "label": " ".join(reasons)}, status=400)
     try:
         visit_notes_update(

@@ -42,10 +42,10 @@ def page(personas: Personas, live_server: Any, monkeypatch: pytest.MonkeyPatch) 
     with sync_api.sync_playwright() as playwright:
         browser = chromium_launch(playwright)
         try:
-            context = browser.new_context(viewport=VIEWPORT, locale="hu-HU")
+            context = browser.new_context(viewport=VIEWPORT, locale="hu-HU")  # type: ignore[arg-type]
             context.set_default_timeout(15_000)
             sync_api.expect.set_options(timeout=15_000)
-            context.add_cookies([cookie])
+            context.add_cookies([cookie])  # type: ignore[list-item]
             yield context.new_page()
         finally:
             browser.close()
