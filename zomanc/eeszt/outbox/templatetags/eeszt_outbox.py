@@ -20,6 +20,8 @@ class VisitEesztState:
     items: list[OutboxItem]
     # What holds the visit, in plain Hungarian (the most urgent row's problem), or None.
     problem: RefusalText | None = None
+    # EESZT accepted one of the visit's rows after the legal deadline (its answer said so).
+    late: bool = False
 
 
 @register.filter
@@ -52,10 +54,17 @@ def visit_eeszt_state(visit: Visit) -> VisitEesztState | None:
     if not items:
         return None
     states = {item.state for item in items}
+    late = any((item.result or {}).get("late") for item in items)
     for state, label in _ORDER:
         if state in states:
             first = next(item for item in items if item.state == state)
             return VisitEesztState(
-                key=state.value, label=str(label), items=items, problem=outbox_problem(first)
+                key=state.value,
+                label=str(label),
+                items=items,
+                problem=outbox_problem(first),
+                late=late,
             )
-    return VisitEesztState(key=OutboxState.SENT.value, label=str(_("EESZT: elküldve")), items=items)
+    return VisitEesztState(
+        key=OutboxState.SENT.value, label=str(_("EESZT: elküldve")), items=items, late=late
+    )

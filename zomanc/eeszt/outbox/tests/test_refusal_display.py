@@ -102,3 +102,7 @@ def test_a_row_eeszt_accepted_late_says_so(personas: Personas) -> None:
     assert "határidőn túl" in rows
     rows = render_to_string("eeszt_outbox/_visit_rows.html", {"visit": on_time.visit})
     assert "határidőn túl" not in rows
+    badge = render_to_string("eeszt_outbox/_visit_badge.html", {"visit": late.visit})
+    assert 'EESZT: elküldve</a> <span class="badge eeszt-late"' in badge
+    badge = render_to_string("eeszt_outbox/_visit_badge.html", {"visit": on_time.visit})
+    assert "határidőn túl" not in badge
