@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -26,6 +27,15 @@ from django.utils.translation import gettext as _
 _OID_PKCS7_DATA = bytes.fromhex("06092a864886f70d010701")
 _OID_PKCS7_SIGNED = bytes.fromhex("06092a864886f70d010702")
 MAX_CHAIN_DEPTH = 6
+
+# The work a PKCS#12 file may ask of us before it is opened. The portal's files (and the
+# sandbox's, cryptography's BestAvailableEncryption) use 20 000 PBKDF2 rounds and 2 048 MAC
+# rounds; OpenSSL and Windows exports 2 000–2 048. Ten times the portal's is plenty; the
+# probe's 60-million-round file held one upload for 18 s of CPU, and the stored file is opened
+# again at every EESZT connection. PBKDF2-SHA256 runs ~2.5 million rounds a second here, so
+# the limits cap opening a file at well under a second. (docs/security.md)
+MAX_PKCS12_ITERATIONS = 200_000
+MAX_PKCS12_TOTAL_ITERATIONS = 1_000_000
 
 
 class CertificateRejected(Exception):
@@ -129,25 +139,110 @@ def chain_is_trusted(
 ) -> bool:
     """Walk from the leaf up through CA certificates (from the file or the bundle) to a CA of
     the bundle, checking each signature and validity window on the way."""
+    return trusted_path(leaf, intermediates, anchors, at) is not None
+
+
+def trusted_path(
+    leaf: x509.Certificate,
+    intermediates: list[x509.Certificate],
+    anchors: list[x509.Certificate],
+    at: dt.datetime,
+) -> list[x509.Certificate] | None:
+    """The verified issuers from the leaf's own issuer up to a CA of the bundle (each
+    signature and validity window checked), or None if there is no such path."""
     pool = [c for c in intermediates + anchors if _is_ca(c)]
     current = leaf
+    path: list[x509.Certificate] = []
     for _depth in range(MAX_CHAIN_DEPTH):
         for anchor in anchors:
             if _is_ca(anchor) and _issued_by(current, anchor):
-                return _valid_at(anchor, at)
+                return [*path, anchor] if _valid_at(anchor, at) else None
         step = next(
             (c for c in pool if c != current and _valid_at(c, at) and _issued_by(current, c)),
             None,
         )
         if step is None:
-            return False
+            return None
+        path.append(step)
         current = step
-    return False
+    return None
+
+
+def _common_name(name: x509.Name) -> str:
+    attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(attrs[0].value) if attrs else ""
+
+
+@dataclass(frozen=True)
+class Pkcs12WorkFactor:
+    mac_iterations: int
+    kdf_iterations: list[int]
+
+    @property
+    def largest(self) -> int:
+        return max([self.mac_iterations, *self.kdf_iterations])
+
+    @property
+    def total(self) -> int:
+        return self.mac_iterations + sum(self.kdf_iterations)
+
+
+def pkcs12_work_factor(data: bytes) -> Pkcs12WorkFactor | None:
+    """The MAC and key-derivation iteration counts of a PFX, read with asn1crypto WITHOUT
+    decrypting anything; None when the file is not a PFX it can read (or uses a scheme whose
+    count it cannot tell — such a file is not opened either)."""
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data)
+        mac_data = pfx["mac_data"]
+        mac_iterations = int(mac_data["iterations"].native) if mac_data.native else 0
+        kdf: list[int] = []
+        for content_info in pfx.authenticated_safe:
+            content_type = content_info["content_type"].native
+            if content_type == "data":
+                bags = asn1_pkcs12.SafeContents.load(content_info["content"].native)
+                for bag in bags:
+                    if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
+                        algorithm = bag["bag_value"]["encryption_algorithm"]
+                        kdf.append(int(algorithm.kdf_iterations))
+            elif content_type == "encrypted_data":
+                encrypted = content_info["content"]["encrypted_content_info"]
+                kdf.append(int(encrypted["content_encryption_algorithm"].kdf_iterations))
+            else:
+                return None  # signedData (public-key integrity): not what the portal makes
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        return None
+    return Pkcs12WorkFactor(mac_iterations=mac_iterations, kdf_iterations=kdf)
 
 
 def institution_id_of(cert: x509.Certificate) -> str:
     attrs = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
     return str(attrs[0].value).strip().upper() if attrs else ""
+
+
+def _refuse_costly(data: bytes) -> None:
+    """Before any decryption: refuse a file that would make us burn CPU (see the limits)."""
+    work = pkcs12_work_factor(data)
+    if work is None:
+        if looks_like_pkcs12(data):
+            raise CertificateRejected(
+                "UNREADABLE_PKCS12",
+                _(
+                    "A tanúsítványfájl szerkezete sérült vagy szokatlan, ezért nem nyitjuk "
+                    "meg. Töltse le újra az ágazati portálon („EESZT SSL tanúsítvány "
+                    "letöltése”), és az új fájlt töltse fel."
+                ),
+            )
+        return  # not a PFX at all: the opening step below names it
+    if work.largest > MAX_PKCS12_ITERATIONS or work.total > MAX_PKCS12_TOTAL_ITERATIONS:
+        raise CertificateRejected(
+            "TOO_MANY_ITERATIONS",
+            _(
+                "A tanúsítványfájl kulcsvédelme szokatlanul sok ismétlést kér (%(count)s; az "
+                "ágazati portál fájljai legfeljebb néhány tízezret). Ilyen fájlt nem nyitunk "
+                "meg: töltse le újra a tanúsítványt az ágazati portálon, és azt töltse fel."
+            )
+            % {"count": f"{work.largest:,}".replace(",", " ")},
+        )
 
 
 def check_pkcs12(
@@ -172,6 +267,7 @@ def check_pkcs12(
                 "az „EESZT SSL tanúsítvány letöltése” menüpontban kapott .p12/.pfx fájlt."
             ),
         )
+    _refuse_costly(data)
     try:
         loaded = pkcs12.load_pkcs12(data, password.encode())
     except (ValueError, TypeError):
@@ -232,7 +328,10 @@ def check_pkcs12(
         )
     anchors = ca_bundle if ca_bundle is not None else load_ca_bundle()
     intermediates = [c.certificate for c in loaded.additional_certs]
-    if not chain_is_trusted(cert, intermediates, anchors, at):
+    path = trusted_path(cert, intermediates, anchors, at)
+    # Pinned: the direct issuer must be the WAF-SSL issuing CA. Another CA under the same
+    # root (the eID-card CA) or the root itself may sign certificates, but not these.
+    if not path or _common_name(path[0].subject) != settings.EESZT_WAF_ISSUER_CN:
         raise CertificateRejected(
             "UNTRUSTED_ISSUER",
             _(

@@ -188,6 +188,7 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> PkiFixture:
 @pytest.fixture
 def ca_bundle(test_pki: PkiFixture, settings: object) -> Path:
     settings.EESZT_CA_BUNDLE = str(test_pki.bundle_path)  # type: ignore[attr-defined]
+    settings.EESZT_WAF_ISSUER_CN = "Teszt WAF CA"  # type: ignore[attr-defined]
     return test_pki.bundle_path
 
 

@@ -209,3 +209,105 @@ def test_expiry_warning_30_days_ahead(personas, test_pki, ca_bundle):
         eeszt_certificate_warnings(practice=personas.practice_a, at=_now() - dt.timedelta(days=30))
         == []
     )
+
+
+# --- the issuer is pinned; the work a file may ask is capped ----------------------------------
+
+
+def _eid_ca(test_pki):
+    """Another CA under the same root, like the sandbox's eID-card CA."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from zomanc.eeszt.tests.conftest import Pair, ca_name, make_cert
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = make_cert(subject=ca_name("Teszt eID CA"), key=key, issuer=test_pki.root, ca=True)
+    return Pair(cert=cert, key=key)
+
+
+def test_a_certificate_from_the_eid_card_ca_is_refused(test_pki, ca_bundle):
+    """The probe: a certificate of the eID-card CA (same root, valid chain) was accepted."""
+    eid_ca = _eid_ca(test_pki)
+    leaf = test_pki.issue(issuer=eid_ca)
+    data = test_pki.p12(leaf, chain=[eid_ca, test_pki.root])
+    with pytest.raises(CertificateRejected) as info:
+        check_pkcs12(data, SMS_CODE, institution_id="506097")
+    assert info.value.code == "UNTRUSTED_ISSUER"
+    assert "WAF-SSL tanúsítvány használható" in info.value.message
+
+
+def test_a_certificate_signed_directly_by_the_root_is_refused(test_pki, ca_bundle):
+    leaf = test_pki.issue(issuer=test_pki.root)
+    data = test_pki.p12(leaf, chain=[test_pki.root])
+    assert (
+        _code(lambda: check_pkcs12(data, SMS_CODE, institution_id="506097")) == "UNTRUSTED_ISSUER"
+    )
+
+
+def test_the_pinned_issuer_name_is_a_setting(test_pki, ca_bundle, settings):
+    """The pin is what lets the good file in: another name refuses even the WAF CA's file."""
+    settings.EESZT_WAF_ISSUER_CN = "Más WAF CA"
+    data = test_pki.p12(test_pki.issue())
+    assert (
+        _code(lambda: check_pkcs12(data, SMS_CODE, institution_id="506097")) == "UNTRUSTED_ISSUER"
+    )
+
+
+def _p12_with_rounds(test_pki, rounds: int) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
+
+    leaf = test_pki.issue()
+    encryption = (
+        PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(rounds)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+        .hmac_hash(hashes.SHA256())
+        .build(SMS_CODE.encode())
+    )
+    return pkcs12.serialize_key_and_certificates(
+        b"teszt", leaf.key, leaf.cert, [test_pki.waf.cert, test_pki.root.cert], encryption
+    )
+
+
+def test_the_portal_files_work_factor_is_read_without_decrypting(test_pki, ca_bundle):
+    from zomanc.eeszt.certificates import MAX_PKCS12_ITERATIONS, pkcs12_work_factor
+
+    work = pkcs12_work_factor(test_pki.p12(test_pki.issue()))
+    assert work is not None
+    assert work.mac_iterations == 2048 and work.kdf_iterations == [20000, 20000]
+    assert work.largest * 10 <= MAX_PKCS12_ITERATIONS  # "far above": ten times the portal's
+    assert pkcs12_work_factor(b"\x30\x03\x02\x01\x03") is None
+
+
+def test_a_high_iteration_file_is_refused_quickly_before_decrypting(test_pki, ca_bundle):
+    """The probe's 60-million-round file held an upload for 18 s. Two million rounds take
+    this machine about a second to decrypt twice; the refusal reads the counts only."""
+    import time
+
+    data = _p12_with_rounds(test_pki, 2_000_000)
+    started = time.perf_counter()
+    with pytest.raises(CertificateRejected) as info:
+        check_pkcs12(data, SMS_CODE, institution_id="506097")
+    elapsed = time.perf_counter() - started
+    assert info.value.code == "TOO_MANY_ITERATIONS"
+    assert "2 000 000" in info.value.message
+    assert elapsed < 0.3, elapsed
+
+
+def test_a_file_within_the_limit_is_accepted(test_pki, ca_bundle):
+    data = _p12_with_rounds(test_pki, 100_000)
+    assert check_pkcs12(data, SMS_CODE, institution_id="506097").institution_id == "506097"
+
+
+def test_the_upload_form_shows_the_issuer_refusal(personas, test_pki, ca_bundle):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    eid_ca = _eid_ca(test_pki)
+    data = test_pki.p12(test_pki.issue(issuer=eid_ca), chain=[eid_ca, test_pki.root])
+    client = personas.client_for(personas.owner)
+    url = reverse("eeszt:certificate_upload", args=[personas.company_a.pk])
+    response = client.post(url, {"file": SimpleUploadedFile("a.p12", data), "sms_code": SMS_CODE})
+    assert "Csak az ágazati portálról letöltött WAF-SSL tanúsítvány" in response.content.decode()
+    assert not EesztCertificate.objects.exists()
