@@ -21,6 +21,15 @@ class Perm(StrEnum):
     SETTINGS_EDIT = "settings_edit"  # practice, companies, org units, staff, EESZT settings
     AUDIT_VIEW = "audit_view"
     API_TOKEN_OWN = "api_token_own"  # noqa: S105 - a permission name, not a secret
+    # Treatment plans and quotes (plans/): reception reads and prints them to send and book;
+    # assistants draft; doctors present (issue the quote), revise, start and complete;
+    # the patient's acceptance or refusal is recorded at the chair or at the desk.
+    PLAN_VIEW = "plan_view"
+    PLAN_DRAFT = "plan_draft"
+    PLAN_PRESENT = "plan_present"
+    PLAN_DECIDE = "plan_decide"
+    PLAN_PRINT = "plan_print"
+    PLAN_REPORT = "plan_report"
 
 
 _ALL = frozenset(Role)
@@ -37,6 +46,12 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.SETTINGS_EDIT: frozenset({Role.OWNER}),
     Perm.AUDIT_VIEW: frozenset({Role.OWNER}),
     Perm.API_TOKEN_OWN: _ALL,
+    Perm.PLAN_VIEW: _ALL,
+    Perm.PLAN_DRAFT: frozenset({Role.OWNER, Role.DOCTOR, Role.ASSISTANT}),
+    Perm.PLAN_PRESENT: frozenset({Role.OWNER, Role.DOCTOR}),
+    Perm.PLAN_DECIDE: frozenset({Role.OWNER, Role.DOCTOR, Role.RECEPTIONIST}),
+    Perm.PLAN_PRINT: _ALL,
+    Perm.PLAN_REPORT: frozenset({Role.OWNER}),
 }
 
 

@@ -68,6 +68,11 @@ EXPECTED = {
         Perm.EESZT_USE,
         Perm.EESZT_BREAKGLASS,
         Perm.API_TOKEN_OWN,
+        Perm.PLAN_VIEW,
+        Perm.PLAN_DRAFT,
+        Perm.PLAN_PRESENT,
+        Perm.PLAN_DECIDE,
+        Perm.PLAN_PRINT,
     },
     "assistant": {
         Perm.PATIENT_VIEW,
@@ -78,12 +83,18 @@ EXPECTED = {
         Perm.VISIT_CLOSE,
         Perm.EESZT_USE,
         Perm.API_TOKEN_OWN,
+        Perm.PLAN_VIEW,
+        Perm.PLAN_DRAFT,
+        Perm.PLAN_PRINT,
     },
     "receptionist": {
         Perm.PATIENT_VIEW,
         Perm.PATIENT_EDIT,
         Perm.APPOINTMENT_EDIT,
         Perm.API_TOKEN_OWN,
+        Perm.PLAN_VIEW,
+        Perm.PLAN_DECIDE,
+        Perm.PLAN_PRINT,
     },
 }
 
