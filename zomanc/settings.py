@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "zomanc.plans",
     "zomanc.eeszt",
     "zomanc.eeszt.outbox",
+    "zomanc.nav",
+    "zomanc.billing",
     "zomanc.api",
 ]
 
@@ -191,6 +193,11 @@ TASKS = {
                     "task": "zomanc.eeszt.outbox.tasks.outbox_sweep_task",
                     "every": int(os.environ.get("EESZT_OUTBOX_SWEEP_SECONDS", "30")),
                 },
+                # The same for the NAV invoice reports (zomanc/nav/outbox.py).
+                "nav-outbox-sweep": {
+                    "task": "zomanc.nav.tasks.nav_sweep_task",
+                    "every": int(os.environ.get("NAV_OUTBOX_SWEEP_SECONDS", "30")),
+                },
             },
         },
     }
@@ -250,6 +257,20 @@ EESZT_TEST_PATIENT_TAJ = os.environ.get("EESZT_TEST_PATIENT_TAJ", "111111110")
 EESZT_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("EESZT_OUTBOX_BACKOFF_SECONDS", "5"))
 EESZT_OUTBOX_LEASE_SECONDS = float(os.environ.get("EESZT_OUTBOX_LEASE_SECONDS", "60"))
 EESZT_OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("EESZT_OUTBOX_RETRY_MAX_SECONDS", "900"))
+
+# NAV Online Számla (docs/invoicing.md): the API endpoint (without /invoiceService/v3/) and
+# the CA its server certificate is checked against (pinned; the demo: the sandbox's CA).
+NAV_ENDPOINT = os.environ.get("NAV_ENDPOINT", "https://127.0.0.1:9444")
+NAV_CA_BUNDLE = os.environ.get(
+    "NAV_CA_BUNDLE", str(BASE_DIR / "var" / "sandbox" / "pki" / "ca-bundle.pem")
+)
+NAV_TIMEOUT_SECONDS = float(os.environ.get("NAV_TIMEOUT_SECONDS", "15"))
+# Outbox: first retry delay (doubled per attempt, capped), the lease of a claimed row, and
+# how often a processing invoice's status is asked.
+NAV_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("NAV_OUTBOX_BACKOFF_SECONDS", "5"))
+NAV_OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("NAV_OUTBOX_RETRY_MAX_SECONDS", "900"))
+NAV_OUTBOX_LEASE_SECONDS = float(os.environ.get("NAV_OUTBOX_LEASE_SECONDS", "60"))
+NAV_STATUS_POLL_SECONDS = float(os.environ.get("NAV_STATUS_POLL_SECONDS", "2"))
 ZOMANC_CARD_SERVICE_URL = os.environ.get("ZOMANC_CARD_SERVICE_URL", "http://127.0.0.1:9451")
 # Master keys of the secret vault: "kid:base64key,..." (first = current). Outside production
 # a fixed, clearly named development key is used; production refuses to start without it.

@@ -14,6 +14,25 @@ org_unit_code_validator = RegexValidator(
     r"^[0-9A-Z]{9}$",
     _("A szervezeti egység kódja 9 karakter: számjegyek és nagybetűk (pl. 001044299)."),
 )
+
+
+def tax_number_validate(value: str) -> None:
+    """A Hungarian tax number 12345678-1-42 whose 8th digit is its check digit."""
+    from django.core.exceptions import ValidationError
+
+    from zomanc.nav.client.crypto import tax_number_parts
+
+    parts = tax_number_parts(value)
+    if parts is None or not parts[1] or not parts[2]:
+        raise ValidationError(
+            _(
+                "Az adószám formája 12345678-1-42, és a 8. számjegye ellenőrző számjegy: "
+                "ez az adószám hibás."
+            ),
+            code="tax_number",
+        )
+
+
 stamp_number_validator = RegexValidator(
     r"^[0-9]{5}$", _("A pecsétszám pontosan 5 számjegy (pl. 58012).")
 )
@@ -48,6 +67,27 @@ class Company(models.Model):
         _("intézményazonosító (OTH/NNGYK)"), max_length=6, validators=[institution_id_validator]
     )
     is_active = models.BooleanField(_("aktív"), default=True)
+    # Billing data (Áfa tv. 169. §: the supplier's name, address and tax number on every
+    # invoice). Blank until the practice fills them in; invoicing refuses a company without.
+    tax_number = models.CharField(
+        _("adószám"), max_length=13, blank=True, default="", validators=[tax_number_validate]
+    )
+    postal_code = models.CharField(_("irányítószám"), max_length=10, blank=True, default="")
+    city = models.CharField(_("település"), max_length=100, blank=True, default="")
+    street_address = models.CharField(_("utca, házszám"), max_length=200, blank=True, default="")
+    bank_account = models.CharField(_("bankszámlaszám"), max_length=40, blank=True, default="")
+    # Alanyi adómentes (Áfa tv. XIII. fejezet): every line is issued VAT exempt (AAM).
+    vat_small_business_exempt = models.BooleanField(_("alanyi adómentes"), default=False)
+    # The invoice number prefix of the company (MF → MF-2026-000123).
+    invoice_prefix = models.CharField(
+        _("számlaszám előtag"),
+        max_length=10,
+        blank=True,
+        default="",
+        validators=[
+            RegexValidator(r"^[A-Z0-9]{1,10}$", _("Az előtag 1–10 nagybetű vagy számjegy."))
+        ],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -52,7 +52,7 @@ class TaxNumber:
 class Line:
     description: str
     quantity: Decimal
-    unit_price: int
+    unit_price: Decimal | int
     net: int
     vat: int
     # Either a rate (0.27) or an exemption (case, reason).

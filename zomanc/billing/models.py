@@ -1,0 +1,198 @@
+"""Invoices (számla), their lines, the per-company number counters and payments.
+
+An issued invoice never changes (Áfa tv.; NAV's invoice chain): the model refuses updates
+and deletes, and on PostgreSQL a trigger refuses them whoever asks (migration 0002), like
+the audit log. A mistake is fixed by a storno (or modification) invoice that refers to the
+original; what happens to an invoice later (its NAV report, its payments) lives in other
+rows."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zomanc.clinical.models import Visit, VisitProcedure
+from zomanc.patients.models import Patient
+from zomanc.practices.models import Company, Practice, StaffMember
+
+
+class ImmutableError(RuntimeError):
+    """Raised on any attempt to change or remove an issued invoice or its lines."""
+
+
+def _refuse(what: str) -> NoReturn:
+    raise ImmutableError(f"An issued invoice cannot change: {what} is not allowed.")
+
+
+class ImmutableQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> int:
+        _refuse("update()")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _refuse("delete()")
+
+
+class ImmutableModel(models.Model):
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse("saving an issued row")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse("delete()")
+
+
+class InvoiceCounter(models.Model):
+    """The last number of a company's numbering block (prefix + year). Locked with
+    SELECT … FOR UPDATE in the issuing transaction: numbers are consecutive, never skipped
+    (a rolled-back issue rolls the counter back too), never reused."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "company", "prefix", "year"], name="invoicecounter_block"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last_number}"
+
+
+class InvoiceKind(models.TextChoices):
+    NORMAL = "normal", _("Számla")
+    STORNO = "storno", _("Sztornó számla")
+    MODIFY = "modify", _("Módosító számla")
+
+
+class CustomerKind(models.TextChoices):
+    PATIENT = "patient", _("Páciens (magánszemély)")
+    COMPANY = "company", _("Cég / áfaalany")
+    HEALTH_FUND = "health_fund", _("Egészségpénztár (tag helyett)")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "CASH", _("Készpénz")
+    CARD = "CARD", _("Bankkártya")
+    TRANSFER = "TRANSFER", _("Átutalás")
+
+
+class Invoice(ImmutableModel):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("típus"), max_length=10, choices=InvoiceKind.choices)
+    number = models.CharField(_("számlaszám"), max_length=50)
+    # The original a storno or modification refers to, and its place in the chain (1, 2 …).
+    original = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    modification_index = models.PositiveIntegerField(null=True, blank=True)
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    visit = models.ForeignKey(
+        Visit, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    # The supplier as printed and reported (copied: later company edits change nothing).
+    supplier_name = models.CharField(_("eladó"), max_length=200)
+    supplier_tax_number = models.CharField(_("eladó adószáma"), max_length=13)
+    supplier_address = models.CharField(_("eladó címe"), max_length=300)
+    supplier_postal_code = models.CharField(max_length=10)
+    supplier_city = models.CharField(max_length=100)
+    supplier_street = models.CharField(max_length=200)
+    supplier_bank_account = models.CharField(_("bankszámlaszám"), max_length=40, blank=True)
+    supplier_small_business_exempt = models.BooleanField(default=False)
+    customer_kind = models.CharField(_("vevő"), max_length=20, choices=CustomerKind.choices)
+    customer_name = models.CharField(_("vevő neve"), max_length=200)
+    customer_postal_code = models.CharField(_("irányítószám"), max_length=10, blank=True)
+    customer_city = models.CharField(_("település"), max_length=100, blank=True)
+    customer_street = models.CharField(_("utca, házszám"), max_length=200, blank=True)
+    customer_tax_number = models.CharField(_("vevő adószáma"), max_length=13, blank=True)
+    # A health fund pays for its member: both printed, as the funds require.
+    fund_member_name = models.CharField(_("pénztártag neve"), max_length=200, blank=True)
+    fund_member_number = models.CharField(_("pénztártag azonosító"), max_length=40, blank=True)
+    issue_date = models.DateField(_("kiállítás dátuma"))
+    delivery_date = models.DateField(_("teljesítés dátuma"))
+    payment_method = models.CharField(
+        _("fizetési mód"), max_length=10, choices=PaymentMethod.choices
+    )
+    payment_due = models.DateField(_("fizetési határidő"))
+    currency = models.CharField(_("pénznem"), max_length=3, default="HUF")
+    net_total = models.DecimalField(_("nettó"), max_digits=14, decimal_places=0)
+    vat_total = models.DecimalField(_("áfa"), max_digits=14, decimal_places=0)
+    gross_total = models.DecimalField(_("bruttó"), max_digits=14, decimal_places=0)
+    # A double click (or a resent form) issues one invoice.
+    idempotency_key = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("kiállítva"))
+
+    class Meta:
+        verbose_name = _("számla")
+        verbose_name_plural = _("számlák")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "company", "number"], name="invoice_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "idempotency_key"], name="invoice_unique_idempotency"
+            ),
+            # One storno per original (a second one would cancel twice).
+            models.UniqueConstraint(
+                fields=["practice", "original"],
+                condition=Q(kind="storno"),
+                name="invoice_one_storno",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["practice", "-issued_at"], name="invoice_recent"),
+            models.Index(fields=["practice", "patient", "-issued_at"], name="invoice_patient"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(ImmutableModel):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    procedure = models.ForeignKey(
+        VisitProcedure, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("megnevezés"), max_length=300)
+    quantity = models.DecimalField(_("mennyiség"), max_digits=10, decimal_places=2)
+    unit_price_net = models.DecimalField(_("nettó egységár"), max_digits=14, decimal_places=2)
+    # "27" (a rate in percent) or an exemption case: "TAM" (Áfa tv. 85. §), "AAM" (alanyi).
+    vat_code = models.CharField(_("áfa"), max_length=3)
+    vat_reason = models.CharField(_("mentesség jogcíme"), max_length=200, blank=True)
+    net = models.DecimalField(_("nettó"), max_digits=14, decimal_places=0)
+    vat = models.DecimalField(_("áfa összege"), max_digits=14, decimal_places=0)
+    gross = models.DecimalField(_("bruttó"), max_digits=14, decimal_places=0)
+
+    class Meta:
+        verbose_name = _("számlatétel")
+        verbose_name_plural = _("számlatételek")
+        ordering = ["line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "line_number"], name="invoiceline_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_number}. {self.description}"
+
+    @property
+    def vat_label(self) -> str:
+        return f"{self.vat_code} %" if self.vat_code.isdigit() else self.vat_code

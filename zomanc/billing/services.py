@@ -1,0 +1,447 @@
+"""Issuing invoices (and stornos) and writing their NAV report in the same transaction.
+
+Numbers: per company and numbering block (prefix + year), e.g. MF-2026-000123, taken from
+a counter row locked with SELECT … FOR UPDATE inside the issuing transaction — consecutive,
+no gap (a rolled-back issue rolls the counter back with it), never reused. A double click
+issues one invoice: the form carries an idempotency key, unique per practice.
+
+Prices: the catalogue's and the visit's prices are the gross prices the patient pays
+(consumer prices are displayed gross); a 27 % line's net is gross / 1.27 rounded to the
+forint, its VAT the rest (docs/invoicing.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zomanc.billing.models import (
+    CustomerKind,
+    Invoice,
+    InvoiceCounter,
+    InvoiceKind,
+    InvoiceLine,
+    PaymentMethod,
+)
+from zomanc.clinical.models import Visit, VisitStatus
+from zomanc.nav.client.crypto import tax_number_parts
+from zomanc.nav.client.invoice_xml import (
+    EXEMPT_ACTIVITY,
+    EXEMPT_SMALL_BUSINESS,
+    Address,
+    InvoiceDoc,
+    Line,
+    Reference,
+    TaxNumber,
+    invoice_data_xml,
+)
+from zomanc.nav.outbox import nav_submission_write
+from zomanc.patients.models import Patient
+from zomanc.practices.models import Company, StaffMember
+
+REASON_HEALTH_CARE = "Áfa tv. 85. § (1) c) – humán-egészségügyi ellátás"
+REASON_SMALL_BUSINESS = "Áfa tv. XIII. fejezet – alanyi adómentesség"
+TRANSFER_DAYS = 8
+
+
+@dataclass(frozen=True)
+class LineInput:
+    description: str
+    quantity: Decimal
+    gross_unit_price: Decimal
+    # The catalogue's code: "27" (aesthetic work) or "AAM" (the catalogue's "exempt", which
+    # for a dental service is Áfa tv. 85. § (1) c), reported as TAM).
+    vat_rate: str
+    procedure_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    kind: str  # CustomerKind
+    name: str
+    postal_code: str = ""
+    city: str = ""
+    street: str = ""
+    tax_number: str = ""
+    fund_member_name: str = ""
+    fund_member_number: str = ""
+
+
+def customer_of_patient(patient: Patient) -> CustomerInput:
+    return CustomerInput(
+        kind=CustomerKind.PATIENT,
+        name=f"{patient.family_name} {patient.given_name}",
+        postal_code=patient.postal_code,
+        city=patient.city,
+        street=patient.street_address,
+    )
+
+
+def _company_ready(company: Company) -> None:
+    missing = []
+    if tax_number_parts(company.tax_number) is None:
+        missing.append(_("adószám"))
+    if not (company.postal_code and company.city and company.street_address):
+        missing.append(_("cím"))
+    if not company.invoice_prefix:
+        missing.append(_("számlaszám előtag"))
+    if missing:
+        raise ValidationError(
+            _("A cég számlázási adatai hiányosak (%(missing)s): Beállítások → Cégek.")
+            % {"missing": ", ".join(missing)}
+        )
+
+
+def _customer_check(customer: CustomerInput) -> None:
+    errors: dict[str, str] = {}
+    if not customer.name.strip():
+        errors["name"] = _("A vevő neve kötelező.")
+    if customer.kind in (CustomerKind.COMPANY, CustomerKind.HEALTH_FUND):
+        if tax_number_parts(customer.tax_number) is None:
+            errors["tax_number"] = _(
+                "A vevő adószáma hibás: a forma 12345678-1-42, és a 8. számjegy ellenőrző számjegy."
+            )
+        if not (customer.postal_code and customer.city and customer.street):
+            errors["street"] = _("Cég vagy pénztár vevő címe kötelező.")
+    if customer.kind == CustomerKind.HEALTH_FUND and not (
+        customer.fund_member_name.strip() and customer.fund_member_number.strip()
+    ):
+        errors["fund_member_number"] = _(
+            "Egészségpénztári számlán a pénztártag neve és tagi azonosítója kötelező."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _amounts(line: LineInput, company: Company) -> tuple[str, str, Decimal, Decimal, Decimal]:
+    """(vat code, reason, net, vat, net unit price) of a line."""
+    gross = (line.gross_unit_price * line.quantity).quantize(Decimal(1), ROUND_HALF_UP)
+    if company.vat_small_business_exempt:
+        code, reason, net = EXEMPT_SMALL_BUSINESS, REASON_SMALL_BUSINESS, gross
+    elif line.vat_rate == "27":
+        code, reason = "27", ""
+        net = (gross / Decimal("1.27")).quantize(Decimal(1), ROUND_HALF_UP)
+    else:
+        code, reason, net = EXEMPT_ACTIVITY, REASON_HEALTH_CARE, gross
+    unit = (net / line.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return code, reason, net, gross - net, unit
+
+
+def _next_number(company: Company, year: int) -> str:
+    prefix = company.invoice_prefix
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent first insert may win
+            InvoiceCounter.objects.get_or_create(
+                practice_id=company.practice_id, company=company, prefix=prefix, year=year
+            )
+    except IntegrityError:
+        pass
+    counter = InvoiceCounter.objects.select_for_update().get(
+        practice_id=company.practice_id, company=company, prefix=prefix, year=year
+    )
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{prefix}-{year}-{counter.last_number:06d}"
+
+
+def _wire_doc(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceDoc:
+    supplier = tax_number_parts(invoice.supplier_tax_number)
+    assert supplier is not None
+    customer_tax = (
+        tax_number_parts(invoice.customer_tax_number) if invoice.customer_tax_number else None
+    )
+    reference = None
+    if invoice.original is not None:
+        reference = Reference(
+            original_number=invoice.original.number,
+            modification_index=invoice.modification_index or 1,
+            original_line_count=invoice.original.lines.count(),
+        )
+    additional = []
+    if invoice.customer_kind == CustomerKind.HEALTH_FUND:
+        additional = [
+            ("A00001_PENZTARTAG_NEVE", "Pénztártag neve", invoice.fund_member_name),
+            ("A00002_PENZTARTAG_AZONOSITO", "Pénztártag azonosítója", invoice.fund_member_number),
+        ]
+    private = invoice.customer_kind == CustomerKind.PATIENT
+    return InvoiceDoc(
+        number=invoice.number,
+        issue_date=invoice.issue_date,
+        delivery_date=invoice.delivery_date,
+        payment_method=invoice.payment_method,
+        payment_date=invoice.payment_due,
+        supplier_tax=TaxNumber(*supplier),
+        supplier_name=invoice.supplier_name,
+        supplier_address=Address(
+            invoice.supplier_postal_code, invoice.supplier_city, invoice.supplier_street
+        ),
+        supplier_bank_account=invoice.supplier_bank_account,
+        supplier_individual_exemption=invoice.supplier_small_business_exempt,
+        customer_status="PRIVATE_PERSON" if private else "DOMESTIC",
+        customer_name="" if private else invoice.customer_name,
+        customer_address=None
+        if private
+        else Address(invoice.customer_postal_code, invoice.customer_city, invoice.customer_street),
+        customer_tax=TaxNumber(*customer_tax) if customer_tax and not private else None,
+        lines=[
+            Line(
+                description=x.description,
+                quantity=x.quantity.normalize()
+                if x.quantity % 1
+                else x.quantity.quantize(Decimal(1)),
+                unit_price=int(x.unit_price_net) if x.unit_price_net % 1 == 0 else x.unit_price_net,
+                net=int(x.net),
+                vat=int(x.vat),
+                vat_rate=Decimal(x.vat_code) / 100 if x.vat_code.isdigit() else None,
+                exemption_case="" if x.vat_code.isdigit() else x.vat_code,
+                exemption_reason=x.vat_reason,
+            )
+            for x in lines
+        ],
+        reference=reference,
+        additional=additional,
+    )
+
+
+def _existing(practice_id: int, idempotency_key: str) -> Invoice | None:
+    return Invoice.objects.filter(practice_id=practice_id, idempotency_key=idempotency_key).first()
+
+
+def invoice_issue(
+    *,
+    actor: StaffMember,
+    company: Company,
+    customer: CustomerInput,
+    lines: list[LineInput],
+    payment_method: str,
+    idempotency_key: str,
+    patient: Patient | None = None,
+    visit: Visit | None = None,
+    delivery_date: dt.date | None = None,
+) -> Invoice:
+    """Issues an invoice with its number and its NAV report row, all in one transaction.
+    The same idempotency key again returns the invoice issued the first time."""
+    if company.practice_id != actor.practice_id:
+        raise ValidationError(_("A cég nem ehhez a rendelőhöz tartozik."))
+    if not idempotency_key:
+        raise ValidationError(_("Hiányzó űrlapazonosító: töltse újra az oldalt."))
+    found = _existing(actor.practice_id, idempotency_key)
+    if found is not None:
+        return found
+    _company_ready(company)
+    _customer_check(customer)
+    if not lines:
+        raise ValidationError(_("Üres számla nem állítható ki: nincs számlázható tétel."))
+    if any(line.quantity <= 0 or line.gross_unit_price < 0 for line in lines):
+        raise ValidationError(_("A mennyiség pozitív, az egységár nem negatív szám legyen."))
+    if payment_method not in PaymentMethod.values:
+        raise ValidationError(_("Ismeretlen fizetési mód."))
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            number = _next_number(company, today.year)
+            computed = [_amounts(line, company) for line in lines]
+            invoice = Invoice.objects.create(
+                practice_id=company.practice_id,
+                company=company,
+                kind=InvoiceKind.NORMAL,
+                number=number,
+                patient=patient,
+                visit=visit,
+                supplier_name=company.name,
+                supplier_tax_number=company.tax_number,
+                supplier_address=f"{company.postal_code} {company.city}, {company.street_address}",
+                supplier_postal_code=company.postal_code,
+                supplier_city=company.city,
+                supplier_street=company.street_address,
+                supplier_bank_account=company.bank_account,
+                supplier_small_business_exempt=company.vat_small_business_exempt,
+                customer_kind=customer.kind,
+                customer_name=customer.name.strip(),
+                customer_postal_code=customer.postal_code,
+                customer_city=customer.city,
+                customer_street=customer.street,
+                customer_tax_number=customer.tax_number.strip(),
+                fund_member_name=customer.fund_member_name.strip(),
+                fund_member_number=customer.fund_member_number.strip(),
+                issue_date=today,
+                delivery_date=delivery_date or today,
+                payment_method=payment_method,
+                payment_due=today + dt.timedelta(days=TRANSFER_DAYS)
+                if payment_method == PaymentMethod.TRANSFER
+                else today,
+                net_total=sum((c[2] for c in computed), Decimal(0)),
+                vat_total=sum((c[3] for c in computed), Decimal(0)),
+                gross_total=sum((c[2] + c[3] for c in computed), Decimal(0)),
+                idempotency_key=idempotency_key,
+                issued_by=actor,
+                issued_at=timezone.now(),
+            )
+            rows = [
+                InvoiceLine.objects.create(
+                    practice_id=company.practice_id,
+                    invoice=invoice,
+                    line_number=i,
+                    procedure_id=line.procedure_id,
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_price_net=unit,
+                    vat_code=code,
+                    vat_reason=reason,
+                    net=net,
+                    vat=vat,
+                    gross=net + vat,
+                )
+                for i, (line, (code, reason, net, vat, unit)) in enumerate(
+                    zip(lines, computed, strict=True), start=1
+                )
+            ]
+            nav_submission_write(
+                invoice=invoice,
+                operation="CREATE",
+                invoice_xml=invoice_data_xml(_wire_doc(invoice, rows)),
+            )
+            return invoice
+    except IntegrityError:
+        # The same key committed by a concurrent request (a double click on two workers).
+        found = _existing(actor.practice_id, idempotency_key)
+        if found is not None:
+            return found
+        raise
+
+
+def visit_invoiced(visit: Visit) -> Invoice | None:
+    """The visit's invoice that is in force (issued and not cancelled by a storno)."""
+    return (
+        Invoice.objects.filter(practice_id=visit.practice_id, visit=visit, kind=InvoiceKind.NORMAL)
+        .exclude(corrections__kind=InvoiceKind.STORNO)
+        .first()
+    )
+
+
+def invoice_issue_for_visit(
+    *,
+    actor: StaffMember,
+    visit: Visit,
+    customer: CustomerInput,
+    payment_method: str,
+    idempotency_key: str,
+) -> Invoice:
+    """The invoice of a closed visit's procedures (its company, its patient)."""
+    if visit.practice_id != actor.practice_id:
+        raise ValidationError(_("A vizit nem ehhez a rendelőhöz tartozik."))
+    found = _existing(actor.practice_id, idempotency_key)
+    if found is not None:
+        return found
+    if visit.status != VisitStatus.CLOSED:
+        raise ValidationError(_("Csak lezárt vizit számlázható."))
+    if visit_invoiced(visit) is not None:
+        raise ValidationError(
+            _("Ehhez a vizithez már van érvényes számla; új számla csak sztornó után adható.")
+        )
+    lines = [
+        LineInput(
+            description=f"{p.tooth} {p.name}" if p.tooth else p.name,
+            quantity=Decimal(p.quantity),
+            gross_unit_price=Decimal(p.unit_price),
+            vat_rate=p.vat_rate,
+            procedure_id=p.pk,
+        )
+        for p in visit.procedures.order_by("pk")
+        if p.unit_price > 0
+    ]
+    if not lines:
+        raise ValidationError(_("A vizitnek nincs számlázható beavatkozása (üres vizit)."))
+    assert visit.closed_at is not None
+    return invoice_issue(
+        actor=actor,
+        company=visit.company,
+        customer=customer,
+        lines=lines,
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
+        patient=visit.patient,
+        visit=visit,
+        delivery_date=timezone.localdate(visit.closed_at),
+    )
+
+
+def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str) -> Invoice:
+    """The storno invoice of `invoice` (negative amounts, referring to it: NAV's chain)."""
+    if invoice.practice_id != actor.practice_id:
+        raise ValidationError(_("A számla nem ehhez a rendelőhöz tartozik."))
+    found = _existing(actor.practice_id, idempotency_key)
+    if found is not None:
+        return found
+    if invoice.kind == InvoiceKind.STORNO:
+        raise ValidationError(_("Sztornó számlát nem lehet sztornózni."))
+    if invoice.corrections.filter(kind=InvoiceKind.STORNO).exists():
+        raise ValidationError(_("Ezt a számlát már sztornózták."))
+    company = invoice.company
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            # The original's row locked: two stornos at once wait for each other.
+            Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+            if invoice.corrections.filter(kind=InvoiceKind.STORNO).exists():
+                raise ValidationError(_("Ezt a számlát már sztornózták."))
+            index = invoice.corrections.count() + 1
+            fields = {
+                f.name: getattr(invoice, f.name)
+                for f in Invoice._meta.concrete_fields
+                if f.name.startswith(("supplier_", "customer_", "fund_"))
+            }
+            storno = Invoice.objects.create(
+                practice_id=invoice.practice_id,
+                company=company,
+                kind=InvoiceKind.STORNO,
+                number=_next_number(company, today.year),
+                original=invoice,
+                modification_index=index,
+                patient=invoice.patient,
+                visit=invoice.visit,
+                issue_date=today,
+                delivery_date=invoice.delivery_date,
+                payment_method=invoice.payment_method,
+                payment_due=today,
+                currency=invoice.currency,
+                net_total=-invoice.net_total,
+                vat_total=-invoice.vat_total,
+                gross_total=-invoice.gross_total,
+                idempotency_key=idempotency_key,
+                issued_by=actor,
+                issued_at=timezone.now(),
+                **fields,
+            )
+            rows = [
+                InvoiceLine.objects.create(
+                    practice_id=invoice.practice_id,
+                    invoice=storno,
+                    line_number=line.line_number,
+                    description=line.description,
+                    quantity=-line.quantity,
+                    unit_price_net=line.unit_price_net,
+                    vat_code=line.vat_code,
+                    vat_reason=line.vat_reason,
+                    net=-line.net,
+                    vat=-line.vat,
+                    gross=-line.gross,
+                )
+                for line in invoice.lines.all()
+            ]
+            nav_submission_write(
+                invoice=storno,
+                operation="STORNO",
+                invoice_xml=invoice_data_xml(_wire_doc(storno, rows)),
+            )
+            return storno
+    except IntegrityError:
+        found = _existing(actor.practice_id, idempotency_key)
+        if found is not None:
+            return found
+        raise ValidationError(_("Ezt a számlát már sztornózták.")) from None
