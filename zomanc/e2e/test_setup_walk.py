@@ -360,8 +360,18 @@ def step2_settings(w: Walk) -> None:
     expect(page.locator("#tanusitvany")).to_contain_text(
         "A megadott SMS kód nem nyitja a tanúsítványfájlt."
     )
-    w.shot("09-settings-wrong-code", page.locator("#tanusitvany"))
+    # The refusal is announced at the top of the long page, focused and in view, and its
+    # link leads to the SMS code box (issue 12 item 3).
+    summary = page.locator("main [data-error-summary]")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_contain_text("SMS kód: A megadott SMS kód nem nyitja a tanúsítványfájlt.")
+    w.shot("09-settings-wrong-code")
+    summary.get_by_role("link", name=re.compile("^SMS kód:")).click()
     upload = page.locator("#tanusitvany")
+    expect(upload.get_by_label("SMS kód:")).to_be_focused()
+    w.shot("09b-settings-wrong-code-field", upload)
     upload.get_by_label("SSL tanúsítványfájl (.p12 / .pfx):").set_input_files(p12)
     upload.get_by_label("SMS kód:").fill(code)
     upload.get_by_role("button", name="Feltöltés").click()

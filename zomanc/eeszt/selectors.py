@@ -21,6 +21,7 @@ from zomanc.eeszt.models import (
     EesztMemberProfile,
     EesztSession,
     EesztSettings,
+    LoginMethod,
 )
 from zomanc.practices.models import (
     Company,
@@ -91,26 +92,52 @@ def eeszt_users(*, company: Company) -> list[EesztUserRow]:
             practice_id=company.practice_id, member__in=members
         )
     }
-    logged_in = set(
+    # Each member's last EESZT login method (oldest first: the newest wins in the dict).
+    last_method = dict(
         EesztSession.objects.filter(
             practice_id=company.practice_id, company=company, member__in=members
-        ).values_list("member_id", flat=True)
+        )
+        .order_by("created_at", "pk")
+        .values_list("member_id", "login_method")
     )
+    labels = dict(LoginMethod.choices)
     rows = []
     for m in members:
         profile = profiles.get(m.pk)
+        # One source of truth for the table and the checklist: the method chosen here, else
+        # the one he last logged in with (a login makes the method known — the checklist
+        # said "kész" while the table said "nincs kiválasztva").
+        method = (profile.login_method if profile else "") or last_method.get(m.pk, "")
         rows.append(
             EesztUserRow(
                 member=m,
                 portal_username=profile.portal_username
                 if profile
                 else (f"O{m.stamp_number}" if m.stamp_number else ""),
-                login_method=profile.login_method if profile else "",
-                login_method_label=profile.get_login_method_display() if profile else "",
-                has_logged_in=m.pk in logged_in,
+                login_method=method,
+                login_method_label=str(labels.get(method, "")),
+                has_logged_in=m.pk in last_method,
             )
         )
     return rows
+
+
+def eeszt_refdata_warnings(*, settings_row: EesztSettings | None, company: Company) -> list[str]:
+    """The last reference-data check's warnings that still apply: one about an org unit
+    deactivated (or deleted) since then is left out — the unit no longer reports to EESZT.
+    Stored as text, or as {"text", "org_unit"} for a unit's warning (services.py)."""
+    if settings_row is None or not settings_row.refdata_warnings:
+        return []
+    active_codes = {u.code for u in eeszt_active_org_units(company=company)}
+    warnings = []
+    for entry in settings_row.refdata_warnings:
+        if isinstance(entry, dict):
+            if entry.get("org_unit") not in active_codes:
+                continue
+            warnings.append(str(entry.get("text", "")))
+        else:
+            warnings.append(str(entry))
+    return warnings
 
 
 def _format_errors(validator: object, value: str) -> bool:
@@ -322,7 +349,8 @@ def eeszt_checklist(*, company: Company) -> list[ChecklistItem]:
             "6",
             _("SSL tanúsítvány"),
             "done",
-            _("Érvényes eddig: %(date)s.") % {"date": _date(active.not_after)},
+            # The date ends in its own full stop ("2027.12.07."): none after it.
+            _("Érvényes eddig: %(date)s") % {"date": _date(active.not_after)},
         )
     if pending is not None:
         cert_item.details.append(
@@ -333,7 +361,7 @@ def eeszt_checklist(*, company: Company) -> list[ChecklistItem]:
     items.append(cert_item)
     items.append(_vmatrix_item([c for c in (active, pending) if c is not None]))
     missing = eeszt_missing_items(company=company, include_certificate=False)
-    warnings = list(settings_row.refdata_warnings) if settings_row else []
+    warnings = eeszt_refdata_warnings(settings_row=settings_row, company=company)
     items.append(
         ChecklistItem(
             step="8",
@@ -362,7 +390,7 @@ def eeszt_checklist(*, company: Company) -> list[ChecklistItem]:
         if d.has_logged_in:
             line = _("%(name)s: kész (%(method)s), már bejelentkezett az EESZT-be.") % {
                 "name": d.member.display_name,
-                "method": d.login_method_label or _("ismert mód"),
+                "method": d.login_method_label,
             }
         elif d.login_method:
             line = _("%(name)s: %(method)s — még nem jelentkezett be az EESZT-be.") % {

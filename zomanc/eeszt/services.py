@@ -53,6 +53,7 @@ def eeszt_refdata_check(*, company: Company) -> list[str]:
     units = list(company.org_units.filter(is_active=True).order_by("code"))
     doctors = list(practice_doctors(practice=company.practice))
     warnings: list[str] = []
+    unit_warnings: dict[int, str] = {}  # warning's index → its org unit's code
     try:
         institutions = refdata_index("institution")
         org_units = refdata_index("org_unit")
@@ -74,6 +75,7 @@ def eeszt_refdata_check(*, company: Company) -> list[str]:
         for unit in units:
             row = org_units.get(unit.code)
             if row is None:
+                unit_warnings[len(warnings)] = unit.code
                 warnings.append(
                     _(
                         "A(z) %(code)s szervezeti egység kód (%(name)s) nem szerepel az EESZT "
@@ -82,6 +84,7 @@ def eeszt_refdata_check(*, company: Company) -> list[str]:
                     % {"code": unit.code, "name": unit.name}
                 )
             elif str(row.get("institutionId", "")).upper() != company.institution_id:
+                unit_warnings[len(warnings)] = unit.code
                 warnings.append(
                     _(
                         "A(z) %(code)s szervezeti egység a törzsadatok szerint a(z) %(other)s "
@@ -101,7 +104,12 @@ def eeszt_refdata_check(*, company: Company) -> list[str]:
                 )
     with transaction.atomic():
         settings_row = eeszt_settings_for(company=company)
-        settings_row.refdata_warnings = warnings
+        # A unit's warning keeps its code: deactivating the unit retires the warning
+        # (selectors.eeszt_refdata_warnings) without a new check.
+        settings_row.refdata_warnings = [
+            {"text": text, "org_unit": unit_warnings[i]} if i in unit_warnings else text
+            for i, text in enumerate(warnings)
+        ]
         settings_row.refdata_checked_at = timezone.now()
         settings_row.save(update_fields=["refdata_warnings", "refdata_checked_at"])
     return warnings

@@ -53,6 +53,9 @@ def _render_company(
         "active_cert": certs.get(CertificateStatus.ACTIVE),
         "pending_cert": certs.get(CertificateStatus.PENDING),
         "org_units": selectors.eeszt_active_org_units(company=company),
+        "refdata_warnings": selectors.eeszt_refdata_warnings(
+            settings_row=settings_row, company=company
+        ),
         "eeszt_users": users,
         "checklist": selectors.eeszt_checklist(company=company),
         "missing": selectors.eeszt_missing_items(company=company),
@@ -212,7 +215,8 @@ def certificate_upload(request: MemberRequest, company_id: int) -> HttpResponse:
                 request=request,
             )
         except CertificateRejected as exc:
-            form.add_error("file", exc.message)
+            # A code that does not open the file is the code's error, shown at its field.
+            form.add_error("sms_code" if exc.code == "WRONG_PASSWORD" else "file", exc.message)
         except ValidationError as exc:
             form_add_service_error(form, exc)
         else:

@@ -94,3 +94,17 @@ def test_the_patient_page_shows_a_new_finding(personas: Personas, patient: Patie
     after = client.get(url).content.decode()
     assert 'data-tooth="36" data-status="missing"' in after
     assert 'data-tooth="36" data-status="healthy"' not in after
+
+
+def test_the_markup_version_is_in_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12 made the teeth focusable buttons (markup version 2): drawings stored by the
+    previous code must miss, so the version is part of the key; the drawing itself stays
+    patient-agnostic (the tooth history's URL is on the figure around it, not in here)."""
+    from zomanc.clinical import chart_svg as module
+
+    current = _key()
+    monkeypatch.setattr(module, "CHART_MARKUP_VERSION", module.CHART_MARKUP_VERSION - 1)
+    assert _key() != current
+    svg = str(chart_svg(chart_build(FINDINGS), show_primary=False, caption="x"))
+    assert svg.count('tabindex="0" role="button" aria-pressed="false"') == 32
+    assert "/karton/" not in svg

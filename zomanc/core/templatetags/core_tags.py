@@ -7,10 +7,13 @@ practice's data, so viewers of different practices with the same permissions sha
 Nothing is invalidated: a changed input is a new key."""
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from django import template
+from django import forms, template
 from django.core.cache import caches
+from django.forms.formsets import BaseFormSet
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
@@ -20,7 +23,7 @@ register = template.Library()
 NAV_TEMPLATE = "_nav.html"
 NAV_CACHE_ALIAS = "fragments"
 # Bump when _nav.html changes: entries made by the previous code then miss.
-NAV_MARKUP_VERSION = 1
+NAV_MARKUP_VERSION = 2
 
 
 def nav_cache_key(can: Mapping[str, bool]) -> str:
@@ -47,3 +50,59 @@ def main_nav(context: template.Context) -> SafeString:
         html = str(nav.render(context))
         cache.set(key, html)
     return mark_safe(html)  # a rendered, autoescaped template
+
+
+# --- the error summary of refused forms ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryError:
+    message: str
+    label: str = ""
+    field_id: str = ""  # the input's id: the summary links to it
+
+
+def _bound_forms(value: object) -> Iterator[forms.BaseForm]:
+    """Forms in a context value: a form, a formset's forms, or forms one level inside a
+    list, tuple or dict (the EESZT users table keeps (row, form) pairs)."""
+    if isinstance(value, forms.BaseForm):
+        yield value
+    elif isinstance(value, BaseFormSet):
+        yield from value.forms
+    elif isinstance(value, list | tuple | dict):
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            if isinstance(item, forms.BaseForm):
+                yield item
+            elif isinstance(item, list | tuple):
+                yield from (f for f in item if isinstance(f, forms.BaseForm))
+
+
+def refused_form_errors(context: Mapping[str, Any]) -> list[SummaryError]:
+    """Every error of every bound form the page shows, in the forms' field order: non-field
+    errors first, then each field's with its label and input id."""
+    errors: list[SummaryError] = []
+    seen: set[int] = set()
+    for value in context.values():
+        for form in _bound_forms(value):
+            if id(form) in seen or not form.is_bound or not form.errors:
+                continue
+            seen.add(id(form))
+            errors.extend(SummaryError(str(e)) for e in form.non_field_errors())
+            for field in form:
+                if field.is_hidden:
+                    errors.extend(SummaryError(str(e)) for e in field.errors)
+                    continue
+                for message in field.errors:
+                    errors.append(
+                        SummaryError(str(message), str(field.label or ""), field.id_for_label)
+                    )
+    return errors
+
+
+@register.inclusion_tag("core/_error_summary.html", takes_context=True)
+def error_summary(context: template.Context) -> dict[str, Any]:
+    """At the top of every page (base.html) and of htmx fragments that hold a form: a refused
+    form is announced there, with a link to each field in error — not only beside the field,
+    which may be far down a long page. Found in the context, so no view has to remember it."""
+    return {"summary_errors": refused_form_errors(context.flatten())}

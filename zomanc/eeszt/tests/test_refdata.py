@@ -12,7 +12,9 @@ import pytest
 
 from zomanc.eeszt.models import EesztSettings
 from zomanc.eeszt.refdata import RefdataUnavailable, refdata_index
+from zomanc.eeszt.selectors import eeszt_checklist, eeszt_refdata_warnings
 from zomanc.eeszt.services import eeszt_refdata_check
+from zomanc.practices.services import org_unit_deactivate
 
 ENTITIES = {
     "DOCTORS": (["stamp", "name"], [["58012", "Dr. Fog Ferenc"]]),
@@ -89,7 +91,24 @@ def test_unknown_items_are_named(personas, refdata_server):
     assert "0108R2272" in text and "01060J" in text  # belongs to another institution
     assert "61234" in text and "Dr. Második Mária" in text  # doctor2's stamp unknown
     assert "58012" not in text
-    assert EesztSettings.objects.get(company=company).refdata_warnings == warnings
+    row = EesztSettings.objects.get(company=company)
+    assert eeszt_refdata_warnings(settings_row=row, company=company) == warnings
+
+
+def test_a_deactivated_org_unit_is_no_longer_warned_about(personas, refdata_server):
+    """Issue 12 item 8: the checklist kept warning about a unit after it was deactivated."""
+    company = personas.company_a
+    unknown = company.org_units.create(
+        practice=company.practice, code="123456789", name="Ismeretlen"
+    )
+    warnings = eeszt_refdata_check(company=company)
+    assert any("123456789" in w for w in warnings)
+    org_unit_deactivate(org_unit=unknown, actor=personas.owner.user)
+    row = EesztSettings.objects.get(company=company)
+    still = eeszt_refdata_warnings(settings_row=row, company=company)
+    assert still == [w for w in warnings if "123456789" not in w]
+    checklist = {item.step: item for item in eeszt_checklist(company=company)}
+    assert not any("123456789" in line for line in checklist["8"].details)
 
 
 def test_unreachable_service_is_a_warning_not_an_error(personas, settings):

@@ -61,30 +61,52 @@
     });
   }
 
-  function render(box) {
+  /* Fills the box in from a probe. `attempt` is true right after the user submitted a pairing
+   * code: if the service still answers "unpaired", the code was wrong — say so beside the
+   * field (the plain "not paired" text again would look like nothing happened) and forget it.
+   * Whatever needs a paired, running service ([data-cardservice-needs-running]: the PIN box)
+   * is shown only then. */
+  function render(box, attempt) {
     var d = box.dataset;
     var msg = box.querySelector("[data-cardservice-message]");
     var form = box.querySelector("[data-cardservice-pair]");
+    var pairError = box.querySelector("[data-cardservice-pair-error]");
+    var input = form && form.elements.token;
     var item = document.querySelector("[data-cardservice-check]");
     var itemState = item && item.querySelector("[data-cardservice-state]");
-    function show(text, state, showForm) {
+    var dependants = document.querySelectorAll("[data-cardservice-needs-running]");
+    function show(text, state, showForm, running) {
       if (msg) { msg.textContent = text; }
       if (form) { form.hidden = !showForm; }
       if (item) { item.className = "check-" + state; }
       if (itemState) { itemState.textContent = d["state" + state.charAt(0).toUpperCase() + state.slice(1)] || state; }
+      Array.prototype.forEach.call(dependants, function (el) { el.hidden = !running; });
     }
-    probe(d.url).then(function (r) {
+    function pairFailed(text) {
+      if (pairError) { pairError.textContent = text || ""; pairError.hidden = !text; }
+      if (input) {
+        if (text) { input.setAttribute("aria-invalid", "true"); input.focus(); }
+        else { input.removeAttribute("aria-invalid"); }
+      }
+    }
+    return probe(d.url).then(function (r) {
+      if (r.state === "unpaired") {
+        show(d.msgUnpaired, "warning", true, false);
+        if (attempt) { pair(""); pairFailed(d.msgWrongToken); }
+        return r;
+      }
+      pairFailed("");
       if (r.state === "running") {
         var s = r.status || {};
-        if (s.cardPresent) { show(d.msgRunning + " " + d.msgCard + " " + (s.certificateSubject || s.tokenLabel || ""), "done", false); }
-        else { show(d.msgNocard, "warning", false); }
-      } else if (r.state === "unpaired") {
-        show(d.msgUnpaired, "warning", true);
+        var prefix = attempt ? d.msgPaired + " " : "";
+        if (s.cardPresent) { show(prefix + d.msgRunning + " " + d.msgCard + " " + (s.certificateSubject || s.tokenLabel || ""), "done", false, true); }
+        else { show(prefix + d.msgNocard, "warning", false, true); }
       } else if (r.state === "down") {
-        show(d.msgDown, "missing", false);
+        show(d.msgDown, "missing", false, false);
       } else {
-        show(d.msgError + " " + (r.message || ""), "warning", false);
+        show(d.msgError + " " + (r.message || ""), "warning", false, false);
       }
+      return r;
     });
   }
 
@@ -95,12 +117,20 @@
       if (form) {
         form.addEventListener("submit", function (ev) {
           ev.preventDefault();
-          pair(form.elements.token.value);
+          var token = (form.elements.token.value || "").trim();
+          var pairError = box.querySelector("[data-cardservice-pair-error]");
+          if (!token) {
+            if (pairError) { pairError.textContent = box.dataset.msgEmptyToken; pairError.hidden = false; }
+            form.elements.token.setAttribute("aria-invalid", "true");
+            form.elements.token.focus();
+            return;
+          }
+          pair(token);
           form.elements.token.value = "";
-          render(box);
+          render(box, true);
         });
       }
-      render(box);
+      render(box, false);
     });
   }
 

@@ -1,0 +1,104 @@
+"""The card service box (eeszt/_cardservice_box.html + eeszt-cardservice.js) in Chromium against
+the real card service on loopback: a wrong pairing code is said to be wrong (it used to show
+the same "not paired" text again, as if nothing had happened), and the PIN box appears only
+once the service answers paired (it used to show before pairing)."""
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from zomanc.cardservice.card import CardError, CardStatus, Signature
+from zomanc.cardservice.server import make_server
+
+STATIC = Path(__file__).resolve().parents[2] / "static" / "zomanc" / "eeszt-cardservice.js"
+TOKEN = "parositas-kod"
+
+
+class _Card:
+    def status(self) -> CardStatus:
+        return CardStatus(present=True, token_label="eSzemelyi teszt")
+
+    def sign(self, data: bytes, pin: str) -> Signature:
+        raise CardError("PIN_INCORRECT", "Hibás PIN.", status=403)
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _serve(server: ThreadingHTTPServer) -> None:
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def box_page(tmp_path: Path) -> Iterator[str]:
+    site = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+    origin = f"http://127.0.0.1:{site.server_address[1]}"
+    service = make_server(card=_Card(), origin=origin, pairing_token=TOKEN, port=0)
+    with translation.override("hu"):
+        box = render_to_string(
+            "eeszt/_cardservice_box.html",
+            {"card_service_url": f"http://127.0.0.1:{service.port}", "for_login": True},
+        )
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html lang="hu"><head><meta charset="utf-8"></head><body>'
+        f"{box}"
+        '<form data-cardservice-needs-running hidden><label for="pin">PIN kód</label>'
+        '<input id="pin"></form>'
+        '<script src="eeszt-cardservice.js"></script></body></html>',
+        encoding="utf-8",
+    )
+    shutil.copy(STATIC, tmp_path / "eeszt-cardservice.js")
+    _serve(site)
+    _serve(service)
+    try:
+        yield origin + "/index.html"
+    finally:
+        for server in (site, service):
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.mark.e2e
+def test_wrong_pairing_code_is_refused_and_the_pin_waits_for_pairing(box_page: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import expect
+
+    from zomanc.testing.browser import chromium_launch
+
+    with sync_api.sync_playwright() as playwright:
+        browser = chromium_launch(playwright)
+        try:
+            page = browser.new_page()
+            page.goto(box_page)
+            box = page.locator("[data-cardservice]")
+            expect(box).to_contain_text("még nincs párosítva")
+            pin = page.get_by_label("PIN kód")
+            expect(pin).to_be_hidden()  # not before pairing
+            # A wrong code: an error beside the field, the field marked invalid, no PIN box.
+            box.get_by_label("Párosító kód").fill("rossz-kod")
+            box.get_by_role("button", name="Párosítás").click()
+            alert = box.get_by_role("alert")
+            expect(alert).to_contain_text("A párosító kód nem egyezik")
+            expect(box.get_by_label("Párosító kód")).to_have_attribute("aria-invalid", "true")
+            expect(pin).to_be_hidden()
+            # An empty code is refused before asking the service.
+            box.get_by_role("button", name="Párosítás").click()
+            expect(alert).to_contain_text("Írja be a párosító kódot.")
+            # The right code: paired, the error gone, the PIN box shown.
+            box.get_by_label("Párosító kód").fill(TOKEN)
+            box.get_by_role("button", name="Párosítás").click()
+            expect(box).to_contain_text("Párosítva. A kártyaszolgáltatás elérhető.")
+            expect(box).to_contain_text("Kártya az olvasóban: eSzemelyi teszt")
+            expect(alert).to_be_hidden()
+            expect(pin).to_be_visible()
+        finally:
+            browser.close()
