@@ -1,6 +1,7 @@
-"""Billing fixtures: the personas' companies with billing data and NAV technical users of
-the real NAV sandbox (a fresh invoice prefix per test: the sandbox outlives each test's
-database and remembers every number it was sent)."""
+"""Billing fixtures (imported by the billing and NAV tests' conftests): the personas'
+companies with billing data and NAV technical users of the real NAV sandbox (a fresh
+invoice prefix per test: the sandbox outlives each test's database and remembers every
+number it was sent)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from zomanc.nav.services import nav_settings_save
 from zomanc.nav.tests.conftest import NavSandbox
 from zomanc.patients.models import Patient
 from zomanc.patients.tests.factories import make_patient
-
-pytest_plugins = ["zomanc.nav.tests.conftest"]
 
 
 @pytest.fixture

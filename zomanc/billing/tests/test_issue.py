@@ -21,7 +21,7 @@ from zomanc.billing.services import (
     invoice_issue_for_visit,
     invoice_storno,
 )
-from zomanc.billing.tests.conftest import make_visit
+from zomanc.billing.tests.fixtures import make_visit
 from zomanc.conftest import Personas
 from zomanc.nav.client import schema
 from zomanc.nav.models import NavSubmission
@@ -256,7 +256,7 @@ def test_concurrent_issuers_get_consecutive_numbers(billing: Personas) -> None:
                     if connection.vendor != "sqlite":
                         raise
                     time.sleep(0.01)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

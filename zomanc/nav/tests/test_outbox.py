@@ -1,0 +1,156 @@
+"""The NAV outbox against the real NAV sandbox: delivered, polled to DONE; ABORTED with NAV's
+Hungarian messages; retried on unavailability; a worker that died after sending never makes a
+second report (same requestId → REQUEST_ID_NOT_UNIQUE → the transaction found by number);
+rows wait for missing settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from decimal import Decimal
+
+from django.utils import timezone
+
+from zomanc.billing.services import CustomerInput, LineInput, invoice_issue, invoice_storno
+from zomanc.conftest import Personas
+from zomanc.nav.client.invoice_xml import invoice_data_xml
+from zomanc.nav.client.wire import new_request_id
+from zomanc.nav.models import NavSettings, NavSubmission, SubmissionState
+from zomanc.nav.outbox import nav_settings_changed, nav_submission_deliver, nav_sweep
+from zomanc.nav.services import nav_connection_test
+from zomanc.nav.tests.conftest import NavSandbox
+from zomanc.nav.tests.test_client import _doc
+
+LINES = [LineInput("Fogkő-eltávolítás", Decimal(1), Decimal(12000), "AAM")]
+
+
+def _issue(p: Personas, key: str = "k") -> NavSubmission:
+    invoice = invoice_issue(
+        actor=p.receptionist,
+        company=p.company_a,
+        customer=CustomerInput(kind="patient", name="Kiss Máté"),
+        lines=LINES,
+        payment_method="CASH",
+        idempotency_key=key,
+    )
+    return NavSubmission.objects.get(invoice=invoice)
+
+
+def _run(row: NavSubmission, *, until: tuple[str, ...] = ("done", "aborted")) -> NavSubmission:
+    """Plays the worker: delivers the row until it reaches one of `until`."""
+    for _ in range(60):
+        nav_submission_deliver(submission_id=row.pk)
+        row.refresh_from_db()
+        if row.state in until:
+            return row
+        time.sleep(0.2)
+    raise AssertionError(f"stuck in {row.state}: {row.last_error_code} {row.last_error_message}")
+
+
+def test_connection_test(billing: Personas, nav_sandbox: NavSandbox) -> None:
+    result = nav_connection_test(company=billing.company_a)
+    assert result.ok, result.message
+    assert "Mosoly" in result.message
+    row = NavSettings.objects.get(company=billing.company_a)
+    assert row.last_test_ok is True
+    # The company's tax number must be the technical user's.
+    billing.company_a.tax_number = "13579241-1-13"
+    billing.company_a.save()
+    result = nav_connection_test(company=billing.company_a)
+    assert not result.ok and "INVALID_USER_RELATION" in result.message
+
+
+def test_delivered_and_polled_to_done_then_storno(billing: Personas, nav_clean: NavSandbox) -> None:
+    row = _run(_issue(billing))
+    assert row.state == SubmissionState.DONE, row.messages
+    assert row.transaction_id and row.finished_at
+    conn = nav_clean.connection()
+    assert conn.query_invoice_transaction(row.invoice_number) == row.transaction_id
+    storno = invoice_storno(actor=billing.receptionist, invoice=row.invoice, idempotency_key="s")
+    srow = _run(NavSubmission.objects.get(invoice=storno))
+    assert srow.state == SubmissionState.DONE, srow.messages
+    assert srow.operation == "STORNO"
+
+
+def test_aborted_shows_navs_hungarian_message(billing: Personas, nav_clean: NavSandbox) -> None:
+    # Another program already reported the number the product is about to give.
+    prefix = billing.company_a.invoice_prefix
+    number = f"{prefix}-{timezone.localdate().year}-000001"
+    conn = nav_clean.connection()
+    conn.manage_invoice(
+        request_id=new_request_id(), operations=[("CREATE", invoice_data_xml(_doc(number)))]
+    )
+    time.sleep(2.2)
+    assert conn.query_invoice_transaction(number)
+    row = _run(_issue(billing))
+    assert row.state == SubmissionState.ABORTED
+    codes = {m["code"]: m["text"] for m in row.messages}
+    assert "INVOICE_NUMBER_NOT_UNIQUE" in codes
+    assert codes["INVOICE_NUMBER_NOT_UNIQUE"]  # NAV's Hungarian text
+
+
+def test_unavailable_is_retried_with_backoff(
+    billing: Personas, nav_clean: NavSandbox, settings: object
+) -> None:
+    settings.NAV_OUTBOX_BACKOFF_SECONDS = 30  # type: ignore[attr-defined]
+    row = _issue(billing)
+    nav_clean.faults(share_http_503=1.0)
+    try:
+        nav_submission_deliver(submission_id=row.pk)
+    finally:
+        nav_clean.server.admin("faults/clear", {})
+    row.refresh_from_db()
+    assert row.state == SubmissionState.RETRYING
+    assert row.last_error_code == "SERVICE_UNAVAILABLE"
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at > timezone.now() + dt.timedelta(seconds=20)
+    nav_submission_deliver(submission_id=row.pk)  # not due yet: nothing happens
+    row.refresh_from_db()
+    assert row.attempts == 1
+    NavSubmission.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert _run(row).state == SubmissionState.DONE
+
+
+def test_worker_killed_after_sending_never_reports_twice(
+    billing: Personas, nav_clean: NavSandbox
+) -> None:
+    row = _issue(billing)
+    # A worker claimed the row, sent it, and died before recording the answer.
+    conn = nav_clean.connection()
+    first_tid = conn.manage_invoice(
+        request_id=row.request_id, operations=[(row.operation, bytes(row.invoice_xml))]
+    )
+    NavSubmission.objects.filter(pk=row.pk).update(
+        state=SubmissionState.SENDING, lease_until=timezone.now() + dt.timedelta(seconds=60)
+    )
+    nav_submission_deliver(submission_id=row.pk)  # the lease is still the dead worker's
+    row.refresh_from_db()
+    assert row.state == SubmissionState.SENDING and not row.transaction_id
+    NavSubmission.objects.filter(pk=row.pk).update(lease_until=timezone.now())
+    assert nav_sweep(older_than=dt.timedelta(0)) >= 1
+    row = _run(row)
+    assert row.state == SubmissionState.DONE
+    assert row.transaction_id == first_tid  # the first (only) report, found again
+
+
+def test_rows_wait_for_settings(billing: Personas, nav_clean: NavSandbox) -> None:
+    settings_row = NavSettings.objects.get(company=billing.company_a)
+    NavSettings.objects.filter(pk=settings_row.pk).update(password_secret=None)
+    row = _issue(billing)
+    nav_submission_deliver(submission_id=row.pk)
+    row.refresh_from_db()
+    assert row.state == SubmissionState.WAITING_SETTINGS
+    assert "technikai felhasználó" in row.last_error_message
+    from zomanc.nav.services import nav_settings_save
+
+    creds = nav_clean.users["24681353-2-41"][1]
+    nav_settings_save(
+        company=billing.company_a,
+        login=creds.login,
+        password=creds.password,
+        signature_key=creds.signature_key,
+        exchange_key=creds.exchange_key,
+        actor=billing.owner,
+    )
+    assert nav_settings_changed(company_id=billing.company_a.pk) == 1
+    assert _run(row).state == SubmissionState.DONE
