@@ -41,7 +41,7 @@ OID_ORG_UNIT = f"{OID_ROOT}.4"  # szervezeti egység (9 characters)
 OID_DOC_TYPE = f"{OID_ROOT}.5"  # codeSystem of the EESZT document type ("11" Ambuláns lap)
 OID_EVENT = f"{OID_ROOT}.6"  # eKAT event id (18 digits)
 OID_CLIENT_DOCUMENT = f"{OID_ROOT}.7"  # recommended root of ClinicalDocument/id
-OID_BNO = f"{OID_ROOT}.8"  # codeSystem of BNO-10 codes in entries (not checked)
+OID_BNO = f"{OID_ROOT}.8"  # codeSystem of BNO-10 codes in entries (checked: CODE_UNKNOWN)
 
 
 def _parser() -> etree.XMLParser:
@@ -132,6 +132,82 @@ def cda_parse_and_validate(body: bytes) -> etree._Element:
             element="body",
         )
     return root
+
+
+def cda_bno_codes(root: etree._Element) -> list[str]:
+    """The coded BNO-10 diagnoses: every entry value / code in our BNO code system."""
+    return [
+        el.get("code") or ""
+        for el in root.iter(f"{{{CDA_NS}}}value", f"{{{CDA_NS}}}code")
+        if el.get("codeSystem") == OID_BNO
+    ]
+
+
+@dataclass(frozen=True)
+class CdaVersion:
+    """The versioning of a CDA document (R2: every version a new id in one setId)."""
+
+    id: tuple[str, str]  # (root, extension) of ClinicalDocument/id
+    set_id: tuple[str, str] | None
+    version_number: int | None
+    replaces: list[tuple[str, str]]  # parentDocument/id of relatedDocument typeCode="RPLC"
+
+
+def _ii(el: etree._Element | None) -> tuple[str, str] | None:
+    return None if el is None else (el.get("root") or "", el.get("extension") or "")
+
+
+def cda_version(root: etree._Element) -> CdaVersion:
+    number = root.find(_q("versionNumber"))
+    try:
+        version_number = int(number.get("value") or "") if number is not None else None
+    except ValueError:
+        version_number = None
+    replaces = [
+        ii
+        for rel in root.iterfind(_q("relatedDocument"))
+        if rel.get("typeCode") == "RPLC"
+        for ii in [_ii(rel.find(_q("parentDocument/id")))]
+        if ii is not None
+    ]
+    return CdaVersion(
+        id=_ii(root.find(_q("id"))) or ("", ""),
+        set_id=_ii(root.find(_q("setId"))),
+        version_number=version_number,
+        replaces=replaces,
+    )
+
+
+def cda_version_check(new: CdaVersion, earlier: list[CdaVersion], version_no: int) -> None:
+    """A new version (≥ 2) is a NEW document id in the same setId, versionNumber + 1, and
+    relatedDocument typeCode="RPLC" pointing to the version it replaces → else
+    BODY_MISMATCH naming the element."""
+    previous = earlier[-1]
+    used = {v.id for v in earlier}
+    if new.id in used:
+        raise _mismatch(
+            "id",
+            f"A {version_no}. verzió ClinicalDocument/id-je ({new.id[1]}) egy korábbi verzióé: "
+            "minden verzió új dokumentumazonosítót kap (CDA R2).",
+        )
+    if previous.set_id is not None and new.set_id != previous.set_id:
+        raise _mismatch(
+            "setId",
+            f"Az új verzió setId-je nem azonos az előző verzióéval ({previous.set_id[1]}).",
+        )
+    expected = (previous.version_number or version_no - 1) + 1
+    if new.version_number != expected:
+        raise _mismatch(
+            "versionNumber",
+            f"Az új verzió versionNumber értéke {expected} kell legyen "
+            f"(kapott: {new.version_number}).",
+        )
+    if previous.id not in new.replaces:
+        raise _mismatch(
+            "relatedDocument",
+            'Az új verzióban hiányzik a relatedDocument typeCode="RPLC", amely az előző '
+            f"verzió azonosítójára ({previous.id[1]}) mutat.",
+        )
 
 
 def cda_identity(body: bytes) -> tuple[str, dt.date, str] | None:
@@ -258,6 +334,8 @@ class CdaContent:
     confidentiality: str = "N"
     event_id: str = ""
     client_document_id: str = ""
+    version: int = 1  # id = <clientDocumentId>.<version>; ≥ 2 writes the RPLC relation
+    diagnoses: list[str] = field(default_factory=list)  # coded BNO entries
     sections: list[tuple[str, str]] = field(default_factory=list)  # (title, text)
 
 
@@ -285,15 +363,43 @@ def cda_build(c: CdaContent) -> bytes:
 """
         for t, x in sections
     )
+    if c.diagnoses:
+        entries = "".join(
+            f"""        <entry typeCode="DRIV"><observation classCode="OBS" moodCode="EVN">
+          <code code="29308-4" codeSystem="2.16.840.1.113883.6.1"/>
+          <statusCode code="completed"/>
+          <value xsi:type="CD" code="{e(d)}" codeSystem="{OID_BNO}" codeSystemName="BNO-10"/>
+        </observation></entry>
+"""
+            for d in c.diagnoses
+        )
+        body += f"""      <component><section>
+        <title>Diagnózisok (BNO-10)</title>
+        <text><paragraph>{e(", ".join(c.diagnoses))}</paragraph></text>
+{entries}      </section></component>
+"""
+    set_ext = e(c.client_document_id or "-")
+    related = (
+        f"""  <relatedDocument typeCode="RPLC"><parentDocument>
+    <id root="{OID_CLIENT_DOCUMENT}" extension="{set_ext}.{c.version - 1}"/>
+    <setId root="{OID_CLIENT_DOCUMENT}" extension="{set_ext}"/>
+    <versionNumber value="{c.version - 1}"/>
+  </parentDocument></relatedDocument>
+"""
+        if c.version > 1
+        else ""
+    )
     xml = f"""<?xml version="1.0" encoding="UTF-8"?>
-<ClinicalDocument xmlns="urn:hl7-org:v3">
+<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
   <typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>
-  <id root="{OID_CLIENT_DOCUMENT}" extension="{e(c.client_document_id or "-")}"/>
+  <id root="{OID_CLIENT_DOCUMENT}" extension="{set_ext}.{c.version}"/>
   <code code="{e(c.doc_type)}" codeSystem="{OID_DOC_TYPE}"/>
   <title>{e(c.title)}</title>
   <effectiveTime value="{ts}"/>
   <confidentialityCode code="{e(c.confidentiality)}" codeSystem="2.16.840.1.113883.5.25"/>
   <languageCode code="hu-HU"/>
+  <setId root="{OID_CLIENT_DOCUMENT}" extension="{set_ext}"/>
+  <versionNumber value="{c.version}"/>
   <recordTarget><patientRole>
     <id root="{OID_PATIENT_ID[c.patient_id_type]}" extension="{e(c.patient_id)}"/>
     <patient>
@@ -317,7 +423,7 @@ def cda_build(c: CdaContent) -> bytes:
     <id root="{OID_INSTITUTION}" extension="{e(c.institution_id)}"/>
     <name>{e(c.institution_name)}</name>
   </representedCustodianOrganization></assignedCustodian></custodian>
-{encounter}  <component><structuredBody>
+{related}{encounter}  <component><structuredBody>
 {body}  </structuredBody></component>
 </ClinicalDocument>
 """

@@ -18,7 +18,16 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 
-from sandbox.documents.cda import CdaContent, Envelope, cda_build, cda_check, cda_parse_and_validate
+from sandbox.documents.cda import (
+    CdaContent,
+    Envelope,
+    cda_bno_codes,
+    cda_build,
+    cda_check,
+    cda_parse_and_validate,
+    cda_version,
+    cda_version_check,
+)
 from sandbox.documents.models import (
     DOC_TYPES,
     MIME_CDA,
@@ -98,6 +107,11 @@ def _body_check(sub: Submission, institution: Institution) -> None:
             )
         return
     root = cda_parse_and_validate(sub.body)
+    day = sub.created_at.astimezone(BUDAPEST).date()
+    for code in cda_bno_codes(root):
+        problem = bno_problem(code, on=day, sex=sub.patient.sex, age=_age(sub.patient, day))
+        if problem:
+            raise SoapFault("CODE_UNKNOWN", f"Kódolt diagnózis (entry): {problem}", element="entry")
     cda_check(
         root,
         Envelope(
@@ -137,6 +151,19 @@ def document_submit(
     raise RuntimeError("could not store the document")
 
 
+def _versioning_check(document: Document, sub: Submission, version_no: int) -> None:
+    """CDA R2 versioning of a new CDA version against the earlier CDA versions."""
+    if sub.mime_type != "text/xml":
+        return
+    earlier = [
+        cda_version(cda_parse_and_validate(bytes(v.body)))
+        for v in document.versions.order_by("version")
+        if v.mime_type == "text/xml"
+    ]
+    if earlier:
+        cda_version_check(cda_version(cda_parse_and_validate(sub.body)), earlier, version_no)
+
+
 def _store(
     sub: Submission,
     user: User,
@@ -171,6 +198,7 @@ def _store(
         if document.current.body_sha256 == digest and document.current.mime_type == sub.mime_type:
             return document.current, False
         version_no = document.current.version + 1
+        _versioning_check(document, sub, version_no)
     else:
         document = Document.objects.create(
             document_id=_new_document_id(at),

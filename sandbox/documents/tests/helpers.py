@@ -97,6 +97,9 @@ def cda(
     doc_type: str = "11",
     confidentiality: str = "N",
     text: str = "Fogszuvasodás, tömés.",
+    client_document_id: str = "DOC-1",
+    version: int = 1,
+    diagnoses: list[str] | None = None,
 ) -> bytes:
     p = Patient.objects.get(id_type=IdType.TAJ, id_value=taj)
     family, _, given = p.name.partition(" ")
@@ -117,6 +120,9 @@ def cda(
             title="Ambuláns lap",
             confidentiality=confidentiality,
             event_id=event_id,
+            client_document_id=client_document_id,
+            version=version,
+            diagnoses=diagnoses or [],
             sections=[("Státusz", text)],
         )
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 
 import pytest
 from lxml import etree
@@ -12,7 +13,7 @@ from sandbox import testing
 from sandbox.access.models import AccessLogEntry
 from sandbox.conftest import Soap
 from sandbox.documents.cda import CDA_NS, OID_INSTITUTION
-from sandbox.documents.models import Document
+from sandbox.documents.models import Document, DocumentVersion
 from sandbox.documents.tests.helpers import (
     DOCS,
     EKAT,
@@ -52,7 +53,7 @@ def test_same_body_is_idempotent_other_body_is_the_next_version(soap: Soap) -> N
     again = submit(soap, event_id=event_id, created_at=created)
     assert again.find("versionedId") == first.find("versionedId")
     assert again.find("created") == "false"
-    body2 = cda(TAJ, event_id=event_id, created_at=created, text="Javított szöveg")
+    body2 = cda(TAJ, event_id=event_id, created_at=created, text="Javított szöveg", version=2)
     second = submit(soap, event_id=event_id, created_at=created, body=body2)
     doc_id = first.find("documentId")
     assert second.find("documentId") == doc_id and second.find("version") == "2"
@@ -340,3 +341,44 @@ def test_list_filters_by_type_and_time(soap: Soap) -> None:
         testing.payload(DOCS, "DocumentListRequest", patient=patient(TAJ), docType="12"),
     )
     assert listed_ids(typed) == []
+
+
+def test_a_new_version_must_be_a_new_id_in_the_same_set_replacing_the_previous(
+    soap: Soap,
+) -> None:
+    event_id = start_event(soap)
+    created = now()
+    first = submit(soap, event_id=event_id, created_at=created)
+    assert first.status == 200, first.fault_message
+    # Version 2 reusing version 1's id (the product's old habit): refused.
+    reused = cda(TAJ, event_id=event_id, created_at=created, text="Javított", version=1)
+    answer = submit(soap, event_id=event_id, created_at=created, body=reused)
+    assert (answer.fault_code, answer.fault_element) == ("BODY_MISMATCH", "id")
+    # A new id and versionNumber, but no relatedDocument RPLC: refused.
+    good = cda(TAJ, event_id=event_id, created_at=created, text="Javított", version=2)
+    no_rplc = re.sub(rb"<relatedDocument.*?</relatedDocument>", b"", good, flags=re.S)
+    assert no_rplc != good
+    answer = submit(soap, event_id=event_id, created_at=created, body=no_rplc)
+    assert (answer.fault_code, answer.fault_element) == ("BODY_MISMATCH", "relatedDocument")
+    # versionNumber not + 1: refused.
+    skipped = good.replace(b'<versionNumber value="2"/>', b'<versionNumber value="3"/>', 1)
+    answer = submit(soap, event_id=event_id, created_at=created, body=skipped)
+    assert (answer.fault_code, answer.fault_element) == ("BODY_MISMATCH", "versionNumber")
+    # Another setId: refused.
+    other_set = good.replace(b'extension="DOC-1"/>', b'extension="DOC-X"/>', 1)
+    answer = submit(soap, event_id=event_id, created_at=created, body=other_set)
+    assert (answer.fault_code, answer.fault_element) == ("BODY_MISMATCH", "setId")
+    assert DocumentVersion.objects.filter(document__client_document_id="DOC-1").count() == 1
+    accepted = submit(soap, event_id=event_id, created_at=created, body=good)
+    assert accepted.find("version") == "2", accepted.fault_message
+
+
+def test_coded_bno_entries_are_checked_against_the_table(soap: Soap) -> None:
+    event_id = start_event(soap)
+    created = now()
+    bad = cda(TAJ, event_id=event_id, created_at=created, diagnoses=["K0210", "X9999"])
+    answer = submit(soap, event_id=event_id, created_at=created, body=bad)
+    assert (answer.fault_code, answer.fault_element) == ("CODE_UNKNOWN", "entry")
+    assert "X9999" in (answer.fault_message or "")
+    good = cda(TAJ, event_id=event_id, created_at=created, diagnoses=["K0210"])
+    assert submit(soap, event_id=event_id, created_at=created, body=good).status == 200
