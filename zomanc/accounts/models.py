@@ -91,14 +91,20 @@ class SealedTOTPDevice(TOTPDevice):
         proxy = True
         verbose_name = _("TOTP eszköz (titkosított kulccsal)")
 
+    @property
+    def _stored_key(self) -> str:
+        # django-otp is untyped: its CharField reads as Any.
+        return str(self.__dict__["key"])
+
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.key.startswith(SEALED_KEY_PREFIX):
+        if self._stored_key.startswith(SEALED_KEY_PREFIX):
             super().save(*args, **kwargs)
             return
         from zomanc.eeszt.vault import vault_encrypt
 
         with transaction.atomic():
-            secret = vault_encrypt(bytes.fromhex(self.key), purpose=totp_purpose(self.user_id))
+            seed = bytes.fromhex(self._stored_key)
+            secret = vault_encrypt(seed, purpose=totp_purpose(self.user_id))
             self.key = SEALED_KEY_PREFIX + str(secret.uid)
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
@@ -110,9 +116,10 @@ class SealedTOTPDevice(TOTPDevice):
         from zomanc.eeszt.models import SealedSecret
         from zomanc.eeszt.vault import vault_decrypt
 
-        if not self.key.startswith(SEALED_KEY_PREFIX):
-            return bytes.fromhex(self.key)  # not saved yet
-        uid = self.key.removeprefix(SEALED_KEY_PREFIX)
+        stored = self._stored_key
+        if not stored.startswith(SEALED_KEY_PREFIX):
+            return bytes.fromhex(stored)  # not saved yet
+        uid = stored.removeprefix(SEALED_KEY_PREFIX)
         cached: tuple[str, bytes] | None = getattr(self, "_seed", None)
         if cached is None or cached[0] != uid:
             secret = SealedSecret.objects.get(uid=uid)

@@ -65,6 +65,13 @@ class World:
     visit: Visit  # closed, revision 1
     token: str
 
+    def plan_id(self) -> int:
+        """A treatment plan of the patient, made when a recipe asks for it."""
+        from zomanc.plans.services import plan_create
+
+        plan = plan_create(patient=self.patient, actor=self.personas.doctor, title="Terv")
+        return plan.pk
+
 
 def _r(name: str, *args: object) -> str:
     return reverse(name, args=args)
@@ -146,6 +153,24 @@ CLASSIFICATION: dict[str, Kind] = {
     "clinical:revision_detail": Read(lambda w: _r("clinical:revision_detail", w.visit.pk, 1)),
     "clinical:visit_chart": Read(lambda w: _r("clinical:visit_chart", w.visit.pk)),
     "clinical:visit_pdf": Read(lambda w: _r("clinical:visit_pdf", w.visit.pk)),
+    # --- treatment plans ---
+    "plans:list": Read(lambda w: _r("plans:list", w.patient.pk)),
+    "plans:detail": Read(lambda w: _r("plans:detail", w.plan_id())),
+    "plans:pdf": Read(lambda w: _r("plans:pdf", w.plan_id())),
+    **{
+        f"plans:{name}": Write("changes a treatment plan (audited by plans/services.py)")
+        for name in [
+            "terms",
+            "phase_add",
+            "option_add",
+            "item_add",
+            "item_remove",
+            "item_complete",
+            "option_choose",
+            "status",
+            "revise",
+        ]
+    },
     # --- codes and settings ---
     "bno:picker": NoPatientData("the BNO code table"),
     "codes:catalogue": SETTINGS,
@@ -329,7 +354,7 @@ def test_a_write_renders_nothing_on_get(world: World, name: str) -> None:
         # The API's write operations share their path with a read; ninja routes by method.
         return
     assert pattern is not None
-    kwargs = {key: 1 for key in pattern.pattern.converters}
+    kwargs: dict[str, object] = {key: 1 for key in pattern.pattern.converters}
     if "entry_id" in kwargs:
         kwargs["entry_id"] = "x"
     url = reverse(name, kwargs=kwargs)
