@@ -14,6 +14,7 @@ urlpatterns = [
     path("api-kulcsok/", include("zomanc.api.urls")),
     path("naptar/", include("zomanc.scheduling.urls")),
     path("karton/", include("zomanc.clinical.urls")),
+    path("tervek/", include("zomanc.plans.urls")),
     path("kodok/bno/", include("zomanc.codes.bno_urls")),
     path("kodok/", include("zomanc.codes.urls")),
     path("beallitasok/", include("zomanc.practices.urls")),

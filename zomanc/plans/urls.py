@@ -1,0 +1,23 @@
+from django.urls import path
+
+from zomanc.plans import views
+
+app_name = "plans"
+urlpatterns = [
+    path("paciens/<int:patient_id>/", views.plan_list, name="list"),
+    path("<int:plan_id>/", views.plan_detail, name="detail"),
+    path("<int:plan_id>/adatok/", views.plan_terms, name="terms"),
+    path("<int:plan_id>/szakasz/", views.phase_add, name="phase_add"),
+    path("<int:plan_id>/szakasz/<int:phase_id>/lehetoseg/", views.option_add, name="option_add"),
+    path("<int:plan_id>/tetel/", views.item_add, name="item_add"),
+    path("<int:plan_id>/tetel/<int:item_id>/torles/", views.item_remove, name="item_remove"),
+    path("<int:plan_id>/tetel/<int:item_id>/elvegezve/", views.item_complete, name="item_complete"),
+    path(
+        "<int:plan_id>/lehetoseg/<int:option_id>/valasztas/",
+        views.option_choose,
+        name="option_choose",
+    ),
+    path("<int:plan_id>/allapot/", views.plan_status, name="status"),
+    path("<int:plan_id>/uj-verzio/", views.plan_new_version, name="revise"),
+    path("<int:plan_id>/arajanlat.pdf", views.plan_pdf, name="pdf"),
+]
