@@ -40,6 +40,9 @@ export EESZT_CA_BUNDLE="$SANDBOX_DATA_DIR/pki/ca-bundle.pem"
 export EESZT_REFDATA_URL="http://127.0.0.1:${SANDBOX_HTTP_PORT}/refdata/getEntity"
 export EESZT_PORTAL_URL="http://127.0.0.1:${SANDBOX_HTTP_PORT}/"
 export ZOMANC_CARD_SERVICE_URL="http://127.0.0.1:${CARD_PORT}"
+# NAV Online Számla likewise: the endpoint and the CA (the NAV port is known once the
+# sandbox has started: NAV_ENDPOINT is set below, before the worker and the web start).
+export NAV_CA_BUNDLE="$SANDBOX_DATA_DIR/pki/ca-bundle.pem"
 export SANDBOX_CARD_SERVICE_URL="$ZOMANC_CARD_SERVICE_URL"
 # The demo eID card's SoftHSM token lives in the sandbox's data folder; a SOFTHSM2_CONF left
 # in the shell (another token directory) must not be used instead.
@@ -69,11 +72,14 @@ $PY -m django runsandbox --settings=sandbox.settings >"$DATA/sandbox.log" 2>&1 &
 pids+=($!)
 wait_for 180 "the EESZT sandbox" grep -q "PIN" "$DATA/sandbox.log" || { cat "$DATA/sandbox.log"; exit 1; }
 
+NAV_PORT=$($PY -c "import json, sys; print(json.load(open(sys.argv[1]))['navPort'])" "$SANDBOX_DATA_DIR/server.json")
+export NAV_ENDPOINT="https://127.0.0.1:${NAV_PORT}"
+
 echo "== Zománc: database and demo data"
 $PY manage.py migrate --noinput -v 0
 $PY manage.py demo_load | tee "$DATA/demo-logins.txt"
 
-echo "== EESZT worker"
+echo "== Worker (EESZT and NAV reports)"
 # 16 threads: EESZT calls wait on the network, and one slow answer must not hold up the
 # rest (docs/eeszt-reporting.md, "how many worker threads").
 $PY manage.py ox_worker --interval 0.5 --concurrency 16 >"$DATA/worker.log" 2>&1 &
@@ -91,7 +97,6 @@ $PY manage.py runserver "127.0.0.1:${PORT}" --noreload >"$DATA/web.log" 2>&1 &
 pids+=($!)
 wait_for 60 "the web server" $PY -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://127.0.0.1:${PORT}/healthz"
 
-NAV_PORT=$($PY -c "import json, sys; print(json.load(open(sys.argv[1]))['navPort'])" "$SANDBOX_DATA_DIR/server.json")
 cat <<INFO
 
 Zománc fut: http://127.0.0.1:${PORT}   (Ctrl-C mindent leállít)

@@ -17,7 +17,7 @@ from zomanc.clinical.models import Visit, VisitProcedure, VisitStatus
 from zomanc.codes.models import TreatmentItem
 from zomanc.conftest import Personas
 from zomanc.nav.services import nav_settings_save
-from zomanc.nav.tests.conftest import NavSandbox
+from zomanc.nav.tests.fixtures import NavSandbox
 from zomanc.patients.models import Patient
 from zomanc.patients.tests.factories import make_patient
 

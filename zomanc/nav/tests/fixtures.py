@@ -67,6 +67,3 @@ def nav_clean(nav_sandbox: NavSandbox) -> NavSandbox:
     """No faults left over from an earlier test."""
     nav_sandbox.server.admin("faults/clear", {})
     return nav_sandbox
-
-
-from zomanc.billing.tests.fixtures import billing, patient  # noqa: E402, F401 - fixtures

@@ -35,7 +35,7 @@ from zomanc.nav.client.invoice_xml import (
     invoice_data_xml,
 )
 from zomanc.nav.client.wire import Credentials, NavConnection, new_request_id
-from zomanc.nav.tests.conftest import NavSandbox
+from zomanc.nav.tests.fixtures import NavSandbox
 
 
 def _doc(number: str, *, reference: Reference | None = None, sign: int = 1) -> InvoiceDoc:

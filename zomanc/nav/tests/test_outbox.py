@@ -18,7 +18,7 @@ from zomanc.nav.client.wire import new_request_id
 from zomanc.nav.models import NavSettings, NavSubmission, SubmissionState
 from zomanc.nav.outbox import nav_settings_changed, nav_submission_deliver, nav_sweep
 from zomanc.nav.services import nav_connection_test
-from zomanc.nav.tests.conftest import NavSandbox
+from zomanc.nav.tests.fixtures import NavSandbox
 from zomanc.nav.tests.test_client import _doc
 
 LINES = [LineInput("Fogkő-eltávolítás", Decimal(1), Decimal(12000), "AAM")]
