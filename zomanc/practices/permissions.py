@@ -30,6 +30,10 @@ class Perm(StrEnum):
     PLAN_DECIDE = "plan_decide"
     PLAN_PRINT = "plan_print"
     PLAN_REPORT = "plan_report"
+    # Invoicing (billing/, nav/): the front desk and the owner issue invoices and stornos
+    # and take payments (and see the NAV reports they must fix); doctors see invoices.
+    INVOICE_VIEW = "invoice_view"
+    INVOICE_ISSUE = "invoice_issue"
 
 
 _ALL = frozenset(Role)
@@ -52,6 +56,8 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.PLAN_DECIDE: frozenset({Role.OWNER, Role.DOCTOR, Role.RECEPTIONIST}),
     Perm.PLAN_PRINT: _ALL,
     Perm.PLAN_REPORT: frozenset({Role.OWNER}),
+    Perm.INVOICE_VIEW: frozenset({Role.OWNER, Role.DOCTOR, Role.RECEPTIONIST}),
+    Perm.INVOICE_ISSUE: frozenset({Role.OWNER, Role.RECEPTIONIST}),
 }
 
 
