@@ -73,6 +73,7 @@ EXPECTED = {
         Perm.PLAN_PRESENT,
         Perm.PLAN_DECIDE,
         Perm.PLAN_PRINT,
+        Perm.INVOICE_VIEW,
     },
     "assistant": {
         Perm.PATIENT_VIEW,
@@ -95,6 +96,8 @@ EXPECTED = {
         Perm.PLAN_VIEW,
         Perm.PLAN_DECIDE,
         Perm.PLAN_PRINT,
+        Perm.INVOICE_VIEW,
+        Perm.INVOICE_ISSUE,
     },
 }
 
