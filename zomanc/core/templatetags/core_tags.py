@@ -6,6 +6,7 @@ and where the URLs point (script prefix, URLconf): the key is a digest of these.
 practice's data, so viewers of different practices with the same permissions share it.
 Nothing is invalidated: a changed input is a new key."""
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from django import forms, template
 from django.core.cache import caches
 from django.forms.formsets import BaseFormSet
 from django.urls import get_script_prefix, get_urlconf
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -106,3 +108,26 @@ def error_summary(context: template.Context) -> dict[str, Any]:
     form is announced there, with a link to each field in error — not only beside the field,
     which may be far down a long page. Found in the context, so no view has to remember it."""
     return {"summary_errors": refused_form_errors(context.flatten())}
+
+
+# --- dates in the user's language -----------------------------------------------------------
+
+# Hungarian month abbreviations as the Hungarian orthography writes them (AkH. 12. 286), with
+# their full stop; Django's "M" gives "Dec" (English-like, capitalised) on a Hungarian page.
+HU_MONTHS_SHORT = (
+    "jan.", "febr.", "márc.", "ápr.", "máj.", "jún.",
+    "júl.", "aug.", "szept.", "okt.", "nov.", "dec.",
+)  # fmt: skip
+
+
+@register.filter
+def short_day(value: dt.date | None) -> str:
+    """Month and day, short, in the current language: "dec. 7." in Hungarian, "Dec 7" in
+    English (the calendar's day columns)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)  # the day where the practice is
+    if (translation.get_language() or "hu").startswith("hu"):
+        return f"{HU_MONTHS_SHORT[value.month - 1]} {value.day}."
+    return date_format(value, "M j")
