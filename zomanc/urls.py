@@ -21,5 +21,6 @@ urlpatterns = [
     path("naplo/", include("zomanc.audit.urls")),
     path("eeszt/bekuldesek/", include("zomanc.eeszt.outbox.urls")),
     path("eeszt/", include("zomanc.eeszt.urls")),
+    path("szamlak/", include("zomanc.billing.urls")),
     path("", include("zomanc.core.urls")),
 ]

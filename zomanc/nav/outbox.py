@@ -240,3 +240,12 @@ def nav_settings_changed(*, company_id: int) -> int:
         for row_id in ids:
             _wake(row_id)
     return len(ids)
+
+
+def nav_submission_retry(*, submission: NavSubmission) -> None:
+    """The page's "Újraküldés": due now (same requestId: never a second report)."""
+    with transaction.atomic():
+        NavSubmission.objects.filter(pk=submission.pk).exclude(state__in=FINAL_STATES).update(
+            next_attempt_at=None
+        )
+        _wake(submission.pk)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zomanc.billing.models import CustomerKind, PaymentMethod
+
+
+class IssueForm(forms.Form):
+    """Who pays and how. The hidden key makes a double click (or a resent form) one invoice."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    customer_kind = forms.ChoiceField(label=_("Vevő"), choices=CustomerKind.choices)
+    name = forms.CharField(label=_("Vevő neve"), max_length=200, required=False)
+    postal_code = forms.CharField(label=_("Irányítószám"), max_length=10, required=False)
+    city = forms.CharField(label=_("Település"), max_length=100, required=False)
+    street = forms.CharField(label=_("Utca, házszám"), max_length=200, required=False)
+    tax_number = forms.CharField(
+        label=_("Vevő adószáma (cég, pénztár)"), max_length=13, required=False
+    )
+    fund_member_name = forms.CharField(label=_("Pénztártag neve"), max_length=200, required=False)
+    fund_member_number = forms.CharField(
+        label=_("Pénztártag azonosítója"), max_length=40, required=False
+    )
+    payment_method = forms.ChoiceField(label=_("Fizetési mód"), choices=PaymentMethod.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+
+class StornoForm(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class NavSettingsForm(forms.Form):
+    login = forms.CharField(label=_("Technikai felhasználó"), max_length=15)
+    password = forms.CharField(
+        label=_("Jelszó"), widget=forms.PasswordInput(render_value=False), max_length=100
+    )
+    signature_key = forms.CharField(
+        label=_("Aláírókulcs"), widget=forms.PasswordInput(render_value=False), max_length=64
+    )
+    exchange_key = forms.CharField(
+        label=_("Cserekulcs"), widget=forms.PasswordInput(render_value=False), max_length=32
+    )

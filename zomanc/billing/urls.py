@@ -1,0 +1,16 @@
+from django.urls import path
+
+from zomanc.billing import views
+
+app_name = "billing"
+urlpatterns = [
+    path("", views.invoice_list, name="list"),
+    path("paciens/<int:patient_id>/", views.patient_billing, name="patient"),
+    path("vizit/<int:visit_id>/", views.visit_invoice_new, name="visit_new"),
+    path("<int:invoice_id>/", views.invoice_detail, name="detail"),
+    path("<int:invoice_id>/pdf/", views.invoice_pdf_view, name="pdf"),
+    path("<int:invoice_id>/sztorno/", views.invoice_storno_view, name="storno"),
+    path("nav/", views.nav_submission_list, name="nav_list"),
+    path("nav/<int:submission_id>/ujrakuldes/", views.nav_submission_retry_view, name="nav_retry"),
+    path("nav/beallitasok/<int:company_id>/", views.nav_settings, name="nav_settings"),
+]

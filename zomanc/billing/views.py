@@ -1,0 +1,249 @@
+"""Invoice pages: a patient's invoices and billable visits, issuing from a closed visit, an
+invoice with its NAV badge, its PDF and storno, the NAV beküldések list and the NAV settings
+of a company. Thin: services decide, selectors scope to the practice."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zomanc.billing import selectors
+from zomanc.billing.forms import IssueForm, NavSettingsForm, StornoForm
+from zomanc.billing.models import CustomerKind, InvoiceKind
+from zomanc.billing.pdf import invoice_pdf
+from zomanc.billing.services import (
+    CustomerInput,
+    customer_of_patient,
+    invoice_issue_for_visit,
+    invoice_storno,
+)
+from zomanc.core.http import MemberRequest, member_required
+from zomanc.nav.client.errors import error_class
+from zomanc.nav.models import FINAL_STATES, NavSettings, SubmissionState
+from zomanc.nav.outbox import nav_settings_changed, nav_submission_retry
+from zomanc.nav.services import nav_connection_test, nav_settings_save
+from zomanc.practices.models import Company
+from zomanc.practices.permissions import Perm
+
+
+def _form_errors(form: IssueForm | NavSettingsForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@member_required(Perm.INVOICE_VIEW)
+def invoice_list(request: MemberRequest) -> HttpResponse:
+    return render(
+        request,
+        "billing/invoice_list.html",
+        {"invoices": selectors.invoice_list(request.member)},
+    )
+
+
+@member_required(Perm.INVOICE_VIEW)
+def patient_billing(request: MemberRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.access_patient(request.member, patient_id)
+    return render(
+        request,
+        "billing/patient_billing.html",
+        {
+            "patient": patient,
+            "visits": selectors.patient_closed_visits(request.member, patient),
+            "invoices": selectors.patient_invoices(request.member, patient),
+        },
+    )
+
+
+@member_required(Perm.INVOICE_ISSUE)
+def visit_invoice_new(request: MemberRequest, visit_id: int) -> HttpResponse:
+    visit = selectors.access_billable_visit(request.member, visit_id)
+    existing = selectors.visit_invoice(request.member, visit)
+    if existing is not None and request.method != "POST":
+        return redirect("billing:detail", existing.pk)
+    patient = visit.patient
+    if request.method == "POST":
+        form = IssueForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["customer_kind"] == CustomerKind.PATIENT:
+                customer = customer_of_patient(patient)
+            else:
+                customer = CustomerInput(
+                    kind=data["customer_kind"],
+                    name=data["name"],
+                    postal_code=data["postal_code"],
+                    city=data["city"],
+                    street=data["street"],
+                    tax_number=data["tax_number"],
+                    fund_member_name=data["fund_member_name"],
+                    fund_member_number=data["fund_member_number"],
+                )
+            try:
+                invoice = invoice_issue_for_visit(
+                    actor=request.member,
+                    visit=visit,
+                    customer=customer,
+                    payment_method=data["payment_method"],
+                    idempotency_key=data["idempotency_key"],
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("A %(number)s számla kiállítva; a NAV-nak a rendszer küldi be.")
+                    % {"number": invoice.number},
+                )
+                return redirect("billing:detail", invoice.pk)
+    else:
+        form = IssueForm(
+            initial={
+                "customer_kind": CustomerKind.PATIENT,
+                "payment_method": "CASH",
+                "fund_member_name": f"{patient.family_name} {patient.given_name}",
+            }
+        )
+    procedures = list(visit.procedures.order_by("pk"))
+    return render(
+        request,
+        "billing/invoice_new.html",
+        {
+            "form": form,
+            "visit": visit,
+            "patient": patient,
+            "procedures": procedures,
+            "total": sum(p.unit_price * p.quantity for p in procedures),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@member_required(Perm.INVOICE_VIEW)
+def invoice_detail(request: MemberRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.access_invoice(request.member, invoice_id)
+    submission = getattr(invoice, "nav_submission", None)
+    storno = invoice.corrections.filter(kind=InvoiceKind.STORNO).first()
+    advice = ""
+    if submission is not None and submission.state == SubmissionState.ABORTED:
+        advice = _(
+            "A NAV a számlát nem fogadta be. Az eredeti számla nem módosítható: állítson ki "
+            "sztornó számlát, majd új, javított számlát; mindkettőt a rendszer küldi be."
+        )
+    elif submission is not None and submission.last_error_code:
+        advice = error_class(submission.last_error_code).advice
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "lines": list(invoice.lines.all()),
+            "submission": submission,
+            "storno": storno,
+            "advice": advice,
+            "storno_form": StornoForm(initial={"idempotency_key": f"storno-{invoice.pk}"}),
+            "can_storno": invoice.kind != InvoiceKind.STORNO and storno is None,
+        },
+    )
+
+
+@member_required(Perm.INVOICE_VIEW)
+def invoice_pdf_view(request: MemberRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.access_invoice(request.member, invoice_id)
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="szamla-{invoice.number}.pdf"'
+    return response
+
+
+@require_POST
+@member_required(Perm.INVOICE_ISSUE)
+def invoice_storno_view(request: MemberRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.access_invoice(request.member, invoice_id)
+    form = StornoForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Hiányzó űrlapazonosító: töltse újra az oldalt."))
+        return redirect("billing:detail", invoice.pk)
+    try:
+        storno = invoice_storno(
+            actor=request.member,
+            invoice=invoice,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("billing:detail", invoice.pk)
+    messages.success(
+        request, _("A %(number)s sztornó számla kiállítva.") % {"number": storno.number}
+    )
+    return redirect("billing:detail", storno.pk)
+
+
+@member_required(Perm.INVOICE_ISSUE)
+def nav_submission_list(request: MemberRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    if state not in SubmissionState.values:
+        state = ""
+    rows = selectors.nav_submissions(request.member, state=state)
+    return render(
+        request,
+        "billing/nav_submissions.html",
+        {
+            "rows": rows,
+            "state": state,
+            "states": SubmissionState.choices,
+            "final": FINAL_STATES,
+        },
+    )
+
+
+@require_POST
+@member_required(Perm.INVOICE_ISSUE)
+def nav_submission_retry_view(request: MemberRequest, submission_id: int) -> HttpResponse:
+    row = selectors.access_submission(request.member, submission_id)
+    if row.state in FINAL_STATES:
+        messages.info(request, _("Ez a beküldés már lezárult a NAV-nál."))
+    else:
+        nav_submission_retry(submission=row)
+        messages.success(
+            request, _("Újraküldés elindítva; a NAV ugyanazt a kérést nem dolgozza fel kétszer.")
+        )
+    return redirect("billing:nav_list")
+
+
+@member_required(Perm.SETTINGS_EDIT)
+def nav_settings(request: MemberRequest, company_id: int) -> HttpResponse:
+    company = Company.objects.filter(practice_id=request.practice.pk, pk=company_id).first()
+    if company is None:
+        raise Http404
+    row = NavSettings.objects.filter(company=company).first()
+    if request.method == "POST" and request.POST.get("action") == "test":
+        result = nav_connection_test(company=company)
+        (messages.success if result.ok else messages.error)(request, result.message)
+        return redirect("billing:nav_settings", company.pk)
+    if request.method == "POST":
+        form = NavSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                nav_settings_save(company=company, actor=request.member, **form.cleaned_data)
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                nav_settings_changed(company_id=company.pk)
+                messages.success(
+                    request, _("A NAV technikai felhasználó elmentve; futtassa a kapcsolattesztet.")
+                )
+                return redirect("billing:nav_settings", company.pk)
+    else:
+        form = NavSettingsForm(initial={"login": row.login if row else ""})
+    return render(
+        request,
+        "billing/nav_settings.html",
+        {"company": company, "row": row, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
