@@ -17,6 +17,7 @@ from sandbox.access.decide import (
 from sandbox.documents import selectors, services
 from sandbox.documents.cda import cda_identity
 from sandbox.documents.selectors import DocumentRow
+from sandbox.ekat.services import late_deadline
 from sandbox.registry.lookups import patient_resolve
 from sandbox.registry.models import Patient, Role
 from sandbox.registry.register import Identity
@@ -139,13 +140,21 @@ def document_submit(ctx: CallContext, req: etree._Element) -> etree._Element:
         at=ctx.now,
     )
     b = ctx.b
-    return b(
+    answer = b(
         "DocumentSubmitResponse",
         b("documentId", version.document.document_id),
         b("version", version.version),
         b("versionedId", version.versioned_id),
         b("created", created),
     )
+    # Accepted after the legal deadline (the event's end + 4 days): flagged late.
+    deadline = late_deadline(
+        version.event.end_time or version.event.event_time, version.submitted_at
+    )
+    if deadline is not None:
+        b.sub(answer, "late", True)
+        b.sub(answer, "deadline", deadline)
+    return answer
 
 
 @documents.operation("DocumentList", roles=READERS)

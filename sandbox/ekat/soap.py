@@ -89,7 +89,12 @@ def event_close(ctx: CallContext, req: etree._Element) -> etree._Element:
         diagnoses=_list(ctx, req, "diagnoses", "diagnosis") or [],
         procedures=_list(ctx, req, "procedures", "procedure") or [],
     )
-    return _answer(ctx, "EventCloseResponse", event)
+    answer = _answer(ctx, "EventCloseResponse", event)
+    deadline = services.late_deadline(event.end_time or event.event_time, ctx.now)
+    if deadline is not None:
+        ctx.b.sub(answer, "late", True)
+        ctx.b.sub(answer, "deadline", deadline)
+    return answer
 
 
 @ekat.operation("EventCorrect", roles=WRITERS, write=True)

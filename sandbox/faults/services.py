@@ -132,3 +132,30 @@ def fault_plan(*, service: str, at: dt.datetime, rng: random.Random | None = Non
 
 def counters_snapshot() -> dict[str, int]:
     return dict(Counter.objects.order_by("name").values_list("name", "value"))
+
+
+@dataclass(frozen=True)
+class MaintenanceNotice:
+    start: dt.datetime
+    end: dt.datetime
+    services: tuple[str, ...]  # empty: every service
+    message: str
+
+
+def maintenance_notices(*, at: dt.datetime) -> list[MaintenanceNotice]:
+    """Planned maintenance windows not over yet (the operator's fault rules with a
+    window), by start: what the portal and the machine-readable notice announce."""
+    rules = FaultRule.objects.filter(
+        maintenance_from__isnull=False, maintenance_until__gt=at
+    ).order_by("maintenance_from", "service")
+    return [
+        MaintenanceNotice(
+            start=r.maintenance_from,
+            end=r.maintenance_until,
+            services=() if r.service == "*" else (r.service,),
+            message="Tervezett karbantartás"
+            + ("" if r.service == "*" else f" ({r.service} szolgáltatás)"),
+        )
+        for r in rules
+        if r.maintenance_from is not None and r.maintenance_until is not None
+    ]

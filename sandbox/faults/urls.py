@@ -8,4 +8,5 @@ urlpatterns = [
     path("sandbox-admin/faults/clear", views.faults_clear),
     path("sandbox-admin/clock", views.clock_set),
     path("sandbox-admin/counters/reset", views.counters_reset),
+    path("maintenance/notice.json", views.maintenance_notice, name="maintenance_notice"),
 ]

@@ -5,10 +5,14 @@ POST /sandbox-admin/faults   {"service": "ekat"|"*", "latency_ms": .., "share_ht
 POST /sandbox-admin/faults/clear
 POST /sandbox-admin/clock    {"offsetSeconds": n}
 POST /sandbox-admin/counters/reset
+
+And the public, machine-readable maintenance notice (no token; docs/sandbox.md):
+GET  /maintenance/notice.json -> {"windows": [{"start", "end", "services", "message"}]}
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from collections.abc import Callable
@@ -21,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from sandbox.clock.services import clock_offset_set, offset_seconds
+from sandbox.clock.services import now as sandbox_now
 from sandbox.faults import services
 from sandbox.faults.models import FaultRule
 
@@ -105,3 +110,24 @@ def clock_set(request: HttpRequest) -> HttpResponse:
 def counters_reset(request: HttpRequest) -> HttpResponse:
     services.counters_reset()
     return JsonResponse({"ok": True})
+
+
+@require_GET
+def maintenance_notice(request: HttpRequest) -> HttpResponse:
+    """Planned maintenance windows not over yet, announced ahead (law: ≥ 7 days; the
+    operator plans them on the portal). Times are ISO 8601 with offset, in wall-clock time
+    (the sandbox clock offset taken out, so a client compares them with its own clock);
+    ``services`` empty = every service."""
+    shift = dt.timedelta(seconds=offset_seconds())
+    windows = [
+        {
+            "start": (n.start - shift).isoformat(),
+            "end": (n.end - shift).isoformat(),
+            "services": list(n.services),
+            "message": n.message,
+        }
+        for n in services.maintenance_notices(at=sandbox_now())
+    ]
+    response = JsonResponse({"windows": windows})
+    response["Cache-Control"] = "max-age=60"
+    return response

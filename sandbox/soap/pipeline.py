@@ -386,7 +386,25 @@ def _run(ctx: CallContext, op: Operation, payload: etree._Element, tally: list[s
     return answer
 
 
-def handle(service: Service, body: bytes, client_cert_der: bytes | None) -> Outcome:
+def _media_type_check(media_type: str, body: bytes) -> None:
+    """SOAP 1.2 HTTP binding: application/soap+xml. A SOAP 1.1 client (text/xml + the 1.1
+    envelope) is told the version rather than the type."""
+    media_type = media_type.lower()
+    if media_type == "application/soap+xml":
+        return
+    if media_type == "text/xml" and SOAP11.encode() in body[:2048]:
+        raise SoapFault("VERSION_MISMATCH", element="Envelope")
+    raise SoapFault(
+        "UNSUPPORTED_MEDIA_TYPE",
+        f"A Content-Type '{media_type or '(nincs)'}' helyett application/soap+xml kell (SOAP 1.2).",
+    )
+
+
+def handle(
+    service: Service, body: bytes, client_cert_der: bytes | None, *, media_type: str | None = None
+) -> Outcome:
+    """One call. ``media_type`` is the request's Content-Type (None: not over HTTP, e.g.
+    the in-process bench)."""
     started = time.perf_counter()
     request_id: str | None = None
     op_name = "?"
@@ -418,6 +436,8 @@ def handle(service: Service, body: bytes, client_cert_der: bytes | None) -> Outc
             tally.append("faults.unavailable_fault")
             raise SoapFault("SERVICE_UNAVAILABLE")
 
+        if media_type is not None:
+            _media_type_check(media_type, body)
         if not client_cert_der:
             raise SoapFault("AUTH_CERT_INVALID", "Hiányzik az intézményi kliens tanúsítvány.")
         try:

@@ -382,3 +382,20 @@ def test_coded_bno_entries_are_checked_against_the_table(soap: Soap) -> None:
     assert "X9999" in (answer.fault_message or "")
     good = cda(TAJ, event_id=event_id, created_at=created, diagnoses=["K0210"])
     assert submit(soap, event_id=event_id, created_at=created, body=good).status == 200
+
+
+def test_a_document_after_the_deadline_is_accepted_and_flagged_late(soap: Soap) -> None:
+    from sandbox.ekat.models import Event
+
+    event_id = start_event(soap)
+    on_time = submit(soap, event_id=event_id, client_document_id="DOC-ON")
+    assert on_time.find("late") is None
+    Event.objects.filter(event_id=event_id).update(event_time=now() - dt.timedelta(days=5))
+    created = now()
+    body = cda(TAJ, event_id=event_id, created_at=created, client_document_id="DOC-LATE")
+    late = submit(
+        soap, event_id=event_id, client_document_id="DOC-LATE", created_at=created, body=body
+    )
+    assert late.status == 200, late.fault_message
+    assert late.find("late") == "true"
+    assert late.find("deadline")

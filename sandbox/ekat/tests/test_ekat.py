@@ -390,3 +390,19 @@ def test_the_responsible_doctor_must_hold_a_right_at_the_institution(soap: Soap)
     answer = start(soap, visit="V-resp", stamp="70001")
     assert answer.fault_code == "RESPONSIBLE_NOT_PERMITTED"
     assert answer.fault_element == "responsibleStamp"
+
+
+def test_a_close_after_the_deadline_is_accepted_and_flagged_late(soap: Soap) -> None:
+    event_id = start(soap).find("eventId") or ""
+    on_time = close(soap, event_id)
+    assert on_time.find("status") == "LEZART"
+    assert on_time.find("late") is None
+    # A care that ended five days ago (started in time, the close never went out).
+    late_id = start(soap, visit="V-late", when=now() - dt.timedelta(days=3)).find("eventId") or ""
+    Event.objects.filter(event_id=late_id).update(event_time=now() - dt.timedelta(days=6))
+    late = close(soap, late_id, end=now() - dt.timedelta(days=5))
+    assert late.status == 200, late.fault_message
+    assert late.find("status") == "LEZART"
+    assert late.find("late") == "true"
+    assert late.find("deadline") is not None
+    assert Event.objects.get(event_id=late_id).status == "LEZART"

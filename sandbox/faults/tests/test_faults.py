@@ -74,7 +74,11 @@ def test_drop_and_hang_are_handed_to_the_server(soap: Soap) -> None:
         testing.payload(service_ns("idp"), "ChallengeRequestRequest", userId="O58012")
     )
     response = soap.client.generic(
-        "POST", "/soap/idp", body, **{"sandbox.client_cert_der": soap.cert}
+        "POST",
+        "/soap/idp",
+        body,
+        content_type="application/soap+xml; charset=utf-8",
+        **{"sandbox.client_cert_der": soap.cert},
     )
     # Processed and committed (a challenge exists), but the server is told to withhold it.
     assert response.status_code == 200

@@ -138,3 +138,36 @@ def test_clock_offset(operator_client: Client) -> None:
     )
     assert bad.status_code == 400
     assert offset_seconds() == 86_400 + 7_200 - 1_800
+
+
+def test_planned_maintenance_is_announced_on_the_portal_and_as_json(
+    operator_client: Client, client: Client
+) -> None:
+    import datetime as dt
+
+    from sandbox.faults.models import FaultRule
+
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=8)
+    FaultRule.objects.create(
+        service="documents",
+        maintenance_from=start,
+        maintenance_until=start + dt.timedelta(hours=4),
+    )
+    FaultRule.objects.create(
+        service="*",
+        maintenance_from=start - dt.timedelta(days=20),
+        maintenance_until=start - dt.timedelta(days=19),  # over: not announced
+    )
+    notice = client.get("/maintenance/notice.json")
+    assert notice.status_code == 200
+    windows = notice.json()["windows"]
+    assert len(windows) == 1
+    assert windows[0]["services"] == ["documents"]
+    assert dt.datetime.fromisoformat(windows[0]["start"]) == start
+    assert dt.datetime.fromisoformat(windows[0]["end"]) == start + dt.timedelta(hours=4)
+    home = client.get(reverse("portal:home")).content.decode()
+    assert 'id="maintenance"' in home and "Tervezett karbantartás" in home
+
+
+def test_no_maintenance_planned_means_an_empty_notice(client: Client, seeded: None) -> None:
+    assert client.get("/maintenance/notice.json").json() == {"windows": []}

@@ -13,6 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sandbox.clock.services import now as sandbox_now
+from sandbox.faults.services import maintenance_notices
 from sandbox.idp import services as idp
 from sandbox.portal import selectors
 from sandbox.portal.forms import CardSignatureForm, CardUserForm, MobileLoginForm, TokenLoginForm
@@ -30,7 +32,10 @@ KEY_NEXT = "portal.next"
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    # Planned maintenance is announced here too (and in /maintenance/notice.json).
+    return render(
+        request, "portal/home.html", {"maintenance": maintenance_notices(at=sandbox_now())}
+    )
 
 
 def _login_page(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
