@@ -48,3 +48,17 @@ class NavSettingsForm(forms.Form):
     exchange_key = forms.CharField(
         label=_("Cserekulcs"), widget=forms.PasswordInput(render_value=False), max_length=32
     )
+
+
+class CompanyBillingForm(forms.Form):
+    tax_number = forms.CharField(label=_("Adószám"), max_length=13, help_text="12345678-1-42")
+    postal_code = forms.CharField(label=_("Irányítószám"), max_length=10)
+    city = forms.CharField(label=_("Település"), max_length=100)
+    street_address = forms.CharField(label=_("Utca, házszám"), max_length=200)
+    bank_account = forms.CharField(label=_("Bankszámlaszám"), max_length=40, required=False)
+    vat_small_business_exempt = forms.BooleanField(
+        label=_("Alanyi adómentes (AAM)"), required=False
+    )
+    invoice_prefix = forms.CharField(
+        label=_("Számlaszám előtag"), max_length=10, help_text=_("pl. MF → MF-2026-000123")
+    )

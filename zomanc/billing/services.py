@@ -445,3 +445,46 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
         if found is not None:
             return found
         raise ValidationError(_("Ezt a számlát már sztornózták.")) from None
+
+
+BILLING_FIELDS = [
+    "tax_number",
+    "postal_code",
+    "city",
+    "street_address",
+    "bank_account",
+    "vat_small_business_exempt",
+    "invoice_prefix",
+]
+
+
+@transaction.atomic
+def company_billing_update(
+    *, company: Company, actor: StaffMember, data: dict[str, object]
+) -> Company:
+    """The company's billing data (what every invoice prints and reports), audited. Issued
+    invoices keep the values they were issued with (copied onto them)."""
+    from zomanc.audit.models import AuditAction
+    from zomanc.audit.services import audit_changes, audit_record
+
+    if company.practice_id != actor.practice_id:
+        raise ValidationError(_("A cég nem ehhez a rendelőhöz tartozik."))
+    before = {name: getattr(company, name) for name in BILLING_FIELDS}
+    for name in BILLING_FIELDS:
+        value = data.get(name, before[name])
+        setattr(company, name, value.strip() if isinstance(value, str) else value)
+    company.tax_number = company.tax_number.replace(" ", "")
+    company.invoice_prefix = company.invoice_prefix.upper()
+    company.full_clean(
+        exclude=[f.name for f in Company._meta.fields if f.name not in BILLING_FIELDS]
+    )
+    company.save(update_fields=BILLING_FIELDS)
+    audit_record(
+        practice=company.practice,
+        actor=actor.user,
+        action=AuditAction.UPDATE,
+        obj=company,
+        summary=_("Cég számlázási adatai módosítva: %(company)s") % {"company": company.name},
+        changes=audit_changes(before, {name: getattr(company, name) for name in BILLING_FIELDS}),
+    )
+    return company

@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zomanc.billing import selectors
-from zomanc.billing.forms import IssueForm, NavSettingsForm, StornoForm
+from zomanc.billing.forms import CompanyBillingForm, IssueForm, NavSettingsForm, StornoForm
 from zomanc.billing.models import CustomerKind, InvoiceKind
 from zomanc.billing.pdf import invoice_pdf
 from zomanc.billing.services import (
+    BILLING_FIELDS,
     CustomerInput,
+    company_billing_update,
     customer_of_patient,
     invoice_issue_for_visit,
     invoice_storno,
@@ -30,7 +32,9 @@ from zomanc.practices.models import Company
 from zomanc.practices.permissions import Perm
 
 
-def _form_errors(form: IssueForm | NavSettingsForm, error: ValidationError) -> None:
+def _form_errors(
+    form: IssueForm | NavSettingsForm | CompanyBillingForm, error: ValidationError
+) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -226,7 +230,23 @@ def nav_settings(request: MemberRequest, company_id: int) -> HttpResponse:
         result = nav_connection_test(company=company)
         (messages.success if result.ok else messages.error)(request, result.message)
         return redirect("billing:nav_settings", company.pk)
-    if request.method == "POST":
+    billing_form = CompanyBillingForm(
+        initial={name: getattr(company, name) for name in BILLING_FIELDS}
+    )
+    if request.method == "POST" and request.POST.get("action") == "billing":
+        billing_form = CompanyBillingForm(request.POST)
+        if billing_form.is_valid():
+            try:
+                company_billing_update(
+                    company=company, actor=request.member, data=billing_form.cleaned_data
+                )
+            except ValidationError as error:
+                _form_errors(billing_form, error)
+            else:
+                messages.success(request, _("A cég számlázási adatai elmentve."))
+                return redirect("billing:nav_settings", company.pk)
+        form = NavSettingsForm(initial={"login": row.login if row else ""})
+    elif request.method == "POST":
         form = NavSettingsForm(request.POST)
         if form.is_valid():
             try:
@@ -244,6 +264,6 @@ def nav_settings(request: MemberRequest, company_id: int) -> HttpResponse:
     return render(
         request,
         "billing/nav_settings.html",
-        {"company": company, "row": row, "form": form},
-        status=400 if form.is_bound and form.errors else 200,
+        {"company": company, "row": row, "form": form, "billing_form": billing_form},
+        status=400 if (form.is_bound and form.errors) or billing_form.errors else 200,
     )

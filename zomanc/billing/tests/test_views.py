@@ -250,3 +250,29 @@ def test_nav_settings_page_saves_and_tests(billing: Personas, nav_sandbox: NavSa
     client.post(url, {"action": "test"})
     page = client.get(url).content.decode()
     assert "Sikeres kapcsolat" in page
+
+
+def test_company_billing_data_page(billing: Personas) -> None:
+    client = billing.client_for(billing.owner)
+    url = reverse("billing:nav_settings", args=[billing.company_a.pk])
+    data = {
+        "action": "billing",
+        "tax_number": "24681354-2-41",
+        "postal_code": "1051",
+        "city": "Budapest",
+        "street_address": "Nádor u. 12.",
+        "invoice_prefix": "mf",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400 and "ellenőrző számjegy".encode() in response.content
+    billing.company_a.refresh_from_db()
+    assert billing.company_a.tax_number == "24681353-2-41"  # nothing saved
+    response = client.post(
+        url, {**data, "tax_number": "24681353-2-41", "vat_small_business_exempt": "on"}
+    )
+    assert response.status_code == 302
+    billing.company_a.refresh_from_db()
+    assert billing.company_a.invoice_prefix == "MF"
+    assert billing.company_a.vat_small_business_exempt is True
+    edit = client.get(reverse("practices:company_edit", args=[billing.company_a.pk]))
+    assert url.encode() in edit.content
