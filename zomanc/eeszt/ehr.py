@@ -24,6 +24,7 @@ from zomanc.audit.services import audit_record
 from zomanc.eeszt.client import access, eligibility
 from zomanc.eeszt.client.ekat import PatientRef
 from zomanc.eeszt.client.wire import CallContext, Connection
+from zomanc.eeszt.ehr_forms import REASON_CHOICES
 from zomanc.eeszt.models import EesztSettings
 from zomanc.eeszt.outbox.services import WIRE_ID_TYPES
 from zomanc.patients.models import IdType, Patient
@@ -276,6 +277,11 @@ def eligibility_fetch(
 # --- breakglass ----------------------------------------------------------------------------
 
 
+def breakglass_reason_label(code: str) -> str:
+    """A breakglass reason's Hungarian name (the form's choices), the code if unknown."""
+    return str(dict(REASON_CHOICES).get(code, code))
+
+
 def ehr_breakglass(
     *,
     conn: Connection,
@@ -310,11 +316,14 @@ def ehr_breakglass(
             patient_id=patient.pk,
             summary=_("Sürgősségi hozzáférés (breakglass) az EESZT-ben: %(reason)s, %(until)s-ig")
             % {
-                "reason": reason_code,
+                # The reason's Hungarian name: the log is read by people ("SURGOS_ELLATAS" was
+                # shown); the code stays in the changes for programs.
+                "reason": breakglass_reason_label(reason_code),
                 "until": timezone.localtime(grant.valid_until).strftime("%Y.%m.%d. %H:%M"),
             },
             changes={
                 "company": company.institution_id,
+                "reason": breakglass_reason_label(reason_code),
                 "reason_code": reason_code,
                 "justification": justification,
                 "valid_until": grant.valid_until.isoformat(),

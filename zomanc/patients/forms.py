@@ -19,7 +19,7 @@ class PatientForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields.update(forms.fields_for_model(Patient, fields=list(DATA_FIELDS)))
         self.fields["birth_date"] = forms.DateField(
-            label=_("születési dátum"),
+            label=_("Születési dátum"),
             input_formats=BIRTH_DATE_FORMATS,
             widget=forms.DateInput(format="%Y.%m.%d.", attrs={"placeholder": "ÉÉÉÉ.HH.NN."}),
             help_text=_("Például 1980.05.17."),

@@ -89,4 +89,4 @@ def test_the_page_script_focuses_the_summary(path: str) -> None:
     from django.conf import settings
 
     script = (Path(settings.BASE_DIR) / path).read_text()
-    assert '.querySelector("[data-error-summary]")' in script and "box.focus()" in script
+    assert '.querySelector("[data-error-summary]")' in script and "box.focus(" in script

@@ -60,6 +60,7 @@ def test_main_menu_is_one_line(
                 "Naptár",
                 "Katalógus",
                 "EESZT beküldések",
+                "Számlák",
                 "Beállítások",
                 "Napló",
             ]

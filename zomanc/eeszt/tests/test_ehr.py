@@ -101,9 +101,12 @@ def test_list_withheld_then_breakglass_shows_it_and_is_audited(ehr):
     html = response.content.decode()
     assert "Sürgősségi hozzáférés engedélyezve eddig" in html
     assert "Pszichiátriai ambuláns lap" in html
-    assert "0 dokumentumot" in html
+    # Nothing withheld any more: said so, not "0 dokumentumot … nem láthat" (issue 12 item 9).
+    assert "0 dokumentumot" not in html and "Nincs visszatartott dokumentum" in html
     entry = AuditEntry.objects.get(action=AuditAction.BREAKGLASS, patient_id=patient.pk)
     assert entry.changes["reason_code"] == "ELETVESZELY"
+    # The log names the reason in Hungarian, not by its wire code.
+    assert "Életveszély" in entry.summary and "ELETVESZELY" not in entry.summary
     assert entry.actor == live.personas.doctor.user
     valid_until = dt.datetime.fromisoformat(entry.changes["valid_until"])
     assert timezone.now() < valid_until <= timezone.now() + dt.timedelta(hours=4, minutes=1)

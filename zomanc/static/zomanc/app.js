@@ -12,7 +12,11 @@
 
   function focusSummary(root) {
     var box = (root || document).querySelector("[data-error-summary]");
-    if (box) { box.focus(); box.scrollIntoView({ block: "start" }); }
+    if (!box) { return; }
+    // Focus without the browser's jump (which would hide the page header above it), then
+    // bring it into view only if it is not (an htmx fragment further down the page).
+    box.focus({ preventScroll: true });
+    box.scrollIntoView({ block: "nearest" });
   }
 
   document.addEventListener("click", function (ev) {
