@@ -154,3 +154,29 @@ def test_rows_wait_for_settings(billing: Personas, nav_clean: NavSandbox) -> Non
     )
     assert nav_settings_changed(company_id=billing.company_a.pk) == 1
     assert _run(row).state == SubmissionState.DONE
+
+
+def test_row_and_wake_up_commit_with_the_invoice_or_not_at_all(billing: Personas) -> None:
+    from django.db import transaction
+    from django_ox.models import OxTask
+
+    from zomanc.nav.tasks import nav_deliver_task
+
+    def wake_ups() -> list[object]:
+        return [
+            t.kwargs.get("submission_id")
+            for t in OxTask.objects.filter(task_path=nav_deliver_task.module_path)
+        ]
+
+    row = _issue(billing, "committed")
+    assert wake_ups() == [row.pk]
+    try:
+        with transaction.atomic():
+            _issue(billing, "rolled-back")
+            raise RuntimeError("the issuing transaction fails after the row was written")
+    except RuntimeError:
+        pass
+    assert NavSubmission.objects.count() == 1 and wake_ups() == [row.pk]
+    # The number of the rolled-back invoice was not used up: no gap.
+    nxt = _issue(billing, "next")
+    assert nxt.invoice_number.endswith("-000002")
