@@ -331,6 +331,52 @@ def _authenticate(ctx: CallContext, header: etree._Element | None) -> None:
     ctx.role, ctx.roles = role, roles
 
 
+# Refusals decided before the business logic that are still access decisions about the
+# patient the request names (law: every refused attempt is logged; the patient sees it).
+_LOGGED_EARLY_REFUSALS = frozenset({"CONTEXT_NOT_PERMITTED", "ROLE_MISSING"})
+
+
+def _log_early_refusal(
+    ctx: CallContext, header: etree._Element | None, payload: etree._Element, fault: SoapFault
+) -> None:
+    """Access-log a refusal of the authenticated user (missing right, wrong org unit, an
+    assistant's breakglass attempt) for the patient the request names, if the sandbox
+    knows that patient and the org unit named exists (the log row needs both)."""
+    from sandbox.access.models import AccessLogEntry, Outcome
+    from sandbox.registry.selectors import patient_get
+
+    if fault.code not in _LOGGED_EARLY_REFUSALS or ctx.user is None or header is None:
+        return
+    ns = etree.QName(payload).namespace
+    id_type = payload.findtext(f"{{{ns}}}patient/{{{ns}}}idType")
+    id_value = payload.findtext(f"{{{ns}}}patient/{{{ns}}}id")
+    if not id_type or not id_value:
+        return
+    patient = patient_get(id_type=id_type, id_value=id_value)
+    context = header.find(f"{{{COMMON}}}Context")
+    org_unit = ctx.org_unit or (
+        org_unit_get(code=context.findtext(f"{{{COMMON}}}orgUnitId") or "")
+        if context is not None
+        else None
+    )
+    if patient is None or org_unit is None:
+        return
+    role = (context.findtext(f"{{{COMMON}}}role") if context is not None else "") or ""
+    AccessLogEntry.objects.create(
+        patient=patient,
+        at=ctx.now,
+        user=ctx.user,
+        institution=ctx.institution,
+        org_unit=org_unit,
+        role=role[:20],
+        service=ctx.service.name,
+        operation=ctx.operation.name,
+        outcome=Outcome.DENIED,
+        code=fault.code,
+        reason=fault.message,
+    )
+
+
 def _execute(ctx: CallContext, op: Operation, payload: etree._Element) -> bytes:
     response = op.handler(ctx, payload)
     if settings.SANDBOX_VALIDATE_RESPONSES:
@@ -466,7 +512,12 @@ def handle(
             certificate=identity.certificate,
         )
         if service.auth == "assertion":
-            _authenticate(ctx, header)
+            try:
+                _authenticate(ctx, header)
+            except SoapFault as refused:
+                request_id = ctx.request_id or request_id
+                _log_early_refusal(ctx, header, payload, refused)
+                raise
             request_id = ctx.request_id
         answer = _run(ctx, op, payload, tally)
         if plan.hang_seconds is not None:

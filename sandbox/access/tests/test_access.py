@@ -259,3 +259,27 @@ def test_denied_event_query_is_logged_too(soap: Soap) -> None:
     entry = access_log_of_patient(patient=_patient(TAJ)).get()
     assert (entry.service, entry.operation, entry.outcome) == ("ekat", "EventQuery", "ELUTASITVA")
     assert etree.QName(query.body).localname == "Fault"
+
+
+def test_refusals_before_the_business_logic_are_logged_for_the_patient(soap: Soap) -> None:
+    """Missing right, wrong org unit, an assistant's breakglass attempt (issue 13)."""
+    patient = _patient(TAJ)
+    # An assistant's breakglass attempt (Breakglass admits ORVOS only).
+    attempt = breakglass(soap, TAJ, user=seed.ASSISTANT, role="EESZT_FELHASZNALO")
+    assert attempt.fault_code == "ROLE_MISSING"
+    # A role the user does not hold.
+    not_held = doc_list(soap, TAJ, user=seed.ASSISTANT, role="ORVOS")
+    assert not_held.fault_code == "ROLE_MISSING"
+    # An org unit of the institution the dentist has no grant for.
+    wrong_unit = doc_list(soap, TAJ, org_unit="001044300")
+    assert wrong_unit.fault_code == "CONTEXT_NOT_PERMITTED"
+    entries = list(
+        AccessLogEntry.objects.filter(patient=patient, outcome=Outcome.DENIED).order_by("pk")
+    )
+    assert [(e.operation, e.code) for e in entries] == [
+        ("Breakglass", "ROLE_MISSING"),
+        ("DocumentList", "ROLE_MISSING"),
+        ("DocumentList", "CONTEXT_NOT_PERMITTED"),
+    ]
+    assert entries[0].user.user_id == seed.ASSISTANT
+    assert entries[2].org_unit.code == "001044300"
