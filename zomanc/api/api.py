@@ -297,3 +297,9 @@ def patients_update(
         lambda: patient_update(patient=patient, actor=member.user, data=data, request=request)
     )
     return _out(patient)
+
+
+# The plans' endpoints live with their app (zomanc/plans/api.py) and use the helpers above.
+from zomanc.plans.api import router as plans_router  # noqa: E402
+
+api.add_router("/", plans_router)

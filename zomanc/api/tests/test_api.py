@@ -219,13 +219,24 @@ def test_openapi_declares_every_error(personas: Personas) -> None:
         ("/api/patients", "post"),
         ("/api/patients/{patient_id}", "get"),
         ("/api/patients/{patient_id}", "patch"),
+        # zomanc/plans/api.py
+        ("/api/patients/{patient_id}/plans", "get"),
+        ("/api/patients/{patient_id}/plans", "post"),
+        ("/api/plans/{plan_id}", "get"),
+        ("/api/plans/{plan_id}/phases", "post"),
+        ("/api/plans/{plan_id}/phases/{phase_id}/options", "post"),
+        ("/api/plans/{plan_id}/items", "post"),
+        ("/api/plans/{plan_id}/items/{item_id}", "delete"),
+        ("/api/plans/{plan_id}/options/{option_id}/choose", "post"),
+        ("/api/plans/{plan_id}/status", "post"),
+        ("/api/plans/{plan_id}/revise", "post"),
     }
     for key, op in ops.items():
         codes = set(op["responses"])
         assert {"401", "403", "422"} <= codes, key
         if key[1] in ("post", "patch"):
             assert {"400", "409", "413"} <= codes, key
-        if "{patient_id}" in key[0]:
+        if "{patient_id}" in key[0] or "{plan_id}" in key[0]:
             assert "404" in codes, key
     assert "bearer" in json.dumps(schema["components"]["securitySchemes"]).lower()
 
