@@ -62,3 +62,20 @@ class CompanyBillingForm(forms.Form):
     invoice_prefix = forms.CharField(
         label=_("Számlaszám előtag"), max_length=10, help_text=_("pl. MF → MF-2026-000123")
     )
+
+
+class PaymentForm(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    method = forms.ChoiceField(label=_("Fizetési mód"), choices=PaymentMethod.choices)
+    amount = forms.DecimalField(
+        label=_("Összeg (Ft)"),
+        max_digits=14,
+        decimal_places=0,
+        required=False,
+        help_text=_("Üresen: a teljes hátralék."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)

@@ -196,3 +196,38 @@ class InvoiceLine(ImmutableModel):
     @property
     def vat_label(self) -> str:
         return f"{self.vat_code} %" if self.vat_code.isdigit() else self.vat_code
+
+
+class Payment(ImmutableModel):
+    """Money taken for an invoice. Immutable like the invoice (a wrong payment is answered by
+    a refund, not an edit). In cash the amount handed over is rounded to 0 or 5 forints
+    (the 2008 rounding rule); the difference is booked in `cash_rounding` and shown."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(_("fizetési mód"), max_length=10, choices=PaymentMethod.choices)
+    # What settles the invoice (the invoice's currency, forints).
+    amount = models.DecimalField(_("összeg"), max_digits=14, decimal_places=0)
+    # Cash only: what changed hands (amount + rounding), and the rounding difference.
+    cash_amount = models.DecimalField(
+        _("kézpénzben"), max_digits=14, decimal_places=0, null=True, blank=True
+    )
+    cash_rounding = models.DecimalField(
+        _("kerekítési különbözet"), max_digits=3, decimal_places=0, default=0
+    )
+    idempotency_key = models.CharField(max_length=64)
+    taken_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    taken_at = models.DateTimeField(_("időpont"))
+
+    class Meta:
+        verbose_name = _("befizetés")
+        verbose_name_plural = _("befizetések")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "idempotency_key"], name="payment_unique_idempotency"
+            )
+        ]
+        indexes = [models.Index(fields=["practice", "invoice"], name="payment_invoice")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.amount} ({self.method})"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:invoice_id>/", views.invoice_detail, name="detail"),
     path("<int:invoice_id>/pdf/", views.invoice_pdf_view, name="pdf"),
     path("<int:invoice_id>/sztorno/", views.invoice_storno_view, name="storno"),
+    path("<int:invoice_id>/befizetes/", views.payment_take_view, name="payment"),
     path("nav/", views.nav_submission_list, name="nav_list"),
     path("nav/<int:submission_id>/ujrakuldes/", views.nav_submission_retry_view, name="nav_retry"),
     path("nav/beallitasok/<int:company_id>/", views.nav_settings, name="nav_settings"),

@@ -12,8 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zomanc.billing import selectors
-from zomanc.billing.forms import CompanyBillingForm, IssueForm, NavSettingsForm, StornoForm
+from zomanc.billing.forms import (
+    CompanyBillingForm,
+    IssueForm,
+    NavSettingsForm,
+    PaymentForm,
+    StornoForm,
+)
 from zomanc.billing.models import CustomerKind, InvoiceKind
+from zomanc.billing.payments import invoice_outstanding, patient_account, payment_take
 from zomanc.billing.pdf import invoice_pdf
 from zomanc.billing.services import (
     BILLING_FIELDS,
@@ -60,6 +67,7 @@ def patient_billing(request: MemberRequest, patient_id: int) -> HttpResponse:
         {
             "patient": patient,
             "visits": selectors.patient_closed_visits(request.member, patient),
+            "account": patient_account(patient),
             "invoices": selectors.patient_invoices(request.member, patient),
         },
     )
@@ -153,8 +161,43 @@ def invoice_detail(request: MemberRequest, invoice_id: int) -> HttpResponse:
             "advice": advice,
             "storno_form": StornoForm(initial={"idempotency_key": f"storno-{invoice.pk}"}),
             "can_storno": invoice.kind != InvoiceKind.STORNO and storno is None,
+            "payments": list(invoice.payments.select_related("taken_by").order_by("taken_at")),
+            "outstanding": invoice_outstanding(invoice),
+            "payment_form": PaymentForm(initial={"method": invoice.payment_method}),
         },
     )
+
+
+@require_POST
+@member_required(Perm.INVOICE_ISSUE)
+def payment_take_view(request: MemberRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.access_invoice(request.member, invoice_id)
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            payment = payment_take(
+                actor=request.member,
+                invoice=invoice,
+                method=form.cleaned_data["method"],
+                amount=form.cleaned_data["amount"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if payment.cash_amount is not None:
+                messages.success(
+                    request,
+                    _("Befizetve: %(cash)s Ft készpénz (kerekítés: %(diff)s Ft).")
+                    % {"cash": payment.cash_amount, "diff": payment.cash_rounding},
+                )
+            else:
+                messages.success(
+                    request, _("Befizetve: %(amount)s Ft.") % {"amount": payment.amount}
+                )
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("billing:detail", invoice.pk)
 
 
 @member_required(Perm.INVOICE_VIEW)

@@ -61,6 +61,12 @@ PAGES: list[tuple[str, str, Url, set[str]]] = [
         lambda p, i: reverse("billing:storno", args=[i.pk]),
         {"owner", "receptionist"},
     ),
+    (
+        "payment",
+        "post",
+        lambda p, i: reverse("billing:payment", args=[i.pk]),
+        {"owner", "receptionist"},
+    ),
     ("nav_list", "get", lambda p, i: reverse("billing:nav_list"), {"owner", "receptionist"}),
     (
         "nav_retry",
@@ -276,3 +282,19 @@ def test_company_billing_data_page(billing: Personas) -> None:
     assert billing.company_a.vat_small_business_exempt is True
     edit = client.get(reverse("practices:company_edit", args=[billing.company_a.pk]))
     assert url.encode() in edit.content
+
+
+def test_cash_payment_through_the_page(billing: Personas, invoice: Invoice) -> None:
+    client = billing.client_for(billing.receptionist)
+    url = reverse("billing:payment", args=[invoice.pk])
+    over = client.post(
+        url, {"idempotency_key": "o", "method": "CARD", "amount": "99999"}, follow=True
+    )
+    assert "több a hátralévő".encode() in over.content
+    data = {"idempotency_key": "k", "method": "CASH", "amount": "11998"}
+    page = client.post(url, data, follow=True).content.decode()
+    assert "12000 Ft készpénz (kerekítés: 2 Ft)" in page
+    client.post(url, data)  # a double click
+    assert invoice.payments.count() == 1
+    patient_page = client.get(reverse("billing:patient", args=[invoice.patient_id])).content
+    assert "Hátralék: <strong>2 Ft".encode() in patient_page
