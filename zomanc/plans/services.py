@@ -145,7 +145,7 @@ def _clean_terms(
     if (exchange_rate is None) != (exchange_rate_date is None):
         errors["exchange_rate_date"] = [_("Az árfolyamot a dátumával együtt kell megadni.")]
     if advance_percent is not None and not (0 <= advance_percent <= 100):
-        errors["advance_percent"] = [_("Az előleg 0 és 100 % között lehet.")]
+        errors["advance_percent"] = [_("Az előleg 0 és 100 százalék között lehet.")]
     if advance_amount is not None and advance_amount < 0:
         errors["advance_amount"] = [_("Az előleg összege nem lehet negatív.")]
     if advance_percent is not None and advance_amount is not None:
@@ -411,7 +411,7 @@ def _discount_check(
         )
     if discount_percent is not None:
         if discount_percent > 100:
-            raise ValidationError({"discount_percent": [_("A kedvezmény legfeljebb 100 % lehet.")]})
+            raise ValidationError({"discount_percent": [_("A kedvezmény legfeljebb 100 százalék lehet.")]})
         if discount_percent < 0:
             raise ValidationError({"discount_percent": [_("A kedvezmény nem lehet negatív.")]})
     if discount_amount is not None:

@@ -63,7 +63,7 @@ def test_plan_through_the_api(
     assert refused.status_code == 422
     assert refused.json()["errors"][0] == {
         "field": "discount_percent",
-        "message": "A kedvezmény legfeljebb 100 % lehet.",
+        "message": "A kedvezmény legfeljebb 100 százalék lehet.",
         "code": "invalid",
     }
     added = _post(

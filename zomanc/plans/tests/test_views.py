@@ -171,7 +171,7 @@ def test_editor_round_trip(
             "discount_percent": "150",
         },
     ).content.decode()
-    assert "A kedvezmény legfeljebb 100 % lehet." in page and not plan.items.exists()
+    assert "A kedvezmény legfeljebb 100 százalék lehet." in page and not plan.items.exists()
     client.post(
         reverse("plans:item_add", args=[plan.pk]),
         {
