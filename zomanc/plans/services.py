@@ -411,7 +411,9 @@ def _discount_check(
         )
     if discount_percent is not None:
         if discount_percent > 100:
-            raise ValidationError({"discount_percent": [_("A kedvezmény legfeljebb 100 százalék lehet.")]})
+            raise ValidationError(
+                {"discount_percent": [_("A kedvezmény legfeljebb 100 százalék lehet.")]}
+            )
         if discount_percent < 0:
             raise ValidationError({"discount_percent": [_("A kedvezmény nem lehet negatív.")]})
     if discount_amount is not None:

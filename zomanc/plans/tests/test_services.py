@@ -127,7 +127,7 @@ def test_negative_price_and_discounts_are_refused(
     _refused(
         lambda: _add(personas, plan, phase, fk, discount_percent=Decimal("100.01")),
         "discount_percent",
-        "legfeljebb 100 %",
+        "legfeljebb 100 százalék",
     )
     _refused(
         lambda: _add(personas, plan, phase, fk, discount_amount=Decimal(15001)),
