@@ -33,7 +33,7 @@ def invoice(billing: Personas, patient: Patient) -> Invoice:
     )
 
 
-Url = Callable[[Personas, Invoice], tuple[str, str]]
+Url = Callable[[Personas, Invoice], str]
 # (name, method, url builder, permission that opens it: who may)
 PAGES: list[tuple[str, str, Url, set[str]]] = [
     ("list", "get", lambda p, i: reverse("billing:list"), {"owner", "doctor", "receptionist"}),
