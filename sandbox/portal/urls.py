@@ -2,12 +2,22 @@
 
 from django.urls import path
 
-from sandbox.portal.views import account, auth, certs, operator, patient, testdata, vmatrix
+from sandbox.portal.views import (
+    account,
+    auth,
+    certs,
+    contract,
+    operator,
+    patient,
+    testdata,
+    vmatrix,
+)
 
 app_name = "portal"
 
 urlpatterns = [
     path("", auth.home, name="home"),
+    path("szerzodes/" + contract.ZIP_NAME, contract.contract_download, name="contract_download"),
     path("bejelentkezes/", auth.login, name="login"),
     path("bejelentkezes/kartya/inditas/", auth.login_card_start, name="login_card_start"),
     path("bejelentkezes/kartya/", auth.login_card, name="login_card"),

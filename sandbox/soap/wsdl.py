@@ -8,6 +8,39 @@ from sandbox.soap.ns import COMMON
 from sandbox.soap.registry import Service
 
 DEFAULT_HOST = "https://127.0.0.1:9443"
+WSP = "http://www.w3.org/ns/ws-policy"
+SP = "http://docs.oasis-open.org/ws-sx/ws-securitypolicy/200702"
+WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+
+
+def _policy(service: Service) -> list[str]:
+    """WS-SecurityPolicy 1.2 of what the pipeline demands: HTTPS with a client certificate
+    (every service); for business services also a WS-Security Timestamp and the IDP's
+    SAML 2.0 assertion as a supporting token (contract §1)."""
+    business = service.auth == "assertion"
+    lines = [
+        f'  <wsp:Policy wsu:Id="{service.name}Policy">',
+        "    <wsp:ExactlyOne><wsp:All>",
+        "      <sp:TransportBinding><wsp:Policy>",
+        "        <sp:TransportToken><wsp:Policy><sp:HttpsToken><wsp:Policy>"
+        "<sp:RequireClientCertificate/></wsp:Policy></sp:HttpsToken></wsp:Policy>"
+        "</sp:TransportToken>",
+        "        <sp:AlgorithmSuite><wsp:Policy><sp:Basic256Sha256/></wsp:Policy>"
+        "</sp:AlgorithmSuite>",
+        "        <sp:Layout><wsp:Policy><sp:Lax/></wsp:Policy></sp:Layout>",
+        *(["        <sp:IncludeTimestamp/>"] if business else []),
+        "      </wsp:Policy></sp:TransportBinding>",
+    ]
+    if business:
+        lines += [
+            "      <sp:SupportingTokens><wsp:Policy>",
+            '        <sp:SamlToken sp:IncludeToken="http://docs.oasis-open.org/ws-sx/'
+            'ws-securitypolicy/200702/IncludeToken/AlwaysToRecipient">',
+            "          <wsp:Policy><sp:WssSamlV20Token11/></wsp:Policy>",
+            "        </sp:SamlToken>",
+            "      </wsp:Policy></sp:SupportingTokens>",
+        ]
+    return lines + ["    </wsp:All></wsp:ExactlyOne>", "  </wsp:Policy>"]
 
 
 def render_wsdl(service: Service) -> str:
@@ -23,7 +56,11 @@ def render_wsdl(service: Service) -> str:
         '    xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/"',
         '    xmlns:xs="http://www.w3.org/2001/XMLSchema"',
         f'    xmlns:c="{COMMON}"',
+        f'    xmlns:wsp="{WSP}"',
+        f'    xmlns:sp="{SP}"',
+        f'    xmlns:wsu="{WSU}"',
         f'    xmlns:tns="{tns}">',
+        *_policy(service),
         "  <wsdl:types>",
         f'    <xs:schema targetNamespace="{tns}:wsdl">',
         f'      <xs:import namespace="{tns}" schemaLocation="?xsd={service.xsd}"/>',
@@ -63,6 +100,7 @@ def render_wsdl(service: Service) -> str:
     parts += [
         "  </wsdl:portType>",
         f'  <wsdl:binding name="{service.name}Binding" type="tns:{service.name}PortType">',
+        f'    <wsp:PolicyReference URI="#{service.name}Policy"/>',
         '    <soap12:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>',
     ]
     for op in ops:
