@@ -80,7 +80,7 @@ def _bound_forms(value: object) -> Iterator[forms.BaseForm]:
                 yield from (f for f in item if isinstance(f, forms.BaseForm))
 
 
-def refused_form_errors(context: Mapping[str, Any]) -> list[SummaryError]:
+def refused_form_errors(context: Mapping[Any, Any]) -> list[SummaryError]:
     """Every error of every bound form the page shows, in the forms' field order: non-field
     errors first, then each field's with its label and input id."""
     errors: list[SummaryError] = []

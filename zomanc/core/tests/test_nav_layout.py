@@ -16,7 +16,7 @@ from zomanc.eeszt.models import EesztSettings
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def _session_cookie(client: Client, live_server: Any) -> dict[str, str]:
+def _session_cookie(client: Client, live_server: Any) -> Any:
     return {
         "name": django_settings.SESSION_COOKIE_NAME,
         "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
