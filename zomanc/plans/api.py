@@ -19,7 +19,7 @@ from zomanc.api.api import BODY_ERRORS, MAX_ID, READ_ERRORS, ServiceValidationEr
 from zomanc.api.schemas import SAFE_TEXT, ErrorOut
 from zomanc.codes.models import TreatmentItem
 from zomanc.patients.selectors import access_patient
-from zomanc.plans.models import PlanOption, PlanPhase, PlanStatus, TreatmentPlan
+from zomanc.plans.models import PlanOption, PlanPhase, TreatmentPlan
 from zomanc.plans.selectors import (
     access_plan,
     access_plan_item,
@@ -41,7 +41,7 @@ from zomanc.plans.services import (
 from zomanc.plans.views import TRANSITION_PERM
 from zomanc.practices.permissions import Perm, member_can
 
-router = Router(tags=["kezelési tervek"])
+router: Router = Router(tags=["kezelési tervek"])
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=SAFE_TEXT)]
 Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2, allow_inf_nan=False)]
@@ -404,7 +404,7 @@ def plans_option_choose(request: HttpRequest, plan_id: Id, option_id: Id) -> dic
 )
 def plans_status(request: HttpRequest, plan_id: Id, payload: StatusIn) -> dict[str, Any]:
     member, plan = _plan(request, Perm.PLAN_VIEW, plan_id)
-    if not member_can(member, TRANSITION_PERM[PlanStatus(payload.to)]):
+    if not member_can(member, TRANSITION_PERM[payload.to]):
         raise HttpError(403, _("Ehhez a művelethez nincs jogosultsága."))
     _run(lambda: plan_transition(plan=plan, to=payload.to, actor=member, request=request))
     return _plan_out(plan)

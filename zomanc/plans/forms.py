@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zomanc.codes.catalogue_selectors import treatment_catalogue
+from zomanc.codes.models import TreatmentItem
 from zomanc.plans.models import Currency, PriceList, QuoteLanguage, TreatmentPlan
 from zomanc.plans.selectors import quote_phases
 from zomanc.practices.models import StaffMember
@@ -49,7 +50,7 @@ class TitleForm(forms.Form):
 
 class PlanItemForm(forms.Form):
     target = forms.ChoiceField(label=_("Szakasz / lehetőség"))
-    treatment = forms.ModelChoiceField(label=_("Kezelés"), queryset=None)  # type: ignore[arg-type]
+    treatment = forms.ModelChoiceField(label=_("Kezelés"), queryset=TreatmentItem.objects.none())
     tooth = forms.IntegerField(label=_("Fog"), required=False)
     surfaces = forms.CharField(label=_("Felszínek"), required=False, max_length=10)
     canals = forms.IntegerField(label=_("Csatornák"), required=False, min_value=1, max_value=9)

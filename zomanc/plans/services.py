@@ -776,7 +776,7 @@ def plan_item_complete(
         raise ValidationError(
             _("A(z) „%(name)s” tétel már elvégezve.") % {"name": item.name}, code="item_done"
         )
-    if item.option_id is not None and not item.option.chosen:
+    if item.option is not None and not item.option.chosen:
         raise ValidationError(
             _("A tétel nem a páciens által választott lehetőséghez tartozik."),
             code="item_not_chosen",

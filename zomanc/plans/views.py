@@ -8,7 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zomanc.core.forms import form_submit
@@ -43,7 +45,7 @@ from zomanc.practices.permissions import Perm, member_can
 
 # Who may ask for which status: issuing, starting and completing is the dentist's; the
 # patient's acceptance or refusal is recorded by whoever is with the patient.
-TRANSITION_PERM = {
+TRANSITION_PERM: dict[str, Perm] = {
     PlanStatus.PRESENTED: Perm.PLAN_PRESENT,
     PlanStatus.IN_PROGRESS: Perm.PLAN_PRESENT,
     PlanStatus.COMPLETED: Perm.PLAN_PRESENT,
@@ -51,13 +53,13 @@ TRANSITION_PERM = {
     PlanStatus.ACCEPTED: Perm.PLAN_DECIDE,
     PlanStatus.REJECTED: Perm.PLAN_DECIDE,
 }
-ACTION_LABELS = {
-    PlanStatus.PRESENTED: _("Árajánlat kiadása"),
-    PlanStatus.ACCEPTED: _("Elfogadta"),
-    PlanStatus.REJECTED: _("Elutasította"),
-    PlanStatus.EXPIRED: _("Lejártnak jelölés"),
-    PlanStatus.IN_PROGRESS: _("Kezelés megkezdése"),
-    PlanStatus.COMPLETED: _("Befejezés"),
+ACTION_LABELS: dict[str, StrPromise] = {
+    PlanStatus.PRESENTED: gettext_lazy("Árajánlat kiadása"),
+    PlanStatus.ACCEPTED: gettext_lazy("Elfogadta"),
+    PlanStatus.REJECTED: gettext_lazy("Elutasította"),
+    PlanStatus.EXPIRED: gettext_lazy("Lejártnak jelölés"),
+    PlanStatus.IN_PROGRESS: gettext_lazy("Kezelés megkezdése"),
+    PlanStatus.COMPLETED: gettext_lazy("Befejezés"),
 }
 
 
@@ -269,7 +271,7 @@ def option_choose(request: MemberRequest, plan_id: int, option_id: int) -> HttpR
 def plan_status(request: MemberRequest, plan_id: int) -> HttpResponse:
     plan = access_plan(request.member, plan_id)
     to = request.POST.get("to", "")
-    perm = TRANSITION_PERM.get(PlanStatus(to)) if to in PlanStatus.values else None
+    perm = TRANSITION_PERM.get(to)
     if perm is None:
         messages.error(request, _("Ismeretlen állapot: %(s)s.") % {"s": to})
         return redirect("plans:detail", plan.pk)

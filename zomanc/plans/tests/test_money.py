@@ -84,14 +84,14 @@ def test_generated_plans_total_per_phase_and_option(
     currency: str,
     data: st.DataObject,
 ) -> None:
-    kwargs = {"price_list": eur_list} if currency == Currency.EUR else {}
+    price_list = eur_list if currency == Currency.EUR else None
     plan = plan_create(
         patient=patient,
         actor=personas.doctor,
         title="G",
         currency=currency,
         valid_until=TODAY,
-        **kwargs,
+        price_list=price_list,
     )
     keys = ["töm", "kor", "impl", "héj", "ext"]
     expected = Decimal(0)

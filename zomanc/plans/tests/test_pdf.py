@@ -4,6 +4,7 @@ items, totals, VAT note and validity; only the bundled fonts are embedded."""
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -133,7 +134,8 @@ def test_quote_pdf_embeds_only_the_bundled_font(
     )
     fonts = set()
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
             fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
     # Named after the @font-face family: the bundled files, not a system font.
     assert fonts == {"ZomancSans", "ZomancSans-Bold"}, fonts

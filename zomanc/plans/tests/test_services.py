@@ -2,7 +2,9 @@
 versions, and the status machine's conditions."""
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -41,7 +43,7 @@ pytestmark = pytest.mark.django_db
 Catalogue = dict[str, TreatmentItem]
 
 
-def _refused(call, field: str | None, text: str) -> None:  # type: ignore[no-untyped-def]
+def _refused(call: Callable[[], object], field: str | None, text: str) -> None:
     """`call` raises a ValidationError holding `text` (under `field`), and writes nothing."""
     items, entries = PlanItem.objects.count(), AuditEntry.objects.count()
     with pytest.raises(ValidationError) as info:
@@ -51,7 +53,9 @@ def _refused(call, field: str | None, text: str) -> None:  # type: ignore[no-unt
     assert (PlanItem.objects.count(), AuditEntry.objects.count()) == (items, entries)
 
 
-def _add(personas: Personas, plan: TreatmentPlan, phase: PlanPhase, item: TreatmentItem, **kw):  # type: ignore[no-untyped-def]
+def _add(
+    personas: Personas, plan: TreatmentPlan, phase: PlanPhase, item: TreatmentItem, **kw: Any
+) -> PlanItem:
     return plan_item_add(plan=plan, phase=phase, actor=personas.doctor, treatment=item, **kw)
 
 
@@ -180,6 +184,7 @@ def test_expired_quote_cannot_be_accepted(
 ) -> None:
     _add(personas, plan, phase, catalogue["fk"])
     plan_transition(plan=plan, to=PlanStatus.PRESENTED, actor=personas.doctor, today=TODAY)
+    assert plan.valid_until is not None
     later = plan.valid_until + dt.timedelta(days=1)
     entries = AuditEntry.objects.count()
     with pytest.raises(ValidationError, match="lejárt: nem fogadható el"):

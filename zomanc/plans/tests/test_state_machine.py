@@ -88,12 +88,12 @@ def test_no_illegal_transition_is_reachable(
             elif kind == "add":
                 plan_item_add(
                     plan=current,
-                    phase=current.phases.first(),
+                    phase=current.phases.order_by("position")[0],
                     actor=actor,
                     treatment=catalogue["rtg"],
                 )
             elif kind == "choose":
-                option = current.phases.last().options.order_by("label")[value]
+                option = current.phases.order_by("-position")[0].options.order_by("label")[value]
                 plan_option_choose(option=option, actor=actor)
         except ValidationError:
             after = {p.pk: TreatmentPlan.objects.get(pk=p.pk).status for p in line}

@@ -44,9 +44,9 @@ def full_plan(
 
 
 def _urls(plan: TreatmentPlan) -> dict[str, tuple[str, str]]:
-    item = plan.items.first()
-    phase = plan.phases.first()
-    option = phase.options.first()
+    item = plan.items.earliest("id")
+    phase = plan.phases.earliest("id")
+    option = phase.options.earliest("id")
     return {
         "list": ("get", reverse("plans:list", args=[plan.patient_id])),
         "detail": ("get", reverse("plans:detail", args=[plan.pk])),
@@ -116,7 +116,7 @@ def test_receptionist_sees_prints_and_records_the_decision(
     page = client.get(reverse("plans:detail", args=[full_plan.pk])).content.decode()
     assert "Elfogadta" in page and "Tétel hozzáadása" not in page
     assert client.get(reverse("plans:pdf", args=[full_plan.pk])).status_code == 200
-    option = full_plan.phases.first().options.first()
+    option = full_plan.phases.earliest("id").options.earliest("id")
     client.post(reverse("plans:option_choose", args=[full_plan.pk, option.pk]))
     client.post(reverse("plans:status", args=[full_plan.pk]), {"to": "accepted"})
     assert TreatmentPlan.objects.get(pk=full_plan.pk).status == PlanStatus.ACCEPTED
