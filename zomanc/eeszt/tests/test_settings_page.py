@@ -109,3 +109,20 @@ def test_checklist_states_are_colour_icon_and_word(personas: Personas) -> None:
         r"<span data-cardservice-state>hiányzik</span></span>",
         checklist,
     )
+
+
+def test_connection_test_stages_are_badges() -> None:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    stages = [
+        {"key": "tls", "label": "TLS", "state": "ok", "reason": "", "details": []},
+        {"key": "login", "label": "Belépés", "state": "failed", "reason": "x", "details": []},
+        {"key": "rights", "label": "Jogok", "state": "skipped", "reason": "", "details": []},
+    ]
+    with translation.override("hu"):
+        html = render_to_string("eeszt/_stages.html", {"stages": stages})
+    icon = '<span class="state-icon" aria-hidden="true"></span>'
+    assert f'<span class="badge state-ok">{icon}rendben</span>' in html
+    assert f'<span class="badge state-refused">{icon}hiba</span>' in html
+    assert f'<span class="badge state-pending">{icon}nem ellenőrzött</span>' in html
