@@ -84,3 +84,22 @@ class PlanItemForm(forms.Form):
                     )
                 )
         self.fields["target"].choices = choices  # type: ignore[attr-defined]
+
+
+class SignatureForm(forms.Form):
+    signer_name = forms.CharField(label=_("Aláíró neve"), max_length=200)
+    # A PNG data URL from the canvas (signature.js); at most ~700 kB of base64.
+    image = forms.CharField(required=False, max_length=700_000)
+
+    def clean_image(self) -> bytes:
+        import base64
+        import binascii
+
+        value: str = self.cleaned_data.get("image") or ""
+        prefix = "data:image/png;base64,"
+        if not value.startswith(prefix):
+            return b""
+        try:
+            return base64.b64decode(value.removeprefix(prefix), validate=True)
+        except (binascii.Error, ValueError):
+            return b""

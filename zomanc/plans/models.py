@@ -228,3 +228,28 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PlanSignature(models.Model):
+    """The patient's acceptance: the signature image, the exact quote he signed (the PDF
+    rendered at signing, of this plan version) and its SHA-256, stored together and never
+    changed, so the signed quote can be shown unaltered years later."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    plan = models.OneToOneField(TreatmentPlan, on_delete=models.PROTECT, related_name="signature")
+    version = models.PositiveIntegerField(_("verzió"))
+    signer_name = models.CharField(_("aláíró neve"), max_length=200)
+    image_png = models.BinaryField(_("aláírás (PNG)"))
+    quote_pdf = models.BinaryField(_("aláírt árajánlat (PDF)"))
+    quote_sha256 = models.CharField(_("az árajánlat SHA-256 lenyomata"), max_length=64)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("aláírás ideje"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("aláírt árajánlat")
+        verbose_name_plural = _("aláírt árajánlatok")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} v{self.version} {self.quote_sha256[:12]}"

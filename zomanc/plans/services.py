@@ -25,6 +25,7 @@ from zomanc.plans.models import (
     PlanItem,
     PlanOption,
     PlanPhase,
+    PlanSignature,
     PlanStatus,
     PriceList,
     PriceListEntry,
@@ -875,3 +876,58 @@ def price_list_entry_set(
         request=request,
     )
     return entry
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SIGNATURE_MAX_BYTES = 512 * 1024
+
+
+@transaction.atomic
+def plan_sign(
+    *,
+    plan: TreatmentPlan,
+    actor: StaffMember,
+    image_png: bytes,
+    signer_name: str,
+    today: dt.date | None = None,
+    request: HttpRequest | None = None,
+) -> PlanSignature:
+    """The patient signs the presented quote: the quote is rendered now (the exact version he
+    sees), stored with the signature image and its SHA-256, and the plan is accepted through
+    plan_transition — all in one transaction, so a refused acceptance stores nothing."""
+    import hashlib
+
+    from zomanc.plans.pdf import quote_pdf
+    from zomanc.plans.selectors import plan_quote
+
+    _same_practice(actor, plan.practice_id)
+    signer_name = signer_name.strip()
+    if not signer_name:
+        raise ValidationError({"signer_name": [_("Adja meg az aláíró nevét.")]})
+    if not image_png.startswith(PNG_MAGIC) or len(image_png) < 100:
+        raise ValidationError({"image": [_("Az aláírás hiányzik: írjon alá a keretben.")]})
+    if len(image_png) > SIGNATURE_MAX_BYTES:
+        raise ValidationError({"image": [_("Az aláírás képe túl nagy.")]})
+    plan_transition(plan=plan, to=S.ACCEPTED, actor=actor, today=today, request=request)
+    pdf = quote_pdf(plan_quote(plan))
+    signature = PlanSignature.objects.create(
+        practice=plan.practice,
+        plan=plan,
+        version=plan.version,
+        signer_name=signer_name,
+        image_png=image_png,
+        quote_pdf=pdf,
+        quote_sha256=hashlib.sha256(pdf).hexdigest(),
+        recorded_by=actor.user,
+    )
+    _audit(
+        plan,
+        actor,
+        _("Árajánlat aláírva (v%(v)s, %(name)s), SHA-256: %(sha)s")
+        % {"v": plan.version, "name": signer_name, "sha": signature.quote_sha256},
+        action=AuditAction.CREATE,
+        obj=signature,
+        changes={"quote_sha256": signature.quote_sha256, "version": plan.version},
+        request=request,
+    )
+    return signature

@@ -20,4 +20,7 @@ urlpatterns = [
     path("<int:plan_id>/allapot/", views.plan_status, name="status"),
     path("<int:plan_id>/uj-verzio/", views.plan_new_version, name="revise"),
     path("<int:plan_id>/arajanlat.pdf", views.plan_pdf, name="pdf"),
+    path("<int:plan_id>/alairas/", views.plan_sign_view, name="sign"),
+    path("<int:plan_id>/alairt-arajanlat.pdf", views.signed_quote_pdf, name="signed_pdf"),
+    path("<int:plan_id>/alairas.png", views.signature_image, name="signature_image"),
 ]

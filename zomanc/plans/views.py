@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from zomanc.core.forms import form_submit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.patients.selectors import access_patient
-from zomanc.plans.forms import PlanItemForm, PlanTermsForm, TitleForm
-from zomanc.plans.models import PlanStatus, TreatmentPlan
+from zomanc.plans.forms import PlanItemForm, PlanTermsForm, SignatureForm, TitleForm
+from zomanc.plans.models import PlanSignature, PlanStatus, TreatmentPlan
 from zomanc.plans.selectors import (
     access_plan,
     access_plan_item,
@@ -38,6 +38,7 @@ from zomanc.plans.services import (
     plan_option_choose,
     plan_phase_add,
     plan_revise,
+    plan_sign,
     plan_transition,
     plan_update,
 )
@@ -122,6 +123,9 @@ def _detail(request: MemberRequest, plan: TreatmentPlan, **forms: Any) -> HttpRe
             "patient": plan.patient,
             "quote": plan_quote(plan),
             "versions": plan_versions(plan),
+            "signature": PlanSignature.objects.filter(plan=plan)
+            .only("signer_name", "version", "signed_at", "quote_sha256")
+            .first(),
             "editable": editable,
             "actions": actions,
             "can_choose": plan.status in (PlanStatus.DRAFT, PlanStatus.PRESENTED)
@@ -308,3 +312,55 @@ def plan_pdf(request: MemberRequest, plan_id: int) -> HttpResponse:
     response = HttpResponse(quote_pdf(plan_quote(plan)), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="arajanlat-{plan.pk}-v{plan.version}.pdf"'
     return response
+
+
+@member_required(Perm.PLAN_DECIDE)
+def plan_sign_view(request: MemberRequest, plan_id: int) -> HttpResponse:
+    """The patient signs the presented quote on the screen (canvas, static/plans/signature.js)."""
+    plan = access_plan(request.member, plan_id)
+    if plan.status != PlanStatus.PRESENTED:
+        messages.error(request, _("Csak kiadott árajánlat írható alá."))
+        return redirect("plans:detail", plan.pk)
+    form = SignatureForm(request.POST or None, initial={"signer_name": plan.patient.full_name})
+    if form_submit(
+        form,
+        lambda data: plan_sign(
+            plan=plan,
+            actor=request.member,
+            image_png=data["image"],
+            signer_name=data["signer_name"],
+            request=request,
+        ),
+    ):
+        messages.success(request, _("Az árajánlatot a páciens aláírta, a terv elfogadva."))
+        return redirect("plans:detail", plan.pk)
+    plan = access_plan(request.member, plan_id)
+    return render(
+        request,
+        "plans/plan_sign.html",
+        {"plan": plan, "patient": plan.patient, "quote": plan_quote(plan), "form": form},
+    )
+
+
+def _signature(request: MemberRequest, plan_id: int) -> PlanSignature:
+    plan = access_plan(request.member, plan_id)
+    signature = PlanSignature.objects.filter(plan=plan).first()
+    if signature is None:
+        raise Http404
+    return signature
+
+
+@member_required(Perm.PLAN_PRINT)
+def signed_quote_pdf(request: MemberRequest, plan_id: int) -> HttpResponse:
+    """The quote exactly as signed (the stored PDF, whose SHA-256 is on the plan page)."""
+    signature = _signature(request, plan_id)
+    response = HttpResponse(bytes(signature.quote_pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="alairt-arajanlat-{plan_id}-v{signature.version}.pdf"'
+    )
+    return response
+
+
+@member_required(Perm.PLAN_VIEW)
+def signature_image(request: MemberRequest, plan_id: int) -> HttpResponse:
+    return HttpResponse(bytes(_signature(request, plan_id).image_png), content_type="image/png")

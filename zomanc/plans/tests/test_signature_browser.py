@@ -1,0 +1,77 @@
+"""The signature canvas in Chromium against a live server: an empty canvas is refused in the
+page, a stroke drawn with the mouse's pointer events is stored as the PNG of the accepted
+quote, with the quote's SHA-256 shown (CSP strict: the script is a static file)."""
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
+
+from zomanc.codes.models import TreatmentItem
+from zomanc.conftest import Personas
+from zomanc.plans.models import PlanPhase, PlanSignature, PlanStatus, TreatmentPlan
+from zomanc.plans.services import plan_item_add, plan_transition
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page(personas: Personas, live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from zomanc.testing.browser import VIEWPORT, chromium_launch
+
+    client = personas.client_for(personas.receptionist)
+    cookie = {
+        "name": django_settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
+    with sync_api.sync_playwright() as playwright:
+        browser = chromium_launch(playwright)
+        try:
+            context = browser.new_context(viewport=VIEWPORT, locale="hu-HU")  # type: ignore[arg-type]
+            context.set_default_timeout(15_000)
+            context.add_cookies([cookie])  # type: ignore[list-item]
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def test_patient_signs_on_the_canvas(
+    personas: Personas,
+    plan: TreatmentPlan,
+    phase: PlanPhase,
+    catalogue: dict[str, TreatmentItem],
+    live_server: Any,
+    page: Any,
+) -> None:
+    plan.valid_until = dt.date.today() + dt.timedelta(days=5)
+    plan.save()
+    plan_item_add(plan=plan, phase=phase, actor=personas.doctor, treatment=catalogue["fk"])
+    plan_transition(plan=plan, to=PlanStatus.PRESENTED, actor=personas.doctor)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(live_server.url + reverse("plans:sign", args=[plan.pk]))
+    page.get_by_role("button", name="Elfogadom és aláírom").click()
+    assert page.locator("[data-signature-empty]").is_visible()
+    assert not PlanSignature.objects.exists()
+
+    box = page.locator("canvas[data-signature]").bounding_box()
+    page.mouse.move(box["x"] + 40, box["y"] + 60)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 40 + step * 25, box["y"] + 60 + (step % 3) * 20)
+    page.mouse.up()
+    page.get_by_role("button", name="Elfogadom és aláírom").click()
+    page.wait_for_url(live_server.url + reverse("plans:detail", args=[plan.pk]))
+    signature = PlanSignature.objects.get(plan=plan)
+    assert bytes(signature.image_png).startswith(b"\x89PNG") and len(signature.image_png) > 1000
+    assert signature.quote_sha256 == hashlib.sha256(bytes(signature.quote_pdf)).hexdigest()
+    assert signature.quote_sha256 in page.content()
+    assert TreatmentPlan.objects.get(pk=plan.pk).status == PlanStatus.ACCEPTED
+    assert not [e for e in errors if "Content Security Policy" in e], errors
