@@ -102,3 +102,57 @@ def test_wrong_pairing_code_is_refused_and_the_pin_waits_for_pairing(box_page: s
             expect(pin).to_be_visible()
         finally:
             browser.close()
+
+
+LOGIN_JS = Path(__file__).resolve().parents[2] / "static" / "zomanc" / "eeszt-login.js"
+
+
+@pytest.mark.e2e
+def test_card_login_progress_is_not_shown_as_an_error(tmp_path: Path) -> None:
+    """The card login shows "Aláírás a kártyával…" where its errors go: as a hint, not with
+    the error's colour and icon; a refusal there is an error."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import expect
+
+    from zomanc.testing.browser import chromium_launch
+
+    shutil.copy(LOGIN_JS, tmp_path / "eeszt-login.js")
+    (tmp_path / "stub.js").write_text(
+        # A card service that never answers (progress stays), then one that is down.
+        "window.ZomancCardService = { probe: function () {"
+        " return window.answer ? Promise.resolve({state: 'down'})"
+        " : new Promise(function () {}); } };"
+    )
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html lang="hu"><head><meta charset="utf-8"></head><body>'
+        '<form data-card-login data-msg-working="Aláírás a kártyával…" data-msg-down="Nem fut."'
+        ' data-msg-pin="PIN?"><input data-card-pin id="pin">'
+        '<p class="errorlist" data-card-error role="alert" hidden></p>'
+        '<button type="submit">Bejelentkezés</button></form>'
+        '<script src="stub.js"></script><script src="eeszt-login.js"></script></body></html>',
+        encoding="utf-8",
+    )
+    site = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+    _serve(site)
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = chromium_launch(playwright)
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{site.server_address[1]}/index.html")
+                page.locator("#pin").fill("123456")
+                page.get_by_role("button", name="Bejelentkezés").click()
+                box = page.locator("[data-card-error]")
+                expect(box).to_have_text("Aláírás a kártyával…")
+                expect(box).to_have_class("help")
+                page.reload()
+                page.evaluate("window.answer = true")
+                page.locator("#pin").fill("123456")
+                page.get_by_role("button", name="Bejelentkezés").click()
+                expect(box).to_have_text("Nem fut.")
+                expect(box).to_have_class("errorlist")
+            finally:
+                browser.close()
+    finally:
+        site.shutdown()
+        site.server_close()

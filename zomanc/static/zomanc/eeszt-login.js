@@ -21,8 +21,11 @@
     var button = form.querySelector("button[type=submit]");
     var busy = false;
 
-    function say(text) {
+    // An error looks like one (.errorlist: colour, icon); progress ("Aláírás a kártyával…")
+    // is shown in the same place as a plain hint.
+    function say(text, progress) {
       errorBox.textContent = text || "";
+      errorBox.className = progress ? "help" : "errorlist";
       errorBox.hidden = !text;
     }
     function fail(code, text) { var e = new Error(text || ""); e.code = code; return e; }
@@ -38,7 +41,7 @@
       if (!/^[0-9]{4,16}$/.test(code)) { say(d.msgPin); pin.focus(); return; }
       busy = true;
       button.disabled = true;
-      say(d.msgWorking);
+      say(d.msgWorking, true);
       cs.probe(d.cardserviceUrl).then(function (r) {
         if (r.state === "down") { throw fail("DOWN", d.msgDown); }
         if (r.state === "unpaired") { throw fail("UNPAIRED", d.msgUnpaired); }
