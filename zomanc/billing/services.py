@@ -161,6 +161,7 @@ def _wire_doc(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceDoc:
             original_number=invoice.original.number,
             modification_index=invoice.modification_index or 1,
             original_line_count=invoice.original.lines.count(),
+            without_master=_aborted_at_nav(invoice.original),
         )
     additional = []
     if invoice.customer_kind == CustomerKind.HEALTH_FUND:
@@ -206,6 +207,12 @@ def _wire_doc(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceDoc:
         reference=reference,
         additional=additional,
     )
+
+
+def _aborted_at_nav(invoice: Invoice) -> bool:
+    from zomanc.nav.models import NavSubmission, SubmissionState
+
+    return NavSubmission.objects.filter(invoice=invoice, state=SubmissionState.ABORTED).exists()
 
 
 def _existing(practice_id: int, idempotency_key: str) -> Invoice | None:

@@ -148,6 +148,15 @@ def nav_submission_deliver(*, submission_id: int) -> None:
             error=NavUnavailable("CA_BUNDLE", "A NAV tanúsítványlánca nem olvasható."),
         )
         return
+    if not row.transaction_id and row.operation != "CREATE" and not _chain_ready(row):
+        # A storno or modification goes after its original has NAV's answer: NAV checks
+        # the chain in arrival order, and whether the original stands decides the flag.
+        _record(
+            row,
+            state=SubmissionState.PENDING,
+            wake_in=dt.timedelta(seconds=max(settings.NAV_STATUS_POLL_SECONDS, 1)),
+        )
+        return
     try:
         if not row.transaction_id:
             _send(row, conn)
@@ -171,6 +180,29 @@ def nav_submission_deliver(*, submission_id: int) -> None:
         _record(
             row, state=SubmissionState.RETRYING, wake_in=_backoff(max(row.attempts, 6)), error=error
         )
+
+
+def _chain_ready(row: NavSubmission) -> bool:
+    """True when the original's report is final; marks the document modifyWithoutMaster
+    when NAV never accepted the original (ABORTED). Deterministic once final, so every
+    repeat of the request carries the same bytes."""
+    original = (
+        NavSubmission.objects.filter(invoice__corrections=row.invoice_id).only("state").first()
+    )
+    if original is None:
+        return True
+    if original.state not in FINAL_STATES:
+        return False
+    if original.state == SubmissionState.ABORTED:
+        xml = bytes(row.invoice_xml)
+        fixed = xml.replace(
+            b"<modifyWithoutMaster>false</modifyWithoutMaster>",
+            b"<modifyWithoutMaster>true</modifyWithoutMaster>",
+        )
+        if fixed != xml:
+            row.invoice_xml = fixed
+            NavSubmission.objects.filter(pk=row.pk).update(invoice_xml=fixed)
+    return True
 
 
 def _send(row: NavSubmission, conn: NavConnection) -> None:

@@ -80,6 +80,9 @@ class Reference:
     original_number: str
     modification_index: int
     original_line_count: int
+    # True when NAV never accepted the original (it was ABORTED): the chain then starts
+    # with this document (modifyWithoutMaster, interface specification).
+    without_master: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,8 @@ def invoice_data_xml(doc: InvoiceDoc) -> bytes:
     if doc.reference is not None:
         reference = (
             f"<invoiceReference><originalInvoiceNumber>{escape(doc.reference.original_number)}"
-            f"</originalInvoiceNumber><modifyWithoutMaster>false</modifyWithoutMaster>"
+            f"</originalInvoiceNumber><modifyWithoutMaster>"
+            f"{'true' if doc.reference.without_master else 'false'}</modifyWithoutMaster>"
             f"<modificationIndex>{doc.reference.modification_index}</modificationIndex>"
             f"</invoiceReference>"
         )

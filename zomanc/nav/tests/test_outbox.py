@@ -180,3 +180,40 @@ def test_row_and_wake_up_commit_with_the_invoice_or_not_at_all(billing: Personas
     # The number of the rolled-back invoice was not used up: no gap.
     nxt = _issue(billing, "next")
     assert nxt.invoice_number.endswith("-000002")
+
+
+def test_storno_waits_for_its_original_and_follows_an_aborted_one(
+    billing: Personas, nav_clean: NavSandbox
+) -> None:
+    row = _issue(billing)
+    # NAV will refuse the original (a customer status without the customer's data: what a
+    # bug of ours would look like), so its number never becomes valid at NAV.
+    xml = bytes(row.invoice_xml).replace(
+        b"<customerVatStatus>PRIVATE_PERSON</customerVatStatus>",
+        b"<customerVatStatus>DOMESTIC</customerVatStatus>",
+    )
+    NavSubmission.objects.filter(pk=row.pk).update(invoice_xml=xml)
+    storno = invoice_storno(actor=billing.receptionist, invoice=row.invoice, idempotency_key="s")
+    srow = NavSubmission.objects.get(invoice=storno)
+    nav_submission_deliver(submission_id=srow.pk)  # the original has no answer yet: waits
+    srow.refresh_from_db()
+    assert srow.state == SubmissionState.PENDING and srow.attempts == 1
+    assert not srow.transaction_id
+    row = _run(row)
+    assert row.state == SubmissionState.ABORTED
+    assert "CUSTOMER_DATA_EXPECTED" in {m["code"] for m in row.messages}
+    srow = _run(srow)
+    # NAV never accepted the original: the storno starts the chain (modifyWithoutMaster).
+    assert b"<modifyWithoutMaster>true</modifyWithoutMaster>" in bytes(srow.invoice_xml)
+    assert srow.state == SubmissionState.DONE, srow.messages
+
+
+def test_storno_of_an_accepted_invoice_refers_to_it(
+    billing: Personas, nav_clean: NavSandbox
+) -> None:
+    row = _run(_issue(billing))
+    assert row.state == SubmissionState.DONE
+    storno = invoice_storno(actor=billing.receptionist, invoice=row.invoice, idempotency_key="s")
+    srow = _run(NavSubmission.objects.get(invoice=storno))
+    assert b"<modifyWithoutMaster>false</modifyWithoutMaster>" in bytes(srow.invoice_xml)
+    assert srow.state == SubmissionState.DONE, srow.messages
