@@ -103,10 +103,15 @@ def refused_form_errors(context: Mapping[Any, Any]) -> list[SummaryError]:
 
 
 @register.inclusion_tag("core/_error_summary.html", takes_context=True)
-def error_summary(context: template.Context) -> dict[str, Any]:
+def error_summary(context: template.Context, fragment: bool = False) -> dict[str, Any]:
     """At the top of every page (base.html) and of htmx fragments that hold a form: a refused
     form is announced there, with a link to each field in error — not only beside the field,
-    which may be far down a long page. Found in the context, so no view has to remember it."""
+    which may be far down a long page. Found in the context, so no view has to remember it.
+    `fragment=True` (in a fragment's template) draws it only for an htmx request: rendered in
+    a whole page, the fragment's form is already in base.html's summary."""
+    request = context.get("request")
+    if fragment and (request is None or request.headers.get("HX-Request") != "true"):
+        return {"summary_errors": []}
     return {"summary_errors": refused_form_errors(context.flatten())}
 
 

@@ -90,3 +90,30 @@ def test_the_page_script_focuses_the_summary(path: str) -> None:
 
     script = (Path(settings.BASE_DIR) / path).read_text()
     assert '.querySelector("[data-error-summary]")' in script and "box.focus(" in script
+
+
+def test_a_fragment_draws_its_summary_only_for_htmx() -> None:
+    from django.test import RequestFactory
+
+    source = "{% load core_tags %}{% error_summary fragment=True %}"
+    form = _Form(data={"name": ""})
+    plain = RequestFactory().post("/")
+    htmx = RequestFactory().post("/", headers={"HX-Request": "true"})
+    with translation.override("hu"):
+        whole_page = Template(source).render(Context({"form": form, "request": plain}))
+        swapped = Template(source).render(Context({"form": form, "request": htmx}))
+    assert "error-summary" not in whole_page  # base.html's summary covers the whole page
+    assert 'role="alert"' in _summary(swapped)
+
+
+def test_refused_appointment_in_the_calendar_panel_has_its_summary(personas: Personas) -> None:
+    client = personas.client_for(personas.receptionist)
+    response = client.post(
+        reverse("scheduling:appointment_create"),
+        {"day": "2026-12-07"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "<html" not in html  # the fragment
+    summary = _summary(html)
+    assert 'href="#id_start_time"' in summary or "data-error-link" in summary
