@@ -5,6 +5,7 @@ from zomanc.plans import views
 app_name = "plans"
 urlpatterns = [
     path("paciens/<int:patient_id>/", views.plan_list, name="list"),
+    path("nyitott-kezelesek/", views.open_treatment_view, name="open_treatment"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/adatok/", views.plan_terms, name="terms"),
     path("<int:plan_id>/szakasz/", views.phase_add, name="phase_add"),

@@ -23,6 +23,7 @@ from zomanc.plans.selectors import (
     access_plan_item,
     access_plan_option,
     access_plan_phase,
+    open_treatment,
     patient_plans,
     plan_quote,
     plan_versions,
@@ -364,3 +365,9 @@ def signed_quote_pdf(request: MemberRequest, plan_id: int) -> HttpResponse:
 @member_required(Perm.PLAN_VIEW)
 def signature_image(request: MemberRequest, plan_id: int) -> HttpResponse:
     return HttpResponse(bytes(_signature(request, plan_id).image_png), content_type="image/png")
+
+
+@member_required(Perm.PLAN_VIEW)
+def open_treatment_view(request: MemberRequest) -> HttpResponse:
+    """Open treatment: accepted plans with items not yet done (reception calls from it)."""
+    return render(request, "plans/open_treatment.html", {"rows": open_treatment(request.member)})
