@@ -200,8 +200,8 @@ REFUSALS: dict[str, tuple[Promise, Promise]] = {
     "SERVICE_UNAVAILABLE": (_("Az EESZT most nem érhető el."), _LATER),
 }
 
-# Codes our own side records on a row (not EESZT's): the stored message is already ours.
-_TRANSPORT_PREFIXES = ("HTTP_", "TLS", "TIMEOUT", "CONNECT", "NETWORK")
+# Codes the client itself gives transport trouble (client/wire.py): EESZT was not reached.
+_TRANSPORT_PREFIXES = ("HTTP_", "TLS", "TRANSPORT", "BAD_RESPONSE")
 
 
 @dataclass(frozen=True)
