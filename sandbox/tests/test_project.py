@@ -61,7 +61,11 @@ def test_seed_is_deterministic_and_idempotent(db: object) -> None:
     first = sorted(Patient.objects.values_list("id_value", "name", "birth_date"))
     seed.seed_demo()
     assert sorted(Patient.objects.values_list("id_value", "name", "birth_date")) == first
-    assert len(first) == 20 and all(taj_is_valid(t) for t, _, _ in first)
+    # The 20 demo patients plus the reserved TAJs that play the negative cases (the
+    # "not found" one is never created).
+    from sandbox.registry.register import RESERVED
+
+    assert len(first) == 20 + len(RESERVED) - 1 and all(taj_is_valid(t) for t, _, _ in first)
     assert {"111111110", "123456788", "987654322"} <= {t for t, _, _ in first}
     assert User.objects.get(user_id="O58012").stamp == "58012"
     assert Grant.objects.filter(user__user_id="JOGADMIN506097", role="INTJOGADIN").exists()
