@@ -40,7 +40,7 @@ def _policy(service: Service) -> list[str]:
             "        </sp:SamlToken>",
             "      </wsp:Policy></sp:SupportingTokens>",
         ]
-    return lines + ["    </wsp:All></wsp:ExactlyOne>", "  </wsp:Policy>"]
+    return [*lines, "    </wsp:All></wsp:ExactlyOne>", "  </wsp:Policy>"]
 
 
 def render_wsdl(service: Service) -> str:
