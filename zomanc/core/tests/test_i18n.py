@@ -189,14 +189,16 @@ def test_hungarian_catalogue_overrides_django_strings_only() -> None:
 
 def test_select_empty_choice_is_hungarian(personas: Personas) -> None:
     """Django 6.1's "- Select an option -" (no Hungarian translation in Django yet) shows in
-    Hungarian on a Hungarian page: the visit-opening form's doctor select."""
+    Hungarian on a Hungarian page: the visit-opening form's selects."""
     from zomanc.patients.tests.factories import make_patient
 
     patient = make_patient(personas.doctor)
     client = personas.client_for(personas.doctor)
     page = client.get(f"/patients/{patient.pk}/").content.decode()
     assert 'class="open-form"' in page
-    assert '<option value="" selected>- Válasszon -</option>' in page
+    # The empty choice is there whether or not a value is preselected (the form preselects
+    # the only company and org unit, issue 12 defect 4).
+    assert re.search(r'<option value=""( selected)?>- Válasszon -</option>', page)
     assert "Select an option" not in page
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "- Select an option -" in client.get(f"/patients/{patient.pk}/").content.decode()
