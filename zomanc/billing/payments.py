@@ -32,13 +32,16 @@ def invoice_paid(invoice: Invoice) -> Decimal:
 
 
 def invoice_outstanding(invoice: Invoice) -> Decimal:
-    """What is still to pay; 0 for a storno and for a stornoed invoice (nothing is owed)."""
+    """What is still to pay on an invoice with its modifications; 0 for a storno, a
+    modification (paid on its original) and a stornoed invoice (nothing is owed)."""
     if (
-        invoice.kind == InvoiceKind.STORNO
+        invoice.kind != InvoiceKind.NORMAL
         or invoice.corrections.filter(kind=InvoiceKind.STORNO).exists()
     ):
-        return Decimal(0)
-    return max(invoice.gross_total - invoice_paid(invoice), Decimal(0))
+        return Decimal(0)  # a modification's difference is paid on its original
+    modified = invoice.corrections.filter(kind=InvoiceKind.MODIFY).aggregate(s=Sum("gross_total"))
+    total = invoice.gross_total + Decimal(modified["s"] or 0)
+    return max(total - invoice_paid(invoice), Decimal(0))
 
 
 def payment_take(

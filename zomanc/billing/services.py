@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -160,7 +161,7 @@ def _wire_doc(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceDoc:
         reference = Reference(
             original_number=invoice.original.number,
             modification_index=invoice.modification_index or 1,
-            original_line_count=invoice.original.lines.count(),
+            original_line_count=_chain_line_count(invoice.original, before=invoice),
             without_master=_aborted_at_nav(invoice.original),
         )
     additional = []
@@ -206,6 +207,24 @@ def _wire_doc(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceDoc:
         ],
         reference=reference,
         additional=additional,
+    )
+
+
+def _chain_line_count(original: Invoice, *, before: Invoice) -> int:
+    """Lines of the chain so far (the original and its earlier corrections): a modifying
+    document's new lines are numbered after them (lineNumberReference)."""
+    earlier = original.corrections.exclude(pk=before.pk)
+    if before.pk is not None:
+        earlier = earlier.filter(pk__lt=before.pk)
+    return original.lines.count() + InvoiceLine.objects.filter(invoice__in=earlier).count()
+
+
+def _chain_lines(original: Invoice) -> list[InvoiceLine]:
+    """The lines in force: the original's and those of its modification invoices."""
+    return list(
+        InvoiceLine.objects.filter(
+            Q(invoice=original) | Q(invoice__original=original, invoice__kind=InvoiceKind.MODIFY)
+        ).order_by("invoice_id", "line_number")
     )
 
 
@@ -387,6 +406,10 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
         return found
     if invoice.kind == InvoiceKind.STORNO:
         raise ValidationError(_("Sztornó számlát nem lehet sztornózni."))
+    if invoice.kind == InvoiceKind.MODIFY:
+        raise ValidationError(
+            _("Módosító számlát nem lehet külön sztornózni: az eredeti számlát sztornózza.")
+        )
     if invoice.corrections.filter(kind=InvoiceKind.STORNO).exists():
         raise ValidationError(_("Ezt a számlát már sztornózták."))
     company = invoice.company
@@ -398,6 +421,7 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
             if invoice.corrections.filter(kind=InvoiceKind.STORNO).exists():
                 raise ValidationError(_("Ezt a számlát már sztornózták."))
             index = invoice.corrections.count() + 1
+            chain = _chain_lines(invoice)
             fields = {
                 f.name: getattr(invoice, f.name)
                 for f in Invoice._meta.concrete_fields
@@ -417,9 +441,9 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
                 payment_method=invoice.payment_method,
                 payment_due=today,
                 currency=invoice.currency,
-                net_total=-invoice.net_total,
-                vat_total=-invoice.vat_total,
-                gross_total=-invoice.gross_total,
+                net_total=-sum((x.net for x in chain), Decimal(0)),
+                vat_total=-sum((x.vat for x in chain), Decimal(0)),
+                gross_total=-sum((x.gross for x in chain), Decimal(0)),
                 idempotency_key=idempotency_key,
                 issued_by=actor,
                 issued_at=timezone.now(),
@@ -429,7 +453,7 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
                 InvoiceLine.objects.create(
                     practice_id=invoice.practice_id,
                     invoice=storno,
-                    line_number=line.line_number,
+                    line_number=number,
                     description=line.description,
                     quantity=-line.quantity,
                     unit_price_net=line.unit_price_net,
@@ -439,7 +463,7 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
                     vat=-line.vat,
                     gross=-line.gross,
                 )
-                for line in invoice.lines.all()
+                for number, line in enumerate(chain, start=1)
             ]
             nav_submission_write(
                 invoice=storno,
@@ -452,6 +476,103 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
         if found is not None:
             return found
         raise ValidationError(_("Ezt a számlát már sztornózták.")) from None
+
+
+def invoice_modify(
+    *,
+    actor: StaffMember,
+    invoice: Invoice,
+    lines: list[LineInput],
+    idempotency_key: str,
+) -> Invoice:
+    """A modification invoice (módosító számla) of `invoice`: `lines` are the differences
+    (a negative gross unit price takes away), added to the chain after the lines so far."""
+    if invoice.practice_id != actor.practice_id:
+        raise ValidationError(_("A számla nem ehhez a rendelőhöz tartozik."))
+    found = _existing(actor.practice_id, idempotency_key)
+    if found is not None:
+        return found
+    if invoice.kind != InvoiceKind.NORMAL:
+        raise ValidationError(_("Csak eredeti számla módosítható (sztornó vagy módosító nem)."))
+    if invoice.corrections.filter(kind=InvoiceKind.STORNO).exists():
+        raise ValidationError(_("Sztornózott számla nem módosítható."))
+    if not lines or any(line.quantity <= 0 for line in lines):
+        raise ValidationError(
+            _("A módosító számlának legalább egy tétele legyen, pozitív mennyiséggel.")
+        )
+    company = invoice.company
+    today = timezone.localdate()
+    with transaction.atomic():
+        Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+        if invoice.corrections.filter(kind=InvoiceKind.STORNO).exists():
+            raise ValidationError(_("Sztornózott számla nem módosítható."))
+        computed = []
+        for line in lines:
+            code, reason, net, vat, unit = _amounts(
+                LineInput(
+                    line.description, line.quantity, abs(line.gross_unit_price), line.vat_rate
+                ),
+                company,
+            )
+            sign = -1 if line.gross_unit_price < 0 else 1
+            computed.append((code, reason, sign * net, sign * vat, sign * unit))
+        if (
+            sum(net + vat for _, _, net, vat, _ in computed)
+            + sum((x.gross for x in _chain_lines(invoice)), Decimal(0))
+            < 0
+        ):
+            raise ValidationError(_("A módosítás után a számla végösszege nem lehet negatív."))
+        fields = {
+            f.name: getattr(invoice, f.name)
+            for f in Invoice._meta.concrete_fields
+            if f.name.startswith(("supplier_", "customer_", "fund_"))
+        }
+        modification = Invoice.objects.create(
+            practice_id=invoice.practice_id,
+            company=company,
+            kind=InvoiceKind.MODIFY,
+            number=_next_number(company, today.year),
+            original=invoice,
+            modification_index=invoice.corrections.count() + 1,
+            patient=invoice.patient,
+            visit=invoice.visit,
+            issue_date=today,
+            delivery_date=today,
+            payment_method=invoice.payment_method,
+            payment_due=today,
+            currency=invoice.currency,
+            net_total=sum((c[2] for c in computed), Decimal(0)),
+            vat_total=sum((c[3] for c in computed), Decimal(0)),
+            gross_total=sum((c[2] + c[3] for c in computed), Decimal(0)),
+            idempotency_key=idempotency_key,
+            issued_by=actor,
+            issued_at=timezone.now(),
+            **fields,
+        )
+        rows = [
+            InvoiceLine.objects.create(
+                practice_id=invoice.practice_id,
+                invoice=modification,
+                line_number=i,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price_net=unit,
+                vat_code=code,
+                vat_reason=reason,
+                net=net,
+                vat=vat,
+                gross=net + vat,
+            )
+            for i, (line, (code, reason, net, vat, unit)) in enumerate(
+                zip(lines, computed, strict=True), start=1
+            )
+        ]
+        nav_submission_write(
+            invoice=modification,
+            operation="MODIFY",
+            invoice_xml=invoice_data_xml(_wire_doc(modification, rows)),
+        )
+        return modification
 
 
 BILLING_FIELDS = [

@@ -298,3 +298,30 @@ def test_cash_payment_through_the_page(billing: Personas, invoice: Invoice) -> N
     assert invoice.payments.count() == 1
     patient_page = client.get(reverse("billing:patient", args=[invoice.patient_id])).content
     assert "Hátralék: <strong>2 Ft".encode() in patient_page
+
+
+def test_every_billing_read_leaves_a_view_entry(billing: Personas, invoice: Invoice) -> None:
+    """Invoices show who was treated for what: each page leaves a VIEW entry naming the
+    patient (AuditAction.VIEW; audit/tests/test_audit_coverage.py points here)."""
+    from zomanc.audit.models import AuditAction, AuditEntry
+    from zomanc.billing.tests.fixtures import make_visit
+
+    client = billing.client_for(billing.owner)
+    pid = invoice.patient_id
+    second = make_visit(billing, invoice.patient, [("Fogkő", 15000, "AAM")])
+    urls = [
+        reverse("billing:list"),
+        reverse("billing:patient", args=[pid]),
+        reverse("billing:detail", args=[invoice.pk]),
+        reverse("billing:pdf", args=[invoice.pk]),
+        reverse("billing:visit_new", args=[second.pk]),
+    ]
+    for url in urls:
+        before = AuditEntry.objects.count()
+        assert client.get(url).status_code == 200, url
+        new = AuditEntry.objects.order_by("pk")[before:]
+        assert any(
+            e.action == AuditAction.VIEW
+            and (e.patient_id == pid or pid in e.changes.get("patient_ids", []))
+            for e in new
+        ), url

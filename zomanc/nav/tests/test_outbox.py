@@ -217,3 +217,50 @@ def test_storno_of_an_accepted_invoice_refers_to_it(
     srow = _run(NavSubmission.objects.get(invoice=storno))
     assert b"<modifyWithoutMaster>false</modifyWithoutMaster>" in bytes(srow.invoice_xml)
     assert srow.state == SubmissionState.DONE, srow.messages
+
+
+def test_modification_then_storno_of_the_chain(billing: Personas, nav_clean: NavSandbox) -> None:
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from zomanc.billing.payments import invoice_outstanding
+    from zomanc.billing.services import invoice_modify
+
+    row = _run(_issue(billing))  # 12 000 Ft, exempt
+    original = row.invoice
+    modification = invoice_modify(
+        actor=billing.receptionist,
+        invoice=original,
+        lines=[
+            LineInput("Fehérítés (utólag)", Decimal(1), Decimal(12_700), "27"),
+            LineInput("Kedvezmény", Decimal(1), Decimal(-2_000), "AAM"),
+        ],
+        idempotency_key="m1",
+    )
+    assert modification.kind == "modify" and modification.modification_index == 1
+    assert modification.gross_total == 10_700
+    assert [x.line_number for x in modification.lines.all()] == [1, 2]
+    mrow = _run(NavSubmission.objects.get(invoice=modification))
+    assert mrow.state == SubmissionState.DONE, mrow.messages
+    assert b"<lineNumberReference>2</lineNumberReference>" in bytes(mrow.invoice_xml)
+    assert invoice_outstanding(original) == 22_700
+    with pytest.raises(ValidationError):
+        invoice_modify(
+            actor=billing.receptionist,
+            invoice=modification,
+            lines=[LineInput("x", Decimal(1), Decimal(1), "AAM")],
+            idempotency_key="m2",
+        )
+    storno = invoice_storno(actor=billing.receptionist, invoice=original, idempotency_key="s")
+    assert storno.gross_total == -22_700 and storno.modification_index == 2
+    srow = _run(NavSubmission.objects.get(invoice=storno))
+    assert srow.state == SubmissionState.DONE, srow.messages
+    assert b"<lineNumberReference>4</lineNumberReference>" in bytes(srow.invoice_xml)
+    assert invoice_outstanding(original) == 0
+    with pytest.raises(ValidationError, match="Sztornózott"):
+        invoice_modify(
+            actor=billing.receptionist,
+            invoice=original,
+            lines=[LineInput("x", Decimal(1), Decimal(1), "AAM")],
+            idempotency_key="m3",
+        )
