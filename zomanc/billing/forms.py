@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zomanc.billing.models import CustomerKind, PaymentMethod
+from zomanc.codes.models import VatRate
 
 
 class IssueForm(forms.Form):
@@ -79,3 +81,23 @@ class PaymentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+
+class ModifyForm(forms.Form):
+    """One difference line of a modification invoice (a negative price takes away)."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    description = forms.CharField(label=_("Megnevezés"), max_length=300)
+    quantity = forms.DecimalField(
+        label=_("Mennyiség"), max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    )
+    gross_unit_price = forms.DecimalField(
+        label=_("Bruttó egységár (Ft, csökkentés negatív)"), max_digits=14, decimal_places=0
+    )
+    vat_rate = forms.ChoiceField(label=_("Áfa"), choices=VatRate.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+            self.initial.setdefault("quantity", 1)

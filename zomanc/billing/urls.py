@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:invoice_id>/pdf/", views.invoice_pdf_view, name="pdf"),
     path("<int:invoice_id>/sztorno/", views.invoice_storno_view, name="storno"),
     path("<int:invoice_id>/befizetes/", views.payment_take_view, name="payment"),
+    path("<int:invoice_id>/modositas/", views.invoice_modify_view, name="modify"),
     path("nav/", views.nav_submission_list, name="nav_list"),
     path("nav/<int:submission_id>/ujrakuldes/", views.nav_submission_retry_view, name="nav_retry"),
     path("nav/beallitasok/<int:company_id>/", views.nav_settings, name="nav_settings"),

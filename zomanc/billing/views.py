@@ -19,6 +19,7 @@ from zomanc.billing import selectors
 from zomanc.billing.forms import (
     CompanyBillingForm,
     IssueForm,
+    ModifyForm,
     NavSettingsForm,
     PaymentForm,
     StornoForm,
@@ -29,9 +30,11 @@ from zomanc.billing.pdf import invoice_pdf
 from zomanc.billing.services import (
     BILLING_FIELDS,
     CustomerInput,
+    LineInput,
     company_billing_update,
     customer_of_patient,
     invoice_issue_for_visit,
+    invoice_modify,
     invoice_storno,
 )
 from zomanc.core.http import MemberRequest, member_required
@@ -44,7 +47,8 @@ from zomanc.practices.permissions import Perm
 
 
 def _form_errors(
-    form: IssueForm | NavSettingsForm | CompanyBillingForm, error: ValidationError
+    form: IssueForm | NavSettingsForm | CompanyBillingForm | ModifyForm,
+    error: ValidationError,
 ) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
@@ -256,6 +260,42 @@ def invoice_storno_view(request: MemberRequest, invoice_id: int) -> HttpResponse
         request, _("A %(number)s sztornó számla kiállítva.") % {"number": storno.number}
     )
     return redirect("billing:detail", storno.pk)
+
+
+@member_required(Perm.INVOICE_ISSUE)
+def invoice_modify_view(request: MemberRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.access_invoice(request.member, invoice_id)
+    form = ModifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            modification = invoice_modify(
+                actor=request.member,
+                invoice=invoice,
+                lines=[
+                    LineInput(
+                        data["description"],
+                        data["quantity"],
+                        data["gross_unit_price"],
+                        data["vat_rate"],
+                    )
+                ],
+                idempotency_key=data["idempotency_key"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("A %(number)s módosító számla kiállítva.") % {"number": modification.number},
+            )
+            return redirect("billing:detail", modification.pk)
+    return render(
+        request,
+        "billing/invoice_modify.html",
+        {"invoice": invoice, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @member_required(Perm.INVOICE_ISSUE)

@@ -67,6 +67,12 @@ PAGES: list[tuple[str, str, Url, set[str]]] = [
         lambda p, i: reverse("billing:payment", args=[i.pk]),
         {"owner", "receptionist"},
     ),
+    (
+        "modify",
+        "get",
+        lambda p, i: reverse("billing:modify", args=[i.pk]),
+        {"owner", "receptionist"},
+    ),
     ("nav_list", "get", lambda p, i: reverse("billing:nav_list"), {"owner", "receptionist"}),
     (
         "nav_retry",
@@ -325,3 +331,34 @@ def test_every_billing_read_leaves_a_view_entry(billing: Personas, invoice: Invo
             and (e.patient_id == pid or pid in e.changes.get("patient_ids", []))
             for e in new
         ), url
+
+
+def test_modification_through_the_page(billing: Personas, invoice: Invoice) -> None:
+    client = billing.client_for(billing.receptionist)
+    url = reverse("billing:modify", args=[invoice.pk])
+    key = client.get(url).context["form"].initial["idempotency_key"]
+    bad = client.post(
+        url,
+        {
+            "idempotency_key": key,
+            "description": "Kedvezmény",
+            "quantity": "1",
+            "gross_unit_price": "-20000",
+            "vat_rate": "AAM",
+        },
+    )
+    assert bad.status_code == 400 and "negatív".encode() in bad.content
+    data = {
+        "idempotency_key": key,
+        "description": "Kedvezmény",
+        "quantity": "1",
+        "gross_unit_price": "-2000",
+        "vat_rate": "AAM",
+    }
+    first = client.post(url, data)
+    client.post(url, data)  # a double click
+    assert first.status_code == 302
+    modification = Invoice.objects.get(kind=InvoiceKind.MODIFY)
+    assert modification.gross_total == -2000 and modification.original_id == invoice.pk
+    detail = client.get(reverse("billing:detail", args=[invoice.pk])).content.decode()
+    assert "Hátralék: <strong>10000 Ft" in detail
