@@ -17,6 +17,8 @@ from pydantic import ConfigDict
 
 from zomanc.api.api import BODY_ERRORS, MAX_ID, READ_ERRORS, ServiceValidationError, _member
 from zomanc.api.schemas import SAFE_TEXT, ErrorOut
+from zomanc.audit.models import AuditAction
+from zomanc.audit.services import audit_record
 from zomanc.codes.models import TreatmentItem
 from zomanc.patients.selectors import access_patient
 from zomanc.plans.models import PlanOption, PlanPhase, TreatmentPlan
@@ -244,6 +246,15 @@ def plans_list(request: HttpRequest, patient_id: Id) -> list[dict[str, Any]]:
         patient = access_patient(member, patient_id)
     except Http404:
         raise _not_found(_("Nincs ilyen páciens.")) from None
+    audit_record(
+        practice=member.practice,
+        actor=member.user,
+        action=AuditAction.VIEW,
+        obj=patient,
+        patient_id=patient.pk,
+        summary=f"Kezelési tervek megtekintése (API): {patient}",
+        request=request,
+    )
     return [_plan_out(plan) for plan in patient_plans(patient)]
 
 
@@ -285,7 +296,16 @@ def plans_create(request: HttpRequest, patient_id: Id, payload: PlanIn) -> Statu
     summary="Kezelési terv",
 )
 def plans_read(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
-    plan = _plan(request, Perm.PLAN_VIEW, plan_id)[1]
+    member, plan = _plan(request, Perm.PLAN_VIEW, plan_id)
+    audit_record(
+        practice=member.practice,
+        actor=member.user,
+        action=AuditAction.VIEW,
+        obj=plan,
+        patient_id=plan.patient_id,
+        summary=f"Kezelési terv (v{plan.version}) megtekintése (API): {plan.patient}",
+        request=request,
+    )
     return _detail_out(plan)
 
 

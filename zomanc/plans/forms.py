@@ -103,3 +103,16 @@ class SignatureForm(forms.Form):
             return base64.b64decode(value.removeprefix(prefix), validate=True)
         except (binascii.Error, ValueError):
             return b""
+
+
+class PriceListForm(forms.Form):
+    name = forms.CharField(label=_("Megnevezés"), max_length=100)
+    currency = forms.ChoiceField(label=_("Pénznem"), choices=Currency.choices)
+
+
+class PriceListEntryForm(forms.Form):
+    treatment = forms.IntegerField(widget=forms.HiddenInput)
+    price = forms.DecimalField(label=_("Ár"), max_digits=12, decimal_places=2)
+    name_hu = forms.CharField(label=_("Magyar név"), required=False, max_length=200)
+    name_en = forms.CharField(label=_("Angol név"), required=False, max_length=200)
+    name_de = forms.CharField(label=_("Német név"), required=False, max_length=200)

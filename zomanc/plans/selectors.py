@@ -283,3 +283,11 @@ def open_treatment(member: StaffMember) -> list[OpenTreatmentRow]:
             )
         )
     return rows
+
+
+def access_price_list(member: StaffMember, price_list_id: int) -> PriceList:
+    price_list = PriceList.objects.filter(practice_id=member.practice_id, pk=price_list_id).first()
+    if price_list is None:
+        raise Http404
+    price_list.practice = member.practice
+    return price_list

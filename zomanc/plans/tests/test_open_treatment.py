@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from zomanc.audit.models import AuditAction, AuditEntry
 from zomanc.codes.models import TreatmentItem
 from zomanc.conftest import Personas
 from zomanc.patients.models import Patient
@@ -90,5 +91,8 @@ def test_open_treatment_page(
     assert Client().get(url).status_code == 302
     page = personas.client_for(personas.receptionist).get(url).content.decode()
     assert patient.full_name in page and "15\xa0000\xa0Ft" in page
+    # The list shows patients: it leaves a VIEW entry naming them (AuditAction.VIEW).
+    entry = AuditEntry.objects.filter(action=AuditAction.VIEW).latest("pk")
+    assert entry.changes["patient_ids"] == [patient.pk]
     outsider_page = personas.client_for(personas.outsider).get(url).content.decode()
     assert patient.full_name not in outsider_page and "Nincs nyitott kezelés." in outsider_page

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from zomanc.audit.models import AuditEntry
+from zomanc.audit.models import AuditAction, AuditEntry
 from zomanc.codes.models import TreatmentItem
 from zomanc.conftest import Personas
 from zomanc.plans.models import PlanPhase, PlanSignature, PlanStatus, TreatmentPlan
@@ -104,6 +104,12 @@ def test_sign_page_round_trip(personas: Personas, presented: TreatmentPlan) -> N
     pdf = client.get(reverse("plans:signed_pdf", args=[presented.pk])).content
     assert hashlib.sha256(pdf).hexdigest() == signature.quote_sha256
     assert client.get(reverse("plans:signature_image", args=[presented.pk])).content == PNG
+    # Each of these pages showed the patient's plan: each left a VIEW entry naming him.
+    views = AuditEntry.objects.filter(action=AuditAction.VIEW, patient_id=presented.patient_id)
+    summaries = " | ".join(views.values_list("summary", flat=True))
+    for what in ("aláírásra", "Aláírt árajánlat", "megtekintése"):
+        assert what in summaries
+    assert views.filter(summary__startswith="Aláírt árajánlat").count() == 2  # PDF and image
 
 
 def test_sign_pages_personas(personas: Personas, presented: TreatmentPlan) -> None:
