@@ -314,6 +314,7 @@ def test_every_billing_read_leaves_a_view_entry(billing: Personas, invoice: Invo
 
     client = billing.client_for(billing.owner)
     pid = invoice.patient_id
+    assert invoice.patient is not None
     second = make_visit(billing, invoice.patient, [("Fogkő", 15000, "AAM")])
     urls = [
         reverse("billing:list"),
