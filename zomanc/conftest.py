@@ -56,6 +56,14 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_maintenance_notice(settings: Any) -> None:
+    """Pages read EESZT's maintenance notice (zomanc/eeszt/maintenance.py); a test must not
+    depend on whatever listens on the default port (a demo sandbox left running would put
+    its banner on every page). The tests of the notice set their own URL."""
+    settings.EESZT_MAINTENANCE_URL = ""
+
+
 @pytest.fixture
 def personas(db: None) -> Personas:
     a = Practice.objects.create(name="Mosoly Fogászat")

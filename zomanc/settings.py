@@ -242,8 +242,9 @@ EESZT_REFDATA_URL = os.environ.get("EESZT_REFDATA_URL", "http://127.0.0.1:9080/r
 EESZT_PORTAL_URL = os.environ.get("EESZT_PORTAL_URL", "http://127.0.0.1:9080/")
 # EESZT's machine-readable notice of planned maintenance (docs/eeszt-module.md): read at most
 # every EESZT_MAINTENANCE_CACHE_SECONDS, announced EESZT_MAINTENANCE_AHEAD_HOURS ahead.
+# Published on the portal's host, so a demo on moved ports (EESZT_PORTAL_URL) reads its own.
 EESZT_MAINTENANCE_URL = os.environ.get(
-    "EESZT_MAINTENANCE_URL", "http://127.0.0.1:9080/maintenance/notice.json"
+    "EESZT_MAINTENANCE_URL", EESZT_PORTAL_URL.rstrip("/") + "/maintenance/notice.json"
 )
 EESZT_MAINTENANCE_CACHE_SECONDS = int(os.environ.get("EESZT_MAINTENANCE_CACHE_SECONDS", "300"))
 EESZT_MAINTENANCE_AHEAD_HOURS = float(os.environ.get("EESZT_MAINTENANCE_AHEAD_HOURS", "72"))
