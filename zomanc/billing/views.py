@@ -290,6 +290,7 @@ def invoice_modify_view(request: MemberRequest, invoice_id: int) -> HttpResponse
                 _("A %(number)s módosító számla kiállítva.") % {"number": modification.number},
             )
             return redirect("billing:detail", modification.pk)
+    _viewed(request, invoice, invoice.patient_id, f"Számla módosítása (űrlap): {invoice.number}")
     return render(
         request,
         "billing/invoice_modify.html",

@@ -47,6 +47,9 @@ class Write:
 
 @dataclass(frozen=True)
 class Eeszt:
+    """A read that needs state this walk does not build (a live EESZT session, a signed
+    plan, an invoice reported to NAV): its own test asserts the VIEW entry."""
+
     test: str  # "zomanc/eeszt/tests/test_x.py::test_name"
 
 
@@ -157,6 +160,30 @@ CLASSIFICATION: dict[str, Kind] = {
     "plans:list": Read(lambda w: _r("plans:list", w.patient.pk)),
     "plans:detail": Read(lambda w: _r("plans:detail", w.plan_id())),
     "plans:pdf": Read(lambda w: _r("plans:pdf", w.plan_id())),
+    "plans:open_treatment": Eeszt(
+        "zomanc/plans/tests/test_open_treatment.py::test_open_treatment_page"
+    ),
+    # A presented or signed plan is state this walk does not build: its own test asserts it.
+    "plans:sign": Eeszt("zomanc/plans/tests/test_signature.py::test_sign_page_round_trip"),
+    "plans:signed_pdf": Eeszt("zomanc/plans/tests/test_signature.py::test_sign_page_round_trip"),
+    "plans:signature_image": Eeszt(
+        "zomanc/plans/tests/test_signature.py::test_sign_page_round_trip"
+    ),
+    "api:plans_list": Read(lambda w: f"/api/patients/{w.patient.pk}/plans"),
+    "api:plans_read": Read(lambda w: f"/api/plans/{w.plan_id()}"),
+    **{
+        f"api:plans_{name}": Write("changes a treatment plan (audited by plans/services.py)")
+        for name in [
+            "create",
+            "phase_add",
+            "option_add",
+            "item_add",
+            "item_remove",
+            "option_choose",
+            "status",
+            "revise",
+        ]
+    },
     **{
         f"plans:{name}": Write("changes a treatment plan (audited by plans/services.py)")
         for name in [
@@ -171,6 +198,20 @@ CLASSIFICATION: dict[str, Kind] = {
             "revise",
         ]
     },
+    # --- invoices (an invoice needs NAV and company billing data: billing's own test) ---
+    **{
+        f"billing:{name}": Eeszt(
+            "zomanc/billing/tests/test_views.py::test_every_billing_read_leaves_a_view_entry"
+        )
+        for name in ["list", "patient", "detail", "pdf", "visit_new", "modify"]
+    },
+    "billing:payment": Write("takes a payment (audited by billing/payments.py)"),
+    "billing:storno": Write("issues a storno invoice (audited by billing/services.py)"),
+    "billing:nav_retry": Write("queues a NAV report again"),
+    "billing:nav_list": NoPatientData("NAV report states: invoice numbers and NAV's messages"),
+    "billing:nav_settings": SETTINGS,
+    "plans:price_lists": SETTINGS,
+    "plans:price_list": SETTINGS,
     # --- codes and settings ---
     "bno:picker": NoPatientData("the BNO code table"),
     "codes:catalogue": SETTINGS,

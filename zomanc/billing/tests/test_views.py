@@ -322,6 +322,7 @@ def test_every_billing_read_leaves_a_view_entry(billing: Personas, invoice: Invo
         reverse("billing:detail", args=[invoice.pk]),
         reverse("billing:pdf", args=[invoice.pk]),
         reverse("billing:visit_new", args=[second.pk]),
+        reverse("billing:modify", args=[invoice.pk]),
     ]
     for url in urls:
         before = AuditEntry.objects.count()
