@@ -291,3 +291,61 @@ def access_price_list(member: StaffMember, price_list_id: int) -> PriceList:
         raise Http404
     price_list.practice = member.practice
     return price_list
+
+
+@dataclass
+class ConversionRow:
+    doctor: str
+    presented: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    presented_value: dict[str, Decimal] = field(default_factory=dict)  # by currency
+    accepted_value: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Accepted / (accepted + rejected) in percent; None before any decision."""
+        decided = self.accepted + self.rejected
+        if not decided:
+            return None
+        return (Decimal(self.accepted) * 100 / decided).quantize(Decimal("0.1"))
+
+
+def conversion_report(member: StaffMember, year: int, month: int) -> list[ConversionRow]:
+    """Per doctor in a month: quotes presented, accepted and rejected (by the day it
+    happened), their value per currency and the conversion rate. Versions count each."""
+    import datetime as dt
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    start = timezone.make_aware(dt.datetime(year, month, 1))
+    end = timezone.make_aware(dt.datetime(year + month // 12, month % 12 + 1, 1))
+    plans = list(
+        TreatmentPlan.objects.filter(practice_id=member.practice_id)
+        .filter(
+            Q(presented_at__gte=start, presented_at__lt=end)
+            | Q(decided_at__gte=start, decided_at__lt=end)
+        )
+        .select_related("doctor")
+        .order_by("id")
+    )
+    rows: dict[str, ConversionRow] = {}
+    for plan in plans:
+        name = plan.doctor.display_name if plan.doctor else "–"
+        row = rows.setdefault(name, ConversionRow(doctor=name))
+        total = plan_quote(plan).totals.total
+        if plan.presented_at and start <= plan.presented_at < end:
+            row.presented += 1
+            row.presented_value[plan.currency] = (
+                row.presented_value.get(plan.currency, Decimal(0)) + total
+            )
+        if plan.decided_at and start <= plan.decided_at < end:
+            if plan.status == PlanStatus.REJECTED:
+                row.rejected += 1
+            else:
+                row.accepted += 1
+                row.accepted_value[plan.currency] = (
+                    row.accepted_value.get(plan.currency, Decimal(0)) + total
+                )
+    return sorted(rows.values(), key=lambda r: r.doctor)

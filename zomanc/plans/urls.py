@@ -7,6 +7,7 @@ urlpatterns = [
     path("paciens/<int:patient_id>/", views.plan_list, name="list"),
     path("nyitott-kezelesek/", views.open_treatment_view, name="open_treatment"),
     path("arlistak/", views.price_lists, name="price_lists"),
+    path("konverzio/", views.conversion_report_view, name="conversion_report"),
     path("arlistak/<int:price_list_id>/", views.price_list_detail, name="price_list"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/adatok/", views.plan_terms, name="terms"),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +35,7 @@ from zomanc.plans.selectors import (
     access_plan_option,
     access_plan_phase,
     access_price_list,
+    conversion_report,
     open_treatment,
     patient_plans,
     plan_quote,
@@ -471,3 +473,22 @@ def price_list_detail(request: MemberRequest, price_list_id: int) -> HttpRespons
     entries = {e.treatment_id: e for e in price_list.entries.all()}
     rows = [(item, entries.get(item.pk)) for item in treatment_catalogue(request.practice)]
     return render(request, "plans/price_list.html", {"price_list": price_list, "rows": rows})
+
+
+@member_required(Perm.PLAN_REPORT)
+def conversion_report_view(request: MemberRequest) -> HttpResponse:
+    """Per doctor and month: quotes presented, accepted, rejected, value, conversion rate."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("ev", today.year))
+        month = int(request.GET.get("ho", today.month))
+        if not (2000 <= year <= 2100 and 1 <= month <= 12):
+            raise ValueError
+    except ValueError:
+        messages.error(request, _("Érvénytelen év vagy hónap."))
+        year, month = today.year, today.month
+    return render(
+        request,
+        "plans/conversion_report.html",
+        {"rows": conversion_report(request.member, year, month), "year": year, "month": month},
+    )
