@@ -36,7 +36,7 @@ ITEM_TEMPLATE = "clinical/_visit_item.html"
 # Bump when _visit_item.html, _visit_actions.html or the EESZT badge's markup changes: the
 # entries made by the previous code then miss (a deploy restarts the processes anyway; this
 # also covers a shared cache backend configured later).
-MARKUP_VERSION = 1
+MARKUP_VERSION = 2
 _CSRF_FIELD = "csrfmiddlewaretoken"
 
 
