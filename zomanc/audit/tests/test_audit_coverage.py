@@ -212,6 +212,7 @@ CLASSIFICATION: dict[str, Kind] = {
     "billing:nav_settings": SETTINGS,
     "plans:price_lists": SETTINGS,
     "plans:price_list": SETTINGS,
+    "plans:conversion_report": NoPatientData("quotes per doctor and month: counts and sums"),
     # --- codes and settings ---
     "bno:picker": NoPatientData("the BNO code table"),
     "codes:catalogue": SETTINGS,
