@@ -119,7 +119,11 @@ def _customer_check(customer: CustomerInput) -> None:
         raise ValidationError(errors)
 
 
-def _amounts(line: LineInput, company: Company) -> tuple[str, str, Decimal, Decimal, Decimal]:
+# (vat code, reason, net, vat, net unit price) of a line.
+Amounts = tuple[str, str, Decimal, Decimal, Decimal]
+
+
+def _amounts(line: LineInput, company: Company) -> Amounts:
     """(vat code, reason, net, vat, net unit price) of a line."""
     gross = (line.gross_unit_price * line.quantity).quantize(Decimal(1), ROUND_HALF_UP)
     if company.vat_small_business_exempt:
@@ -208,6 +212,42 @@ def _wire_doc(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceDoc:
         reference=reference,
         additional=additional,
     )
+
+
+def _totals(computed: list[Amounts]) -> dict[str, Decimal]:
+    """An invoice's totals: sums of its lines, each rounded once (_amounts)."""
+    net = sum((c[2] for c in computed), Decimal(0))
+    vat = sum((c[3] for c in computed), Decimal(0))
+    return {"net_total": net, "vat_total": vat, "gross_total": net + vat}
+
+
+def _lines_write_and_report(
+    invoice: Invoice, lines: list[LineInput], computed: list[Amounts], *, operation: str
+) -> list[InvoiceLine]:
+    """The invoice's lines and its NAV report row (the invoice data frozen as sent)."""
+    rows = [
+        InvoiceLine.objects.create(
+            practice_id=invoice.practice_id,
+            invoice=invoice,
+            line_number=i,
+            procedure_id=line.procedure_id,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price_net=unit,
+            vat_code=code,
+            vat_reason=reason,
+            net=net,
+            vat=vat,
+            gross=net + vat,
+        )
+        for i, (line, (code, reason, net, vat, unit)) in enumerate(
+            zip(lines, computed, strict=True), start=1
+        )
+    ]
+    nav_submission_write(
+        invoice=invoice, operation=operation, invoice_xml=invoice_data_xml(_wire_doc(invoice, rows))
+    )
+    return rows
 
 
 def _chain_line_count(original: Invoice, *, before: Invoice) -> int:
@@ -301,37 +341,12 @@ def invoice_issue(
                 payment_due=today + dt.timedelta(days=TRANSFER_DAYS)
                 if payment_method == PaymentMethod.TRANSFER
                 else today,
-                net_total=sum((c[2] for c in computed), Decimal(0)),
-                vat_total=sum((c[3] for c in computed), Decimal(0)),
-                gross_total=sum((c[2] + c[3] for c in computed), Decimal(0)),
+                **_totals(computed),
                 idempotency_key=idempotency_key,
                 issued_by=actor,
                 issued_at=timezone.now(),
             )
-            rows = [
-                InvoiceLine.objects.create(
-                    practice_id=company.practice_id,
-                    invoice=invoice,
-                    line_number=i,
-                    procedure_id=line.procedure_id,
-                    description=line.description,
-                    quantity=line.quantity,
-                    unit_price_net=unit,
-                    vat_code=code,
-                    vat_reason=reason,
-                    net=net,
-                    vat=vat,
-                    gross=net + vat,
-                )
-                for i, (line, (code, reason, net, vat, unit)) in enumerate(
-                    zip(lines, computed, strict=True), start=1
-                )
-            ]
-            nav_submission_write(
-                invoice=invoice,
-                operation="CREATE",
-                invoice_xml=invoice_data_xml(_wire_doc(invoice, rows)),
-            )
+            _lines_write_and_report(invoice, lines, computed, operation="CREATE")
             return invoice
     except IntegrityError:
         # The same key committed by a concurrent request (a double click on two workers).
@@ -506,7 +521,7 @@ def invoice_modify(
         Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
         if invoice.corrections.filter(kind=InvoiceKind.STORNO).exists():
             raise ValidationError(_("Sztornózott számla nem módosítható."))
-        computed = []
+        computed: list[Amounts] = []
         for line in lines:
             code, reason, net, vat, unit = _amounts(
                 LineInput(
@@ -541,37 +556,13 @@ def invoice_modify(
             payment_method=invoice.payment_method,
             payment_due=today,
             currency=invoice.currency,
-            net_total=sum((c[2] for c in computed), Decimal(0)),
-            vat_total=sum((c[3] for c in computed), Decimal(0)),
-            gross_total=sum((c[2] + c[3] for c in computed), Decimal(0)),
+            **_totals(computed),
             idempotency_key=idempotency_key,
             issued_by=actor,
             issued_at=timezone.now(),
             **fields,
         )
-        rows = [
-            InvoiceLine.objects.create(
-                practice_id=invoice.practice_id,
-                invoice=modification,
-                line_number=i,
-                description=line.description,
-                quantity=line.quantity,
-                unit_price_net=unit,
-                vat_code=code,
-                vat_reason=reason,
-                net=net,
-                vat=vat,
-                gross=net + vat,
-            )
-            for i, (line, (code, reason, net, vat, unit)) in enumerate(
-                zip(lines, computed, strict=True), start=1
-            )
-        ]
-        nav_submission_write(
-            invoice=modification,
-            operation="MODIFY",
-            invoice_xml=invoice_data_xml(_wire_doc(modification, rows)),
-        )
+        _lines_write_and_report(modification, lines, computed, operation="MODIFY")
         return modification
 
 
