@@ -3,48 +3,28 @@ the real card service on loopback: the probe must reach it. Chromium's Local Net
 blocked every request when the script declared `targetAddressSpace: "local"` (the card
 service is "loopback"), so the product said "not running" while it ran."""
 
-import functools
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from zomanc.cardservice.card import CardError, CardStatus, Signature
 from zomanc.cardservice.server import make_server
+from zomanc.cardservice.tests.fakes import WrongPinCard
+from zomanc.testing.browser import files_serve, thread_serve
 
 STATIC = Path(__file__).resolve().parents[2] / "static" / "zomanc" / "eeszt-cardservice.js"
 PAGE = '<!doctype html><html><body><script src="eeszt-cardservice.js"></script></body></html>'
-
-
-class _Card:
-    def status(self) -> CardStatus:
-        return CardStatus(present=True, token_label="eSzemelyi teszt")
-
-    def sign(self, data: bytes, pin: str) -> Signature:
-        raise CardError("PIN_INCORRECT", "Hibás PIN.", status=403)
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def _serve(server: ThreadingHTTPServer) -> None:
-    threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture
 def page_and_service(tmp_path: Path) -> Iterator[tuple[str, str]]:
     (tmp_path / "index.html").write_text(PAGE)
     shutil.copy(STATIC, tmp_path / "eeszt-cardservice.js")
-    site = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+    site = files_serve(tmp_path)
     origin = f"http://127.0.0.1:{site.server_address[1]}"
-    service = make_server(card=_Card(), origin=origin, pairing_token="parositas", port=0)
-    _serve(site)
-    _serve(service)
+    service = make_server(card=WrongPinCard(), origin=origin, pairing_token="parositas", port=0)
+    thread_serve(service)
     try:
         yield origin, f"http://127.0.0.1:{service.port}"
     finally:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,28 +26,14 @@ RETRYING = "nincs mentve, újrapróbálás…"
 
 @pytest.fixture
 def page(personas: Personas, live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")
     # The tests read the database while Playwright's event loop runs in this thread; the
     # live server answers from its own thread, so nothing here is async.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from zomanc.testing.browser import VIEWPORT, chromium_launch
+    from zomanc.testing.browser import member_page
 
-    client = personas.client_for(personas.doctor)
-    cookie = {
-        "name": django_settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
-    with sync_api.sync_playwright() as playwright:
-        browser = chromium_launch(playwright)
-        try:
-            context = browser.new_context(viewport=VIEWPORT, locale="hu-HU")  # type: ignore[arg-type]
-            context.set_default_timeout(15_000)
-            sync_api.expect.set_options(timeout=15_000)
-            context.add_cookies([cookie])  # type: ignore[list-item]
-            yield context.new_page()
-        finally:
-            browser.close()
+    with member_page(live_server.url, personas.client_for(personas.doctor)) as page:
+        yield page
 
 
 @pytest.fixture

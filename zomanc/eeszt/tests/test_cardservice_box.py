@@ -3,46 +3,27 @@ the real card service on loopback: a wrong pairing code is said to be wrong (it 
 the same "not paired" text again, as if nothing had happened), and the PIN box appears only
 once the service answers paired (it used to show before pairing)."""
 
-import functools
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from zomanc.cardservice.card import CardError, CardStatus, Signature
 from zomanc.cardservice.server import make_server
+from zomanc.cardservice.tests.fakes import WrongPinCard
+from zomanc.testing.browser import files_serve, thread_serve
 
 STATIC = Path(__file__).resolve().parents[2] / "static" / "zomanc" / "eeszt-cardservice.js"
 TOKEN = "parositas-kod"
 
 
-class _Card:
-    def status(self) -> CardStatus:
-        return CardStatus(present=True, token_label="eSzemelyi teszt")
-
-    def sign(self, data: bytes, pin: str) -> Signature:
-        raise CardError("PIN_INCORRECT", "Hibás PIN.", status=403)
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def _serve(server: ThreadingHTTPServer) -> None:
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
 def box_page(tmp_path: Path) -> Iterator[str]:
-    site = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+    site = files_serve(tmp_path)
     origin = f"http://127.0.0.1:{site.server_address[1]}"
-    service = make_server(card=_Card(), origin=origin, pairing_token=TOKEN, port=0)
+    service = make_server(card=WrongPinCard(), origin=origin, pairing_token=TOKEN, port=0)
     with translation.override("hu"):
         box = render_to_string(
             "eeszt/_cardservice_box.html",
@@ -57,8 +38,7 @@ def box_page(tmp_path: Path) -> Iterator[str]:
         encoding="utf-8",
     )
     shutil.copy(STATIC, tmp_path / "eeszt-cardservice.js")
-    _serve(site)
-    _serve(service)
+    thread_serve(service)
     try:
         yield origin + "/index.html"
     finally:
@@ -132,8 +112,7 @@ def test_card_login_progress_is_not_shown_as_an_error(tmp_path: Path) -> None:
         '<script src="stub.js"></script><script src="eeszt-login.js"></script></body></html>',
         encoding="utf-8",
     )
-    site = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
-    _serve(site)
+    site = files_serve(tmp_path)
     try:
         with sync_api.sync_playwright() as playwright:
             browser = chromium_launch(playwright)
