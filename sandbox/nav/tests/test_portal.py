@@ -113,6 +113,9 @@ def test_invoices_page_shows_results_and_warnings(operator: Client, creds, submi
     assert "PG-1" in page and "PG-2" in page
     assert "INCORRECT_SUMMARY_CALCULATION_INVOICE_NET_AMOUNT" in page
     assert "Kész" in page
+    # States and validation lines carry colour + icon + word (portal.css badges, results).
+    assert '<span class="badge badge-ok">Kész</span>' in page
+    assert 'class="result result-warn"' in page
 
 
 def test_invoices_of_another_taxpayer_are_not_listed(
@@ -135,13 +138,15 @@ def test_annulment_is_approved_on_the_portal(operator: Client, creds, submit, po
     body = cc.manage_annulment_body(token(creds), [annulment("PA-1")])
     post("manageAnnulment", cc.request("manageAnnulment", creds, body))
     page = operator.get(reverse("nav:annulments", args=[creds.tax_number])).content.decode()
-    assert "Jóváhagyásra vár" in page
+    assert '<span class="badge badge-warn">Jóváhagyásra vár</span>' in page
     report = Report.objects.get(operation="ANNUL")
     response = operator.post(
         reverse("nav:annulment_decide", args=[report.pk]), {"decision": "approve"}
     )
     assert response.status_code == 302
     assert Report.objects.get(invoice_number="PA-1", operation="CREATE").annulled
+    approved = operator.get(reverse("nav:annulments", args=[creds.tax_number])).content.decode()
+    assert '<span class="badge badge-ok">Jóváhagyva</span>' in approved
     again = operator.post(
         reverse("nav:annulment_decide", args=[report.pk]), {"decision": "reject"}, follow=True
     )
