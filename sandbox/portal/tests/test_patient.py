@@ -5,6 +5,7 @@ eProfil read-only; each patient sees only his own data."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -206,6 +207,10 @@ def test_documents_referrals_profile_pages_show_own_data_only(as_patient: Client
     )
     referrals = as_patient.get(reverse("portal:patient_referrals")).content.decode()
     assert ref.referral_id in referrals and "Kiadott" in referrals
+    # States carry colour + icon + word (portal.css): the word stays, the badge class says how.
+    assert '<span class="badge">Kiadott</span>' in referrals
+    assert '<span class="badge badge-ok">Érvényes</span>' in page
+    assert re.search(r'<span class="badge badge-(ok|warn)">(Lezárt|Nyitott)</span>', events)
     profile = as_patient.get(reverse("portal:patient_profile"))
     assert profile.status_code == 200
 
