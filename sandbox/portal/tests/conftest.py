@@ -20,10 +20,15 @@ PortalLogin = Callable[..., Client]
 
 
 def query_count(client: Client, url: str) -> int:
-    """Queries one GET of a page takes (list pages must not grow with their rows)."""
+    """Queries one GET of a page takes (list pages must not grow with their rows), from cold
+    operator settings: the memoised clock offset and fault rules (sandbox/memo.py) live
+    for a second, so a warm count would depend on how fast the test runs."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from sandbox.memo import Memo
+
+    Memo.clear_all()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, response.status_code
