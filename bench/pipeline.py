@@ -92,14 +92,14 @@ def floor_envelopes(practice: Any) -> list[list[_Envelope]]:
     """Per visit, its three requests as the product builds them (fresh request and client
     ids; the event id left as a placeholder, filled from the start's answer)."""
     from zomanc.eeszt.client import documents, ekat
-    from zomanc.eeszt.models import CertificateStatus, EesztCertificate
-    from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind
-    from zomanc.eeszt.selectors import eeszt_session_active
-    from zomanc.eeszt.wire_context import (
+    from zomanc.eeszt.context import (
         eeszt_call_context,
         eeszt_connection_for_certificate,
         eeszt_role_for,
     )
+    from zomanc.eeszt.models import CertificateStatus, EesztCertificate
+    from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind
+    from zomanc.eeszt.sessions import eeszt_session_active
 
     cert = EesztCertificate.objects.get(company=practice.company, status=CertificateStatus.ACTIVE)
     conn = eeszt_connection_for_certificate(cert)
@@ -184,8 +184,8 @@ def floor_post(practice: Any, visits: list[list[_Envelope]], threads: int = 1) -
     import threading
 
     from zomanc.eeszt.client.tls import session_create, ssl_context_create
+    from zomanc.eeszt.context import eeszt_connection_for_certificate
     from zomanc.eeszt.models import CertificateStatus, EesztCertificate
-    from zomanc.eeszt.wire_context import eeszt_connection_for_certificate
 
     cert = EesztCertificate.objects.get(company=practice.company, status=CertificateStatus.ACTIVE)
     conn = eeszt_connection_for_certificate(cert)

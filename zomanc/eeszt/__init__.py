@@ -1,0 +1,1 @@
+"""EESZT in the product: one Django app, split by EESZT service (docs/eeszt-module.md, Layout)."""

@@ -1,3 +1,5 @@
+"""The EESZT Django app (label `eeszt`); checks the vault's master keys at start-up."""
+
 from django.apps import AppConfig
 
 

@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 
 from zomanc.eeszt.client.errors import EesztError, EesztLoginRequired
 from zomanc.eeszt.client.wire import CallContext, Connection
-from zomanc.eeszt.models import CertificateStatus, EesztCertificate, EesztSession
-from zomanc.eeszt.selectors import eeszt_session_active
-from zomanc.eeszt.services import (
-    eeszt_certificate_material,
-    eeszt_session_assertion,
-    eeszt_session_end,
+from zomanc.eeszt.models import (
+    CertificateStatus,
+    EesztCertificate,
+    EesztMemberProfile,
+    EesztSession,
 )
+from zomanc.eeszt.sessions import eeszt_session_active, eeszt_session_assertion, eeszt_session_end
+from zomanc.eeszt.vault import vault_decrypt
 from zomanc.practices.models import Company, OrgUnit, Role, StaffMember
 from zomanc.practices.permissions import member_roles
 
@@ -224,3 +225,28 @@ def eeszt_login_redirects[**P](
             return _redirect(request, companies[0])
 
     return wrapper
+
+
+def default_portal_username(member: StaffMember) -> str:
+    """S11: a doctor's EESZT / portal username is "O" + his stamp number."""
+    return f"O{member.stamp_number}" if member.stamp_number else ""
+
+
+def eeszt_certificate_material(cert: EesztCertificate) -> tuple[bytes, str]:
+    """(PKCS#12 bytes, SMS code) of a stored certificate — for the TLS layer only; never
+    for a template, a log line or an API answer."""
+    if cert.pkcs12_secret is None or cert.password_secret is None:
+        raise ValueError("certificate material destroyed")
+    data = vault_decrypt(cert.pkcs12_secret, purpose=cert.pkcs12_purpose)
+    password = vault_decrypt(cert.password_secret, purpose=cert.password_purpose).decode()
+    return data, password
+
+
+def eeszt_user_id_for(member: StaffMember) -> str:
+    """The member's EESZT user id: his portal username (doctors: "O" + stamp number)."""
+    profile = EesztMemberProfile.objects.filter(
+        practice_id=member.practice_id, member=member
+    ).first()
+    if profile is not None and profile.portal_username:
+        return profile.portal_username
+    return default_portal_username(member)

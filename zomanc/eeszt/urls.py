@@ -1,6 +1,12 @@
+"""URLs of the EESZT pages (namespace `eeszt`): setup, login, EHR, eProfil, e-Beutaló."""
+
 from django.urls import path
 
-from zomanc.eeszt import ehr_views, login_views, profile_views, referral_views, views
+from zomanc.eeszt.ehr import views as ehr_views
+from zomanc.eeszt.login import views as login_views
+from zomanc.eeszt.profile import views as profile_views
+from zomanc.eeszt.referral import views as referral_views
+from zomanc.eeszt.setup import views
 
 app_name = "eeszt"
 urlpatterns = [

@@ -1,3 +1,5 @@
+"""The breakglass form: the reason (EESZT's codes) and its justification."""
+
 from typing import Any
 
 from django import forms

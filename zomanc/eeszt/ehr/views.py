@@ -27,24 +27,23 @@ from zomanc.eeszt.client.errors import (
     EesztRefused,
     EesztUnavailable,
 )
-from zomanc.eeszt.ehr import (
-    cda_render,
-    ehr_breakglass,
-    ehr_companies,
-    ehr_company_pick,
-    eligibility_cached,
-    eligibility_fetch,
-    patient_eeszt_blocker,
-    patient_eeszt_ref,
-)
-from zomanc.eeszt.ehr_forms import BreakglassForm
-from zomanc.eeszt.refusals import refusal_html
-from zomanc.eeszt.wire_context import (
+from zomanc.eeszt.context import (
     EesztNotConfigured,
     eeszt_connection,
     eeszt_context_for,
     eeszt_login_redirects,
 )
+from zomanc.eeszt.ehr.forms import BreakglassForm
+from zomanc.eeszt.ehr.services import (
+    cda_render,
+    ehr_breakglass,
+    ehr_companies,
+    ehr_company_pick,
+    patient_eeszt_blocker,
+    patient_eeszt_ref,
+)
+from zomanc.eeszt.eligibility.services import eligibility_cached, eligibility_fetch
+from zomanc.eeszt.refusals import refusal_html
 from zomanc.patients.models import IdType, Patient
 from zomanc.patients.selectors import access_patient
 from zomanc.practices.models import Company

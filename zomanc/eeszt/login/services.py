@@ -1,11 +1,5 @@
-"""Logging in to and out of EESZT, per member and company (S3): eID card (the IDP's challenge
-signed by the card), token (portal password + the token's one-time code), mobile token.
-
-Each success keeps the IDP's assertion sealed (`eeszt_session_store`), puts the member's
-waiting outbox rows back in line and writes an audit entry. Each failure raises
-`EesztLoginFailed` with a Hungarian sentence saying what happened and what to do. The
-password, the one-time code, the PIN (never seen here: the card service takes it) and the
-assertion are never logged, audited or stored outside the vault."""
+"""Logging in to and out of EESZT, per member and company (S3): eID card, token and mobile
+app through the IDP; a success is kept as the member's session, a failure explained in Hungarian."""
 
 from __future__ import annotations
 
@@ -25,9 +19,9 @@ from zomanc.audit.services import audit_record
 from zomanc.eeszt.client import idp
 from zomanc.eeszt.client.errors import EesztError, EesztRefused, EesztUnavailable
 from zomanc.eeszt.client.wire import Connection
-from zomanc.eeszt.models import EesztMemberProfile, EesztSession, LoginMethod
-from zomanc.eeszt.services import default_portal_username, eeszt_session_end, eeszt_session_store
-from zomanc.eeszt.wire_context import EesztNotConfigured, eeszt_connection
+from zomanc.eeszt.context import EesztNotConfigured, eeszt_connection, eeszt_user_id_for
+from zomanc.eeszt.models import EesztSession, LoginMethod
+from zomanc.eeszt.sessions import eeszt_session_end, eeszt_session_store
 from zomanc.practices.models import Company, StaffMember
 
 logger = logging.getLogger(__name__)
@@ -57,16 +51,6 @@ class EesztLoginFailed(Exception):
         self.field = field
         self.settings_link = settings_link
         self.portal_link = portal_link
-
-
-def eeszt_user_id_for(member: StaffMember) -> str:
-    """The member's EESZT user id: his portal username (doctors: "O" + stamp number)."""
-    profile = EesztMemberProfile.objects.filter(
-        practice_id=member.practice_id, member=member
-    ).first()
-    if profile is not None and profile.portal_username:
-        return profile.portal_username
-    return default_portal_username(member)
 
 
 def _user_id(member: StaffMember) -> str:

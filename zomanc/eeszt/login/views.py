@@ -1,5 +1,5 @@
 """Belépés az EESZT-be (S3): the login page per company with its three methods, the card
-login's challenge endpoint, and logging out. Thin: forms check input, zomanc.eeszt.login
+login's challenge endpoint, and logging out. Thin: forms check input, zomanc.eeszt.login.services
 talks to EESZT, selectors read.
 
 Every EESZT user (Perm.EESZT_USE: owners, doctors, assistants — receptionists do not use
@@ -26,10 +26,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from zomanc.core.http import MemberRequest, member_required
-from zomanc.eeszt import login as eeszt_login
-from zomanc.eeszt import selectors
-from zomanc.eeszt.forms import CardLoginForm, MobileLoginForm, TokenLoginForm
+from zomanc.eeszt import sessions
+from zomanc.eeszt.login import selectors as login_selectors
+from zomanc.eeszt.login import services as eeszt_login
+from zomanc.eeszt.login.forms import CardLoginForm, MobileLoginForm, TokenLoginForm
 from zomanc.eeszt.models import CertificateStatus, EesztSession, LoginMethod
+from zomanc.eeszt.setup import selectors
 from zomanc.practices.models import Company
 from zomanc.practices.permissions import Perm, member_can
 from zomanc.practices.selectors import active_companies
@@ -71,7 +73,7 @@ def _render(
     profile_method = getattr(getattr(member, "eeszt_profile", None), "login_method", "")
     if method not in METHODS:
         method = profile_method if profile_method in METHODS else LoginMethod.CARD.value
-    session = selectors.eeszt_session_active(member=member, company=company)
+    session = sessions.eeszt_session_active(member=member, company=company)
     has_certificate = selectors.eeszt_certificates(company=company).get(CertificateStatus.ACTIVE)
     context: dict[str, Any] = {
         "company": company,
@@ -269,7 +271,7 @@ def login_mobile(request: MemberRequest, company_id: int) -> HttpResponse:
 def session_end(request: MemberRequest, session_id: int) -> HttpResponse:
     """ "Kilépés az EESZT-ből" from the header: ends one's own EESZT login only. EESZT is told
     when it can be reached; the login ends here in any case."""
-    session = selectors.access_eeszt_session(request.member, session_id)
+    session = login_selectors.access_eeszt_session(request.member, session_id)
     if session.ended_at is None:
         confirmed = eeszt_login.eeszt_logout(session=session, request=request)
         if confirmed:

@@ -1,0 +1,1 @@
+"""The EESZT reporting queue: items written in the caller's transaction, delivered by tasks."""

@@ -1,3 +1,5 @@
+"""The outbox's own Django app (label `eeszt_outbox`)."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""The outbox page's filter form (state, kind, company, doctor)."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

@@ -229,7 +229,7 @@ def _practice_create() -> _Practice:
 
 
 def _module_on(p: _Practice, sandbox: Any) -> None:
-    from zomanc.eeszt.services import eeszt_certificate_upload, eeszt_module_enable
+    from zomanc.eeszt.setup.services import eeszt_certificate_upload, eeszt_module_enable
 
     data, password = sandbox.certificate(INSTITUTION_ID)
     eeszt_certificate_upload(company=p.company, actor=p.owner, data=data, password=password)
@@ -241,7 +241,7 @@ def _card_login(p: _Practice, sandbox: Any) -> None:
     card's signature after the PIN (the card service's PKCS#11 code on the sandbox's
     SoftHSM token), the assertion stored as his EESZT session."""
     from zomanc.cardservice.card import Pkcs11Card
-    from zomanc.eeszt.login import eeszt_login_card, eeszt_login_challenge
+    from zomanc.eeszt.login.services import eeszt_login_card, eeszt_login_challenge
 
     conf, label, pin = sandbox.card(f"O{DENTIST_STAMP}")
     os.environ["SOFTHSM2_CONF"] = str(conf)

@@ -39,6 +39,11 @@ from zomanc.eeszt.client.errors import (
     EesztUnavailable,
 )
 from zomanc.eeszt.client.wire import CallContext, Connection
+from zomanc.eeszt.context import (
+    eeszt_call_context,
+    eeszt_connection_for_certificate,
+    eeszt_role_for,
+)
 from zomanc.eeszt.models import CertificateStatus, EesztCertificate, EesztSettings
 from zomanc.eeszt.outbox.models import (
     FINAL_STATES,
@@ -47,13 +52,7 @@ from zomanc.eeszt.outbox.models import (
     OutboxKind,
     OutboxState,
 )
-from zomanc.eeszt.selectors import eeszt_session_active
-from zomanc.eeszt.services import eeszt_session_end
-from zomanc.eeszt.wire_context import (
-    eeszt_call_context,
-    eeszt_connection_for_certificate,
-    eeszt_role_for,
-)
+from zomanc.eeszt.sessions import eeszt_session_active, eeszt_session_end
 from zomanc.patients.models import IdType, Patient
 
 logger = logging.getLogger(__name__)

@@ -1,3 +1,5 @@
+"""URLs of the outbox page (namespace `eeszt_outbox`)."""
+
 from django.urls import path
 
 from zomanc.eeszt.outbox import views

@@ -22,20 +22,11 @@ from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
 from zomanc.clinical.models import Visit, VisitStatus
 from zomanc.core.http import MemberRequest, member_required
-from zomanc.eeszt import selectors
 from zomanc.eeszt.client import profile as eprofil
 from zomanc.eeszt.client.ekat import PatientRef
 from zomanc.eeszt.client.errors import EesztError, EesztRefused, EesztUnavailable
 from zomanc.eeszt.client.wire import CallContext
-from zomanc.eeszt.outbox.services import WIRE_ID_TYPES
-from zomanc.eeszt.profile_forms import (
-    CATEGORY_LABELS,
-    ProfileEntryDeleteForm,
-    ProfileEntryForm,
-    ProfileEntryUpdateForm,
-)
-from zomanc.eeszt.refusals import refusal_html
-from zomanc.eeszt.wire_context import (
+from zomanc.eeszt.context import (
     ROLE_DOCTOR,
     EesztNotConfigured,
     eeszt_connection,
@@ -43,6 +34,15 @@ from zomanc.eeszt.wire_context import (
     eeszt_login_redirects,
     eeszt_role_for,
 )
+from zomanc.eeszt.outbox.services import WIRE_ID_TYPES
+from zomanc.eeszt.profile.forms import (
+    CATEGORY_LABELS,
+    ProfileEntryDeleteForm,
+    ProfileEntryForm,
+    ProfileEntryUpdateForm,
+)
+from zomanc.eeszt.refusals import refusal_html
+from zomanc.eeszt.setup import selectors
 from zomanc.patients.models import IdType, Patient
 from zomanc.patients.selectors import access_patient
 from zomanc.practices.models import Company

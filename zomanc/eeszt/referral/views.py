@@ -30,16 +30,16 @@ from zomanc.clinical.services import visit_referral_set
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.eeszt.client import referral as ereferral
 from zomanc.eeszt.client.errors import EesztRefused, EesztUnavailable
+from zomanc.eeszt.context import eeszt_connection, eeszt_context_for, eeszt_login_redirects
 from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
 from zomanc.eeszt.outbox.services import DENTAL_SPECIALTY, outbox_referral_use
-from zomanc.eeszt.profile_views import (
+from zomanc.eeszt.profile.views import (
     HANDLED,
     eeszt_error_text,
     eeszt_patient_ref,
     no_identifier_message,
     not_configured_shown,
 )
-from zomanc.eeszt.wire_context import eeszt_connection, eeszt_context_for, eeszt_login_redirects
 from zomanc.practices.permissions import Perm
 
 VALID_DAYS = 90  # 217/1997 Korm. r.: an e-referral is valid 90 days from issue

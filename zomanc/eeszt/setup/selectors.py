@@ -1,7 +1,6 @@
-"""Reads of the EESZT module: readiness of a company, the setup checklist (S12), certificate
-expiry warnings (for anyone's banner), active EESZT sessions (for the header and the
-adapter). Fetching a company by URL id goes through `access_eeszt_company`, which 404s on
-another practice's id."""
+"""Reads of the EESZT setup: readiness of a company, the setup checklist (S12), certificate
+expiry warnings (for anyone's banner), the users table. Fetching a company by URL id goes
+through `access_eeszt_company`, which 404s on another practice's id."""
 
 from __future__ import annotations
 
@@ -407,78 +406,3 @@ def eeszt_checklist(*, company: Company) -> list[ChecklistItem]:
         login_item.details.append(line)
     items.append(login_item)
     return items
-
-
-def eeszt_session_active(*, member: StaffMember, company: Company) -> EesztSession | None:
-    """The member's EESZT login for this company, if it is still valid."""
-    return (
-        EesztSession.objects.filter(
-            practice_id=member.practice_id,
-            member=member,
-            company=company,
-            ended_at__isnull=True,
-            not_on_or_after__gt=timezone.now(),
-        )
-        .order_by("-created_at")
-        # Its sealed assertion comes with it: every caller goes on to call EESZT with it.
-        .select_related("assertion_secret")
-        .first()
-    )
-
-
-@dataclass(frozen=True)
-class HeaderCompany:
-    pk: int
-    name: str
-
-
-@dataclass(frozen=True)
-class HeaderSession:
-    pk: int
-    eeszt_user_id: str
-    not_on_or_after: dt.datetime
-    company: HeaderCompany
-
-
-def eeszt_header_status_load(
-    *, member: StaffMember
-) -> tuple[list[HeaderSession], list[HeaderCompany]]:
-    """For the header on every page: the member's valid EESZT logins, and the companies with
-    the module on and active where he has none ("not logged in" is only worth saying there).
-    Two queries of the printed columns only: model instances (a session row carries its
-    sealed assertion's metadata, a settings row its reference-data warnings) cost more than
-    the rest of the header."""
-    sessions = [
-        HeaderSession(pk, user_id, until, HeaderCompany(company_id, company_name))
-        for pk, user_id, until, company_id, company_name in EesztSession.objects.filter(
-            practice_id=member.practice_id,
-            member=member,
-            ended_at__isnull=True,
-            not_on_or_after__gt=timezone.now(),
-        )
-        .order_by("company__name")
-        .values_list("pk", "eeszt_user_id", "not_on_or_after", "company_id", "company__name")
-    ]
-    logged_in = {session.company.pk for session in sessions}
-    login_companies = [
-        HeaderCompany(company_id, name)
-        for company_id, name in EesztSettings.objects.filter(
-            practice_id=member.practice_id, module_enabled=True, company__is_active=True
-        )
-        .order_by("company__name")
-        .values_list("company_id", "company__name")
-        if company_id not in logged_in
-    ]
-    return sessions, login_companies
-
-
-def access_eeszt_session(member: StaffMember, session_id: int) -> EesztSession:
-    """Only the member's own sessions: nobody ends a colleague's EESZT login."""
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(
-        EesztSession.objects.select_related("company"),
-        practice_id=member.practice_id,
-        member=member,
-        pk=session_id,
-    )

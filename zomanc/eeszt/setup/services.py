@@ -1,12 +1,11 @@
-"""Writes of the EESZT module: settings, the module switch, certificates (upload, test,
-activation), member EESZT identities and per-user EESZT sessions.
+"""Writes of the EESZT setup: settings, the module switch, reference-data check, member EESZT
+identities, certificates (upload, test, activation) and the connection test.
 
 Keyword-only, transactional, typed; bad input raises ValidationError in Hungarian and
 nothing is half-saved. Secrets go through the vault only; nothing here logs them."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,18 +17,27 @@ from django.utils.translation import gettext as _
 
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
-from zomanc.eeszt import certificates as certs
-from zomanc.eeszt import connection
+from zomanc.eeszt.client.errors import EesztError
+from zomanc.eeszt.context import (
+    default_portal_username,
+    eeszt_call_context,
+    eeszt_connection_for_certificate,
+    eeszt_role_for,
+    eeszt_user_id_for,
+)
 from zomanc.eeszt.models import (
     CertificateStatus,
     EesztCertificate,
     EesztMemberProfile,
-    EesztSession,
     EesztSettings,
     LoginMethod,
 )
-from zomanc.eeszt.refdata import RefdataUnavailable, refdata_index
-from zomanc.eeszt.vault import vault_decrypt, vault_destroy, vault_encrypt
+from zomanc.eeszt.sessions import eeszt_session_active, eeszt_session_end
+from zomanc.eeszt.setup import certificates as certs
+from zomanc.eeszt.setup import connection
+from zomanc.eeszt.setup.refdata import RefdataUnavailable, refdata_index
+from zomanc.eeszt.setup.selectors import eeszt_active_org_units, eeszt_missing_items
+from zomanc.eeszt.vault import vault_destroy, vault_encrypt
 from zomanc.practices.models import Company, StaffMember
 from zomanc.practices.permissions import Perm, member_can
 from zomanc.practices.selectors import doctors as practice_doctors
@@ -120,7 +128,6 @@ def eeszt_refdata_check(*, company: Company) -> list[str]:
 
 def _readiness(company: Company) -> list[str]:
     # Imported here: selectors import services' neighbours; keeps the module graph acyclic.
-    from zomanc.eeszt.selectors import eeszt_missing_items
 
     return eeszt_missing_items(company=company)
 
@@ -175,15 +182,9 @@ def eeszt_module_disable(
 # --- member EESZT identity ---------------------------------------------------------------
 
 
-def default_portal_username(member: StaffMember) -> str:
-    """S11: a doctor's EESZT / portal username is "O" + his stamp number."""
-    return f"O{member.stamp_number}" if member.stamp_number else ""
-
-
 def _no_session_reason(member: StaffMember) -> str:
     """Why the login stage was not checked, saying what the member can actually do: log in,
     or (without an EESZT user id) have one set, or leave the test to someone who has one."""
-    from zomanc.eeszt.login import eeszt_user_id_for
 
     if not eeszt_user_id_for(member):
         return _(
@@ -326,16 +327,6 @@ def _retire(cert: EesztCertificate) -> None:
         vault_destroy(secret)
 
 
-def eeszt_certificate_material(cert: EesztCertificate) -> tuple[bytes, str]:
-    """(PKCS#12 bytes, SMS code) of a stored certificate — for the TLS layer only; never
-    for a template, a log line or an API answer."""
-    if cert.pkcs12_secret is None or cert.password_secret is None:
-        raise ValueError("certificate material destroyed")
-    data = vault_decrypt(cert.pkcs12_secret, purpose=cert.pkcs12_purpose)
-    password = vault_decrypt(cert.password_secret, purpose=cert.password_purpose).decode()
-    return data, password
-
-
 @transaction.atomic
 def certificate_activate_after_test(
     *, company: Company, pending: EesztCertificate, test_ok: bool
@@ -388,14 +379,6 @@ def eeszt_connection_test(*, company: Company, member: StaffMember) -> Connectio
     member's EESZT login for the login and VMátrix stages; records the result on the
     certificate. Not one transaction: the network calls must not hold database locks."""
     # Imported here: these modules import this one.
-    from zomanc.eeszt.client.errors import EesztError
-    from zomanc.eeszt.login import eeszt_user_id_for
-    from zomanc.eeszt.selectors import eeszt_active_org_units, eeszt_session_active
-    from zomanc.eeszt.wire_context import (
-        eeszt_call_context,
-        eeszt_connection_for_certificate,
-        eeszt_role_for,
-    )
 
     cert = (
         EesztCertificate.objects.filter(
@@ -479,75 +462,3 @@ def _probe_user_id(company: Company) -> str:
     practice (the IDP answering at all is what the certificate stage needs)."""
     doctor = practice_doctors(practice=company.practice).first()
     return default_portal_username(doctor) if doctor is not None else "O00000"
-
-
-# --- EESZT user sessions -----------------------------------------------------------------
-
-
-@transaction.atomic
-def eeszt_session_store(
-    *,
-    member: StaffMember,
-    company: Company,
-    assertion: bytes,
-    assertion_id: str,
-    eeszt_user_id: str,
-    not_on_or_after: dt.datetime,
-    login_method: str,
-) -> EesztSession:
-    """Keeps a fresh IDP assertion (sealed) as the member's EESZT login for this company,
-    ending any earlier one. Its end is the assertion's NotOnOrAfter, capped at
-    EESZT_SESSION_HOURS from now (the product's promise to users, S3)."""
-    if member.practice_id != company.practice_id:
-        raise ValidationError(_("A cég nem ehhez a rendelőhöz tartozik."))
-    if login_method not in LoginMethod.values:
-        raise ValidationError({"login_method": _("Ismeretlen bejelentkezési mód.")})
-    now = timezone.now()
-    cap = now + dt.timedelta(hours=settings.EESZT_SESSION_HOURS)
-    until = min(not_on_or_after, cap)
-    if until <= now:
-        raise ValidationError(_("Az EESZT bejelentkezés már lejárt, jelentkezzen be újra."))
-    for old in EesztSession.objects.select_for_update().filter(
-        practice_id=member.practice_id, member=member, company=company, ended_at__isnull=True
-    ):
-        _end(old, reason="replaced")
-    session = EesztSession(
-        practice_id=member.practice_id,
-        member=member,
-        company=company,
-        assertion_id=assertion_id,
-        eeszt_user_id=eeszt_user_id,
-        login_method=login_method,
-        not_on_or_after=until,
-    )
-    session.assertion_secret = vault_encrypt(
-        assertion, purpose=session.assertion_purpose, practice=member.practice
-    )
-    session.save()
-    return session
-
-
-def _end(session: EesztSession, *, reason: str) -> None:
-    secret = session.assertion_secret
-    session.ended_at = timezone.now()
-    session.end_reason = reason
-    session.assertion_secret = None
-    session.save(update_fields=["ended_at", "end_reason", "assertion_secret"])
-    vault_destroy(secret)
-
-
-@transaction.atomic
-def eeszt_session_end(*, session: EesztSession, reason: str = "logout") -> EesztSession:
-    """Ends the login (logout, expiry noticed, replaced) and destroys the sealed assertion.
-    Telling the IDP (Logout) is the wire adapter's job, done before calling this."""
-    locked = EesztSession.objects.select_for_update().get(pk=session.pk)
-    if locked.ended_at is None:
-        _end(locked, reason=reason)
-    return locked
-
-
-def eeszt_session_assertion(session: EesztSession) -> bytes:
-    """The assertion XML, exactly as the IDP signed it, for the adapter's WS-Security header."""
-    if session.assertion_secret is None or session.ended_at is not None:
-        raise ValueError("session ended")
-    return vault_decrypt(session.assertion_secret, purpose=session.assertion_purpose)

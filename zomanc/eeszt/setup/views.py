@@ -15,17 +15,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zomanc.core.forms import form_add_service_error, form_submit
 from zomanc.core.http import MemberRequest, member_required
-from zomanc.eeszt import selectors, services
-from zomanc.eeszt.certificates import CertificateRejected
-from zomanc.eeszt.forms import (
+from zomanc.eeszt.context import eeszt_login_url, eeszt_user_id_for
+from zomanc.eeszt.models import CertificateStatus
+from zomanc.eeszt.setup import selectors, services
+from zomanc.eeszt.setup.certificates import CertificateRejected
+from zomanc.eeszt.setup.forms import (
     CertificateUploadForm,
     InstitutionForm,
     MemberProfileForm,
     OrgUnitAddForm,
 )
-from zomanc.eeszt.login import eeszt_user_id_for
-from zomanc.eeszt.models import CertificateStatus
-from zomanc.eeszt.wire_context import eeszt_login_url
 from zomanc.practices import services as practice_services
 from zomanc.practices.models import Company
 from zomanc.practices.permissions import Perm, member_can

@@ -7,8 +7,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from zomanc.eeszt.login.selectors import eeszt_header_status_load
 from zomanc.eeszt.maintenance import maintenance_upcoming
-from zomanc.eeszt.selectors import eeszt_header_status_load
 from zomanc.practices.permissions import Perm, member_can
 
 register = template.Library()

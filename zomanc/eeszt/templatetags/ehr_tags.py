@@ -1,6 +1,8 @@
+"""Template filter for the chart: why EESZT actions are off for a patient."""
+
 from django import template
 
-from zomanc.eeszt.ehr import patient_eeszt_blocker
+from zomanc.eeszt.ehr.services import patient_eeszt_blocker
 from zomanc.patients.models import Patient
 
 register = template.Library()

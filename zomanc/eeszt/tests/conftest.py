@@ -281,7 +281,7 @@ class Live:
         """The member's card login through the login service (challenge → card → IDP)."""
         from django.utils import timezone
 
-        from zomanc.eeszt.login import eeszt_login_card, eeszt_login_challenge
+        from zomanc.eeszt.login.services import eeszt_login_card, eeszt_login_challenge
 
         company = self.personas.company_a
         challenge = eeszt_login_challenge(member=member, company=company)
@@ -328,7 +328,7 @@ def live(personas: Any, sandbox_server: Any, settings: Any) -> Live:
 
     from zomanc.eeszt.client.wire import Connection, sessions_clear
     from zomanc.eeszt.models import EesztSettings
-    from zomanc.eeszt.services import eeszt_certificate_upload
+    from zomanc.eeszt.setup.services import eeszt_certificate_upload
 
     settings.EESZT_ENDPOINT = sandbox_server.soap_url
     ca_bundle_path = Path(sandbox_server.data_dir) / "pki" / "ca-bundle.pem"

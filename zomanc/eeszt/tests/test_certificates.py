@@ -4,14 +4,11 @@ import pytest
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from zomanc.audit.models import AuditEntry
-from zomanc.eeszt.certificates import CertificateRejected, check_pkcs12, looks_like_pkcs12
+from zomanc.eeszt.context import eeszt_certificate_material
 from zomanc.eeszt.models import CertificateStatus, EesztCertificate, SealedSecret
-from zomanc.eeszt.selectors import eeszt_certificate_warnings
-from zomanc.eeszt.services import (
-    certificate_activate_after_test,
-    eeszt_certificate_material,
-    eeszt_certificate_upload,
-)
+from zomanc.eeszt.setup.certificates import CertificateRejected, check_pkcs12, looks_like_pkcs12
+from zomanc.eeszt.setup.selectors import eeszt_certificate_warnings
+from zomanc.eeszt.setup.services import certificate_activate_after_test, eeszt_certificate_upload
 from zomanc.eeszt.tests.conftest import SMS_CODE, legacy_rc2_p12
 
 
@@ -271,7 +268,7 @@ def _p12_with_rounds(test_pki, rounds: int) -> bytes:
 
 
 def test_the_portal_files_work_factor_is_read_without_decrypting(test_pki, ca_bundle):
-    from zomanc.eeszt.certificates import MAX_PKCS12_ITERATIONS, pkcs12_work_factor
+    from zomanc.eeszt.setup.certificates import MAX_PKCS12_ITERATIONS, pkcs12_work_factor
 
     work = pkcs12_work_factor(test_pki.p12(test_pki.issue()))
     assert work is not None

@@ -15,15 +15,15 @@ from django.urls import reverse
 
 from zomanc.eeszt.client import idp
 from zomanc.eeszt.client.wire import Connection, sessions_clear
-from zomanc.eeszt.connection import connection_ok, connection_test
 from zomanc.eeszt.models import (
     CertificateStatus,
     EesztCertificate,
     EesztMemberProfile,
     EesztSession,
 )
-from zomanc.eeszt.selectors import eeszt_checklist
-from zomanc.eeszt.services import eeszt_certificate_upload, eeszt_connection_test
+from zomanc.eeszt.setup.connection import connection_ok, connection_test
+from zomanc.eeszt.setup.selectors import eeszt_checklist
+from zomanc.eeszt.setup.services import eeszt_certificate_upload, eeszt_connection_test
 from zomanc.eeszt.tests.conftest import SMS_CODE, Live, Pair, PkiFixture
 from zomanc.practices.models import OrgUnit
 
@@ -204,8 +204,8 @@ def test_missing_vmatrix_grant_says_what_to_ask_for(live: Live):
 
 def test_role_the_user_lacks_is_named(live: Live):
     """A doctor acting with a role he has no grant for gets ROLE_MISSING → the role named."""
-    from zomanc.eeszt.connection import RightsProbe, connection_test
-    from zomanc.eeszt.wire_context import eeszt_call_context
+    from zomanc.eeszt.context import eeszt_call_context
+    from zomanc.eeszt.setup.connection import RightsProbe, connection_test
 
     p = live.personas
     session = live.card_login(p.doctor)

@@ -13,11 +13,11 @@ from zomanc.audit.models import AuditAction, AuditEntry
 from zomanc.clinical import hooks
 from zomanc.eeszt.client import access, documents, ekat
 from zomanc.eeszt.client.errors import EesztRefused
-from zomanc.eeszt.ehr import cda_render
-from zomanc.eeszt.login import eeszt_login_mobile
+from zomanc.eeszt.context import eeszt_call_context
+from zomanc.eeszt.ehr.services import cda_render
+from zomanc.eeszt.login.services import eeszt_login_mobile
 from zomanc.eeszt.models import EesztMemberProfile
 from zomanc.eeszt.tests.conftest import Live, fresh_otp
-from zomanc.eeszt.wire_context import eeszt_call_context
 from zomanc.patients.models import IdType, Patient, Sex
 
 TAJ_WITH_HISTORY = "987654322"
@@ -194,7 +194,7 @@ def test_sandbox_refusal_of_the_justification_is_shown_next_to_it(ehr, monkeypat
     """Our local rule relaxed: EESZT's own BREAKGLASS_REASON_REQUIRED still lands on the
     field, in Hungarian, and nothing is logged as granted."""
     live, patient = ehr
-    monkeypatch.setattr("zomanc.eeszt.ehr_forms.EGYEB_MIN_JUSTIFICATION", 5)
+    monkeypatch.setattr("zomanc.eeszt.ehr.forms.EGYEB_MIN_JUSTIFICATION", 5)
     response = live.personas.client_for(live.personas.doctor).post(
         reverse("eeszt:ehr_breakglass", args=[patient.pk]),
         {"reason_code": "EGYEB", "justification": "csak tíz."},
@@ -369,7 +369,7 @@ def test_cda_render_builds_html_from_text_only():
 
 
 def test_company_is_one_with_the_module_on_chosen_or_first(personas):
-    from zomanc.eeszt.ehr import ehr_companies, ehr_company_pick
+    from zomanc.eeszt.ehr.services import ehr_companies, ehr_company_pick
     from zomanc.eeszt.models import EesztSettings
     from zomanc.practices.models import Company
 

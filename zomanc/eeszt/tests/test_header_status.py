@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zomanc.conftest import Personas
+from zomanc.eeszt.login.selectors import eeszt_header_status_load
 from zomanc.eeszt.models import EesztSession, EesztSettings
-from zomanc.eeszt.selectors import eeszt_header_status_load
-from zomanc.eeszt.services import eeszt_session_store
+from zomanc.eeszt.sessions import eeszt_session_store
 from zomanc.eeszt.templatetags.eeszt_tags import eeszt_header_status
 from zomanc.practices.models import Company
 

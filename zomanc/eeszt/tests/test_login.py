@@ -15,10 +15,9 @@ from zomanc.audit.models import AuditAction, AuditEntry
 from zomanc.eeszt.client import ekat
 from zomanc.eeszt.client.errors import EesztLoginRequired
 from zomanc.eeszt.client.wire import CallContext
-from zomanc.eeszt.login_views import CHALLENGE_SESSION_KEY
+from zomanc.eeszt.login.views import CHALLENGE_SESSION_KEY
 from zomanc.eeszt.models import EesztMemberProfile, EesztSession, LoginMethod
-from zomanc.eeszt.selectors import eeszt_session_active
-from zomanc.eeszt.services import eeszt_session_assertion
+from zomanc.eeszt.sessions import eeszt_session_active, eeszt_session_assertion
 from zomanc.eeszt.tests.conftest import Live, fresh_otp
 
 PASSWORD = "Sandbox-Demo-1"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from zomanc.audit.models import AuditAction, AuditEntry
 from zomanc.eeszt.models import EesztSession
-from zomanc.eeszt.services import eeszt_session_store
+from zomanc.eeszt.sessions import eeszt_session_store
 from zomanc.practices.models import Company
 
 

@@ -172,8 +172,8 @@ def test_create_update_history_conflict_delete(setup) -> None:
 
 
 def _ctx(eeszt: Eeszt):
+    from zomanc.eeszt.context import eeszt_call_context
     from zomanc.eeszt.models import EesztSession
-    from zomanc.eeszt.wire_context import eeszt_call_context
 
     session = EesztSession.objects.filter(member=eeszt.personas.doctor).latest("pk")
     return eeszt_call_context(

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from zomanc.eeszt.models import EesztSettings
-from zomanc.eeszt.refdata import RefdataUnavailable, refdata_index
-from zomanc.eeszt.selectors import eeszt_checklist, eeszt_refdata_warnings
-from zomanc.eeszt.services import eeszt_refdata_check
+from zomanc.eeszt.setup.refdata import RefdataUnavailable, refdata_index
+from zomanc.eeszt.setup.selectors import eeszt_checklist, eeszt_refdata_warnings
+from zomanc.eeszt.setup.services import eeszt_refdata_check
 from zomanc.practices.services import org_unit_deactivate
 
 ENTITIES = {
@@ -64,7 +64,7 @@ def refdata_server(settings, monkeypatch) -> Iterator[str]:
 
 
 def test_index_pages_through_rows(refdata_server, monkeypatch):
-    monkeypatch.setattr("zomanc.eeszt.refdata.PAGE_SIZE", 1)
+    monkeypatch.setattr("zomanc.eeszt.setup.refdata.PAGE_SIZE", 1)
     index = refdata_index("institution")
     assert set(index.rows) == {"506097", "01060J"}
     assert index.get("01060j") is not None

@@ -15,22 +15,17 @@ from django.utils import timezone
 
 from zomanc.audit.models import AuditAction, AuditEntry
 from zomanc.clinical.models import Visit
-from zomanc.clinical.services import (
-    diagnosis_add,
-    visit_close,
-    visit_open,
-    visit_referral_set,
-)
+from zomanc.clinical.services import diagnosis_add, visit_close, visit_open, visit_referral_set
 from zomanc.conftest import Personas
 from zomanc.eeszt.client import ekat
 from zomanc.eeszt.client import referral as ereferral
 from zomanc.eeszt.client.errors import EesztUnavailable
 from zomanc.eeszt.client.wire import CallContext
+from zomanc.eeszt.context import eeszt_call_context
 from zomanc.eeszt.models import EesztSession
 from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
 from zomanc.eeszt.outbox.services import outbox_item_deliver, outbox_referral_use
 from zomanc.eeszt.outbox.tests.conftest import Eeszt, eeszt  # noqa: F401 - the fixture
-from zomanc.eeszt.wire_context import eeszt_call_context
 from zomanc.patients.models import IdType, Patient, Sex
 from zomanc.testing.sandbox import SandboxProcess
 

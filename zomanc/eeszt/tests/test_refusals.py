@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from sandbox.soap.errors import FAULT_CODES
 from zomanc.eeszt.client.errors import EesztRefused
-from zomanc.eeszt.ehr_views import eeszt_error_text
-from zomanc.eeszt.profile_views import PROFILE_HELP
-from zomanc.eeszt.profile_views import eeszt_error_text as profile_error_text
+from zomanc.eeszt.ehr.views import eeszt_error_text
+from zomanc.eeszt.profile.views import PROFILE_HELP
+from zomanc.eeszt.profile.views import eeszt_error_text as profile_error_text
 from zomanc.eeszt.refusals import REFUSALS, refusal_html, refusal_text
 from zomanc.eeszt.tests.conftest import Live
 from zomanc.patients.models import IdType, Patient, Sex

@@ -15,11 +15,8 @@ from django.utils import timezone
 from zomanc.accounts.models import SealedTOTPDevice
 from zomanc.accounts.services import totp_device_confirm, totp_device_start
 from zomanc.accounts.tests.helpers import totp_code
-from zomanc.eeszt.services import (
-    eeszt_certificate_upload,
-    eeszt_connection_test,
-    eeszt_session_store,
-)
+from zomanc.eeszt.sessions import eeszt_session_store
+from zomanc.eeszt.setup.services import eeszt_certificate_upload, eeszt_connection_test
 from zomanc.eeszt.tests.conftest import SMS_CODE
 
 ASSERTION = b"<saml2:Assertion ID='_titkos-assertion-42'>alairt-tartalom</saml2:Assertion>"

@@ -7,8 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zomanc.eeszt.models import EesztSession, EesztSettings, SealedSecret
-from zomanc.eeszt.selectors import eeszt_session_active
-from zomanc.eeszt.services import eeszt_session_assertion, eeszt_session_end, eeszt_session_store
+from zomanc.eeszt.sessions import (
+    eeszt_session_active,
+    eeszt_session_assertion,
+    eeszt_session_end,
+    eeszt_session_store,
+)
 
 ASSERTION = (
     b'<saml2:Assertion ID="_a1" xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">'

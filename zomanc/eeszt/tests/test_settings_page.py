@@ -50,8 +50,8 @@ def test_users_table_and_checklist_agree_on_a_login_method_known_from_a_login(
 
     from django.utils import timezone
 
-    from zomanc.eeszt.selectors import eeszt_checklist, eeszt_users
-    from zomanc.eeszt.services import eeszt_session_store
+    from zomanc.eeszt.sessions import eeszt_session_store
+    from zomanc.eeszt.setup.selectors import eeszt_checklist, eeszt_users
 
     doctor = personas.doctor
     eeszt_session_store(
@@ -77,8 +77,8 @@ def test_users_table_and_checklist_agree_on_a_login_method_known_from_a_login(
 def test_checklist_has_no_double_full_stop_nor_double_numbers(
     personas: Personas, test_pki, ca_bundle
 ) -> None:
-    from zomanc.eeszt.selectors import eeszt_checklist
-    from zomanc.eeszt.services import eeszt_certificate_upload
+    from zomanc.eeszt.setup.selectors import eeszt_checklist
+    from zomanc.eeszt.setup.services import eeszt_certificate_upload
     from zomanc.eeszt.tests.conftest import SMS_CODE
 
     eeszt_certificate_upload(

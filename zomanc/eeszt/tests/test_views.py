@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from zomanc.eeszt.login import eeszt_user_id_for
+from zomanc.eeszt.context import eeszt_role_for, eeszt_user_id_for
 from zomanc.eeszt.models import (
     CertificateStatus,
     EesztCertificate,
@@ -15,9 +15,9 @@ from zomanc.eeszt.models import (
     EesztSettings,
     SealedSecret,
 )
-from zomanc.eeszt.services import eeszt_certificate_upload, eeszt_session_store
+from zomanc.eeszt.sessions import eeszt_session_store
+from zomanc.eeszt.setup.services import eeszt_certificate_upload
 from zomanc.eeszt.tests.conftest import SMS_CODE
-from zomanc.eeszt.wire_context import eeszt_role_for
 from zomanc.practices.models import OrgUnit
 
 
@@ -215,7 +215,7 @@ def test_module_switch_names_missing_items_then_enables(personas, test_pki, ca_b
 
 
 def test_module_needs_org_unit_and_doctor(personas, test_pki, ca_bundle):
-    from zomanc.eeszt.selectors import eeszt_missing_items
+    from zomanc.eeszt.setup.selectors import eeszt_missing_items
 
     eeszt_certificate_upload(
         company=personas.company_a,
@@ -233,8 +233,8 @@ def test_module_needs_org_unit_and_doctor(personas, test_pki, ca_bundle):
 
 
 def test_checklist_login_methods_live(personas):
-    from zomanc.eeszt.selectors import eeszt_checklist
-    from zomanc.eeszt.services import eeszt_member_profile_update
+    from zomanc.eeszt.setup.selectors import eeszt_checklist
+    from zomanc.eeszt.setup.services import eeszt_member_profile_update
 
     def step9():
         return next(i for i in eeszt_checklist(company=personas.company_a) if i.step == "9")

@@ -7,13 +7,9 @@ import pytest
 from django.urls import reverse
 
 from zomanc.eeszt.client import idp
+from zomanc.eeszt.context import EesztNotConfigured, eeszt_connection, eeszt_role_for
 from zomanc.eeszt.models import EesztSession
 from zomanc.eeszt.tests.conftest import Live, fresh_otp
-from zomanc.eeszt.wire_context import (
-    EesztNotConfigured,
-    eeszt_connection,
-    eeszt_role_for,
-)
 from zomanc.practices.models import Role
 
 PASSWORD = "Sandbox-Demo-1"

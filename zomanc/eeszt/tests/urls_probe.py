@@ -6,8 +6,8 @@ from django.urls import include, path
 
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.eeszt.client import ekat
-from zomanc.eeszt.selectors import access_eeszt_company
-from zomanc.eeszt.wire_context import eeszt_connection, eeszt_context_for, eeszt_login_redirects
+from zomanc.eeszt.context import eeszt_connection, eeszt_context_for, eeszt_login_redirects
+from zomanc.eeszt.setup.selectors import access_eeszt_company
 from zomanc.practices.permissions import Perm
 
 

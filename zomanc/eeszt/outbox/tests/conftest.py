@@ -14,7 +14,8 @@ from zomanc.conftest import Personas
 from zomanc.eeszt.client import idp
 from zomanc.eeszt.client.wire import Connection, sessions_clear
 from zomanc.eeszt.models import EesztSession, EesztSettings
-from zomanc.eeszt.services import eeszt_certificate_upload, eeszt_session_store
+from zomanc.eeszt.sessions import eeszt_session_store
+from zomanc.eeszt.setup.services import eeszt_certificate_upload
 from zomanc.patients.models import IdType, Patient, Sex
 from zomanc.practices.models import StaffMember
 from zomanc.testing.sandbox import SandboxProcess

@@ -19,7 +19,7 @@ from zomanc.codes.models import TreatmentItem
 from zomanc.conftest import Personas
 from zomanc.eeszt.client.cda import OID_BNO, OID_OENO, OID_PATIENT_ID, oid_catalogue
 from zomanc.eeszt.client.tests.test_cda import schema
-from zomanc.eeszt.ehr import cda_render
+from zomanc.eeszt.ehr.services import cda_render
 from zomanc.eeszt.models import EesztSettings
 from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind
 from zomanc.eeszt.outbox.services import _document_payload

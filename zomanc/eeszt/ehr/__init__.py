@@ -1,0 +1,1 @@
+"""EHR documents (EESZT eKÁT / documents): list, read, send, and breakglass access."""

@@ -1,0 +1,1 @@
+"""Eligibility: the TAJ / insurance check (TB-lámpa) through EESZT."""

@@ -1,0 +1,1 @@
+"""Logging in to EESZT (eID card, token, mobile app), the login page, the header status."""

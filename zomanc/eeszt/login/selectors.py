@@ -1,0 +1,69 @@
+"""Reads of EESZT logins for the header on every page and the logout (own sessions only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from zomanc.eeszt.models import EesztSession, EesztSettings
+from zomanc.practices.models import StaffMember
+
+
+@dataclass(frozen=True)
+class HeaderCompany:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True)
+class HeaderSession:
+    pk: int
+    eeszt_user_id: str
+    not_on_or_after: dt.datetime
+    company: HeaderCompany
+
+
+def eeszt_header_status_load(
+    *, member: StaffMember
+) -> tuple[list[HeaderSession], list[HeaderCompany]]:
+    """For the header on every page: the member's valid EESZT logins, and the companies with
+    the module on and active where he has none ("not logged in" is only worth saying there).
+    Two queries of the printed columns only: model instances (a session row carries its
+    sealed assertion's metadata, a settings row its reference-data warnings) cost more than
+    the rest of the header."""
+    sessions = [
+        HeaderSession(pk, user_id, until, HeaderCompany(company_id, company_name))
+        for pk, user_id, until, company_id, company_name in EesztSession.objects.filter(
+            practice_id=member.practice_id,
+            member=member,
+            ended_at__isnull=True,
+            not_on_or_after__gt=timezone.now(),
+        )
+        .order_by("company__name")
+        .values_list("pk", "eeszt_user_id", "not_on_or_after", "company_id", "company__name")
+    ]
+    logged_in = {session.company.pk for session in sessions}
+    login_companies = [
+        HeaderCompany(company_id, name)
+        for company_id, name in EesztSettings.objects.filter(
+            practice_id=member.practice_id, module_enabled=True, company__is_active=True
+        )
+        .order_by("company__name")
+        .values_list("company_id", "company__name")
+        if company_id not in logged_in
+    ]
+    return sessions, login_companies
+
+
+def access_eeszt_session(member: StaffMember, session_id: int) -> EesztSession:
+    """Only the member's own sessions: nobody ends a colleague's EESZT login."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        EesztSession.objects.select_related("company"),
+        practice_id=member.practice_id,
+        member=member,
+        pk=session_id,
+    )

@@ -1,0 +1,1 @@
+"""EESZT setup per company: settings, certificates, connection test, checklist, reference data."""
