@@ -4,7 +4,7 @@
 the bare view (bench/urls.py) served by the same gunicorn in the same run as the baseline;
 the resident memory of the gunicorn workers at rest and after each load.
 
-Set-up reuses the reliability scenario's machinery (zomanc/eeszt/outbox/scenario.py): a
+Set-up reuses the reliability scenario's machinery (zomanc/eeszt/scenario.py): a
 fresh database next to the configured one, the real sandbox process, the practice, the
 certificate, the module switched on and the dentist logged in with his card. The load runs
 as that dentist (a doctor: no owner 2FA step in the way).
@@ -31,7 +31,7 @@ from typing import Any
 from bench.common import REPO, log, rss_mb
 
 # No models in it: importable before Django's setup.
-from zomanc.eeszt.outbox.scenario import process_cpu_seconds
+from zomanc.eeszt.scenario import process_cpu_seconds
 
 GUNICORN_WORKERS = 2  # one per core
 GUNICORN_THREADS = 4
@@ -174,7 +174,7 @@ def pages_run(*, clients: list[int], requests: int, seconds: float) -> dict[str,
     from django.core.management import call_command
     from django.db import connection, connections
 
-    from zomanc.eeszt.outbox import scenario
+    from zomanc.eeszt import scenario
     from zomanc.testing.sandbox import sandbox_start
 
     tmp = Path(tempfile.mkdtemp(prefix="zomanc-bench-pages-"))

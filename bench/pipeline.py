@@ -7,7 +7,7 @@ visit_close, outbox rows included) and the delivery of the backlog are timed apa
 delivery alone is compared with the floor — like for like. (Run together, on two cores, each
 slows the other: measured in the first runs, docs/benchmarks.md.)
 
-The pipeline is the reliability scenario without faults (zomanc/eeszt/outbox/scenario.py:
+The pipeline is the reliability scenario without faults (zomanc/eeszt/scenario.py:
 fresh database, the real sandbox process, the product's services, `ox_worker` processes):
 this module only adds a probe to it. The probe reads the workers' memory, and — while that
 run's sandbox, database and EESZT login are still there — measures the **floor**: the same
@@ -36,7 +36,7 @@ from typing import Any
 from bench.common import cores_busy, cpu_jiffies, log, percentile, rss_mb
 
 # No models in these: importable before Django's setup.
-from zomanc.eeszt.outbox.scenario import ScenarioProbe, process_cpu_seconds
+from zomanc.eeszt.scenario import ScenarioProbe, process_cpu_seconds
 
 _EVENT_ID = re.compile(rb"<(?:[A-Za-z0-9_]+:)?eventId>([^<]+)</")
 _PLACEHOLDER = "zomanc-bench-event-id"
@@ -306,7 +306,7 @@ def pipeline_run(
     from django.conf import settings
     from django.db import connection
 
-    from zomanc.eeszt.outbox.scenario import ScenarioConfig, scenario_run
+    from zomanc.eeszt.scenario import ScenarioConfig, scenario_run
 
     config = ScenarioConfig(
         visits=visits,

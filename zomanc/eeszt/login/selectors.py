@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from zomanc.eeszt.models import EesztSession, EesztSettings
@@ -59,8 +60,6 @@ def eeszt_header_status_load(
 
 def access_eeszt_session(member: StaffMember, session_id: int) -> EesztSession:
     """Only the member's own sessions: nobody ends a colleague's EESZT login."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(
         EesztSession.objects.select_related("company"),
         practice_id=member.practice_id,

@@ -21,6 +21,7 @@ from zomanc.eeszt.client.errors import EesztError, EesztRefused, EesztUnavailabl
 from zomanc.eeszt.client.wire import Connection
 from zomanc.eeszt.context import EesztNotConfigured, eeszt_connection, eeszt_user_id_for
 from zomanc.eeszt.models import EesztSession, LoginMethod
+from zomanc.eeszt.outbox.services import outbox_resume_for
 from zomanc.eeszt.sessions import eeszt_session_end, eeszt_session_store
 from zomanc.practices.models import Company, StaffMember
 
@@ -207,9 +208,6 @@ def _finish(
     method: str,
     request: HttpRequest | None,
 ) -> EesztSession:
-    # Imported here: the outbox imports this app's services; keeps the graph acyclic.
-    from zomanc.eeszt.outbox.services import outbox_resume_for
-
     session = eeszt_session_store(
         member=member,
         company=company,

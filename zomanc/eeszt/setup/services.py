@@ -127,8 +127,6 @@ def eeszt_refdata_check(*, company: Company) -> list[str]:
 
 
 def _readiness(company: Company) -> list[str]:
-    # Imported here: selectors import services' neighbours; keeps the module graph acyclic.
-
     return eeszt_missing_items(company=company)
 
 
@@ -378,8 +376,6 @@ def eeszt_connection_test(*, company: Company, member: StaffMember) -> Connectio
     a replacement waits for), else the active one — through the client adapter, with the
     member's EESZT login for the login and VMátrix stages; records the result on the
     certificate. Not one transaction: the network calls must not hold database locks."""
-    # Imported here: these modules import this one.
-
     cert = (
         EesztCertificate.objects.filter(
             practice_id=company.practice_id, company=company, status=CertificateStatus.PENDING

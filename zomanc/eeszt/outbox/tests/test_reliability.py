@@ -1,6 +1,6 @@
 """Nothing lost, nothing doubled (issue 5, Reliability).
 
-The acceptance test runs the reliability scenario (zomanc/eeszt/outbox/scenario.py) as its
+The acceptance test runs the reliability scenario (zomanc/eeszt/scenario.py) as its
 own process against real processes: the sandbox, `manage.py ox_worker`s killed with
 SIGKILL, a fresh database (SQLite with one worker; PostgreSQL with two workers when
 DATABASE_URL is set, as in CI's second run). The unit tests below pin the delivery fixes

@@ -1,4 +1,4 @@
-"""`manage.py eeszt_scenario`: the reliability scenario (zomanc/eeszt/outbox/scenario.py)
+"""`manage.py eeszt_scenario`: the reliability scenario (zomanc/eeszt/scenario.py)
 in this process, on a fresh database of the configured kind; prints one JSON object.
 
 Exit status: 0 when nothing was lost or doubled, 2 when the JSON lists problems."""
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from zomanc.eeszt.outbox.scenario import ScenarioConfig, scenario_run
+from zomanc.eeszt.scenario import ScenarioConfig, scenario_run
 
 
 def _terminate(signum: int, frame: Any) -> None:

@@ -49,7 +49,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 # The sandbox's documented demo patients (sandbox/registry/seed.py FIXED_TAJ): it refuses
 # patients it does not know, and one open visit per patient is allowed, so visits take
 # turns between them.
