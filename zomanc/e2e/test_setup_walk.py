@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import random
 import re
 import shutil
 import time
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from zomanc.codes.validators import taj_generate
 from zomanc.testing.demo_stack import DemoStack, demo_stack_start, fresh_postgres_database
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +44,7 @@ ASSISTANT_USER = "ASSZ506097"  # the sandbox's assistant, Kiss Júlia (docs/sand
 ASSISTANT_MOBILE_TOKEN = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 - printed demo secret
 HISTORY_TAJ = "987 654 322"  # Kiss Máté: documents and eProfil entries of another provider
 REFERRAL_TAJ = "111 111 110"  # Nagy Bence: e-referrals
+DECEASED_TAJ = "999 000 069"  # reserved in the sandbox: a deceased person (docs/sandbox.md)
 WAIT_MS = 30_000
 BUDAPEST = ZoneInfo("Europe/Budapest")
 WALK_APPOINTMENT_NOTE = "Beutaló alapján, a séta foglalása"
@@ -212,6 +215,7 @@ def test_setup_guide_walk(walk: Walk, demo: DemoStack) -> None:
         step4_documents(walk)
         step5_eprofil(walk)
         step6_visit(walk)
+        step6b_new_patients(walk)
         step7_roles(walk)
     except Exception as exc:
         failure = walk.work / "failure.png"
@@ -690,6 +694,51 @@ def _close_visit(w: Walk, question: str = CLOSE_QUESTION) -> None:
     page.locator("#entry-box").get_by_role("button", name="Ellátás lezárása").click()
     expect(page.locator("#entry-box")).not_to_contain_text("Nyitott ellátás")
     assert questions == [question]
+
+
+# --- 6b. New patients: any valid TAJ is reportable, a reserved one plays a refusal -------
+
+
+def step6b_new_patients(w: Walk) -> None:
+    """The first thing a trying practice does: a new patient with a TAJ the sandbox has never
+    seen is reported end to end; the sandbox's reserved TAJ for a deceased person
+    (docs/sandbox.md) is refused, and the refusal reads as Hungarian advice with EESZT's
+    code small after it."""
+    page = w.page
+    w.login("kovacs.anna@mosoly.test")
+    rng = random.Random()  # noqa: S311 - a test TAJ, only the sandbox sees it
+    taj = taj_generate(rng)
+    while taj.startswith("999"):  # the sandbox's reserved block
+        taj = taj_generate(rng)
+    _patient_create(w, "Próba", "Péter", taj)
+    _open_visit_here(w)
+    _diagnosis(w, "K0210")
+    _close_visit(w, question=EMPTY_NOTES_QUESTION)
+    _wait_eeszt_state(w, "EESZT: elküldve")
+    w.shot("27b-new-patient-sent")
+    _patient_create(w, "Teszt", "Elhunyt", DECEASED_TAJ)
+    _open_visit_here(w)
+    _wait_eeszt_state(w, "EESZT: elutasítva")
+    page.locator("a.badge[class*=eeszt-]").first.click()
+    main = page.locator("main")
+    expect(main).to_contain_text("a beteg elhunyt, ezért új ellátás nem jelenthető")
+    expect(main.locator("small.eeszt-code").first).to_have_text("PATIENT_DECEASED")
+    w.shot("27c-reserved-taj-refused")
+    w.logout()
+
+
+def _patient_create(w: Walk, family: str, given: str, taj: str) -> None:
+    page = w.page
+    page.goto(w.z("/patients/uj/"))
+    form = page.locator("main form")
+    form.locator("input[name=family_name]").fill(family)
+    form.locator("input[name=given_name]").fill(given)
+    form.locator("select[name=sex]").select_option("M")
+    form.locator("input[name=birth_date]").fill("1980.05.17.")
+    form.locator("input[name=id_value]").fill(taj)
+    form.get_by_role("button", name="Mentés").click()
+    expect(page.locator("form.open-form")).to_be_visible()
+    expect(page.locator("main")).to_contain_text(f"{family} {given}")
 
 
 # --- 7. Roles -----------------------------------------------------------------------------
