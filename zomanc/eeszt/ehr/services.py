@@ -1,5 +1,5 @@
 """S7/S10 support: which patients EESZT actions apply to, which company acts, the CDA
-narrative as safe HTML, the daily insurance-status cache and the breakglass service.
+narrative as safe HTML and the breakglass service (the insurance check is `eligibility/`).
 
 The views in `ehr/views.py` stay thin; everything here is plain functions."""
 

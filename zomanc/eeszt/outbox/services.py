@@ -487,7 +487,7 @@ def _claim(item_id: int) -> _Claim | None:
                 _("%(doctor)s EESZT-bejelentkezésére vár.") % {"doctor": item.responsible},
             )
             return None
-        # The one construction of the wire's Connection and CallContext (wire_context.py):
+        # The one construction of the wire's Connection and CallContext (context.py):
         # the visit's doctor acts in the visit's org unit, in his VMátrix role.
         conn = eeszt_connection_for_certificate(cert)
         ctx = eeszt_call_context(

@@ -1,5 +1,5 @@
 """Beállítások / EESZT: per-company EESZT settings, certificate, connection test, checklist
-(the EESZT login pages are in login_views.py). Thin: forms check input, services write,
+(the EESZT login pages are in login/views.py). Thin: forms check input, services write,
 selectors read."""
 
 from typing import Any
