@@ -190,7 +190,7 @@ TASKS = {
             "SCHEDULES": {
                 # Finds rows whose wake-up task went missing: the rows are the source of truth.
                 "eeszt-outbox-sweep": {
-                    "task": "zomanc.eeszt.outbox.tasks.outbox_sweep_task",
+                    "task": "zomanc.eeszt.outbox.services.outbox_sweep_task",
                     "every": int(os.environ.get("EESZT_OUTBOX_SWEEP_SECONDS", "30")),
                 },
                 # The same for the NAV invoice reports (zomanc/nav/outbox.py).

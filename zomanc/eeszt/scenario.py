@@ -277,7 +277,7 @@ _LAUNCHER = """
 import sys
 import django
 django.setup()
-import zomanc.eeszt.outbox.tasks, zomanc.eeszt.client.ekat, zomanc.eeszt.client.documents
+import zomanc.eeszt.outbox.services, zomanc.eeszt.client.ekat, zomanc.eeszt.client.documents
 from django.core.management import execute_from_command_line
 sys.stdin.readline()
 execute_from_command_line(["manage.py", "ox_worker", *sys.argv[1:]])

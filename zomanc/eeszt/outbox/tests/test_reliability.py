@@ -29,8 +29,7 @@ from zomanc.eeszt.client.wire import CallContext, Connection
 from zomanc.eeszt.models import EesztSettings
 from zomanc.eeszt.outbox import services
 from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
-from zomanc.eeszt.outbox.services import outbox_sweep
-from zomanc.eeszt.outbox.tasks import outbox_deliver_task
+from zomanc.eeszt.outbox.services import outbox_deliver_task, outbox_sweep
 from zomanc.patients.models import IdType, Patient, Sex
 
 REPO = Path(__file__).resolve().parents[4]
