@@ -60,6 +60,29 @@ def test_colours_of_seeded_patients(live: Live, taj, label, meaning):
     ).exists()
 
 
+# The sandbox's reserved TAJ numbers (docs/sandbox.md, "Bármely érvényes TAJ szám biztosított") and a valid
+# TAJ it has never seen (every insured person is known to EESZT: a new patient is ZÖLD).
+RESERVED = [
+    ("999000014", "BARNA", "az ellátás térítésköteles"),  # not found
+    ("999000021", "PIROS", "ellátást ettől nem szabad megtagadni"),
+    ("999000038", "KÉK", "Másik EU-tagállamban biztosított."),
+    ("999000045", "BARNA", "az ellátás térítésköteles"),  # not insured
+    ("999000052", "SÁRGA", "csak sürgős esetben"),
+    ("999000069", "BARNA", "az ellátás térítésköteles"),  # deceased
+    ("123456788", "ZÖLD", "Érvényes a biztosítási jogviszony."),
+]
+
+
+@pytest.mark.parametrize(("taj", "label", "meaning"), RESERVED)
+def test_reserved_and_unseen_taj_numbers_in_hungarian(live: Live, taj, label, meaning):
+    live.card_login(live.personas.doctor)
+    patient = _patient(live.personas.practice_a, taj)
+    client = live.personas.client_for(live.personas.doctor)
+    html = client.post(_url(patient), HTTP_HX_REQUEST="true").content.decode()
+    assert f"TB-lámpa: {label}" in html
+    assert meaning in html
+
+
 def test_answer_is_kept_for_the_day_without_calling_eeszt_again(live: Live, settings):
     live.card_login(live.personas.doctor)
     patient = _patient(live.personas.practice_a, "200158389")
