@@ -60,8 +60,8 @@ def test_colours_of_seeded_patients(live: Live, taj, label, meaning):
     ).exists()
 
 
-# The sandbox's reserved TAJ numbers (docs/sandbox.md, "Bármely érvényes TAJ szám biztosított") and a valid
-# TAJ it has never seen (every insured person is known to EESZT: a new patient is ZÖLD).
+# The sandbox's reserved TAJ numbers (docs/sandbox.md, "Bármely érvényes TAJ szám
+# biztosított") and a valid TAJ it has never seen (EESZT knows every insured person: ZÖLD).
 RESERVED = [
     ("999000014", "BARNA", "az ellátás térítésköteles"),  # not found
     ("999000021", "PIROS", "ellátást ettől nem szabad megtagadni"),
