@@ -195,7 +195,7 @@ TASKS = {
                 },
                 # The same for the NAV invoice reports (zomanc/nav/outbox.py).
                 "nav-outbox-sweep": {
-                    "task": "zomanc.nav.tasks.nav_sweep_task",
+                    "task": "zomanc.nav.outbox.nav_sweep_task",
                     "every": int(os.environ.get("NAV_OUTBOX_SWEEP_SECONDS", "30")),
                 },
             },

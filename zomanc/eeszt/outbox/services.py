@@ -141,10 +141,10 @@ def _wake(item: OutboxItem, *, at: dt.datetime | None = None) -> None:
 
 
 def _wake_id(item_id: int, *, at: dt.datetime | None = None) -> None:
-    task = outbox_deliver_task.using(run_after=at) if at else outbox_deliver_task
+    wake = outbox_deliver_task.using(run_after=at) if at else outbox_deliver_task
     # Enqueued in the caller's transaction (django-ox writes the task row to the same
     # database): the task exists exactly when the row does.
-    task.enqueue(item_id=item_id)
+    wake.enqueue(item_id=item_id)
 
 
 def outbox_visit_opened(*, visit: Visit) -> OutboxItem | None:

@@ -160,7 +160,7 @@ def test_row_and_wake_up_commit_with_the_invoice_or_not_at_all(billing: Personas
     from django.db import transaction
     from django_ox.models import OxTask
 
-    from zomanc.nav.tasks import nav_deliver_task
+    from zomanc.nav.outbox import nav_deliver_task
 
     def wake_ups() -> list[object]:
         return [
