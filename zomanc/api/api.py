@@ -19,6 +19,13 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
+from zomanc.api.common import (
+    BODY_ERRORS,
+    MAX_ID,
+    READ_ERRORS,
+    ServiceValidationError,
+    api_member,
+)
 from zomanc.api.models import ApiToken
 from zomanc.api.schemas import (
     ErrorOut,
@@ -40,10 +47,9 @@ from zomanc.patients.services import (
     patient_record_viewed,
     patient_update,
 )
-from zomanc.practices.models import StaffMember
-from zomanc.practices.permissions import Perm, member_can
+from zomanc.plans.api import router as plans_router
+from zomanc.practices.permissions import Perm
 
-MAX_ID = 2**63 - 1  # larger ids overflow the database's bigint: a 422, not a 500
 API_PAGE_SIZE = 25
 
 
@@ -125,11 +131,6 @@ def _on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
     return _error(request, 422, "validation_error", _("Hibás adatok."), errors)
 
 
-class ServiceValidationError(Exception):
-    def __init__(self, exc: DjangoValidationError) -> None:
-        self.exc = exc
-
-
 def _on_service_validation(request: HttpRequest, exc: ServiceValidationError) -> HttpResponse:
     errors = []
     if hasattr(exc.exc, "error_dict"):
@@ -175,21 +176,6 @@ for _exc_class, _handler in _HANDLERS:
 
 # --- helpers ------------------------------------------------------------------------------
 
-READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
-BODY_ERRORS: dict[int, type[ErrorOut]] = {
-    **READ_ERRORS,
-    400: ErrorOut,
-    409: ErrorOut,
-    413: ErrorOut,
-}
-
-
-def _member(request: HttpRequest, perm: Perm) -> StaffMember:
-    token: ApiToken = request.auth  # type: ignore[attr-defined]
-    if not member_can(token.member, perm):
-        raise HttpError(403, _("Ehhez a művelethez nincs jogosultsága."))
-    return token.member
-
 
 def _out(patient: Patient) -> dict[str, Any]:
     return {
@@ -227,7 +213,7 @@ def patients_search(
     q: str = Query("", max_length=100, pattern=r"^[^\x00-\x1F\x7F]*$"),
     page: int = Query(1, ge=1, le=MAX_PAGE),
 ) -> dict[str, Any]:
-    member = _member(request, Perm.PATIENT_VIEW)
+    member = api_member(request, Perm.PATIENT_VIEW)
     result = patient_search(practice=member.practice, query=q, page=page, page_size=API_PAGE_SIZE)
     audit_patients_listed(
         practice=member.practice,
@@ -253,7 +239,7 @@ def patients_search(
     tags=["páciensek"],
 )
 def patients_create(request: HttpRequest, payload: PatientIn) -> Status[dict[str, Any]]:
-    member = _member(request, Perm.PATIENT_EDIT)
+    member = api_member(request, Perm.PATIENT_EDIT)
     data = PatientData(**payload.model_dump())
     patient = _run(
         lambda: patient_create(
@@ -273,7 +259,7 @@ def patients_create(request: HttpRequest, payload: PatientIn) -> Status[dict[str
 def patients_read(
     request: HttpRequest, patient_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> dict[str, Any]:
-    member = _member(request, Perm.PATIENT_VIEW)
+    member = api_member(request, Perm.PATIENT_VIEW)
     patient = access_patient(member, patient_id)
     patient_record_viewed(patient=patient, actor=member.user, request=request, via="API")
     return _out(patient)
@@ -289,7 +275,7 @@ def patients_read(
 def patients_update(
     request: HttpRequest, payload: PatientPatch, patient_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> dict[str, Any]:
-    member = _member(request, Perm.PATIENT_EDIT)
+    member = api_member(request, Perm.PATIENT_EDIT)
     patient = access_patient(member, patient_id)
     changes = payload.model_dump(exclude_unset=True)
     data = dataclasses.replace(patient_data_of(patient), **changes)
@@ -299,7 +285,5 @@ def patients_update(
     return _out(patient)
 
 
-# The plans' endpoints live with their app (zomanc/plans/api.py) and use the helpers above.
-from zomanc.plans.api import router as plans_router  # noqa: E402
-
+# The plans' endpoints live with their app (zomanc/plans/api.py).
 api.add_router("/", plans_router)

@@ -15,7 +15,7 @@ from ninja import Field, Path, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
-from zomanc.api.api import BODY_ERRORS, MAX_ID, READ_ERRORS, ServiceValidationError, _member
+from zomanc.api.common import BODY_ERRORS, MAX_ID, READ_ERRORS, ServiceValidationError, api_member
 from zomanc.api.schemas import SAFE_TEXT, ErrorOut
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
@@ -224,7 +224,7 @@ def _run(call: Any) -> Any:
 
 
 def _plan(request: HttpRequest, perm: Perm, plan_id: int) -> tuple[Any, TreatmentPlan]:
-    member = _member(request, perm)
+    member = api_member(request, perm)
     try:
         return member, access_plan(member, plan_id)
     except Http404:
@@ -241,7 +241,7 @@ def _not_found(what: str) -> HttpError:
     summary="A páciens kezelési tervei",
 )
 def plans_list(request: HttpRequest, patient_id: Id) -> list[dict[str, Any]]:
-    member = _member(request, Perm.PLAN_VIEW)
+    member = api_member(request, Perm.PLAN_VIEW)
     try:
         patient = access_patient(member, patient_id)
     except Http404:
@@ -264,7 +264,7 @@ def plans_list(request: HttpRequest, patient_id: Id) -> list[dict[str, Any]]:
     summary="Új kezelési terv (tervezet)",
 )
 def plans_create(request: HttpRequest, patient_id: Id, payload: PlanIn) -> Status[dict[str, Any]]:
-    member = _member(request, Perm.PLAN_DRAFT)
+    member = api_member(request, Perm.PLAN_DRAFT)
     try:
         patient = access_patient(member, patient_id)
     except Http404:
