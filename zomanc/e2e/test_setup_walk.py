@@ -715,7 +715,7 @@ def step6b_new_patients(w: Walk) -> None:
     _diagnosis(w, "K0210")
     _close_visit(w, question=EMPTY_NOTES_QUESTION)
     _wait_eeszt_state(w, "EESZT: elküldve")
-    w.shot("27b-new-patient-sent")
+    w.shot("29b-new-patient-sent")
     _patient_create(w, "Teszt", "Elhunyt", DECEASED_TAJ)
     _open_visit_here(w)
     _wait_eeszt_state(w, "EESZT: elutasítva")
@@ -723,7 +723,7 @@ def step6b_new_patients(w: Walk) -> None:
     main = page.locator("main")
     expect(main).to_contain_text("a beteg elhunyt, ezért új ellátás nem jelenthető")
     expect(main.locator("small.eeszt-code").first).to_have_text("PATIENT_DECEASED")
-    w.shot("27c-reserved-taj-refused")
+    w.shot("29c-reserved-taj-refused")
     w.logout()
 
 
