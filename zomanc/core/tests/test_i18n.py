@@ -202,3 +202,16 @@ def test_select_empty_choice_is_hungarian(personas: Personas) -> None:
     assert "Select an option" not in page
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "- Select an option -" in client.get(f"/patients/{patient.pk}/").content.decode()
+
+
+def test_one_hungarian_word_two_english_meanings() -> None:
+    """ "Tulajdonos" is the practice's owner (a role) and a certificate's subject: one msgid
+    gave the role "Subject" in English; the certificate's takes a context of its own."""
+    from django.utils import translation
+    from django.utils.translation import pgettext
+
+    from zomanc.practices.models import Role
+
+    with translation.override("en"):
+        assert str(Role.OWNER.label) == "Owner"
+        assert pgettext("tanúsítvány alanya", "Tulajdonos") == "Subject"
