@@ -19,7 +19,6 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
@@ -30,6 +29,7 @@ from lxml import etree
 from sandbox.clock.services import now
 from sandbox.faults.services import counters_add, fault_plan
 from sandbox.nav import crypto, queries, services
+from sandbox.nav.call import Call
 from sandbox.nav.models import ApiRequest, Taxpayer, TechnicalUser, Transaction
 from sandbox.nav.schema import NS_API, NS_COMMON, XmlInvalid, parse, q, violations
 from sandbox.nav.wire import (
@@ -47,19 +47,6 @@ CONTENT_TYPE = "application/xml; charset=UTF-8"
 FAULT_SERVICE = "nav"
 REQUEST_ID = re.compile(r"[+a-zA-Z0-9_]{1,30}")
 TIMESTAMP_TOLERANCE = dt.timedelta(days=1)
-
-
-@dataclass
-class Call:
-    """One authenticated request, handed to its operation."""
-
-    root: etree._Element
-    body: bytes
-    echo: Echo
-    at: dt.datetime
-    taxpayer: Taxpayer
-    user: TechnicalUser
-    request_id: str
 
 
 Handler = Callable[[Call], etree._Element]

@@ -5,18 +5,15 @@ chain digest, taxpayer. Reads bring the transactions they touch up to date first
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from lxml import etree
 
 from sandbox.nav import services
+from sandbox.nav.call import Call
 from sandbox.nav.models import Report, Taxpayer, Transaction
 from sandbox.nav.schema import NS_API, NS_BASE, NS_COMMON, q
 from sandbox.nav.wire import NavError, date, money, start, sub, timestamp
-
-if TYPE_CHECKING:
-    from sandbox.nav.api import Call
 
 PAGE_SIZE = 100
 MAX_RANGE_DAYS = 35
