@@ -93,3 +93,24 @@ def test_the_documents_page_explains_a_refusal(live: Live, bad_taj_patient: Pati
     assert "A TAJ-szám hibás: nem stimmel az ellenőrző számjegye." in html
     assert '<small class="eeszt-code">TAJ_INVALID</small>' in html
     assert "(TAJ_INVALID)" not in html
+
+
+def test_the_reserved_sensitive_taj_shows_its_withheld_document_in_hungarian(live: Live) -> None:
+    """The sandbox's reserved TAJ 999000076 (docs/sandbox.md) has a sensitive document at
+    another institution: the page says in Hungarian that one is withheld, and why."""
+    cache.clear()
+    live.card_login(live.personas.doctor)
+    patient = Patient.objects.create(
+        practice=live.personas.practice_a,
+        family_name="Érzékeny",
+        given_name="Teszt",
+        sex=Sex.FEMALE,
+        birth_date=dt.date(1980, 5, 5),
+        id_type=IdType.TAJ,
+        id_value="999000076",
+    )
+    client = live.personas.client_for(live.personas.doctor)
+    html = client.get(reverse("eeszt:ehr_documents", args=[patient.pk])).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "1 dokumentumot a hozzáférési szabályok miatt nem láthat." in text
+    assert "különösen érzékeny kategória" in text
