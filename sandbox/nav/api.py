@@ -384,36 +384,15 @@ def manage_annulment(call: Call) -> etree._Element:
     return _manage(call, "manageAnnulment", Transaction.Kind.ANNULMENT, "ManageAnnulmentResponse")
 
 
-@operation("queryTransactionStatus")
-def query_transaction_status(call: Call) -> etree._Element:
-    return queries.transaction_status(call)
-
-
-@operation("queryTransactionList")
-def query_transaction_list(call: Call) -> etree._Element:
-    return queries.transaction_list(call)
-
-
-@operation("queryInvoiceData")
-def query_invoice_data(call: Call) -> etree._Element:
-    return queries.invoice_data(call)
-
-
-@operation("queryInvoiceCheck")
-def query_invoice_check(call: Call) -> etree._Element:
-    return queries.invoice_check(call)
-
-
-@operation("queryInvoiceDigest")
-def query_invoice_digest(call: Call) -> etree._Element:
-    return queries.invoice_digest(call)
-
-
-@operation("queryInvoiceChainDigest")
-def query_invoice_chain_digest(call: Call) -> etree._Element:
-    return queries.invoice_chain_digest(call)
-
-
-@operation("queryTaxpayer")
-def query_taxpayer(call: Call) -> etree._Element:
-    return queries.taxpayer(call)
+# The query operations answer from queries.py as they are: registered directly.
+OPERATIONS.update(
+    {
+        "queryTransactionStatus": queries.transaction_status,
+        "queryTransactionList": queries.transaction_list,
+        "queryInvoiceData": queries.invoice_data,
+        "queryInvoiceCheck": queries.invoice_check,
+        "queryInvoiceDigest": queries.invoice_digest,
+        "queryInvoiceChainDigest": queries.invoice_chain_digest,
+        "queryTaxpayer": queries.taxpayer,
+    }
+)
