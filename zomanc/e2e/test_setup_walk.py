@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from zomanc.codes.validators import taj_generate
-from zomanc.testing.demo_stack import DemoStack, demo_stack_start, fresh_postgres_database
+from zomanc.testing.demo_stack import DemoStack
 
 pytestmark = pytest.mark.e2e
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -137,31 +137,6 @@ class Walk:
 
 
 # --- the stack and the browser -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]:
-    data = tmp_path_factory.mktemp("walk-demo")
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith("postgres"):
-        stack = demo_stack_start(data)
-        try:
-            yield stack
-        finally:
-            stack.stop()
-        return
-    # PostgreSQL: a fresh database for each side, named per process like the test databases
-    # (zomanc/settings.py), so parallel runs on one server never share one.
-    pid = os.getpid()
-    with (
-        fresh_postgres_database(server, f"walk_zomanc_{pid}") as zomanc_url,
-        fresh_postgres_database(server, f"walk_sandbox_{pid}") as sandbox_url,
-    ):
-        stack = demo_stack_start(data, database_url=zomanc_url, sandbox_database_url=sandbox_url)
-        try:
-            yield stack
-        finally:
-            stack.stop()
 
 
 @pytest.fixture
