@@ -222,6 +222,15 @@ class PlanItem(models.Model):
     vat_rate = models.CharField(_("áfakulcs"), max_length=3, choices=VatRate.choices)
     note = models.CharField(_("megjegyzés"), max_length=300, blank=True)
     done_at = models.DateTimeField(_("elvégezve"), null=True, blank=True)
+    # The visit it was carried out in (None: marked done on the plan page, without a visit).
+    done_visit = models.ForeignKey(
+        "clinical.Visit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("elvégezve ennél az ellátásnál"),
+    )
 
     class Meta:
         ordering = ["position", "id"]
