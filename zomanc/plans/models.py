@@ -222,6 +222,18 @@ class PlanItem(models.Model):
     vat_rate = models.CharField(_("áfakulcs"), max_length=3, choices=VatRate.choices)
     note = models.CharField(_("megjegyzés"), max_length=300, blank=True)
     done_at = models.DateTimeField(_("elvégezve"), null=True, blank=True)
+    # The appointment the item is booked to (plans/booking_services.py). Kept when that
+    # appointment is cancelled or has passed (the history); it then no longer counts as
+    # booked, and booking the item again moves the link to the new appointment.
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plan_items",
+        db_index=False,  # indexed below, practice first
+        verbose_name=_("időpont"),
+    )
     # The visit it was carried out in (None: marked done on the plan page, without a visit).
     done_visit = models.ForeignKey(
         "clinical.Visit",
@@ -234,6 +246,10 @@ class PlanItem(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        indexes = [
+            # The calendar reads the items of a window's appointments in one query.
+            models.Index(fields=["practice", "appointment"], name="planitem_practice_appt")
+        ]
 
     def __str__(self) -> str:
         return self.name
