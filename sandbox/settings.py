@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "sandbox.server",
     "sandbox.portal",
     "sandbox.nav",
+    "sandbox.mail",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,9 @@ SANDBOX_HTTP_PORT = int(os.environ.get("SANDBOX_HTTP_PORT", "9080"))
 # TLS; the exchange token lives 5 minutes (spec §1.1); a transaction is RECEIVED, then
 # PROCESSING for these many seconds before its invoices get their final state.
 SANDBOX_NAV_HTTPS_PORT = int(os.environ.get("SANDBOX_NAV_HTTPS_PORT", "9444"))
+# The mail catcher (sandbox.mail, docs/messaging.md): plain SMTP on its own port; its pages
+# ("Elküldött levelek") on the HTTP listener at /levelek/.
+SANDBOX_SMTP_PORT = int(os.environ.get("SANDBOX_SMTP_PORT", "2525"))
 SANDBOX_NAV_TOKEN_MINUTES = float(os.environ.get("SANDBOX_NAV_TOKEN_MINUTES", "5"))
 SANDBOX_NAV_RECEIVED_SECONDS = float(os.environ.get("SANDBOX_NAV_RECEIVED_SECONDS", "1"))
 SANDBOX_NAV_PROCESSING_SECONDS = float(os.environ.get("SANDBOX_NAV_PROCESSING_SECONDS", "1"))

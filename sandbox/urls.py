@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("sandbox.faults.urls")),
     path("", include("sandbox.portal.urls")),
     path("", include("sandbox.nav.urls")),
+    path("", include("sandbox.mail.urls")),
 ]

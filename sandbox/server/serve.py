@@ -336,8 +336,9 @@ class Listeners:
         for t in self._threads:
             t.start()
 
-    def write_state(self, path: Path) -> None:
-        """Where we listen, for scripts and tests that started us on port 0."""
+    def write_state(self, path: Path, **extra: int) -> None:
+        """Where we listen, for scripts and tests that started us on port 0 (``extra``:
+        listeners started beside these, e.g. the mail catcher's ``smtpPort``)."""
         state: dict[str, object] = {
             "host": self.host,
             "httpsPort": self.https_port,
@@ -345,6 +346,7 @@ class Listeners:
         }
         if self.nav_port is not None:
             state["navPort"] = self.nav_port
+        state.update(extra)
         path.write_text(json.dumps(state), encoding="utf-8")
 
     def stop(self) -> None:

@@ -27,6 +27,8 @@ class SandboxProcess:
     http_url: str
     output_path: Path
     admin_token: str = ADMIN_TOKEN
+    # The mail catcher's SMTP port (its pages: http_url + "/levelek/").
+    smtp_port: int = 0
     _certs: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     @property
@@ -170,4 +172,5 @@ def sandbox_start(data_dir: Path, *, card: bool = True, timeout: float = 120) ->
         https_url=f"https://127.0.0.1:{ports['httpsPort']}",
         http_url=f"http://127.0.0.1:{ports['httpPort']}",
         output_path=output_path,
+        smtp_port=int(ports.get("smtpPort", 0)),
     )

@@ -1,5 +1,5 @@
 """python -m django runsandbox --settings=sandbox.settings [--https-port N] [--http-port N]
-[--nav-port N]
+[--nav-port N] [--smtp-port N]
 
 Prepares everything on first start (DB, PKI, demo data if the DB is empty, demo card) and
 serves SOAP over mutual TLS and the portal/refdata/admin over HTTP, until interrupted.
@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from sandbox.mail.smtp import MailCatcher
 from sandbox.nav.seed import nav_logins_text, nav_seed_demo
 from sandbox.pki.ca import pki_ensure
 from sandbox.server.serve import Listeners
@@ -34,6 +35,8 @@ class Command(BaseCommand):
         # Default: SANDBOX_NAV_HTTPS_PORT — but any free port when the EESZT port is 0, so
         # harnesses that start us on free ports (tests in parallel) never collide on it.
         parser.add_argument("--nav-port", type=int, default=None)
+        # The mail catcher's SMTP port: the same rule (SANDBOX_SMTP_PORT, or any free one).
+        parser.add_argument("--smtp-port", type=int, default=None)
         parser.add_argument("--no-seed", action="store_true")
         parser.add_argument("--no-card", action="store_true")
 
@@ -60,8 +63,17 @@ class Command(BaseCommand):
                 else settings.SANDBOX_NAV_HTTPS_PORT
             ),
         )
+        mail = MailCatcher(
+            options["host"],
+            options["smtp_port"]
+            if options["smtp_port"] is not None
+            else 0
+            if options["https_port"] == 0
+            else settings.SANDBOX_SMTP_PORT,
+        )
         listeners.start()
-        listeners.write_state(Path(settings.SANDBOX_DATA_DIR) / "server.json")
+        mail.start()
+        listeners.write_state(Path(settings.SANDBOX_DATA_DIR) / "server.json", smtpPort=mail.port)
         host = options["host"]
         self.stdout.write(
             f"EESZT sandbox fut.\n"
@@ -70,6 +82,8 @@ class Command(BaseCommand):
             f"  Portál, törzsadatok:  http://{host}:{listeners.http_port}/\n"
             f"  NAV Online Számla:    https://{host}:{listeners.nav_port}/invoiceService/v3/"
             f"<operáció>  (szerver TLS; portál: http://{host}:{listeners.http_port}/nav/)\n"
+            f"  Levélfogó (SMTP):     smtp://{host}:{mail.port}  "
+            f"(levelek: http://{host}:{listeners.http_port}/levelek/)\n"
             f"  CA tanúsítvány:       {pki_ensure().root.cert_path}\n"
             f"  Adatmappa:            {settings.SANDBOX_DATA_DIR}\n"
         )
@@ -80,4 +94,5 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
+        mail.stop()
         listeners.stop()
