@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zomanc.billing.models import CustomerKind, PaymentMethod
+from zomanc.billing.models import INVOICE_PAYMENT_METHODS, CustomerKind, PaymentMethod
 from zomanc.codes.models import VatRate
 
 
@@ -27,7 +27,7 @@ class IssueForm(forms.Form):
     fund_member_number = forms.CharField(
         label=_("Pénztártag azonosítója"), max_length=40, required=False
     )
-    payment_method = forms.ChoiceField(label=_("Fizetési mód"), choices=PaymentMethod.choices)
+    payment_method = forms.ChoiceField(label=_("Fizetési mód"), choices=INVOICE_PAYMENT_METHODS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -75,6 +75,17 @@ class PaymentForm(forms.Form):
         decimal_places=0,
         required=False,
         help_text=_("Üresen: a teljes hátralék."),
+    )
+    paid_on = forms.DateField(
+        label=_("Fizetés napja"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Átutalásnál a jóváírás napja; üresen: ma."),
+    )
+    excess_as_credit = forms.BooleanField(
+        label=_("Előleg / túlfizetés"),
+        required=False,
+        help_text=_("A hátralékon felüli összeg a páciens egyenlegén marad (jóváírás)."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

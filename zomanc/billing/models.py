@@ -8,6 +8,7 @@ rows."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from django.db import models
@@ -88,6 +89,18 @@ class PaymentMethod(models.TextChoices):
     CASH = "CASH", _("Készpénz")
     CARD = "CARD", _("Bankkártya")
     TRANSFER = "TRANSFER", _("Átutalás")
+    # The card of the patient's health fund (egészségpénztári kártya): pays an invoice made
+    # out to the fund (the member's name on it), reported to NAV as CARD.
+    FUND_CARD = "FUND_CARD", _("Egészségpénztári kártya")
+    # Settled from the patient's credit (an earlier overpayment held on his account): no
+    # money changes hands. Never an invoice's own payment method.
+    CREDIT = "CREDIT", _("Egyenlegből (korábbi túlfizetés)")
+
+
+# What an invoice may name as its payment method (CREDIT is only a way of settling it).
+INVOICE_PAYMENT_METHODS = [c for c in PaymentMethod.choices if c[0] != PaymentMethod.CREDIT]
+# NAV's paymentMethod (TRANSFER | CASH | CARD | VOUCHER | OTHER) for each of ours.
+NAV_PAYMENT_METHOD = {PaymentMethod.FUND_CARD.value: "CARD"}
 
 
 class Invoice(ImmutableModel):
@@ -127,7 +140,7 @@ class Invoice(ImmutableModel):
     issue_date = models.DateField(_("kiállítás dátuma"))
     delivery_date = models.DateField(_("teljesítés dátuma"))
     payment_method = models.CharField(
-        _("fizetési mód"), max_length=10, choices=PaymentMethod.choices
+        _("fizetési mód"), max_length=10, choices=INVOICE_PAYMENT_METHODS
     )
     payment_due = models.DateField(_("fizetési határidő"))
     currency = models.CharField(_("pénznem"), max_length=3, default="HUF")
@@ -199,22 +212,34 @@ class InvoiceLine(ImmutableModel):
 
 
 class Payment(ImmutableModel):
-    """Money taken for an invoice. Immutable like the invoice (a wrong payment is answered by
-    a refund, not an edit). In cash the amount handed over is rounded to 0 or 5 forints
-    (the 2008 rounding rule); the difference is booked in `cash_rounding` and shown."""
+    """Money taken for an invoice, or given back (a refund: negative, written with the
+    storno). Immutable like the invoice (a wrong payment is answered by a refund, not an
+    edit). In cash the amount handed over is rounded to 0 or 5 forints (the 2008 rounding
+    rule); the difference is booked in `cash_rounding` and shown.
+
+    `amount` settles the invoice; `credit` is what the patient's account gains (an
+    overpayment the patient chose to leave as credit: positive) or spends (a payment from
+    the credit: negative, method CREDIT). Money that changed hands = amount + credit (cash:
+    `cash_amount`, rounded)."""
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(_("fizetési mód"), max_length=10, choices=PaymentMethod.choices)
     # What settles the invoice (the invoice's currency, forints).
     amount = models.DecimalField(_("összeg"), max_digits=14, decimal_places=0)
-    # Cash only: what changed hands (amount + rounding), and the rounding difference.
+    credit = models.DecimalField(
+        _("egyenlegre (túlfizetés)"), max_digits=14, decimal_places=0, default=0
+    )
+    # Cash only: what changed hands (amount + credit + rounding), and the rounding difference.
     cash_amount = models.DecimalField(
         _("kézpénzben"), max_digits=14, decimal_places=0, null=True, blank=True
     )
     cash_rounding = models.DecimalField(
         _("kerekítési különbözet"), max_digits=3, decimal_places=0, default=0
     )
+    # The business day the money moved (a transfer: the day it reached the account). A
+    # closed day (DailyClosing) takes no payment.
+    paid_on = models.DateField(_("fizetés napja"))
     idempotency_key = models.CharField(max_length=64)
     taken_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     taken_at = models.DateTimeField(_("időpont"))
@@ -227,7 +252,71 @@ class Payment(ImmutableModel):
                 fields=["practice", "idempotency_key"], name="payment_unique_idempotency"
             )
         ]
-        indexes = [models.Index(fields=["practice", "invoice"], name="payment_invoice")]
+        indexes = [
+            models.Index(fields=["practice", "invoice"], name="payment_invoice"),
+            models.Index(fields=["practice", "paid_on"], name="payment_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.invoice_id}: {self.amount} ({self.method})"
+
+    @property
+    def received(self) -> Decimal:
+        """Money that changed hands (negative: given back); cash as rounded."""
+        if self.cash_amount is not None:
+            return self.cash_amount
+        if self.method == PaymentMethod.CREDIT:
+            return Decimal(0)
+        return self.amount + self.credit
+
+
+class DailyClosing(ImmutableModel):
+    """A company's napi zárás: the day's money by payment method, the cash drawer (opening
+    + cash in − cash out = expected; counted by the receptionist, the difference shown),
+    invoices and stornos issued, rounding differences. Frozen once written (model guard +
+    PostgreSQL trigger, migration 0006) and never reopened: the day takes no payment after
+    it; a correction is a payment or a refund on a later day (docs/invoicing.md)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("nap"))
+    opening_cash = models.DecimalField(_("nyitó készpénz"), max_digits=14, decimal_places=0)
+    cash_in = models.DecimalField(_("készpénz be"), max_digits=14, decimal_places=0)
+    cash_out = models.DecimalField(_("készpénz ki"), max_digits=14, decimal_places=0)
+    expected_cash = models.DecimalField(_("várt készpénz"), max_digits=14, decimal_places=0)
+    counted_cash = models.DecimalField(_("számolt készpénz"), max_digits=14, decimal_places=0)
+    difference = models.DecimalField(_("eltérés"), max_digits=14, decimal_places=0)
+    # Taken out of the drawer at closing (to the bank): the next day opens with the rest.
+    cash_removed = models.DecimalField(
+        _("kivett készpénz (bankba)"), max_digits=14, decimal_places=0, default=0
+    )
+    rounding_total = models.DecimalField(
+        _("kerekítési különbözet"), max_digits=14, decimal_places=0
+    )
+    # {method: {"in": n, "out": n, "count": n}} — frozen as closed.
+    by_method = models.JSONField(default=dict)
+    invoices_count = models.PositiveIntegerField(_("kiállított számlák"))
+    invoices_total = models.DecimalField(_("számlák bruttó"), max_digits=14, decimal_places=0)
+    stornos_count = models.PositiveIntegerField(_("sztornó számlák"))
+    stornos_total = models.DecimalField(_("sztornók bruttó"), max_digits=14, decimal_places=0)
+    note = models.CharField(_("megjegyzés"), max_length=500, blank=True)
+    closed_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(_("lezárva"))
+
+    class Meta:
+        verbose_name = _("napi zárás")
+        verbose_name_plural = _("napi zárások")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "company", "day"], name="dailyclosing_one_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["practice", "-day"], name="dailyclosing_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.day}"
+
+    @property
+    def closing_cash(self) -> Decimal:
+        """What stays in the drawer: the next day's opening cash."""
+        return self.counted_cash - self.cash_removed

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zomanc.billing.models import (
+    NAV_PAYMENT_METHOD,
     CustomerKind,
     Invoice,
     InvoiceCounter,
@@ -29,6 +30,7 @@ from zomanc.billing.models import (
     InvoiceLine,
     PaymentMethod,
 )
+from zomanc.billing.payments import refunds_write
 from zomanc.clinical.models import Visit, VisitStatus
 from zomanc.nav.client.crypto import tax_number_parts
 from zomanc.nav.client.invoice_xml import (
@@ -179,7 +181,7 @@ def _wire_doc(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceDoc:
         number=invoice.number,
         issue_date=invoice.issue_date,
         delivery_date=invoice.delivery_date,
-        payment_method=invoice.payment_method,
+        payment_method=NAV_PAYMENT_METHOD.get(invoice.payment_method, invoice.payment_method),
         payment_date=invoice.payment_due,
         supplier_tax=TaxNumber(*supplier),
         supplier_name=invoice.supplier_name,
@@ -305,7 +307,7 @@ def invoice_issue(
         raise ValidationError(_("Üres számla nem állítható ki: nincs számlázható tétel."))
     if any(line.quantity <= 0 or line.gross_unit_price < 0 for line in lines):
         raise ValidationError(_("A mennyiség pozitív, az egységár nem negatív szám legyen."))
-    if payment_method not in PaymentMethod.values:
+    if payment_method not in PaymentMethod.values or payment_method == PaymentMethod.CREDIT:
         raise ValidationError(_("Ismeretlen fizetési mód."))
     today = timezone.localdate()
     try:
@@ -485,6 +487,9 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
                 operation="STORNO",
                 invoice_xml=invoice_data_xml(_wire_doc(storno, rows)),
             )
+            # What was paid on the original goes back, by method, with the storno (a closed
+            # day refuses it, and the storno with it: nothing half-saved).
+            refunds_write(actor=actor, original=invoice, storno=storno)
             return storno
     except IntegrityError:
         found = _existing(actor.practice_id, idempotency_key)

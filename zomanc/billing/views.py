@@ -25,7 +25,12 @@ from zomanc.billing.forms import (
     StornoForm,
 )
 from zomanc.billing.models import CustomerKind, InvoiceKind
-from zomanc.billing.payments import invoice_outstanding, patient_account, payment_take
+from zomanc.billing.payments import (
+    invoice_outstanding,
+    patient_account,
+    patient_credit,
+    payment_take,
+)
 from zomanc.billing.pdf import invoice_pdf
 from zomanc.billing.services import (
     BILLING_FIELDS,
@@ -194,6 +199,7 @@ def invoice_detail(request: MemberRequest, invoice_id: int) -> HttpResponse:
             "payments": list(invoice.payments.select_related("taken_by").order_by("taken_at")),
             "outstanding": invoice_outstanding(invoice),
             "payment_form": PaymentForm(initial={"method": invoice.payment_method}),
+            "credit_held": patient_credit(invoice.patient) if invoice.patient else 0,
         },
     )
 
@@ -211,6 +217,8 @@ def payment_take_view(request: MemberRequest, invoice_id: int) -> HttpResponse:
                 method=form.cleaned_data["method"],
                 amount=form.cleaned_data["amount"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                paid_on=form.cleaned_data["paid_on"],
+                excess_as_credit=form.cleaned_data["excess_as_credit"],
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -224,6 +232,12 @@ def payment_take_view(request: MemberRequest, invoice_id: int) -> HttpResponse:
             else:
                 messages.success(
                     request, _("Befizetve: %(amount)s Ft.") % {"amount": payment.amount}
+                )
+            if payment.credit > 0:
+                messages.info(
+                    request,
+                    _("A páciens egyenlegén jóváírva (túlfizetés): %(credit)s Ft.")
+                    % {"credit": payment.credit},
                 )
     else:
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
