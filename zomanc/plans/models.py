@@ -255,16 +255,42 @@ class PlanItem(models.Model):
         return self.name
 
 
+class SignatureKind(models.TextChoices):
+    SCREEN = "screen", _("aláírás a képernyőn")
+    PAPER = "paper", _("aláírt papír (szkennelve)")
+
+
 class PlanSignature(models.Model):
     """The patient's acceptance: the signature image, the exact quote he signed (the PDF
     rendered at signing, of this plan version) and its SHA-256, stored together and never
-    changed, so the signed quote can be shown unaltered years later."""
+    changed, so the signed quote can be shown unaltered years later.
+
+    Signed on the screen (kind screen: `image_png` from the canvas) or on paper (kind paper:
+    the uploaded scan in `paper`, its type sniffed from its bytes and its own SHA-256). One
+    model for both: a plan version has one acceptance whichever way it was signed (the
+    one-to-one holds it), and the quote, its hash and the pages that show them are the same
+    (docs/plans.md, "Acceptance")."""
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     plan = models.OneToOneField(TreatmentPlan, on_delete=models.PROTECT, related_name="signature")
     version = models.PositiveIntegerField(_("verzió"))
     signer_name = models.CharField(_("aláíró neve"), max_length=200)
-    image_png = models.BinaryField(_("aláírás (PNG)"))
+    kind = models.CharField(
+        _("az aláírás módja"),
+        max_length=6,
+        choices=SignatureKind.choices,
+        default=SignatureKind.SCREEN,
+    )
+    image_png = models.BinaryField(_("aláírás (PNG)"), blank=True)  # empty for paper
+    # The scanned signed paper, as uploaded (PDF, JPEG or PNG); empty for a screen signature.
+    paper = models.BinaryField(_("aláírt papír"), blank=True, default=b"")
+    paper_type = models.CharField(_("a papír fájltípusa"), max_length=20, blank=True, default="")
+    paper_name = models.CharField(
+        _("a feltöltött fájl neve"), max_length=200, blank=True, default=""
+    )
+    paper_sha256 = models.CharField(
+        _("a papír SHA-256 lenyomata"), max_length=64, blank=True, default=""
+    )
     quote_pdf = models.BinaryField(_("aláírt árajánlat (PDF)"))
     quote_sha256 = models.CharField(_("az árajánlat SHA-256 lenyomata"), max_length=64)
     recorded_by = models.ForeignKey(
@@ -275,6 +301,25 @@ class PlanSignature(models.Model):
     class Meta:
         verbose_name = _("aláírt árajánlat")
         verbose_name_plural = _("aláírt árajánlatok")
+        constraints = [
+            # A paper acceptance has its scan's type and hash; a screen one has neither.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind=SignatureKind.SCREEN, paper_type="", paper_sha256="")
+                    | (
+                        models.Q(kind=SignatureKind.PAPER)
+                        & ~models.Q(paper_type="")
+                        & ~models.Q(paper_sha256="")
+                    )
+                ),
+                name="plansignature_kind_paper",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.plan_id} v{self.version} {self.quote_sha256[:12]}"
+
+    @property
+    def paper_type_name(self) -> str:
+        names = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+        return names.get(self.paper_type, self.paper_type)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zomanc.plans import views
+from zomanc.plans import paper_views, views
 
 app_name = "plans"
 urlpatterns = [
@@ -27,4 +27,6 @@ urlpatterns = [
     path("<int:plan_id>/alairas/", views.plan_sign_view, name="sign"),
     path("<int:plan_id>/alairt-arajanlat.pdf", views.signed_quote_pdf, name="signed_pdf"),
     path("<int:plan_id>/alairas.png", views.signature_image, name="signature_image"),
+    path("<int:plan_id>/alairt-papir/", paper_views.plan_paper_view, name="paper"),
+    path("<int:plan_id>/alairt-papir/fajl", paper_views.signed_paper, name="signed_paper"),
 ]

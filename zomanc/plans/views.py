@@ -157,7 +157,16 @@ def _detail(request: MemberRequest, plan: TreatmentPlan, **forms: Any) -> HttpRe
             "quote": plan_quote(plan),
             "versions": plan_versions(plan),
             "signature": PlanSignature.objects.filter(plan=plan)
-            .only("signer_name", "version", "signed_at", "quote_sha256")
+            .only(
+                "signer_name",
+                "version",
+                "signed_at",
+                "quote_sha256",
+                "kind",
+                "paper_type",
+                "paper_name",
+                "paper_sha256",
+            )
             .first(),
             "editable": editable,
             "actions": actions,
@@ -399,7 +408,10 @@ def signed_quote_pdf(request: MemberRequest, plan_id: int) -> HttpResponse:
 
 @member_required(Perm.PLAN_VIEW)
 def signature_image(request: MemberRequest, plan_id: int) -> HttpResponse:
-    return HttpResponse(bytes(_signature(request, plan_id).image_png), content_type="image/png")
+    signature = _signature(request, plan_id)
+    if not signature.image_png:  # accepted by a signed paper: plans:signed_paper serves it
+        raise Http404
+    return HttpResponse(bytes(signature.image_png), content_type="image/png")
 
 
 @member_required(Perm.PLAN_VIEW)

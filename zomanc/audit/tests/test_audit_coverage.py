@@ -108,6 +108,9 @@ CLASSIFICATION: dict[str, Kind] = {
     "patients:create": NoPatientData("an empty form; the created patient is audited as CREATE"),
     "patients:detail": Read(lambda w: _r("patients:detail", w.patient.pk)),
     "patients:edit": Read(lambda w: _r("patients:edit", w.patient.pk)),
+    "patients:consent_opt_in": Write("records a message consent (audited as CREATE)"),
+    "patients:consent_opt_out": Write("withdraws a message consent (audited as CREATE)"),
+    "patients:consent_language": Write("sets the language of messages (audited as CREATE)"),
     # --- API (one entry per operation) ---
     "api:openapi-json": NoPatientData("the schema"),
     "api:openapi-view": NoPatientData("the schema's documentation page"),
@@ -169,6 +172,8 @@ CLASSIFICATION: dict[str, Kind] = {
     "plans:signature_image": Eeszt(
         "zomanc/plans/tests/test_signature.py::test_sign_page_round_trip"
     ),
+    "plans:paper": Eeszt("zomanc/plans/tests/test_paper.py::test_paper_page_round_trip"),
+    "plans:signed_paper": Eeszt("zomanc/plans/tests/test_paper.py::test_paper_page_round_trip"),
     "api:plans_list": Read(lambda w: f"/api/patients/{w.patient.pk}/plans"),
     "api:plans_read": Read(lambda w: f"/api/plans/{w.plan_id()}"),
     **{
