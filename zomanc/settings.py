@@ -272,6 +272,9 @@ NAV_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("NAV_OUTBOX_BACKOFF_SECONDS", 
 NAV_OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("NAV_OUTBOX_RETRY_MAX_SECONDS", "900"))
 NAV_OUTBOX_LEASE_SECONDS = float(os.environ.get("NAV_OUTBOX_LEASE_SECONDS", "60"))
 NAV_STATUS_POLL_SECONDS = float(os.environ.get("NAV_STATUS_POLL_SECONDS", "2"))
+# A send whose answer never came is looked up in NAV's transaction list over its time span
+# widened by this much either side (our clock against NAV's).
+NAV_LOOKUP_MARGIN_SECONDS = float(os.environ.get("NAV_LOOKUP_MARGIN_SECONDS", "120"))
 ZOMANC_CARD_SERVICE_URL = os.environ.get("ZOMANC_CARD_SERVICE_URL", "http://127.0.0.1:9451")
 # Master keys of the secret vault: "kid:base64key,..." (first = current). Outside production
 # a fixed, clearly named development key is used; production refuses to start without it.

@@ -91,6 +91,17 @@ class NavSubmission(models.Model):
     last_error_message = models.TextField(_("hibaüzenet"), blank=True)
     # NAV's validation messages of the processed invoice: [{"result", "code", "text"}].
     messages = models.JSONField(default=list, blank=True)
+    # When the current (or last) claim to send began: a claim never recorded (its worker
+    # was killed) may have reached NAV from then on.
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    # Sends whose answer never came (time-outs, killed workers): [[from, to], ...] ISO
+    # instants. Before the row is sent again, NAV is asked whether one of them arrived
+    # (outbox._lookup): an invoice is never reported twice, nor left retrying forever.
+    unanswered = models.JSONField(default=list, blank=True)
+    lookups = models.PositiveIntegerField(_("NAV-lekérdezések"), default=0)
+    # How the transaction was learnt: "" from manageInvoice's answer, "number" from
+    # queryInvoiceData, "list" from queryTransactionList + queryTransactionStatus.
+    found_by = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

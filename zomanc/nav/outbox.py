@@ -4,9 +4,15 @@ worker (django-ox), with the EESZT outbox's guarantees (docs/eeszt-reporting.md)
 - claim the row in a short transaction (lease), call NAV outside any transaction, record
   the answer in a second short one; a worker killed in between leaves an expired lease and
   the next delivery repeats the call;
-- the requestId is fixed when the row is written: a repeat of an accepted manageInvoice gets
-  REQUEST_ID_NOT_UNIQUE, and the row then finds its transaction by the invoice number
-  (queryInvoiceData) instead of reporting the invoice a second time;
+- a send whose answer never came (a time-out, a worker killed after claiming) may have
+  reached NAV: before the row is sent again, NAV is asked (`_lookup`: queryInvoiceData by
+  the number, then queryTransactionList over the unanswered sends' time windows and
+  queryTransactionStatus with the original request of each transaction we do not know),
+  and a transaction found is taken as the row's — DONE or ABORTED, never reported twice,
+  never left retrying;
+- the requestId is fixed when the row is written: should a repeat still reach NAV after an
+  accepted try, NAV answers REQUEST_ID_NOT_UNIQUE and the row looks its transaction up over
+  its whole life instead of reporting the invoice a second time;
 - unavailability, maintenance and timeouts are retried with backoff (never sooner than
   NAV's Retry-After); wrong settings wait for the settings;
 - after manageInvoice the row asks queryTransactionStatus until DONE or ABORTED.
@@ -16,10 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone
 
@@ -27,6 +34,7 @@ from zomanc.nav.client.errors import (
     NavCredentials,
     NavDuplicateRequest,
     NavError,
+    NavTimeout,
     NavTokenRejected,
     NavUnavailable,
 )
@@ -86,8 +94,16 @@ def _claim(submission_id: int) -> NavSubmission | None:
         row.lease_until = now + dt.timedelta(seconds=settings.NAV_OUTBOX_LEASE_SECONDS)
         row.attempts += 1
         if not row.transaction_id:
+            if row.state == SubmissionState.SENDING:
+                # The last claim was never recorded: its worker died (or overran its lease)
+                # and may have sent the invoice at any moment since that claim.
+                since = row.send_started_at or row.created_at
+                row.unanswered = [*row.unanswered, [since.isoformat(), now.isoformat()]]
             row.state = SubmissionState.SENDING
-        row.save(update_fields=["lease_until", "attempts", "state"])
+            row.send_started_at = now
+        row.save(
+            update_fields=["lease_until", "attempts", "state", "send_started_at", "unanswered"]
+        )
         return row
 
 
@@ -106,18 +122,14 @@ def _record(
     row.last_error_message = f"{error.message} {error.advice}".strip() if error else ""
     for name, value in fields.items():
         setattr(row, name, value)
+    names = ["state", "lease_until", "next_attempt_at", "last_error_code", "last_error_message"]
     with transaction.atomic():
-        row.save(
-            update_fields=[
-                "state",
-                "lease_until",
-                "next_attempt_at",
-                "last_error_code",
-                "last_error_message",
-                *fields,
-            ]
+        # Only while the row is still this claim's: a worker that overran its lease while
+        # another claimed the row again records nothing (the newer claim decides).
+        ours = NavSubmission.objects.filter(pk=row.pk, attempts=row.attempts).update(
+            **{name: getattr(row, name) for name in [*names, *fields]}
         )
-        if row.next_attempt_at is not None:
+        if ours and row.next_attempt_at is not None:
             _wake(row.pk, at=row.next_attempt_at)
 
 
@@ -157,10 +169,10 @@ def nav_submission_deliver(*, submission_id: int) -> None:
         )
         return
     try:
-        if not row.transaction_id:
-            _send(row, conn)
-        else:
+        if row.transaction_id:
             _poll(row, conn)
+        elif not row.unanswered or not _found(row, conn, row.unanswered):
+            _send(row, conn)
     except NavCredentials as error:
         _record(row, state=SubmissionState.WAITING_SETTINGS, error=error)
     except NavTokenRejected as error:
@@ -204,19 +216,113 @@ def _chain_ready(row: NavSubmission) -> bool:
     return True
 
 
+def _windows(
+    spans: list[list[str]], margin: dt.timedelta
+) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    """The unanswered sends' spans widened by the clock margin, overlapping ones merged and
+    cut to NAV's 35-day limit of a queryTransactionList."""
+    limit = dt.timedelta(days=35) - dt.timedelta(minutes=1)
+    merged: list[list[dt.datetime]] = []
+    for start, end in sorted(
+        (dt.datetime.fromisoformat(a) - margin, dt.datetime.fromisoformat(b) + margin)
+        for a, b in spans
+    ):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in merged:
+        while start < end:
+            yield start, min(end, start + limit)
+            start += limit
+
+
+def _lookup(row: NavSubmission, conn: NavConnection, spans: list[list[str]]) -> tuple[str, str]:
+    """Did one of the row's unanswered sends reach NAV? (transactionId, how) when it did,
+    ("", "") when NAV has no transaction with this row's invoice data in those spans. The
+    invoice data is recognised byte for byte (the row's XML is frozen), so another program's
+    invoice under the same number is never taken for ours. NAV's errors propagate."""
+    NavSubmission.objects.filter(pk=row.pk).update(lookups=F("lookups") + 1)
+    sent = bytes(row.invoice_xml)
+    valid = conn.query_invoice_data(row.invoice_number)
+    if valid is not None and valid.data == sent and valid.transaction_id:
+        return valid.transaction_id, "number"
+    # Not valid (still processing, or ABORTED): the transactions of the spans that are no
+    # other row's, each asked for its original request.
+    margin = dt.timedelta(seconds=settings.NAV_LOOKUP_MARGIN_SECONDS)
+    for start, end in _windows(spans, margin):
+        listed = [
+            item.transaction_id
+            for item in conn.query_transaction_list(start, end)
+            if not item.technical_annulment
+        ]
+        known = set(
+            NavSubmission.objects.filter(
+                company_id=row.company_id, transaction_id__in=listed
+            ).values_list("transaction_id", flat=True)
+        )
+        for transaction_id in listed:
+            if transaction_id in known:
+                continue
+            for result in conn.query_transaction_status(transaction_id, original=True):
+                if result.original_request == sent:
+                    return transaction_id, "list"
+    return "", ""
+
+
+def _found(row: NavSubmission, conn: NavConnection, spans: list[list[str]]) -> bool:
+    """Looks the row's unanswered sends up at NAV; True when their transaction was found
+    and recorded (the row then polls it), False when none arrived (the spans are cleared:
+    the row may be sent)."""
+    transaction_id, how = _lookup(row, conn, spans)
+    if transaction_id:
+        _record(
+            row,
+            state=SubmissionState.PROCESSING,
+            wake_in=dt.timedelta(0),
+            transaction_id=transaction_id,
+            found_by=how,
+            unanswered=[],
+        )
+        return True
+    row.unanswered = []
+    NavSubmission.objects.filter(pk=row.pk, attempts=row.attempts).update(unanswered=[])
+    return False
+
+
 def _send(row: NavSubmission, conn: NavConnection) -> None:
+    token = conn.token_exchange()
+    sent_at = timezone.now()
     try:
         transaction_id = conn.manage_invoice(
-            request_id=row.request_id, operations=[(row.operation, bytes(row.invoice_xml))]
+            request_id=row.request_id,
+            operations=[(row.operation, bytes(row.invoice_xml))],
+            token=token,
         )
+    except NavTimeout as error:
+        # Sent, no answer: NAV may have it. Looked up before the next send.
+        span = [sent_at.isoformat(), timezone.now().isoformat()]
+        _record(
+            row,
+            state=SubmissionState.RETRYING,
+            wake_in=_backoff(row.attempts, error.retry_after),
+            error=error,
+            unanswered=[*row.unanswered, span],
+        )
+        return
     except NavDuplicateRequest as error:
-        # An earlier try was accepted and its answer lost: find its transaction.
-        transaction_id = conn.query_invoice_transaction(row.invoice_number) or ""
-        if not transaction_id:
+        # An earlier send with this requestId was accepted though no span of it is known
+        # (a lost record): look over the row's whole life.
+        life = [[row.created_at.isoformat(), timezone.now().isoformat()]]
+        if not _found(row, conn, life):
             _record(
-                row, state=SubmissionState.RETRYING, wake_in=_backoff(row.attempts), error=error
+                row,
+                state=SubmissionState.RETRYING,
+                wake_in=_backoff(row.attempts),
+                error=error,
+                unanswered=life,
             )
-            return
+        return
     _record(
         row,
         state=SubmissionState.PROCESSING,

@@ -66,6 +66,29 @@ class ProcessingResult:
     index: int
     status: str  # RECEIVED | PROCESSING | SAVED | DONE | ABORTED
     messages: list[Message]
+    # The invoice data as sent (decoded), when asked for with returnOriginalRequest.
+    original_request: bytes | None = None
+
+
+@dataclass(frozen=True)
+class TransactionListItem:
+    """One transaction of the taxpayer in queryTransactionList's answer."""
+
+    transaction_id: str
+    received_at: dt.datetime  # insDate, NAV's clock
+    login: str  # insCusUser
+    request_status: str  # RECEIVED | PROCESSING | SAVED | FINISHED
+    technical_annulment: bool
+    item_count: int
+
+
+@dataclass(frozen=True)
+class InvoiceAtNav:
+    """A valid invoice NAV has under a number (queryInvoiceData)."""
+
+    transaction_id: str
+    index: int
+    data: bytes  # the invoice data as it was sent (decoded)
 
 
 @dataclass(frozen=True)
@@ -284,10 +307,14 @@ class NavConnection:
         root = self.call("manageInvoice", data)
         return _text(root, "transactionId")
 
-    def query_transaction_status(self, transaction_id: str) -> list[ProcessingResult]:
+    def query_transaction_status(
+        self, transaction_id: str, *, original: bool = False
+    ) -> list[ProcessingResult]:
+        """Each invoice of the transaction with its state and messages; `original`: with the
+        invoice data as it was sent (returnOriginalRequest), to recognise one's own."""
         body = (
             f"<transactionId>{escape(transaction_id)}</transactionId>"
-            f"<returnOriginalRequest>false</returnOriginalRequest>"
+            f"<returnOriginalRequest>{'true' if original else 'false'}</returnOriginalRequest>"
         )
         root = self.call("queryTransactionStatus", self.build("queryTransactionStatus", body))
         results = []
@@ -301,18 +328,52 @@ class NavConnection:
                 for tag in ("technicalValidationMessages", "businessValidationMessages")
                 for m in _children(item, tag)
             ]
+            original_request = _text(item, "originalRequest")
             results.append(
                 ProcessingResult(
                     index=int(_text(item, "index") or 0),
                     status=_text(item, "invoiceStatus"),
                     messages=messages,
+                    original_request=base64.b64decode(original_request)
+                    if original_request
+                    else None,
                 )
             )
         return results
 
-    def query_invoice_transaction(self, invoice_number: str) -> str | None:
-        """The transactionId that made `invoice_number` valid at NAV, or None when NAV has
-        no valid invoice with the number (yet)."""
+    def query_transaction_list(
+        self, date_from: dt.datetime, date_to: dt.datetime
+    ) -> list[TransactionListItem]:
+        """Every transaction of the taxpayer NAV received between the two instants (NAV's
+        clock, at most 35 days apart), all pages."""
+        items: list[TransactionListItem] = []
+        page, available = 1, 1
+        while page <= available:
+            body = (
+                f"<page>{page}</page><insDate><dateTimeFrom>{_stamp(date_from)}</dateTimeFrom>"
+                f"<dateTimeTo>{_stamp(date_to)}</dateTimeTo></insDate>"
+            )
+            root = self.call("queryTransactionList", self.build("queryTransactionList", body))
+            available = int(_text(root, "transactionListResult/availablePage") or 1)
+            for el in _children(root, "transaction"):
+                items.append(
+                    TransactionListItem(
+                        transaction_id=_text(el, "transactionId"),
+                        received_at=dt.datetime.fromisoformat(
+                            _text(el, "insDate").replace("Z", "+00:00")
+                        ),
+                        login=_text(el, "insCusUser"),
+                        request_status=_text(el, "requestStatus"),
+                        technical_annulment=_text(el, "technicalAnnulment") == "true",
+                        item_count=int(_text(el, "itemCount") or 0),
+                    )
+                )
+            page += 1
+        return items
+
+    def query_invoice_data(self, invoice_number: str) -> InvoiceAtNav | None:
+        """The valid invoice NAV has under `invoice_number` (ours as supplier), or None when
+        it has none (never sent, not processed yet, or ABORTED)."""
         body = (
             f"<invoiceNumberQuery><invoiceNumber>{escape(invoice_number)}</invoiceNumber>"
             f"<invoiceDirection>OUTBOUND</invoiceDirection></invoiceNumberQuery>"
@@ -320,16 +381,28 @@ class NavConnection:
         root = self.call("queryInvoiceData", self.build("queryInvoiceData", body))
         if not _children(root, "invoiceDataResult"):
             return None
-        return _text(root, "invoiceDataResult/auditData/transactionId") or None
+        return InvoiceAtNav(
+            transaction_id=_text(root, "invoiceDataResult/auditData/transactionId"),
+            index=int(_text(root, "invoiceDataResult/auditData/index") or 1),
+            data=base64.b64decode(_text(root, "invoiceDataResult/invoiceData")),
+        )
+
+    def query_invoice_transaction(self, invoice_number: str) -> str | None:
+        """The transactionId that made `invoice_number` valid at NAV, or None when NAV has
+        no valid invoice with the number (yet)."""
+        found = self.query_invoice_data(invoice_number)
+        return found.transaction_id if found is not None and found.transaction_id else None
 
 
 __all__ = [
     "Credentials",
+    "InvoiceAtNav",
     "Message",
     "NavConnection",
     "NavError",
     "ProcessingResult",
     "Software",
     "Taxpayer",
+    "TransactionListItem",
     "new_request_id",
 ]

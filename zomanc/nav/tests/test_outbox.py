@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 from decimal import Decimal
+from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from zomanc.billing.services import CustomerInput, LineInput, invoice_issue, invoice_storno
@@ -264,3 +266,165 @@ def test_modification_then_storno_of_the_chain(billing: Personas, nav_clean: Nav
             lines=[LineInput("x", Decimal(1), Decimal(1), "AAM")],
             idempotency_key="m3",
         )
+
+
+# --- answers lost: looked up at NAV before sending again (docs/invoicing.md, Reliability) --
+
+
+def _manage_calls(nav: NavSandbox) -> int:
+    counters = nav.server.admin("state")["counters"]
+    assert isinstance(counters, dict)
+    return int(counters.get("requests.nav.manageInvoice", 0))
+
+
+def _reports_at_nav(nav: NavSandbox, row: NavSubmission) -> list[str]:
+    """The transactions NAV has with this row's invoice data, whatever their state."""
+    conn = nav.connection()
+    now = timezone.now()
+    found = []
+    for item in conn.query_transaction_list(
+        row.created_at - dt.timedelta(seconds=30), now + dt.timedelta(seconds=30)
+    ):
+        for result in conn.query_transaction_status(item.transaction_id, original=True):
+            if result.original_request == bytes(row.invoice_xml):
+                found.append(item.transaction_id)
+    return found
+
+
+def _answer_lost_once(nav: NavSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next manageInvoice is processed and committed by NAV, its answer never comes
+    (the sandbox's accept-then-time-out, switched on just for that call)."""
+    from zomanc.nav.client.wire import NavConnection
+
+    real = NavConnection.manage_invoice
+    calls = {"n": 0}
+
+    def manage_invoice(self: NavConnection, **kwargs: Any) -> str:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            return real(self, **kwargs)
+        nav.faults(share_hang=1.0, hang_seconds=3)
+        try:
+            return real(self, **kwargs)
+        finally:
+            nav.server.admin("faults/clear", {})
+
+    monkeypatch.setattr(NavConnection, "manage_invoice", manage_invoice)
+
+
+def _foreign_invoice_with_the_next_number(billing: Personas, nav: NavSandbox) -> None:
+    prefix = billing.company_a.invoice_prefix
+    number = f"{prefix}-{timezone.localdate().year}-000001"
+    nav.connection().manage_invoice(
+        request_id=new_request_id(), operations=[("CREATE", invoice_data_xml(_doc(number)))]
+    )
+    time.sleep(2.2)
+    assert nav.connection().query_invoice_transaction(number)
+
+
+@pytest.fixture
+def lost_answers(settings: Any) -> None:
+    settings.NAV_TIMEOUT_SECONDS = 1
+    settings.NAV_LOOKUP_MARGIN_SECONDS = 2
+
+
+def test_accepted_then_timed_out_is_found_not_sent_again(
+    billing: Personas, nav_clean: NavSandbox, lost_answers: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _answer_lost_once(nav_clean, monkeypatch)
+    row = _issue(billing)
+    nav_clean.server.admin("counters/reset", {})
+    nav_submission_deliver(submission_id=row.pk)
+    row.refresh_from_db()
+    assert row.state == SubmissionState.RETRYING and row.last_error_code == "TIMEOUT"
+    assert len(row.unanswered) == 1 and not row.transaction_id
+    NavSubmission.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    time.sleep(2.2)  # NAV has processed it by now
+    row = _run(row)
+    assert row.state == SubmissionState.DONE
+    assert row.found_by == "number" and row.lookups == 1 and row.unanswered == []
+    assert _manage_calls(nav_clean) == 1  # never sent again
+    assert _reports_at_nav(nav_clean, row) == [row.transaction_id]
+
+
+def test_accepted_then_timed_out_and_aborted_is_found_in_the_transaction_list(
+    billing: Personas, nav_clean: NavSandbox, lost_answers: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NAV lists only valid invoices by number: an ABORTED one (here: another program had
+    already reported the number) is found among the transactions of the send's time span,
+    by its original request — and the other program's valid invoice under the same number
+    is not taken for ours."""
+    _foreign_invoice_with_the_next_number(billing, nav_clean)
+    _answer_lost_once(nav_clean, monkeypatch)
+    row = _issue(billing)
+    nav_clean.server.admin("counters/reset", {})
+    nav_submission_deliver(submission_id=row.pk)
+    row.refresh_from_db()
+    assert row.state == SubmissionState.RETRYING and row.unanswered
+    NavSubmission.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    row = _run(row)
+    assert row.state == SubmissionState.ABORTED, (row.last_error_code, row.messages)
+    assert row.found_by == "list"
+    assert "INVOICE_NUMBER_NOT_UNIQUE" in {m["code"] for m in row.messages}
+    assert _manage_calls(nav_clean) == 1
+    assert _reports_at_nav(nav_clean, row) == [row.transaction_id]
+
+
+def test_duplicate_request_of_an_aborted_invoice_is_found_not_retried_forever(
+    billing: Personas, nav_clean: NavSandbox, lost_answers: None
+) -> None:
+    """The gap of the first session: an accepted try whose record was lost (no span known)
+    and whose invoice NAV aborted. The repeat gets REQUEST_ID_NOT_UNIQUE; the row looks over
+    its whole life and ends ABORTED with NAV's messages instead of retrying forever."""
+    _foreign_invoice_with_the_next_number(billing, nav_clean)
+    row = _issue(billing)
+    first = nav_clean.connection().manage_invoice(
+        request_id=row.request_id, operations=[(row.operation, bytes(row.invoice_xml))]
+    )
+    row = _run(row)
+    assert row.state == SubmissionState.ABORTED and row.transaction_id == first
+    assert row.found_by == "list"
+    assert "INVOICE_NUMBER_NOT_UNIQUE" in {m["code"] for m in row.messages}
+    assert _reports_at_nav(nav_clean, row) == [first]
+
+
+def test_a_claim_never_recorded_is_looked_up_from_its_start(
+    billing: Personas, nav_clean: NavSandbox, lost_answers: None
+) -> None:
+    row = _issue(billing)
+    started = timezone.now()
+    NavSubmission.objects.filter(pk=row.pk).update(
+        state=SubmissionState.SENDING, send_started_at=started, attempts=1
+    )
+    NavSubmission.objects.filter(pk=row.pk).update(lease_until=timezone.now())
+    nav_clean.server.admin("counters/reset", {})
+    row = _run(row)  # the dead claim's span is looked up: nothing arrived, then sent once
+    assert row.state == SubmissionState.DONE and row.found_by == "" and row.lookups == 1
+    assert _manage_calls(nav_clean) == 1
+
+
+def test_a_row_no_longer_ours_is_not_recorded(billing: Personas) -> None:
+    from zomanc.nav.outbox import _claim, _record
+
+    row = _issue(billing)
+    claimed = _claim(row.pk)
+    assert claimed is not None and claimed.attempts == 1
+    # Its lease ran out and another worker claimed it again (attempt 2).
+    NavSubmission.objects.filter(pk=row.pk).update(attempts=2)
+    _record(claimed, state=SubmissionState.DONE, transaction_id="X")
+    row.refresh_from_db()
+    assert row.state == SubmissionState.SENDING and row.transaction_id == ""
+
+
+def test_unanswered_spans_are_merged_widened_and_cut_to_navs_limit() -> None:
+    from zomanc.nav.outbox import _windows
+
+    t = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
+    iso = [(t + dt.timedelta(seconds=s)).isoformat() for s in (0, 3, 5, 60)]
+    margin = dt.timedelta(seconds=2)
+    assert list(_windows([[iso[2], iso[3]], [iso[0], iso[1]]], margin)) == [
+        (t - margin, t + dt.timedelta(seconds=62))
+    ]
+    long = list(_windows([[t.isoformat(), (t + dt.timedelta(days=80)).isoformat()]], margin))
+    assert len(long) == 3 and all(b - a < dt.timedelta(days=35) for a, b in long)
+    assert long[0][0] == t - margin and long[-1][1] == t + dt.timedelta(days=80) + margin
