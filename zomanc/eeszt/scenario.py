@@ -24,30 +24,34 @@ are exactly "how many events EESZT has", whatever the retries were.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import datetime as dt
 import os
-import secrets
 import shutil
-import signal
-import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
+
+from zomanc.testing.scenario import (
+    Run,
+    cpu_seconds,
+    faults_set,
+    fresh_database,
+    log_to,
+    ox_task_counts,
+    percentile,
+    process_cpu_seconds,
+    worker_environment,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 # The sandbox's documented demo patients (sandbox/registry/seed.py FIXED_TAJ): it refuses
@@ -63,6 +67,15 @@ ORG_UNIT = "001044299"
 DENTIST_STAMP = "58012"
 DIAGNOSIS = "K0210"  # caries of enamel: valid for every age and sex
 WRITE_OPERATIONS = ("EventStart", "EventClose", "DocumentSubmit")
+# What a worker imports before it waits to be released (zomanc/testing/scenario.py).
+PRELOAD = (
+    "zomanc.eeszt.outbox.services",
+    "zomanc.eeszt.client.ekat",
+    "zomanc.eeszt.client.documents",
+)
+# Kept for the benchmark's imports (bench/pages.py, bench/pipeline.py).
+_fresh_database = fresh_database
+__all__ = ["ScenarioConfig", "ScenarioProbe", "process_cpu_seconds", "scenario_run"]
 
 
 @dataclass(frozen=True)
@@ -96,24 +109,6 @@ class ScenarioConfig:
     hold_workers: bool = False
 
 
-@dataclass
-class _Run:
-    config: ScenarioConfig
-    tmp: Path
-    worker_env: dict[str, str]
-    workers: list[subprocess.Popen[bytes] | None] = field(default_factory=list)
-    worker_logs: list[Path] = field(default_factory=list)
-    heartbeats: list[Path] = field(default_factory=list)
-    spares: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    worker_cpu: float = 0.0
-    kills_done: int = 0
-    kills_in_flight: int = 0  # kills that caught at least one row "sending"
-    maintenance_windows: int = 0
-    plan_done: bool = False
-    stop: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 class ScenarioProbe:
     """Measurement hooks for the benchmark (bench/pipeline.py), called with the live
     processes: the workers once they poll and once every row is final (before they stop),
@@ -130,50 +125,7 @@ class ScenarioProbe:
         return {}
 
 
-def _log(message: str) -> None:
-    print(f"[eeszt_scenario {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-# --- the fresh database ------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _fresh_database(tmp: Path) -> Iterator[dict[str, str]]:
-    """Points this process at a new empty database and yields the environment the workers
-    need to use the same one. PostgreSQL: a uniquely named database on the configured
-    server, dropped at the end. SQLite: a new file under `tmp` (ZOMANC_DATA_DIR)."""
-    db = connections["default"].settings_dict
-    connections.close_all()
-    original = db["NAME"]
-    if db["ENGINE"].endswith("postgresql"):
-        import psycopg
-        from psycopg.conninfo import make_conninfo
-
-        name = f"zomanc_scenario_{os.getpid()}_{secrets.token_hex(4)}"
-        parts = {"host": db.get("HOST"), "port": db.get("PORT"), "user": db.get("USER")}
-        parts["password"] = db.get("PASSWORD")
-        server = make_conninfo(dbname="postgres", **{k: str(v) for k, v in parts.items() if v})
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        db["NAME"] = name
-        url = urlsplit(os.environ["DATABASE_URL"])
-        env = {"DATABASE_URL": urlunsplit(url._replace(path=f"/{name}"))}
-        try:
-            yield env
-        finally:
-            connections.close_all()
-            db["NAME"] = original
-            with psycopg.connect(server, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        data_dir = tmp / "zomanc"
-        data_dir.mkdir()
-        db["NAME"] = str(data_dir / "zomanc.sqlite3")
-        try:
-            yield {"ZOMANC_DATA_DIR": str(data_dir)}
-        finally:
-            connections.close_all()
-            db["NAME"] = original
+_log = log_to("eeszt_scenario")
 
 
 # --- the practice, the certificate, the module, the card login ---------------------------
@@ -258,100 +210,7 @@ def _card_login(p: _Practice, sandbox: Any) -> None:
     )
 
 
-# --- workers -----------------------------------------------------------------------------
-
-
-def _die_with_parent() -> None:
-    """Workers go when the scenario goes, even if it is killed (Linux prctl). The signal
-    comes when the *thread* that started the worker ends: the conductor thread lives until the
-    run is over for that reason."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-# A worker process that loads Django and the delivery code, then waits for a line on stdin
-# before it runs `manage.py ox_worker <args>`: replacements are started ahead and released
-# the moment a worker is killed, so a run measures delivery and recovery, not how long
-# Python takes to import Django on a busy machine.
-_LAUNCHER = """
-import sys
-import django
-django.setup()
-import zomanc.eeszt.outbox.services, zomanc.eeszt.client.ekat, zomanc.eeszt.client.documents
-from django.core.management import execute_from_command_line
-sys.stdin.readline()
-execute_from_command_line(["manage.py", "ox_worker", *sys.argv[1:]])
-"""
-
-
-def _worker_spawn(run: _Run) -> subprocess.Popen[bytes]:
-    config = run.config
-    n = len(run.worker_logs)
-    log_path = run.tmp / f"worker-{n}.log"
-    run.worker_logs.append(log_path)
-    heartbeat = run.tmp / f"worker-{n}.heartbeat"
-    run.heartbeats.append(heartbeat)
-    args = [sys.executable, "-c", _LAUNCHER]
-    args += ["--concurrency", str(config.concurrency), "--interval", str(config.poll_interval)]
-    args += ["--lock-timeout", str(config.lease_seconds), "--heartbeat-file", str(heartbeat)]
-    with log_path.open("wb") as out:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and command
-            args,
-            cwd=REPO,
-            env=run.worker_env,
-            stdin=subprocess.PIPE,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
-
-
-def _worker_release(run: _Run, slot: int, process: subprocess.Popen[bytes]) -> None:
-    assert process.stdin is not None
-    process.stdin.write(b"go\n")
-    process.stdin.close()
-    while len(run.workers) <= slot:
-        run.workers.append(None)
-    run.workers[slot] = process
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a live process (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _workers_ready(run: _Run, timeout: float = 120) -> None:
-    """Waits for each worker's first poll (its heartbeat file): Django's start-up on a busy
-    machine takes seconds, and the kills should hit working workers."""
-    deadline = time.monotonic() + timeout
-    while not all(path.exists() for path in run.heartbeats[: len(run.workers)]):
-        dead = [p for p in run.workers if p is not None and p.poll() is not None]
-        if dead:
-            raise RuntimeError(f"a worker stopped at start; see {run.worker_logs}")
-        if time.monotonic() > deadline:
-            raise RuntimeError("the workers did not start in time")
-        time.sleep(0.1)
-
-
-def _workers_stop(run: _Run) -> None:
-    for process in run.workers:
-        if process is not None and process.poll() is None:
-            run.worker_cpu += process_cpu_seconds(process.pid)
-            process.send_signal(signal.SIGTERM)
-    for process in run.spares:
-        process.kill()
-    for process in [*run.workers, *run.spares]:
-        if process is None:
-            continue
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+# --- progress, for the conductor -------------------------------------------------------
 
 
 def _sent_rows() -> int:
@@ -360,73 +219,10 @@ def _sent_rows() -> int:
     return OutboxItem.objects.filter(state=OutboxState.SENT).count()
 
 
-def _kill(run: _Run, n: int) -> None:
-    """SIGKILLs a worker (round robin), preferably while a row is being sent, and starts a
-    new one in its place at once."""
+def _sending() -> bool:
     from zomanc.eeszt.outbox.models import OutboxItem, OutboxState
 
-    in_flight = False
-    until = time.monotonic() + 2.0
-    while time.monotonic() < until and not run.stop.is_set():
-        if OutboxItem.objects.filter(state=OutboxState.SENDING).exists():
-            in_flight = True
-            break
-        time.sleep(0.02)
-    slot = n % run.config.workers
-    with run.lock:
-        process = run.workers[slot]
-        assert process is not None
-        cpu = process_cpu_seconds(process.pid)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        run.worker_cpu += cpu
-        run.kills_done += 1
-        run.kills_in_flight += int(in_flight)
-        _log(f"SIGKILL worker {slot} (pid {process.pid}); row in flight: {in_flight}")
-        _worker_release(run, slot, run.spares.pop(0))
-        if run.kills_done < run.config.kills:
-            run.spares.append(_worker_spawn(run))
-
-
-def _maintenance(run: _Run, sandbox: Any) -> None:
-    now = timezone.now()
-    until = now + dt.timedelta(seconds=run.config.maintenance_seconds)
-    sandbox.admin(
-        "faults",
-        {
-            "service": "*",
-            "maintenance_from": now.isoformat(),
-            "maintenance_until": until.isoformat(),
-        },
-    )
-    run.maintenance_windows += 1
-    _log(f"maintenance window for {run.config.maintenance_seconds} s")
-    run.stop.wait(run.config.maintenance_seconds)
-
-
-def _conductor(run: _Run, sandbox: Any) -> None:
-    """Kills and the maintenance window, one after another as delivery progresses."""
-    config = run.config
-    plan = ["kill"] * config.kills
-    if config.maintenance_seconds:
-        plan.insert(min(1, len(plan)), "maintenance")
-    kills = 0
-    try:
-        mark = 0
-        for step in plan:
-            while _sent_rows() < mark + config.progress_step:
-                if run.stop.wait(0.1):
-                    return
-            if step == "kill":
-                _kill(run, kills)
-                kills += 1
-            else:
-                _maintenance(run, sandbox)
-            mark = _sent_rows()
-        run.plan_done = True
-    finally:
-        connection.close()
-        run.stop.wait()  # the workers this thread started live as long as it does
+    return OutboxItem.objects.filter(state=OutboxState.SENDING).exists()
 
 
 # --- the visits --------------------------------------------------------------------------
@@ -454,22 +250,6 @@ def _visits(p: _Practice, count: int, pause: float = 0.0) -> None:
         visit_close(visit=visit, closed_by=doctor_user)
 
 
-def _faults_set(sandbox: Any, config: ScenarioConfig) -> None:
-    if not (config.share_http_503 or config.share_hang):
-        return
-    # The sandbox rolls "hang" only for requests the 503 roll let through.
-    hang = config.share_hang / (1 - config.share_http_503) if config.share_http_503 < 1 else 0
-    rule: dict[str, object] = {
-        "service": "*",
-        "share_http_503": config.share_http_503,
-        "share_hang": min(hang, 1.0),
-        # Longer than the client's timeout: the client gives up first, as in real life.
-        "hang_seconds": int(config.timeout_seconds) + 2,
-        "retry_after_seconds": config.retry_after_seconds,
-    }
-    sandbox.admin("faults", rule)
-
-
 # --- waiting and measuring ---------------------------------------------------------------
 
 
@@ -480,7 +260,7 @@ def _counts() -> dict[str, int]:
     return dict(Counter(rows))
 
 
-def _wait_final(run: _Run, deadline: float) -> bool:
+def _wait_final(run: Run[ScenarioConfig], deadline: float) -> bool:
     from zomanc.eeszt.outbox.models import FINAL_STATES, OutboxItem
 
     last_report = 0.0
@@ -492,14 +272,6 @@ def _wait_final(run: _Run, deadline: float) -> bool:
             last_report = time.monotonic()
         time.sleep(0.2)
     return False
-
-
-def _percentile(values: list[float], share: float) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return round(values[0], 3)
-    return round(statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1], 3)
 
 
 def _timings(
@@ -533,8 +305,8 @@ def _timings(
         }
     return {
         **drain,
-        "close_to_sent_p50_s": _percentile(lags, 0.50),
-        "close_to_sent_p95_s": _percentile(lags, 0.95),
+        "close_to_sent_p50_s": percentile(lags, 0.50),
+        "close_to_sent_p95_s": percentile(lags, 0.95),
         "close_to_sent_max_s": round(max(lags), 3) if lags else None,
         "first_open_to_last_sent_s": round(span, 3) if span else None,
         "visits_per_s": round(visits / span, 3) if span else None,
@@ -574,22 +346,6 @@ def _rows() -> dict[str, Any]:
         "document_versions": dict(versions),
         "not_final": stuck,
     }
-
-
-def _ox_tasks() -> dict[str, int]:
-    from django_ox.models import OxTask
-
-    return dict(Counter(OxTask.objects.values_list("status", flat=True)))
-
-
-def _worker_log_findings(run: _Run) -> dict[str, int]:
-    needles = ("Traceback", "database is locked", "OperationalError", "IntegrityError")
-    found: Counter[str] = Counter()
-    for path in run.worker_logs:
-        text = path.read_text(errors="replace") if path.exists() else ""
-        for needle in needles:
-            found[needle] += text.count(needle)
-    return {k: v for k, v in found.items() if v}
 
 
 def _problems(result: dict[str, Any], config: ScenarioConfig) -> list[str]:
@@ -643,7 +399,7 @@ def scenario_run(config: ScenarioConfig, probe: ScenarioProbe | None = None) -> 
 
         starter = threading.Thread(target=start_sandbox, name="sandbox-start")
         starter.start()
-        with _fresh_database(tmp) as db_env:
+        with fresh_database(tmp) as db_env:
             _log(f"database: {connections['default'].settings_dict['NAME']}")
             call_command("migrate", interactive=False, verbosity=0)
             starter.join()
@@ -661,17 +417,8 @@ def scenario_run(config: ScenarioConfig, probe: ScenarioProbe | None = None) -> 
             _card_login(p, sandbox)
             sandbox.admin("counters/reset", {})
 
-            env = {
-                k: v
-                for k, v in os.environ.items()
-                if k not in ("DATABASE_URL", "ZOMANC_DATA_DIR", "DJANGO_SETTINGS_MODULE")
-            }
-            env.update(db_env)
-            env.update(
-                DJANGO_SETTINGS_MODULE="zomanc.settings",
-                PYTHONUNBUFFERED="1",
-                ZOMANC_LOG_LEVEL="WARNING",
-                ZOMANC_DEBUG="0",  # DEBUG keeps every query in memory: not how workers run
+            env = worker_environment(
+                db_env,
                 EESZT_ENDPOINT=sandbox.soap_url,
                 EESZT_CA_BUNDLE=str(ca_bundle),
                 EESZT_TIMEOUT_SECONDS=str(config.timeout_seconds),
@@ -680,13 +427,21 @@ def scenario_run(config: ScenarioConfig, probe: ScenarioProbe | None = None) -> 
                 EESZT_OUTBOX_LEASE_SECONDS=str(config.lease_seconds),
                 EESZT_OUTBOX_SWEEP_SECONDS=str(config.sweep_seconds),
             )
-            run = _Run(config=config, tmp=tmp, worker_env=env)
-            held = [_worker_spawn(run) for _ in range(config.workers)]
+            run = Run(
+                config=config,
+                tmp=tmp,
+                worker_env=env,
+                preload=PRELOAD,
+                delivered=_sent_rows,
+                in_flight=_sending,
+                log=_log,
+            )
+            held = [run.spawn() for _ in range(config.workers)]
             if not config.hold_workers:
                 _workers_start(run, held, probe)
                 held = []
             if config.kills:
-                run.spares.append(_worker_spawn(run))
+                run.spares.append(run.spawn())
             result = _drive(run, p, sandbox, probe, held)
             result["probe"] = probe.after(sandbox, p)
             result["database"] = connections["default"].vendor
@@ -705,19 +460,15 @@ def scenario_run(config: ScenarioConfig, probe: ScenarioProbe | None = None) -> 
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _pids(run: _Run) -> list[int]:
-    return [w.pid for w in run.workers if w is not None and w.poll() is None]
-
-
-def _workers_start(run: _Run, processes: list[subprocess.Popen[bytes]], probe: Any) -> None:
-    for slot, process in enumerate(processes):
-        _worker_release(run, slot, process)
-    _workers_ready(run)
-    probe.workers_at_rest(_pids(run))
+def _workers_start(
+    run: Run[ScenarioConfig], processes: list[subprocess.Popen[bytes]], probe: Any
+) -> None:
+    run.start(processes)
+    probe.workers_at_rest(run.pids())
 
 
 def _drive(
-    run: _Run,
+    run: Run[ScenarioConfig],
     p: _Practice,
     sandbox: Any,
     probe: ScenarioProbe,
@@ -730,9 +481,9 @@ def _drive(
     run.spares[:0] = held  # stopped with the rest if the run fails before their release
     try:
         first_open = time.monotonic()
-        _faults_set(sandbox, config)
+        faults_set(sandbox, config)
         if config.kills or config.maintenance_seconds:
-            conductor = threading.Thread(target=_conductor, args=(run, sandbox), name="conductor")
+            conductor = threading.Thread(target=run.conductor, args=(sandbox,), name="conductor")
             conductor.start()
         _log(f"opening and closing {config.visits} visits")
         _visits(p, config.visits, config.visit_pause)
@@ -750,12 +501,12 @@ def _drive(
                     break
                 time.sleep(0.2)
         timed_out = not _wait_final(run, deadline)
-        probe.workers_loaded(_pids(run))
+        probe.workers_loaded(run.pids())
     finally:
         run.stop.set()
         if conductor is not None:
             conductor.join()
-        _workers_stop(run)
+        run.stop_all()
     state = sandbox.admin("state")
     sandbox.admin("faults/clear", {})
     counters: dict[str, int] = state["counters"]
@@ -776,14 +527,9 @@ def _drive(
         "kills": {"done": run.kills_done, "with_row_in_flight": run.kills_in_flight},
         "maintenance_windows": run.maintenance_windows,
         "timings": _timings(first_open, visits_done, drain_started),
-        "ox_tasks": _ox_tasks(),
-        # Where the machine's time went (Linux /proc; a killed worker's up to its kill).
-        "cpu_seconds": {
-            "workers": round(run.worker_cpu, 1),
-            "sandbox": round(process_cpu_seconds(sandbox.process.pid), 1),
-            "scenario": round(sum(os.times()[:2]), 1),
-        },
-        "worker_logs": _worker_log_findings(run),
+        "ox_tasks": ox_task_counts(),
+        "cpu_seconds": cpu_seconds(run, sandbox),
+        "worker_logs": run.log_findings(),
         "documents": _documents_note(),
     }
 

@@ -17,6 +17,9 @@ import requests
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "zomanc-test-admin-token"  # noqa: S105 - the sandbox's test admin token
+NAV_USER_LINE = re.compile(
+    r"\((\d{8}-\d-\d{2})\): login (\S+), jelszó (\S+), aláírókulcs (\S+), cserekulcs (\S+)"
+)
 
 
 @dataclass
@@ -63,6 +66,20 @@ class SandboxProcess:
 
     def demo_logins(self) -> str:
         return self.output_path.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def nav_url(self) -> str:
+        """The NAV Online Számla listener (its own TLS port, server-authenticated)."""
+        ports = json.loads((self.data_dir / "server.json").read_text())
+        return f"https://127.0.0.1:{ports['navPort']}"
+
+    def nav_technical_users(self) -> dict[str, tuple[str, str, str, str]]:
+        """The demo NAV technical users as the sandbox prints them: full tax number →
+        (login, password, signature key, exchange key)."""
+        return {
+            tax: (login, password, sign, exchange)
+            for tax, login, password, sign, exchange in NAV_USER_LINE.findall(self.demo_logins())
+        }
 
     def mobile_secret(self, user_id: str) -> str:
         """The TOTP secret of a user's mobile token, as the sandbox prints it at start."""

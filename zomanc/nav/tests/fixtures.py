@@ -4,8 +4,6 @@ The demo technical users are read from what the process prints, never imported."
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 
 import pytest
@@ -36,17 +34,10 @@ class NavSandbox:
         self.server.admin("faults", {"service": "nav", **rule})
 
 
-LINE = re.compile(
-    r"\((\d{8}-\d-\d{2})\): login (\S+), jelszó (\S+), aláírókulcs (\S+), cserekulcs (\S+)"
-)
-
-
 @pytest.fixture(scope="session")
 def nav_sandbox(sandbox_server: SandboxProcess) -> NavSandbox:
-    ports = json.loads((sandbox_server.data_dir / "server.json").read_text())
-    users = {}
-    for tax, login, password, sign, exchange in LINE.findall(sandbox_server.demo_logins()):
-        users[tax] = (
+    users = {
+        tax: (
             tax,
             Credentials(
                 tax_number=tax[:8],
@@ -56,10 +47,10 @@ def nav_sandbox(sandbox_server: SandboxProcess) -> NavSandbox:
                 exchange_key=exchange,
             ),
         )
+        for tax, (login, password, sign, exchange) in sandbox_server.nav_technical_users().items()
+    }
     assert users, sandbox_server.demo_logins()
-    return NavSandbox(
-        server=sandbox_server, endpoint=f"https://127.0.0.1:{ports['navPort']}", users=users
-    )
+    return NavSandbox(server=sandbox_server, endpoint=sandbox_server.nav_url, users=users)
 
 
 @pytest.fixture
