@@ -102,3 +102,80 @@ class Patient(models.Model):
     def age_on(self, day: datetime.date) -> int:
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
         return day.year - self.birth_date.year - int(before_birthday)
+
+
+class Channel(models.TextChoices):
+    """The ways a practice may send a patient messages (reminders, recall)."""
+
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("SMS")
+
+
+class ConsentMethod(models.TextChoices):
+    """How a consent was given or withdrawn: the GDPR's proof of consent (Art. 7(1))."""
+
+    PAPER = "paper", _("személyesen, papíron aláírva")
+    IN_PERSON = "in_person", _("személyesen, szóban")
+    ONLINE_FORM = "online_form", _("online űrlapon")
+    PHONE = "phone", _("telefonon")
+    EMAIL = "email", _("e-mailben")
+    LINK = "link", _("leiratkozó linkkel az üzenetből")
+
+
+class MessageLanguage(models.TextChoices):
+    HU = "hu", _("magyar")
+    EN = "en", _("angol")
+    DE = "de", _("német")
+
+
+class ConsentChange(models.TextChoices):
+    """What one history entry changed."""
+
+    OPT_IN = "opt_in", _("hozzájárult")
+    OPT_OUT = "opt_out", _("visszavonta")
+    LANGUAGE = "language", _("nyelv módosítva")
+
+
+class ContactConsent(models.Model):
+    """One entry of a patient's message consent history. Inserted only, never updated or
+    deleted: each entry records one change (who, when, how) and the whole state after it
+    (e-mail allowed, SMS allowed, language), so the current state is the latest entry — one
+    row read — and the history is the proof of consent the GDPR asks for."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="consents", verbose_name=_("páciens")
+    )
+    change = models.CharField(_("változás"), max_length=10, choices=ConsentChange.choices)
+    # The channel the change is about; blank for a change of language.
+    channel = models.CharField(_("csatorna"), max_length=5, choices=Channel.choices, blank=True)
+    # Blank for a change of language (not a consent).
+    method = models.CharField(_("módja"), max_length=12, choices=ConsentMethod.choices, blank=True)
+    note = models.CharField(_("megjegyzés"), max_length=300, blank=True)
+    # NULL: the patient did it himself (an opt-out link in a message).
+    recorded_by = models.ForeignKey(
+        "practices.StaffMember",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rögzítette"),
+    )
+    recorded_at = models.DateTimeField(_("időpont"))
+    # The state after this change.
+    email_allowed = models.BooleanField(_("e-mail engedélyezve"), default=False)
+    sms_allowed = models.BooleanField(_("SMS engedélyezve"), default=False)
+    language = models.CharField(
+        _("üzenetek nyelve"), max_length=2, choices=MessageLanguage.choices, default="hu"
+    )
+
+    class Meta:
+        verbose_name = _("üzenetküldési hozzájárulás")
+        verbose_name_plural = _("üzenetküldési hozzájárulások")
+        indexes = [models.Index(fields=["practice", "patient", "-id"], name="consent_patient")]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} {self.change} {self.channel}"
+
+    def allows(self, channel: str) -> bool:
+        return self.email_allowed if channel == Channel.EMAIL else self.sms_allowed

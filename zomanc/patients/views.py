@@ -1,5 +1,7 @@
 """Páciensek: list/search, create, view, edit. Thin: forms validate, services write."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -10,6 +12,12 @@ from django.utils.translation import gettext as _
 
 from zomanc.audit.services import audit_patients_listed
 from zomanc.core.http import MemberRequest, member_required
+from zomanc.patients.consent_forms import (
+    ConsentOptInForm,
+    ConsentOptOutForm,
+    MessageLanguageForm,
+)
+from zomanc.patients.consent_selectors import patient_consent_state
 from zomanc.patients.forms import PatientForm
 from zomanc.patients.models import Patient
 from zomanc.patients.selectors import access_patient, patient_search
@@ -21,7 +29,7 @@ from zomanc.patients.services import (
     patient_record_viewed,
     patient_update,
 )
-from zomanc.practices.permissions import Perm
+from zomanc.practices.permissions import Perm, member_can
 
 
 def _page_number(raw: str | None) -> int:
@@ -94,15 +102,33 @@ def patient_create_view(request: MemberRequest) -> HttpResponse:
     return render(request, "patients/form.html", {"form": form, "patient": None})
 
 
+def patient_detail_render(
+    request: MemberRequest,
+    patient: Patient,
+    forms: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The patient page; `forms`: the consent card's refused form, by its class name, shown
+    with its errors in place of the empty one."""
+    forms = forms or {}
+    patient_record_viewed(patient=patient, actor=request.user, request=request)
+    context: dict[str, Any] = {"patient": patient, "age": patient.age_on(timezone.localdate())}
+    if member_can(request.member, Perm.CONSENT_VIEW):
+        # One query: the card's state, proof and history (asserted in test_consent_views).
+        context["consent"] = patient_consent_state(patient)
+        context["consent_forms"] = {
+            "opt_in": forms.get("ConsentOptInForm") or ConsentOptInForm(),
+            "opt_out": forms.get("ConsentOptOutForm") or ConsentOptOutForm(),
+            "language": forms.get("MessageLanguageForm")
+            or MessageLanguageForm(initial={"language": context["consent"].language}),
+        }
+    return render(request, "patients/detail.html", context, status=status)
+
+
 @member_required(Perm.PATIENT_VIEW)
 def patient_detail(request: MemberRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.member, patient_id)
-    patient_record_viewed(patient=patient, actor=request.user, request=request)
-    return render(
-        request,
-        "patients/detail.html",
-        {"patient": patient, "age": patient.age_on(timezone.localdate())},
-    )
+    return patient_detail_render(request, patient)
 
 
 @member_required(Perm.PATIENT_EDIT)

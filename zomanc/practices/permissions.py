@@ -34,6 +34,13 @@ class Perm(StrEnum):
     # and take payments (and see the NAV reports they must fix); doctors see invoices.
     INVOICE_VIEW = "invoice_view"
     INVOICE_ISSUE = "invoice_issue"
+    # Messages and recall (patients/consent_*, recall/): everyone sees whether a patient
+    # may be messaged; the front desk and the owner record consent (it is given at the desk,
+    # on paper or by phone) and run the recall list; owners set the recall rules.
+    CONSENT_VIEW = "consent_view"
+    CONSENT_EDIT = "consent_edit"
+    RECALL_RUN = "recall_run"
+    RECALL_RULES_EDIT = "recall_rules_edit"
 
 
 _ALL = frozenset(Role)
@@ -58,6 +65,10 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.PLAN_REPORT: frozenset({Role.OWNER}),
     Perm.INVOICE_VIEW: frozenset({Role.OWNER, Role.DOCTOR, Role.RECEPTIONIST}),
     Perm.INVOICE_ISSUE: frozenset({Role.OWNER, Role.RECEPTIONIST}),
+    Perm.CONSENT_VIEW: _ALL,
+    Perm.CONSENT_EDIT: frozenset({Role.OWNER, Role.RECEPTIONIST}),
+    Perm.RECALL_RUN: frozenset({Role.OWNER, Role.RECEPTIONIST}),
+    Perm.RECALL_RULES_EDIT: frozenset({Role.OWNER}),
 }
 
 

@@ -111,6 +111,9 @@ CLASSIFICATION: dict[str, Kind] = {
     "patients:consent_opt_in": Write("records a message consent (audited as CREATE)"),
     "patients:consent_opt_out": Write("withdraws a message consent (audited as CREATE)"),
     "patients:consent_language": Write("sets the language of messages (audited as CREATE)"),
+    "patients:consent_opt_in": Write("records a message consent (audited as CREATE)"),
+    "patients:consent_opt_out": Write("withdraws a message consent (audited as CREATE)"),
+    "patients:consent_language": Write("sets the language of messages (audited as CREATE)"),
     # --- API (one entry per operation) ---
     "api:openapi-json": NoPatientData("the schema"),
     "api:openapi-view": NoPatientData("the schema's documentation page"),

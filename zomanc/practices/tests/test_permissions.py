@@ -74,6 +74,7 @@ EXPECTED = {
         Perm.PLAN_DECIDE,
         Perm.PLAN_PRINT,
         Perm.INVOICE_VIEW,
+        Perm.CONSENT_VIEW,
     },
     "assistant": {
         Perm.PATIENT_VIEW,
@@ -87,6 +88,7 @@ EXPECTED = {
         Perm.PLAN_VIEW,
         Perm.PLAN_DRAFT,
         Perm.PLAN_PRINT,
+        Perm.CONSENT_VIEW,
     },
     "receptionist": {
         Perm.PATIENT_VIEW,
@@ -98,6 +100,9 @@ EXPECTED = {
         Perm.PLAN_PRINT,
         Perm.INVOICE_VIEW,
         Perm.INVOICE_ISSUE,
+        Perm.CONSENT_VIEW,
+        Perm.CONSENT_EDIT,
+        Perm.RECALL_RUN,
     },
 }
 
