@@ -1,5 +1,6 @@
 from django.urls import path
 
+from zomanc.plans.booking_views import plan_book
 from zomanc.plans import paper_views, views
 
 app_name = "plans"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("<int:plan_id>/tetel/", views.item_add, name="item_add"),
     path("<int:plan_id>/tetel/<int:item_id>/torles/", views.item_remove, name="item_remove"),
     path("<int:plan_id>/tetel/<int:item_id>/elvegezve/", views.item_complete, name="item_complete"),
+    path("<int:plan_id>/foglalas/", plan_book, name="book"),
     path(
         "<int:plan_id>/lehetoseg/<int:option_id>/valasztas/",
         views.option_choose,

@@ -20,6 +20,7 @@ from zomanc.codes.catalogue_selectors import access_treatment_item, treatment_ca
 from zomanc.core.forms import form_submit
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.patients.selectors import access_patient
+from zomanc.plans.booking_selectors import BOOKABLE_PLAN, plan_item_bookings
 from zomanc.plans.forms import (
     PlanItemForm,
     PlanTermsForm,
@@ -177,6 +178,10 @@ def _detail(request: MemberRequest, plan: TreatmentPlan, **forms: Any) -> HttpRe
             and not hasattr_next(plan),
             "can_complete_items": plan.status in (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS)
             and member_can(request.member, Perm.CLINICAL_EDIT),
+            # Booking items to the calendar (plans/booking_views.py): each item's appointment.
+            "bookings": plan_item_bookings(plan),
+            "can_book": plan.status in BOOKABLE_PLAN
+            and member_can(request.member, Perm.APPOINTMENT_EDIT),
             **forms,
         },
     )

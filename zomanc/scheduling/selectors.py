@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from zomanc.practices.models import Practice, Role, StaffMember
+from zomanc.scheduling.hooks import appointment_lines
 from zomanc.scheduling.models import Appointment, AppointmentStatus, Chair
 
 
@@ -98,7 +99,8 @@ def calendar_appointments(
     doctor_id: int | None = None,
 ) -> list[Appointment]:
     """Appointments (cancelled included, the view sets them apart) overlapping [start, end),
-    with everything a calendar block shows, in one query (two with a visit FK)."""
+    with everything a calendar block shows, in one query (two with a visit FK), plus one per
+    registered hook for their extra lines (plans: the planned items booked to them)."""
     qs = Appointment.objects.filter(practice=practice, starts_at__lt=end, ends_at__gt=start)
     if chair_id is not None:
         qs = qs.filter(chair_id=chair_id)
@@ -109,8 +111,10 @@ def calendar_appointments(
     foreign_key = relation is not None and not relation[1]
     appointments = list(qs if foreign_key else with_visits(qs))
     opened = _opened_visits(appointments) if foreign_key else {}
+    lines = appointment_lines(practice.pk, [a.pk for a in appointments])
     for appointment in appointments:
         appointment.practice = practice
+        appointment.lines = lines.get(appointment.pk, ())  # type: ignore[attr-defined]
         appointment.opened_visit = (  # type: ignore[attr-defined]
             opened.get(appointment.pk) if foreign_key else appointment_visit(appointment)
         )

@@ -40,6 +40,7 @@ from zomanc.scheduling.forms import (
     aware,
 )
 from zomanc.scheduling.grid import Mode, build_grid
+from zomanc.scheduling.hooks import appointment_lines
 from zomanc.scheduling.models import Appointment, Chair
 from zomanc.scheduling.selectors import (
     access_appointment,
@@ -373,6 +374,9 @@ def _panel_context(
     return {
         "appointment": appointment,
         "visit": appointment_visit(appointment),
+        "lines": appointment_lines(appointment.practice_id, [appointment.pk]).get(
+            appointment.pk, []
+        ),
         "details_form": details
         or AppointmentDetailsForm(
             appointment=appointment,
