@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -347,8 +347,19 @@ def _item_name(treatment: TreatmentItem, entry: PriceListEntry | None, language:
     return treatment.name
 
 
+def _replacement_planned(plan: TreatmentPlan, tooth: int, option: PlanOption | None) -> bool:
+    """An implant or pontic already planned for the tooth, where this item would follow it:
+    among the phase-wide items, or in the same option (the crown of option A's implant)."""
+    replacing = plan.items.filter(tooth=tooth, treatment__resulting_status__in=REPLACES_TOOTH)
+    return replacing.filter(Q(option__isnull=True) | Q(option=option)).exists()
+
+
 def _tooth_and_surfaces(
-    plan: TreatmentPlan, treatment: TreatmentItem, tooth: int | None, surfaces: str
+    plan: TreatmentPlan,
+    treatment: TreatmentItem,
+    tooth: int | None,
+    surfaces: str,
+    option: PlanOption | None = None,
 ) -> tuple[int | None, str]:
     if tooth is None:
         if treatment.needs_tooth:
@@ -383,6 +394,7 @@ def _tooth_and_surfaces(
         state is not None
         and state.status == ToothStatus.MISSING
         and treatment.resulting_status not in REPLACES_TOOTH
+        and not _replacement_planned(plan, tooth, option)
     ):
         raise ValidationError(
             {
@@ -390,7 +402,7 @@ def _tooth_and_surfaces(
                     _(
                         "A(z) %(tooth)s. fog a státusz szerint hiányzik (eltávolították): "
                         "„%(name)s” nem tervezhető rá. Hiányzó fog helyére implantátum vagy "
-                        "hídtag tervezhető."
+                        "hídtag tervezhető, a korona utána."
                     )
                     % {"tooth": tooth, "name": treatment.name}
                 ]
@@ -462,7 +474,7 @@ def plan_item_add(
         raise ValidationError(
             {"treatment": [_("A(z) „%(name)s” kezelés inaktív.") % {"name": treatment.name}]}
         )
-    tooth, surfaces = _tooth_and_surfaces(plan, treatment, tooth, surfaces)
+    tooth, surfaces = _tooth_and_surfaces(plan, treatment, tooth, surfaces, option)
     variant = treatment_variant_for(item=treatment, surfaces=surfaces, canals=canals)
     treatment_variant_check(item=variant, surfaces=surfaces, canals=canals)
     if quantity < 1:

@@ -92,6 +92,27 @@ def test_item_on_an_extracted_tooth_is_refused(
     assert _add(personas, plan, phase, catalogue["impl"], tooth=36).tooth == 36
 
 
+def test_a_crown_follows_the_implant_planned_on_a_missing_tooth(
+    personas: Personas,
+    plan: TreatmentPlan,
+    phase: PlanPhase,
+    catalogue: Catalogue,
+    patient: Patient,
+) -> None:
+    """Option A: implant with its crown on the missing 36 — the crown goes on the implant
+    planned before it in the same option; option B (no implant) still cannot put it there."""
+    visit = open_visit_for(personas, patient)
+    procedure_add(visit=visit, treatment=catalogue["ext"], tooth=36, added_by=personas.doctor.user)
+    implant = plan_option_add(phase=phase, actor=personas.doctor, title="Implantátum")
+    other = plan_option_add(phase=phase, actor=personas.doctor, title="Kivehető pótlás")
+    crown = catalogue["héj"]
+    _refused(lambda: _add(personas, plan, phase, crown, tooth=36, option=implant), "tooth", "36")
+    _add(personas, plan, phase, catalogue["impl"], tooth=36, option=implant)
+    assert _add(personas, plan, phase, crown, tooth=36, option=implant).option == implant
+    _refused(lambda: _add(personas, plan, phase, crown, tooth=36, option=other), "tooth", "36")
+    _refused(lambda: _add(personas, plan, phase, crown, tooth=36), "tooth", "36")
+
+
 @pytest.mark.parametrize(
     ("tooth", "surfaces", "field", "text"),
     [

@@ -41,6 +41,7 @@ DEMO_HOOKS: tuple[str, ...] = (
     "zomanc.scheduling.demo:demo_appointments_create",
     "zomanc.clinical.demo:demo_visits_create",
     "zomanc.billing.demo:demo_billing_setup",
+    "zomanc.plans.demo:demo_plans_create",
 )
 
 
