@@ -54,3 +54,60 @@ def test_catalogue_empty_state_and_staff_badges(personas: Personas) -> None:
     assert '<div class="empty-state">' in html and "A katalógus üres." in html
     html = client.get(reverse("practices:staff_list")).content.decode()
     assert f'<span class="badge state-ok">{BADGE_ICON}aktív</span>' in html
+
+
+def test_eeszt_login_page_tabs_fields_and_alerts(personas: Personas) -> None:
+    client = personas.client_for(personas.doctor)
+    url = reverse("eeszt:login") + f"?company={personas.company_a.pk}&method=token"
+    html = client.get(url).content.decode()
+    assert '<div class="page-header">' in html
+    assert '<nav class="tabs" aria-label="Belépési mód">' in html
+    # The token form's two fields through core/_field.html (label, control, errors).
+    assert html.count('<div class="control">') == 2
+    assert '<label for="id_password">Ágazati portál jelszó</label>' in html
+    # No certificate yet: a warning alert with its icon, not a plain paragraph.
+    assert '<div class="alert alert-warning" role="alert" data-no-certificate>' in html
+    assert f'<p class="alert-title">{BADGE_ICON}A cégnek nincs aktív' in html
+
+
+def test_eeszt_login_company_choice_is_tiles(personas: Personas) -> None:
+    from zomanc.practices.models import Company
+
+    Company.objects.create(practice=personas.practice_a, name="Második Kft.", institution_id="1")
+    html = personas.client_for(personas.doctor).get(reverse("eeszt:login")).content.decode()
+    assert '<ul class="tiles">' in html and html.count('class="tile"') == 2
+
+
+def test_eeszt_company_settings_badges_and_labelled_row_forms(personas: Personas) -> None:
+    url = reverse("eeszt:company_settings", args=[personas.company_a.pk])
+    html = personas.client_for(personas.owner).get(url).content.decode()
+    assert f'<span class="badge state-pending">{BADGE_ICON}kikapcsolva</span>' in html
+    assert f'<span class="badge state-pending">{BADGE_ICON}még nem</span>' in html
+    # Each row's controls have a (screen-reader) label naming the member.
+    doctor = personas.doctor
+    assert (
+        f'<label class="visually-hidden" for="id_m{doctor.pk}-portal_username">'
+        f"Portál felhasználónév · {doctor.display_name}</label>"
+    ) in html
+    assert f'for="id_m{doctor.pk}-login_method">' in html
+    assert "Még nincs feltöltött tanúsítvány." in html and '<div class="empty-state">' in html
+
+
+def test_tooth_history_page_has_a_page_header_and_badges(personas: Personas) -> None:
+    from zomanc.clinical.services.activities import procedure_add
+    from zomanc.codes.models import TreatmentItem
+    from zomanc.testing.furnished import furnish
+
+    furnished = furnish(personas)
+    url = reverse("clinical:tooth_history", args=[furnished.patient.pk])
+    client = personas.client_for(personas.doctor)
+    procedure_add(
+        visit=furnished.visit,
+        treatment=TreatmentItem.objects.get(practice=personas.practice_a, shortcut="ext"),
+        tooth=36,
+        added_by=personas.doctor.user,
+    )
+    html = client.get(url + "?fog=36").content.decode()
+    assert '<div class="page-header">' in html and "<h1>36. fog előzményei</h1>" in html
+    assert html.count("fog előzményei</h") == 1  # the fragment's own h3 is not repeated
+    assert f'<span class="badge state-pending">{BADGE_ICON}nyitott ellátás</span>' in html
