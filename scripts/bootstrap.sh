@@ -58,3 +58,23 @@ fi
 if find locale -name '*.po' 2>/dev/null | grep -q .; then
   .venv/bin/python manage.py compilemessages -v 0 --ignore '.venv' --ignore 'sandbox'
 fi
+
+# axe-core, the accessibility rules the browser tests run (zomanc/testing/browser.py
+# axe_check): a test tool, never served to users, so it is fetched here from the npm registry
+# at a pinned version and checked against the registry's integrity hash, not committed.
+AXE_VERSION=4.10.3
+AXE_INTEGRITY="sha512-Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg=="
+AXE_DIR="var/vendor/axe-core-$AXE_VERSION"
+if [ ! -f "$AXE_DIR/axe.min.js" ]; then
+  echo "bootstrap: fetching axe-core $AXE_VERSION (npm registry)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack "axe-core@$AXE_VERSION" --silent >/dev/null)
+  got="sha512-$(openssl dgst -sha512 -binary "$tmp/axe-core-$AXE_VERSION.tgz" | base64 -w0)"
+  if [ "$got" != "$AXE_INTEGRITY" ]; then
+    echo "bootstrap: axe-core-$AXE_VERSION.tgz does not match its pinned integrity hash" >&2; rm -rf "$tmp"; exit 1
+  fi
+  mkdir -p "$AXE_DIR"
+  tar -xzf "$tmp/axe-core-$AXE_VERSION.tgz" -C "$tmp"
+  cp "$tmp/package/axe.min.js" "$tmp/package/LICENSE" "$AXE_DIR/"
+  rm -rf "$tmp"
+fi

@@ -163,6 +163,9 @@ class ProcedureForm(forms.Form):
         super().__init__(*args, **kwargs)
         items = TreatmentItem.objects.filter(practice=practice, is_active=True).order_by("name")
         self.fields["treatment"].queryset = items  # type: ignore[attr-defined]
+        # The entry box draws the procedure row without visible labels (placeholders and
+        # aria-labels); the select needs its name too (axe: select-name).
+        self.fields["treatment"].widget.attrs["aria-label"] = self.fields["treatment"].label
 
     def clean(self) -> dict[str, Any]:
         """A family chosen as a whole: the variant for the surfaces entered (the same

@@ -103,3 +103,61 @@ def files_serve(directory: Path) -> ThreadingHTTPServer:
 
 def thread_serve(server: ThreadingHTTPServer) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
+# --- accessibility: axe-core --------------------------------------------------------------
+
+# Pinned in scripts/bootstrap.sh (AXE_VERSION), which fetches it into var/vendor/.
+AXE_VERSION = "4.10.3"
+AXE_PATH = Path(__file__).resolve().parents[2] / "var" / "vendor" / f"axe-core-{AXE_VERSION}"
+# Violations of these impacts fail a test (issue 19: "no serious or critical violations");
+# minor and moderate ones are left to review.
+AXE_FAILING_IMPACTS = ("serious", "critical")
+# WCAG 2.1 A and AA, plus axe's best practices (landmarks, one h1, unique ids …).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@functools.cache
+def axe_source() -> str:
+    script = AXE_PATH / "axe.min.js"
+    if not script.exists():
+        raise FileNotFoundError(f"{script} is missing: run `make bootstrap` (it fetches axe-core)")
+    return script.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now. The script is evaluated through the
+    DevTools protocol (page.evaluate), not added as a <script>: the page's CSP, which this
+    must not weaken, would refuse an inline one."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source())
+    result: dict[str, Any] = page.evaluate(
+        """tags => axe.run(document, {
+            runOnly: {type: "tag", values: tags},
+            resultTypes: ["violations"],
+        })""",
+        AXE_TAGS,
+    )
+    return list(result["violations"])
+
+
+def axe_report(violations: list[dict[str, Any]]) -> str:
+    """A readable list: one block per rule, its impact, what it asks and the elements."""
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"][:8]:
+            target = " ".join(str(t) for t in node["target"])
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    {target}: {summary[:300]}")
+        if len(v["nodes"]) > 8:
+            lines.append(f"    … and {len(v['nodes']) - 8} more")
+    return "\n".join(lines)
+
+
+def axe_check(page: Page, *, label: str = "") -> None:
+    """Fails when axe-core finds a serious or critical violation on the page, listing them."""
+    failing = [v for v in axe_violations(page) if v.get("impact") in AXE_FAILING_IMPACTS]
+    if failing:
+        where = f"{label} ({page.url})" if label else page.url
+        raise AssertionError(f"accessibility violations on {where}:\n{axe_report(failing)}")
