@@ -9,6 +9,7 @@ language, and the product has no German interface catalogue. WeasyPrint is impor
 first PDF is made (see clinical/pdf.py for why)."""
 
 import datetime as dt
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -16,7 +17,8 @@ from django.utils import timezone
 from zomanc.clinical.pdf import FONTS_DIR, _fonts_only_fetcher
 from zomanc.plans.selectors import Quote
 from zomanc.plans.templatetags.plans_tags import money_format
-from zomanc.practices.models import Company
+from zomanc.practices.logo import practice_logo
+from zomanc.practices.models import Company, PracticeLogo
 
 LABELS: dict[str, dict[str, str]] = {
     "hu": {
@@ -132,7 +134,7 @@ def _date(value: dt.date | None, language: str) -> str:
     return value.strftime(DATE_FORMATS[language]) if value else ""
 
 
-def quote_html(quote: Quote) -> str:
+def quote_html(quote: Quote, *, logo: bool = False) -> str:
     plan = quote.plan
     language = plan.language
     labels = LABELS[language]
@@ -179,6 +181,7 @@ def quote_html(quote: Quote) -> str:
             "patient": plan.patient,
             "practice": plan.practice,
             "company": company,
+            "logo_url": LOGO_URL if logo else "",
             "birth": _date(plan.patient.birth_date, language),
             "issued": _date(
                 timezone.localdate(plan.presented_at)
@@ -205,13 +208,38 @@ def quote_html(quote: Quote) -> str:
     )
 
 
+# The practice's logo in the quote's HTML: a name the fetcher below answers from the logo
+# read from the database — not a data: URI the fonts-only fetcher would have to learn to
+# parse, and nothing else of that scheme is answered.
+LOGO_URL = "zomanc-logo:practice"
+
+
+def _quote_fetcher(logo: PracticeLogo | None) -> Any:
+    """The Ambuláns lap's fonts-only fetcher, answering also LOGO_URL with the practice's
+    logo (the stored PNG/JPEG, its type sniffed at upload)."""
+    from weasyprint.urls import URLFetcherResponse
+
+    fonts_only = _fonts_only_fetcher()
+
+    class QuoteFetcher(fonts_only):  # type: ignore[misc,valid-type]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if logo is not None and url == LOGO_URL:
+                return URLFetcherResponse(
+                    url, bytes(logo.image), headers={"Content-Type": logo.content_type}
+                )
+            return super().fetch(url, headers)
+
+    return QuoteFetcher(fail_on_errors=True)
+
+
 def quote_pdf(quote: Quote) -> bytes:
     from weasyprint import HTML
 
+    logo = practice_logo(quote.plan.practice_id)
     document = HTML(
-        string=quote_html(quote),
+        string=quote_html(quote, logo=logo is not None),
         base_url=FONTS_DIR.as_uri() + "/",
-        url_fetcher=_fonts_only_fetcher()(fail_on_errors=True),
+        url_fetcher=_quote_fetcher(logo),
     )
     pdf = document.write_pdf()
     assert pdf is not None

@@ -34,6 +34,29 @@ class PracticeForm(forms.Form):
     )
 
 
+class LogoForm(forms.Form):
+    logo = forms.FileField(
+        label=_("Logó"),
+        help_text=_(
+            "PNG vagy JPEG, legfeljebb 1 MB és 2000 × 2000 képpont; az árajánlatok fejlécében "
+            "jelenik meg."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+        error_messages={"required": _("Válassza ki a logó képfájlját.")},
+    )
+
+    def clean_logo(self) -> bytes:
+        """The bytes (the kind is sniffed by the service); a file over the limit is refused
+        before it is read into memory."""
+        from zomanc.practices.logo import LOGO_MAX_BYTES
+
+        upload = self.cleaned_data["logo"]
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("A fájl túl nagy; legfeljebb 1 MB lehet."))
+        data: bytes = upload.read()
+        return data
+
+
 class CompanyForm(forms.Form):
     name = forms.CharField(label=_("Cégnév"), max_length=200)
     institution_name = forms.CharField(label=_("Intézmény (rendelő) neve"), max_length=200)

@@ -55,6 +55,33 @@ class Practice(models.Model):
         return self.name
 
 
+class PracticeLogo(models.Model):
+    """The practice's logo, printed in the header of its quotes (plans/pdf.py). A row of its
+    own, not a column of Practice: every request loads the practice, and it need not carry
+    the image with it. PNG or JPEG, kind and pixel size read from the bytes at upload
+    (core/uploads.py); stored as uploaded."""
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.CASCADE, primary_key=True, related_name="logo"
+    )
+    image = models.BinaryField(_("logó"))
+    content_type = models.CharField(_("fájltípus"), max_length=20)
+    width = models.PositiveIntegerField(_("szélesség (képpont)"))
+    height = models.PositiveIntegerField(_("magasság (képpont)"))
+    sha256 = models.CharField(_("SHA-256 lenyomat"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("feltöltve"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("a rendelő logója")
+        verbose_name_plural = _("a rendelők logói")
+
+    def __str__(self) -> str:
+        return f"{self.practice_id}: {self.content_type} {self.width}×{self.height}"
+
+
 class Company(models.Model):
     """A company (cég) of the practice: one EESZT institution, one licence, one certificate.
 

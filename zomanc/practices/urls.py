@@ -6,6 +6,8 @@ from zomanc.practices import views
 app_name = "practices"
 urlpatterns = [
     path("", views.practice_settings, name="settings"),
+    path("logo/", views.practice_logo_upload, name="logo"),
+    path("logo/kep", views.practice_logo_image, name="logo_image"),
     path("cegek/", views.company_list, name="company_list"),
     path("cegek/uj/", views.company_create, name="company_create"),
     path("cegek/<int:company_id>/", views.company_edit, name="company_edit"),

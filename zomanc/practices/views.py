@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,11 +15,14 @@ from zomanc.core.http import MemberRequest, member_required
 from zomanc.practices import selectors, services
 from zomanc.practices.forms import (
     CompanyForm,
+    LogoForm,
     OrgUnitForm,
     PracticeForm,
     StaffCreateForm,
     StaffEditForm,
 )
+from zomanc.practices.logo import practice_logo, practice_logo_remove, practice_logo_set
+from zomanc.practices.models import PracticeLogo
 from zomanc.practices.permissions import Perm
 
 settings_required = member_required(Perm.SETTINGS_EDIT)
@@ -56,7 +59,52 @@ def practice_settings(request: MemberRequest) -> HttpResponse:
     ):
         messages.success(request, _("A rendelő beállításai elmentve."))
         return redirect("practices:settings")
-    return _settings_page(request, "practices/practice_settings.html", "practice", form=form)
+    return _practice_page(request, form=form)
+
+
+def _practice_page(request: MemberRequest, **forms: Any) -> HttpResponse:
+    practice = request.practice
+    if "form" not in forms:
+        initial = {"name": practice.name, "require_owner_2fa": practice.require_owner_2fa}
+        forms["form"] = PracticeForm(initial=initial)
+    forms.setdefault("logo_form", LogoForm())
+    logo = (
+        PracticeLogo.objects.filter(practice=practice)
+        .only("content_type", "width", "height", "uploaded_at")
+        .first()
+    )
+    return _settings_page(
+        request, "practices/practice_settings.html", "practice", logo=logo, **forms
+    )
+
+
+@require_POST
+@settings_required
+def practice_logo_upload(request: MemberRequest) -> HttpResponse:
+    """Uploads the practice's logo (printed on its quotes), or removes it."""
+    if "remove" in request.POST:
+        if practice_logo_remove(practice=request.practice, actor=request.user, request=request):
+            messages.success(request, _("A logó törölve."))
+        return redirect("practices:settings")
+    form = LogoForm(request.POST, request.FILES)
+    if form_submit(
+        form,
+        lambda data: practice_logo_set(
+            practice=request.practice, actor=request.user, image=data["logo"], request=request
+        ),
+    ):
+        messages.success(request, _("A logó feltöltve; az árajánlatok fejlécében jelenik meg."))
+        return redirect("practices:settings")
+    return _practice_page(request, logo_form=form)
+
+
+@settings_required
+def practice_logo_image(request: MemberRequest) -> HttpResponse:
+    """The stored logo, as uploaded (the settings page shows it)."""
+    logo = practice_logo(request.practice.pk)
+    if logo is None:
+        raise Http404
+    return HttpResponse(bytes(logo.image), content_type=logo.content_type)
 
 
 # --- companies and org units ------------------------------------------------------------

@@ -231,6 +231,8 @@ CLASSIFICATION: dict[str, Kind] = {
         f"practices:{name}": SETTINGS
         for name in [
             "settings",
+            "logo",
+            "logo_image",
             "company_list",
             "company_create",
             "company_edit",
