@@ -8,6 +8,11 @@ vestibular (V) and the bottom palatal (P), for lower teeth the top (towards the 
 line) is lingual (L) and the bottom vestibular. Colours come only from SVG attributes, so the
 Content Security Policy (no inline styles) is kept.
 
+Planned treatments (the open items of the patient's accepted plans, plans/clinical_selectors.py)
+are drawn over the status in a style of their own, so that colour is not the only cue: a
+dashed outline around the tooth, its planned surfaces hatched, and "Tervezett: …" in the
+tooth's title (its accessible name).
+
 The patient page draws the chart on every load (≈ 1 ms with 200 findings to fold);
 chart_svg_cached serves it from the `fragments` cache, keyed by a digest of everything the
 drawing depends on: the findings (tooth, surfaces, status, in order), the primary rows, the
@@ -22,6 +27,7 @@ from django.core.cache import caches
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from zomanc.clinical.teeth import (
     CROSS_PERMANENT,
@@ -41,6 +47,16 @@ GAP = 6
 INNER = 10  # inset of the middle (occlusal/incisal) square
 LABEL = 14
 MIDLINE_GAP = 14
+PLANNED_COLOUR = "#5b2a86"  # violet: apart from every status colour (teeth.STATUS_COLOURS)
+PLANNED_HATCH_ID = "odontogram-planned-hatch"
+# The hatching of planned surfaces, once per drawing (SVG attributes only: CSP).
+_PLANNED_DEFS = (
+    f'<defs><pattern id="{PLANNED_HATCH_ID}" width="5" height="5" '
+    f'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+    f'<line x1="0" y1="0" x2="0" y2="5" stroke="{PLANNED_COLOUR}" stroke-width="2"/>'
+    f"</pattern></defs>"
+)
+Planned = tuple[int, str, str]  # (tooth, surfaces, name) of a planned treatment
 _REGIONS = {
     "top": f"0,0 {SIZE},0 {SIZE - INNER},{INNER} {INNER},{INNER}",
     "bottom": f"0,{SIZE} {SIZE},{SIZE} {SIZE - INNER},{SIZE - INNER} {INNER},{SIZE - INNER}",
@@ -61,14 +77,42 @@ def _surface_regions(tooth: int) -> dict[str, str]:
     return {"M": mesial, "D": distal, middle: "middle", top: "top", bottom: "bottom"}
 
 
-def _tooth_title(tooth: int, state: ToothState) -> str:
+def _tooth_title(tooth: int, state: ToothState, planned: Sequence[tuple[str, str]] = ()) -> str:
     parts = [str(tooth), str(ToothStatus(state.status).label)]
     for letter, status in sorted(state.surfaces.items()):
         parts.append(f"{letter} ({SURFACE_NAMES[letter]}): {ToothStatus(status).label}")
+    for surfaces, name in planned:
+        what = f"{name} ({surfaces})" if surfaces else name
+        parts.append(_("Tervezett: %(what)s") % {"what": what})
     return " – ".join(parts)
 
 
-def _tooth_svg(tooth: int, state: ToothState, x: int, y: int, label_above: bool) -> str:
+def _planned_svg(tooth: int, planned: Sequence[tuple[str, str]]) -> list[str]:
+    """The planned style: each planned surface hatched, a dashed outline around the tooth."""
+    regions = _surface_regions(tooth)
+    letters = sorted({letter for surfaces, _name in planned for letter in surfaces})
+    shapes = [
+        f'<polygon points="{_REGIONS[regions[letter]]}" fill="url(#{PLANNED_HATCH_ID})" '
+        f'stroke="none" data-planned-surface="{letter}"/>'
+        for letter in letters
+        if letter in regions
+    ]
+    shapes.append(
+        f'<rect class="planned-outline" x="-2.5" y="-2.5" width="{SIZE + 5}" '
+        f'height="{SIZE + 5}" fill="none" stroke="{PLANNED_COLOUR}" stroke-width="1.8" '
+        f'stroke-dasharray="4 2.5"/>'
+    )
+    return shapes
+
+
+def _tooth_svg(
+    tooth: int,
+    state: ToothState,
+    x: int,
+    y: int,
+    label_above: bool,
+    planned: Sequence[tuple[str, str]] = (),
+) -> str:
     base = STATUS_COLOURS[ToothStatus(state.status)]
     regions = _surface_regions(tooth)
     shapes = []
@@ -91,29 +135,55 @@ def _tooth_svg(tooth: int, state: ToothState, x: int, y: int, label_above: bool)
             f'<rect x="1" y="1" width="{SIZE - 2}" height="{SIZE - 2}" fill="none" '
             f'stroke="#8a6d00" stroke-width="2.5"/>'
         )
+    if planned:
+        shapes += _planned_svg(tooth, planned)
     label_y = -4 if label_above else SIZE + 11
     classes = "tooth" if state.is_healthy else "tooth tooth-marked"
+    if planned:
+        classes += " tooth-planned"
     # Focusable buttons: a click or Enter shows the tooth's history and picks it for the
     # procedure row (static/clinical/visit.js); the title is their accessible name.
     return (
         f'<g class="{classes}" data-tooth="{tooth}" data-status="{escape(state.status)}" '
-        f'tabindex="0" role="button" aria-pressed="false" '
-        f'transform="translate({x},{y})"><title>{escape(_tooth_title(tooth, state))}</title>'
+        + ('data-planned="1" ' if planned else "")
+        + f'tabindex="0" role="button" aria-pressed="false" '
+        f'transform="translate({x},{y})"><title>{escape(_tooth_title(tooth, state, planned))}'
+        "</title>"
         + "".join(shapes)
         + f'<text x="{SIZE // 2}" y="{label_y}" text-anchor="middle" font-size="10" '
         f'fill="#333">{tooth}</text></g>'
     )
 
 
-def _row(teeth: list[int], chart: Chart, x0: int, y: int, label_above: bool) -> list[str]:
+def _row(
+    teeth: list[int],
+    chart: Chart,
+    x0: int,
+    y: int,
+    label_above: bool,
+    planned: dict[int, list[tuple[str, str]]],
+) -> list[str]:
     return [
-        _tooth_svg(tooth, chart.get(tooth, ToothState()), x0 + i * (SIZE + GAP), y, label_above)
+        _tooth_svg(
+            tooth,
+            chart.get(tooth, ToothState()),
+            x0 + i * (SIZE + GAP),
+            y,
+            label_above,
+            planned.get(tooth, ()),
+        )
         for i, tooth in enumerate(teeth)
     ]
 
 
-def chart_svg(chart: Chart, *, show_primary: bool, caption: str = "") -> SafeString:
-    """The whole chart; primary teeth rows are drawn when `show_primary`."""
+def chart_svg(
+    chart: Chart, *, show_primary: bool, caption: str = "", planned: Sequence[Planned] = ()
+) -> SafeString:
+    """The whole chart; primary teeth rows are drawn when `show_primary`, the `planned`
+    treatments in the planned style."""
+    by_tooth: dict[int, list[tuple[str, str]]] = {}
+    for tooth, surfaces, name in planned:
+        by_tooth.setdefault(int(tooth), []).append((str(surfaces), str(name)))
     step = SIZE + GAP
     half = 8 * step
     width = 2 * half + MIDLINE_GAP
@@ -139,8 +209,8 @@ def chart_svg(chart: Chart, *, show_primary: bool, caption: str = "") -> SafeStr
             lower_top = y
         right_half, left_half = pair
         offset = (8 - count) * step
-        parts += _row(right_half, chart, offset, y, label_above)
-        parts += _row(left_half, chart, half + MIDLINE_GAP, y, label_above)
+        parts += _row(right_half, chart, offset, y, label_above, by_tooth)
+        parts += _row(left_half, chart, half + MIDLINE_GAP, y, label_above, by_tooth)
         y += row_h
     height = y
     # The cross's lines run through the middle of the gaps between the halves and the jaws.
@@ -151,6 +221,8 @@ def chart_svg(chart: Chart, *, show_primary: bool, caption: str = "") -> SafeStr
         f'<line x1="0" y1="{mid_y}" x2="{width}" y2="{mid_y}" stroke="#222" stroke-width="1.5"/>'
     )
     title = f"<title>{escape(caption)}</title>" if caption else ""
+    if by_tooth:
+        title += _PLANNED_DEFS
     return mark_safe(
         f'<svg class="odontogram" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'viewBox="-2 -2 {width + 4} {height + 4}" width="{width + 4}" '
@@ -160,14 +232,19 @@ def chart_svg(chart: Chart, *, show_primary: bool, caption: str = "") -> SafeStr
 
 # Bump when the drawing or the folding of findings (teeth.chart_build) changes: entries made
 # by the previous code then miss.
-CHART_MARKUP_VERSION = 2  # 2: teeth are focusable buttons
+CHART_MARKUP_VERSION = 3  # 2: teeth are focusable buttons; 3: planned treatments
 CHART_CACHE_ALIAS = "fragments"
 
 Finding = tuple[int, str, str]  # (tooth, surfaces, status), oldest first
 
 
 def chart_cache_key(
-    findings: Sequence[Finding], *, show_primary: bool, caption: str, practice_id: int
+    findings: Sequence[Finding],
+    *,
+    show_primary: bool,
+    caption: str,
+    practice_id: int,
+    planned: Sequence[Planned] = (),
 ) -> str:
     inputs = repr(
         (
@@ -177,6 +254,7 @@ def chart_cache_key(
             show_primary,
             caption,
             [(int(tooth), str(surfaces), str(status)) for tooth, surfaces, status in findings],
+            [(int(tooth), str(surfaces), str(name)) for tooth, surfaces, name in planned],
         )
     )
     digest = hashlib.blake2b(inputs.encode(), digest_size=20).hexdigest()
@@ -184,12 +262,22 @@ def chart_cache_key(
 
 
 def chart_svg_cached(
-    findings: Sequence[Finding], *, show_primary: bool, caption: str, practice_id: int
+    findings: Sequence[Finding],
+    *,
+    show_primary: bool,
+    caption: str,
+    practice_id: int,
+    planned: Sequence[Planned] = (),
 ) -> SafeString:
-    """chart_svg of the chart the findings fold into, from the fragment cache: on a hit
-    neither the folding (a step per finding: 200 visits, 200 steps) nor the drawing runs."""
+    """chart_svg of the chart the findings fold into (with the `planned` treatments), from
+    the fragment cache: on a hit neither the folding (a step per finding: 200 visits, 200
+    steps) nor the drawing runs."""
     key = chart_cache_key(
-        findings, show_primary=show_primary, caption=caption, practice_id=practice_id
+        findings,
+        show_primary=show_primary,
+        caption=caption,
+        practice_id=practice_id,
+        planned=planned,
     )
     cache = caches[CHART_CACHE_ALIAS]
     # Stored compressed: a drawing is 25–40 KB of repetitive SVG (≈ 2 KB compressed), as much
@@ -198,13 +286,16 @@ def chart_svg_cached(
     stored: bytes | None = cache.get(key)
     if stored is not None:
         return mark_safe(zlib.decompress(stored).decode())  # drawn here, every text escaped
-    svg = chart_svg(chart_build(findings), show_primary=show_primary, caption=caption)
+    svg = chart_svg(
+        chart_build(findings), show_primary=show_primary, caption=caption, planned=planned
+    )
     cache.set(key, zlib.compress(svg.encode()))
     return svg
 
 
-def legend_items() -> list[tuple[str, str, SafeString]]:
-    """(key, Hungarian label, swatch SVG) for the colour legend."""
+def legend_items(*, planned: bool = False) -> list[tuple[str, str, SafeString]]:
+    """(key, Hungarian label, swatch SVG) for the colour legend; with `planned`, also the
+    planned treatments' style (a chart that draws some)."""
     items = []
     for status in ToothStatus:
         swatch = mark_safe(
@@ -212,4 +303,12 @@ def legend_items() -> list[tuple[str, str, SafeString]]:
             f'width="13" height="13" fill="{STATUS_COLOURS[status]}" stroke="#555"/></svg>'
         )
         items.append((status.value, str(status.label), swatch))
+    if planned:
+        swatch = mark_safe(
+            f'<svg width="14" height="14" aria-hidden="true"><rect x="1" y="1" width="12" '
+            f'height="12" fill="#fff" stroke="{PLANNED_COLOUR}" stroke-width="1.5" '
+            f'stroke-dasharray="3 2"/><path d="M3,11 L11,3 M3,7 L7,3 M7,11 L11,7" '
+            f'stroke="{PLANNED_COLOUR}" stroke-width="1.2"/></svg>'
+        )
+        items.append(("planned", _("Tervezett kezelés (elfogadott terv)"), swatch))
     return items

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -79,7 +79,14 @@ def _activity_prefetches() -> dict[str, Prefetch]:
         "diagnoses": Prefetch(
             "diagnoses", queryset=VisitDiagnosis.objects.order_by("-is_primary", "id")
         ),
-        "procedures": Prefetch("procedures", queryset=VisitProcedure.objects.order_by("id")),
+        # The family of each procedure's catalogue item comes along (a join, no query): the
+        # open visit's entry box matches procedures to planned items by it (plans).
+        "procedures": Prefetch(
+            "procedures",
+            queryset=VisitProcedure.objects.annotate(
+                treatment_family=F("treatment__family")
+            ).order_by("id"),
+        ),
     }
 
 

@@ -68,20 +68,32 @@ def _patient_url(patient: Patient) -> str:
     return reverse("patients:detail", args=[patient.pk]) + "#activity"
 
 
-def _chart_context(patient: Patient, caption: str, until: Visit | None = None) -> dict[str, Any]:
+def _chart_context(
+    patient: Patient, caption: str, until: Visit | None = None, *, current: bool = False
+) -> dict[str, Any]:
     """The tooth chart (now, or at the end of `until`) and its legend; the primary teeth show
     for a child and for anyone whose chart has one (every tooth of a finding is on the
-    chart). The drawing comes from the fragment cache (chart_svg_cached)."""
+    chart). The drawing comes from the fragment cache (chart_svg_cached). The `current`
+    chart (the patient's as it is now) also draws the planned treatments (hooks.CHART_PLANNED)
+    and carries the hooks' CHART_TEMPLATES."""
     findings = patient_chart_findings(patient, until=until)
+    planned = (
+        [mark for provider in hooks.CHART_PLANNED for mark in provider(patient)] if current else []
+    )
     young = age_on(patient.birth_date, timezone.localdate()) < PRIMARY_CHART_AGE
-    show_primary = young or any(tooth in PRIMARY_TEETH for tooth, _surfaces, _status in findings)
+    show_primary = young or any(tooth in PRIMARY_TEETH for tooth, *_rest in [*findings, *planned])
     return {
         "chart_svg": chart_svg_cached(
-            findings, show_primary=show_primary, caption=caption, practice_id=patient.practice_id
+            findings,
+            show_primary=show_primary,
+            caption=caption,
+            practice_id=patient.practice_id,
+            planned=planned,
         ),
-        "legend": legend_items(),
+        "legend": legend_items(planned=bool(planned)),
         # A click on a tooth loads its history from here (static/clinical/visit.js).
         "tooth_history_url": reverse("clinical:tooth_history", args=[patient.pk]),
+        "chart_templates": hooks.CHART_TEMPLATES if current else (),
     }
 
 
@@ -117,7 +129,7 @@ def activity_context(
     }
     if not clinical:
         return context
-    context.update(_chart_context(patient, _("A páciens jelenlegi fogtérképe")))
+    context.update(_chart_context(patient, _("A páciens jelenlegi fogtérképe"), current=True))
     if not can_edit:
         return context
     open_visit = activity.open_visit
@@ -141,6 +153,9 @@ def activity_context(
     )
     context["open_findings"] = [f for f in open_visit.findings.all() if f.procedure_id is None]
     context["planned_treatment"] = _planned_treatment(open_visit)
+    context["entry_box_procedure_templates"] = hooks.ENTRY_BOX_PROCEDURE_TEMPLATES
+    for provide in hooks.ENTRY_BOX_CONTEXT:
+        context.update(provide(request, patient, open_visit))
     return context
 
 
@@ -556,7 +571,13 @@ def _visit_viewed(request: MemberRequest, visit: Visit, what: str) -> None:
 def visit_detail(request: MemberRequest, visit_id: int) -> HttpResponse:
     visit = access_visit(request.member, visit_id)
     _visit_viewed(request, visit, "Ellátás megtekintése")
-    chart = _chart_context(visit.patient, _("Fogtérkép az ellátás végén"), until=visit)
+    # An open visit's chart is the patient's current one: it shows what is planned too.
+    chart = _chart_context(
+        visit.patient,
+        _("Fogtérkép az ellátás végén"),
+        until=visit,
+        current=visit.status == VisitStatus.OPEN,
+    )
     return render(
         request,
         "clinical/visit_detail.html",

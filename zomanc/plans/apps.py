@@ -13,3 +13,9 @@ class PlansConfig(AppConfig):
 
         if appointment_plan_lines not in hooks.APPOINTMENT_LINES:
             hooks.APPOINTMENT_LINES.append(appointment_plan_lines)
+
+        # The chart and the entry box: open plan items drawn and offered (clinical must not
+        # import plans either).
+        from zomanc.plans.clinical_hooks import register
+
+        register()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
+from zomanc.clinical.models import Visit
 from zomanc.clinical.selectors import patient_chart
 from zomanc.clinical.teeth import ToothRuleError, ToothStatus, surfaces_normalize, tooth_validate
 from zomanc.codes.catalogue_selectors import treatment_variant_check, treatment_variant_for
@@ -774,11 +775,21 @@ def plan_item_bookable_check(item: PlanItem) -> None:
 
 @transaction.atomic
 def plan_item_complete(
-    *, item: PlanItem, actor: StaffMember, request: HttpRequest | None = None
+    *,
+    item: PlanItem,
+    actor: StaffMember,
+    visit: Visit | None = None,
+    request: HttpRequest | None = None,
 ) -> PlanItem:
-    """Marks a planned item done; an accepted plan moves to in progress with its first."""
+    """Marks a planned item done — with the visit it was carried out in, when there is one
+    (plans/clinical_services.py passes it; the plan page's button has none); an accepted
+    plan moves to in progress with its first."""
     plan = item.plan
     _same_practice(actor, plan.practice_id)
+    if visit is not None and (
+        visit.practice_id != plan.practice_id or visit.patient_id != plan.patient_id
+    ):
+        raise ValueError("visit of another patient")
     locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
     plan.status = locked.status
     if plan.status not in (S.ACCEPTED, S.IN_PROGRESS):
@@ -795,12 +806,22 @@ def plan_item_complete(
             code="item_not_chosen",
         )
     item.done_at = timezone.now()
-    item.save(update_fields=["done_at"])
+    item.done_visit = visit
+    item.save(update_fields=["done_at", "done_visit"])
+    where = f" {item.tooth} {item.surfaces}".rstrip() if item.tooth else ""
+    when = (
+        " "
+        + _("(ellátás: %(date)s)")
+        % {"date": timezone.localtime(visit.started_at).strftime("%Y.%m.%d.")}
+        if visit is not None
+        else ""
+    )
     _audit(
         plan,
         actor,
-        _("Tervezett tétel elvégezve: %(name)s") % {"name": item.name},
+        _("Tervezett tétel elvégezve: %(name)s") % {"name": item.name} + where + when,
         obj=item,
+        changes={"done_visit": visit.pk if visit is not None else None},
         request=request,
     )
     if plan.status == S.ACCEPTED:

@@ -1,7 +1,7 @@
 from django.urls import path
 
+from zomanc.plans import clinical_views, paper_views, views
 from zomanc.plans.booking_views import plan_book
-from zomanc.plans import paper_views, views
 
 app_name = "plans"
 urlpatterns = [
@@ -31,4 +31,20 @@ urlpatterns = [
     path("<int:plan_id>/alairas.png", views.signature_image, name="signature_image"),
     path("<int:plan_id>/alairt-papir/", paper_views.plan_paper_view, name="paper"),
     path("<int:plan_id>/alairt-papir/fajl", paper_views.signed_paper, name="signed_paper"),
+    # The chart and the chair (plans/clinical_views.py).
+    path(
+        "paciens/<int:patient_id>/fogterkeprol/",
+        clinical_views.chart_plan,
+        name="chart_plan",
+    ),
+    path(
+        "ellatas/<int:visit_id>/tetel/<int:item_id>/rogzites/",
+        clinical_views.item_perform,
+        name="item_perform",
+    ),
+    path(
+        "ellatas/<int:visit_id>/tetel/<int:item_id>/kipipalas/<int:procedure_id>/",
+        clinical_views.item_tick,
+        name="item_tick",
+    ),
 ]

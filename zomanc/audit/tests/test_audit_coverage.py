@@ -177,6 +177,10 @@ CLASSIFICATION: dict[str, Kind] = {
     ),
     "plans:paper": Eeszt("zomanc/plans/tests/test_paper.py::test_paper_page_round_trip"),
     "plans:signed_paper": Eeszt("zomanc/plans/tests/test_paper.py::test_paper_page_round_trip"),
+    # The chart and the chair (plans/clinical_views.py).
+    "plans:chart_plan": Read(lambda w: _r("plans:chart_plan", w.patient.pk)),
+    "plans:item_perform": Write("records a procedure and marks a plan item done (both audited)"),
+    "plans:item_tick": Write("marks a plan item done by a recorded procedure (audited)"),
     "api:plans_list": Read(lambda w: f"/api/patients/{w.patient.pk}/plans"),
     "api:plans_read": Read(lambda w: f"/api/plans/{w.plan_id()}"),
     **{

@@ -12,6 +12,9 @@
       of the usual one and tells the server the answer (confirm_empty).
    3. A click (or Enter) on a tooth loads its history beside the chart and, in the entry box,
       fills the procedure row's tooth field.
+   4. Under the chart, the "plan from the chart" form (plans) collects several teeth: a click
+      adds the tooth to its teeth field (input[data-chart-teeth]) or takes it out again, and
+      the teeth listed there are marked on the chart (.tooth-picked), also when typed.
    Every text shown comes from the page (data-msg-*) or the server: translated there. */
 (function () {
   "use strict";
@@ -231,6 +234,15 @@
       var url = figure.dataset.toothHistoryUrl + "?fog=" + encodeURIComponent(number);
       window.htmx.ajax("GET", url, { target: panel, swap: "innerHTML" });
     }
+    var picker = block && block.querySelector("input[data-chart-teeth]");
+    if (picker) {
+      var teeth = pickedTeeth(picker);
+      var at = teeth.indexOf(number);
+      if (at >= 0) teeth.splice(at, 1);
+      else teeth.push(number);
+      picker.value = teeth.join(" ");
+      markPicked(picker);
+    }
     var box = tooth.closest("#entry-box");
     if (box) {
       var fields = box.querySelectorAll(
@@ -241,6 +253,29 @@
       });
     }
   }
+
+  function pickedTeeth(input) {
+    return input.value.split(/[\s,;]+/).filter(function (word) {
+      return word !== "";
+    });
+  }
+
+  function markPicked(input) {
+    var block = input.closest(".chart-block");
+    if (!block) return;
+    var teeth = pickedTeeth(input);
+    Array.prototype.forEach.call(block.querySelectorAll(".odontogram g.tooth"), function (tooth) {
+      tooth.classList.toggle("tooth-picked", teeth.indexOf(tooth.getAttribute("data-tooth")) >= 0);
+    });
+  }
+
+  document.addEventListener("input", function (evt) {
+    var target = evt.target;
+    if (target && target.matches && target.matches("input[data-chart-teeth]")) markPicked(target);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-chart-teeth]"), markPicked);
+  });
 
   function toothOf(evt) {
     var target = evt.target;
