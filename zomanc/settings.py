@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "zomanc.eeszt.outbox",
     "zomanc.nav",
     "zomanc.billing",
+    "zomanc.recall",
     "zomanc.api",
 ]
 

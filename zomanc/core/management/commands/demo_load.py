@@ -40,6 +40,7 @@ DEMO_HOOKS: tuple[str, ...] = (
     "zomanc.codes.catalogue_demo:demo_treatments_create",
     "zomanc.scheduling.demo:demo_appointments_create",
     "zomanc.clinical.demo:demo_visits_create",
+    "zomanc.recall.demo:demo_recall_rules_create",
     "zomanc.billing.demo:demo_billing_setup",
     "zomanc.plans.demo:demo_plans_create",
 )

@@ -1,0 +1,275 @@
+"""Reads of recall: the rules, a patient's recalls, and the recall list ("Esedékes
+visszahívások") — computed by due.recalls_due from the closed visits' procedures, with each
+recall's contact state: the latest recorded contact, or "booked" when the patient has an
+appointment ahead (a booking closes the recall, whoever made it and wherever).
+
+The list reads a fixed number of queries whatever the number of patients (asserted in
+tests/test_views.py); every query is scoped to the member's practice."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Max, Min
+from django.http import Http404
+from django.utils import timezone
+
+from zomanc.clinical.models import Visit, VisitProcedure, VisitStatus
+from zomanc.codes.models import TreatmentItem
+from zomanc.patients.models import ContactConsent, Patient
+from zomanc.practices.models import StaffMember
+from zomanc.recall.due import Done, Due, add_months, recalls_due
+from zomanc.recall.models import (
+    ContactState,
+    PatientRecallInterval,
+    RecallContact,
+    RecallRule,
+)
+from zomanc.scheduling.models import Appointment, AppointmentStatus
+
+# Shown first when the list is not filtered by state: the recalls still to work on.
+OPEN_STATES = (ContactState.NOT_CONTACTED, ContactState.REMINDED, ContactState.UNREACHABLE)
+STATE_BADGES = {
+    ContactState.NOT_CONTACTED: "pending",
+    ContactState.REMINDED: "info",
+    ContactState.BOOKED: "ok",
+    ContactState.DECLINED: "refused",
+    ContactState.UNREACHABLE: "late",
+}
+
+
+def practice_recall_rules(member: StaffMember) -> list[RecallRule]:
+    return list(
+        RecallRule.objects.filter(practice_id=member.practice_id)
+        .select_related("treatment")
+        .order_by("treatment__name", "id")
+    )
+
+
+def access_recall_rule(member: StaffMember, rule_id: int) -> RecallRule:
+    rule = (
+        RecallRule.objects.filter(practice_id=member.practice_id, pk=rule_id)
+        .select_related("treatment")
+        .first()
+    )
+    if rule is None:
+        raise Http404
+    return rule
+
+
+def _intervals(
+    practice_id: int, patient_ids: Iterable[int] | None = None
+) -> tuple[dict[int, int], dict[tuple[int, int], int]]:
+    rules = dict(
+        RecallRule.objects.filter(practice_id=practice_id).values_list(
+            "treatment_id", "interval_months"
+        )
+    )
+    own_rows = PatientRecallInterval.objects.filter(practice_id=practice_id)
+    if patient_ids is not None:
+        own_rows = own_rows.filter(patient_id__in=list(patient_ids))
+    own = {
+        (patient_id, treatment_id): months
+        for patient_id, treatment_id, months in own_rows.values_list(
+            "patient_id", "treatment_id", "interval_months"
+        )
+    }
+    return rules, own
+
+
+def _history(
+    practice_id: int, treatment_ids: set[int], patient_ids: Iterable[int] | None = None
+) -> list[Done]:
+    """Matching procedures of closed visits, oldest first (same-day ties in entry order)."""
+    rows = VisitProcedure.objects.filter(
+        practice_id=practice_id,
+        treatment_id__in=treatment_ids,
+        visit__status=VisitStatus.CLOSED,
+    )
+    if patient_ids is not None:
+        rows = rows.filter(visit__patient_id__in=list(patient_ids))
+    return [
+        Done(patient_id, treatment_id, timezone.localdate(started_at), doctor_id)
+        for patient_id, treatment_id, started_at, doctor_id in rows.order_by(
+            "visit__started_at", "id"
+        ).values_list("visit__patient_id", "treatment_id", "visit__started_at", "visit__doctor_id")
+    ]
+
+
+def practice_recalls_due(practice_id: int) -> list[Due]:
+    """Every recall of the practice (due or not yet), by due date."""
+    rules, own = _intervals(practice_id)
+    treatment_ids = set(rules) | {t for _, t in own}
+    if not treatment_ids:
+        return []
+    return recalls_due(_history(practice_id, treatment_ids), rules, own)
+
+
+@dataclass
+class RecallRow:
+    due: Due
+    patient: Patient
+    treatment: TreatmentItem
+    doctor: StaffMember | None
+    last_visit: dt.datetime | None
+    next_appointment: dt.datetime | None
+    state: str
+    contact: RecallContact | None  # the latest recorded contact on this recall
+    channels: set[str] = field(default_factory=set)  # consented channels (for sending)
+    history: list[RecallContact] = field(default_factory=list)  # newest first
+
+    @property
+    def overdue(self) -> bool:
+        return self.due.due < timezone.localdate()
+
+    @property
+    def state_label(self) -> str:
+        return str(ContactState(self.state).label)
+
+    @property
+    def state_badge(self) -> str:
+        return STATE_BADGES[ContactState(self.state)]
+
+
+def _rows(member: StaffMember, dues: list[Due]) -> list[RecallRow]:
+    """The rows of `dues` with everything the list shows: five queries whatever their number."""
+    practice_id = member.practice_id
+    patient_ids = {d.patient_id for d in dues}
+    patients = Patient.objects.filter(practice_id=practice_id, pk__in=patient_ids).in_bulk()
+    treatments = TreatmentItem.objects.filter(
+        practice_id=practice_id, pk__in={d.treatment_id for d in dues}
+    ).in_bulk()
+    last_visit = dict(
+        Visit.objects.filter(
+            practice_id=practice_id, patient_id__in=patient_ids, status=VisitStatus.CLOSED
+        )
+        .values("patient_id")
+        .annotate(at=Max("started_at"))
+        .values_list("patient_id", "at")
+    )
+    next_appointment = dict(
+        Appointment.objects.filter(
+            practice_id=practice_id, patient_id__in=patient_ids, starts_at__gte=timezone.now()
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .values("patient_id")
+        .annotate(at=Min("starts_at"))
+        .values_list("patient_id", "at")
+    )
+    contacts: dict[tuple[int, int, dt.date], list[RecallContact]] = {}
+    for contact in (
+        RecallContact.objects.filter(practice_id=practice_id, patient_id__in=patient_ids)
+        .select_related("recorded_by")
+        .order_by("-id")
+    ):
+        contacts.setdefault((contact.patient_id, contact.treatment_id, contact.since), []).append(
+            contact
+        )
+    consent: dict[int, ContactConsent] = {}
+    for entry in ContactConsent.objects.filter(
+        practice_id=practice_id, patient_id__in=patient_ids
+    ).order_by("-id"):
+        consent.setdefault(entry.patient_id, entry)
+    staff = StaffMember.objects.filter(practice_id=practice_id).in_bulk()
+    rows = []
+    for due in dues:
+        patient = patients[due.patient_id]
+        history = contacts.get((due.patient_id, due.treatment_id, due.since), [])
+        latest = history[0] if history else None
+        booked = next_appointment.get(due.patient_id)
+        if booked is not None:
+            state = str(ContactState.BOOKED)
+        elif latest is not None:
+            state = latest.state
+        else:
+            state = str(ContactState.NOT_CONTACTED)
+        consented = consent.get(due.patient_id)
+        channels = set()
+        if consented is not None and consented.email_allowed and patient.email:
+            channels.add("email")
+        if consented is not None and consented.sms_allowed and patient.phone:
+            channels.add("sms")
+        rows.append(
+            RecallRow(
+                due=due,
+                patient=patient,
+                treatment=treatments[due.treatment_id],
+                doctor=staff.get(due.doctor_id) if due.doctor_id else None,
+                last_visit=last_visit.get(due.patient_id),
+                next_appointment=booked,
+                state=state,
+                contact=latest,
+                channels=channels,
+                history=history,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class RecallFilters:
+    month: dt.date | None = None  # the first day of a month; None: overdue and this month
+    doctor_id: int | None = None
+    state: str = ""  # "" = the open ones; "all"; or one ContactState
+
+
+@dataclass
+class RecallList:
+    rows: list[RecallRow]
+    total: int
+    doctors: list[StaffMember]
+    window_end: dt.date
+
+
+def recall_list(member: StaffMember, filters: RecallFilters, limit: int = 200) -> RecallList:
+    """The recall list: recalls due by the end of this month (overdue ones included), or due
+    within the chosen month; by doctor (who did the item last) and by contact state."""
+    today = timezone.localdate()
+    month = filters.month or today.replace(day=1)
+    window_end = add_months(month, 1) - dt.timedelta(days=1)
+    window_start = filters.month or dt.date.min
+    dues = [
+        d
+        for d in practice_recalls_due(member.practice_id)
+        if window_start <= d.due <= window_end
+        and (filters.doctor_id is None or d.doctor_id == filters.doctor_id)
+    ]
+    rows = _rows(member, dues)
+    if filters.state == "":
+        rows = [r for r in rows if r.state in OPEN_STATES]
+    elif filters.state != "all":
+        rows = [r for r in rows if r.state == filters.state]
+    doctors = [
+        m
+        for m in StaffMember.objects.filter(practice_id=member.practice_id, is_active=True)
+        .exclude(stamp_number="")
+        .order_by("display_name")
+    ]
+    return RecallList(rows=rows[:limit], total=len(rows), doctors=doctors, window_end=window_end)
+
+
+def patient_recalls(member: StaffMember, patient: Patient) -> list[RecallRow]:
+    """The patient's recalls (due or not), each with its contact history."""
+    rules, own = _intervals(member.practice_id, [patient.pk])
+    treatment_ids = set(rules) | {t for _, t in own}
+    if not treatment_ids:
+        return []
+    dues = recalls_due(_history(member.practice_id, treatment_ids, [patient.pk]), rules, own)
+    return _rows(member, dues)
+
+
+def patient_own_intervals(member: StaffMember, patient: Patient) -> list[PatientRecallInterval]:
+    return list(
+        PatientRecallInterval.objects.filter(practice_id=member.practice_id, patient=patient)
+        .select_related("treatment")
+        .order_by("treatment__name")
+    )
+
+
+def recall_selection(member: StaffMember, keys: Iterable[str]) -> list[RecallRow]:
+    """The recalls a bulk action was asked for (`Due.key` values from the list's checkboxes),
+    re-computed now: a key that is not a current recall of the practice is dropped (a forged
+    one, another practice's, one moved by a new procedure). The sending side takes these."""
+    wanted = set(keys)
+    dues = [d for d in practice_recalls_due(member.practice_id) if d.key in wanted]
+    return _rows(member, dues)
