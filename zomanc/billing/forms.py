@@ -112,3 +112,53 @@ class ModifyForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
             self.initial.setdefault("quantity", 1)
+
+
+class ClosingForm(forms.Form):
+    """The receptionist's count of the drawer at the end of the day."""
+
+    counted_cash = forms.DecimalField(
+        label=_("Számolt készpénz (Ft)"), max_digits=14, decimal_places=0, min_value=0
+    )
+    cash_removed = forms.DecimalField(
+        label=_("Kivett készpénz, bankba (Ft)"),
+        max_digits=14,
+        decimal_places=0,
+        min_value=0,
+        required=False,
+        help_text=_("A kasszában maradó összeg a következő nap nyitó készpénze."),
+    )
+    note = forms.CharField(
+        label=_("Megjegyzés"),
+        max_length=500,
+        required=False,
+        help_text=_("Eltérés esetén írja le az okát."),
+    )
+
+
+class ExportForm(forms.Form):
+    """The accountant's period (at most a year: a month or a quarter is the usual)."""
+
+    start = forms.DateField(
+        label=_("Időszak kezdete"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=_("Időszak vége"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    company = forms.TypedChoiceField(label=_("Cég"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, companies: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["company"].choices = [("", _("Minden cég")), *companies]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("Az időszak vége nem lehet a kezdete előtt."))
+            elif (end - start).days > 366:
+                self.add_error("end", _("Legfeljebb egy évnyi időszak exportálható egyszerre."))
+        return data

@@ -103,7 +103,10 @@ def with_outstanding(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
 
 
 def day_closed(company_id: int, day: dt.date) -> bool:
-    return DailyClosing.objects.filter(company_id=company_id, day=day).exists()
+    """The company's books are closed up to its latest daily closing: that day and every
+    day before it (also one without a closing of its own, like a Sunday) take no payment —
+    else a backdated payment would land where no closing ever counts it."""
+    return DailyClosing.objects.filter(company_id=company_id, day__gte=day).exists()
 
 
 def _closed_day_error(day: dt.date) -> ValidationError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from zomanc.billing.closing import DaySummary
 from zomanc.billing.models import Invoice
 from zomanc.clinical.pdf import FONTS_DIR, _fonts_only_fetcher
 
@@ -29,6 +30,24 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
     document = HTML(
         string=invoice_html(invoice),
+        base_url=FONTS_DIR.as_uri() + "/",
+        url_fetcher=_fonts_only_fetcher()(fail_on_errors=True),
+    )
+    pdf = document.write_pdf()
+    assert pdf is not None
+    return pdf
+
+
+def closing_html(summary: DaySummary) -> str:
+    return render_to_string("billing/closing_pdf.html", {"summary": summary})
+
+
+def closing_pdf(summary: DaySummary) -> bytes:
+    """The daily closing as PDF (the same figures as the printable page)."""
+    from weasyprint import HTML
+
+    document = HTML(
+        string=closing_html(summary),
         base_url=FONTS_DIR.as_uri() + "/",
         url_fetcher=_fonts_only_fetcher()(fail_on_errors=True),
     )

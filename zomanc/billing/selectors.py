@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.http import Http404
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
-from zomanc.billing.models import Invoice, InvoiceKind
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+from zomanc.billing.models import DailyClosing, Invoice, InvoiceKind
+from zomanc.billing.payments import with_outstanding
 from zomanc.clinical.models import Visit, VisitStatus
 from zomanc.nav.models import NavSubmission
 from zomanc.patients.models import Patient
-from zomanc.practices.models import StaffMember
+from zomanc.practices.models import Company, StaffMember
 
 
 def _invoices(member: StaffMember) -> QuerySet[Invoice]:
@@ -91,3 +98,95 @@ def access_submission(member: StaffMember, submission_id: int) -> NavSubmission:
     if row is None:
         raise Http404
     return row
+
+
+# --- receivables (kintlévőségek) with ageing -------------------------------------------
+
+StrOrPromise = str | Promise
+
+# (key, label, lowest days overdue, highest) — "not due" is anything due today or later.
+AGEING_BUCKETS: list[tuple[str, StrOrPromise, int, int | None]] = [
+    ("not_due", gettext_lazy("Nem lejárt"), -(10**6), 0),
+    ("d1_30", gettext_lazy("1–30 nap"), 1, 30),
+    ("d31_60", gettext_lazy("31–60 nap"), 31, 60),
+    ("d61_90", gettext_lazy("61–90 nap"), 61, 90),
+    ("d90_plus", gettext_lazy("90 napon túl"), 91, None),
+]
+
+
+def ageing_bucket(days_overdue: int) -> str:
+    for key, _label, low, high in AGEING_BUCKETS:
+        if days_overdue >= low and (high is None or days_overdue <= high):
+            return key
+    raise AssertionError(days_overdue)  # the buckets cover every integer
+
+
+@dataclass
+class ReceivableRow:
+    invoice: Invoice
+    outstanding: Decimal
+    days_overdue: int
+    bucket: str
+
+
+@dataclass
+class Receivables:
+    rows: list[ReceivableRow]
+    # company name → {bucket: total, "total": total}; "" → every company together
+    by_company: dict[str, dict[str, Decimal]]
+    totals: dict[str, Decimal]
+
+
+def receivables(
+    member: StaffMember, *, today: dt.date, company_id: int | None = None
+) -> Receivables:
+    """Invoices in force with something still to pay, oldest due first, each in its ageing
+    bucket by days past the payment due date; totals per company and bucket. One query."""
+    invoices = Invoice.objects.filter(practice_id=member.practice_id)
+    if company_id is not None:
+        invoices = invoices.filter(company_id=company_id)
+    found = (
+        with_outstanding(invoices)
+        .filter(Q(outstanding__gt=0))
+        .select_related("company")
+        .order_by("payment_due", "number")
+    )
+    keys = [key for key, *_ in AGEING_BUCKETS]
+    totals = dict.fromkeys([*keys, "total"], Decimal(0))
+    by_company: dict[str, dict[str, Decimal]] = {}
+    rows = []
+    for invoice in found:
+        outstanding = Decimal(invoice.outstanding)  # type: ignore[attr-defined]
+        days = (today - invoice.payment_due).days
+        bucket = ageing_bucket(days)
+        rows.append(ReceivableRow(invoice, outstanding, days, bucket))
+        company = by_company.setdefault(
+            invoice.company.name, dict.fromkeys([*keys, "total"], Decimal(0))
+        )
+        for sums in (company, totals):
+            sums[bucket] += outstanding
+            sums["total"] += outstanding
+    return Receivables(rows=rows, by_company=by_company, totals=totals)
+
+
+def companies(member: StaffMember) -> list[Company]:
+    return list(Company.objects.filter(practice_id=member.practice_id).order_by("name"))
+
+
+def closed_company_ids(member: StaffMember, day: dt.date) -> set[int]:
+    return set(
+        DailyClosing.objects.filter(practice_id=member.practice_id, day=day).values_list(
+            "company_id", flat=True
+        )
+    )
+
+
+def closings(
+    member: StaffMember, *, company_id: int | None = None, limit: int = 120
+) -> list[DailyClosing]:
+    rows = DailyClosing.objects.filter(practice_id=member.practice_id).select_related(
+        "company", "closed_by"
+    )
+    if company_id is not None:
+        rows = rows.filter(company_id=company_id)
+    return list(rows.order_by("-day", "company__name")[:limit])

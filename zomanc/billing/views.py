@@ -4,20 +4,33 @@ of a company. Thin: services decide, selectors scope to the practice."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_patients_listed, audit_record
 from zomanc.billing import selectors
+from zomanc.billing.closing import DaySummary, day_close, day_summary
+from zomanc.billing.exports import (
+    invoices_csv,
+    nav_xml_zip,
+    payments_csv,
+    period_invoices,
+    period_payments,
+)
 from zomanc.billing.forms import (
+    ClosingForm,
     CompanyBillingForm,
+    ExportForm,
     IssueForm,
     ModifyForm,
     NavSettingsForm,
@@ -31,7 +44,7 @@ from zomanc.billing.payments import (
     patient_credit,
     payment_take,
 )
-from zomanc.billing.pdf import invoice_pdf
+from zomanc.billing.pdf import closing_pdf, invoice_pdf
 from zomanc.billing.services import (
     BILLING_FIELDS,
     CustomerInput,
@@ -48,11 +61,11 @@ from zomanc.nav.models import FINAL_STATES, NavSettings, SubmissionState
 from zomanc.nav.outbox import nav_settings_changed, nav_submission_retry
 from zomanc.nav.services import nav_connection_test, nav_settings_save
 from zomanc.practices.models import Company
-from zomanc.practices.permissions import Perm
+from zomanc.practices.permissions import Perm, member_can
 
 
 def _form_errors(
-    form: IssueForm | NavSettingsForm | CompanyBillingForm | ModifyForm,
+    form: IssueForm | NavSettingsForm | CompanyBillingForm | ModifyForm | ClosingForm,
     error: ValidationError,
 ) -> None:
     if hasattr(error, "error_dict"):
@@ -392,3 +405,222 @@ def nav_settings(request: MemberRequest, company_id: int) -> HttpResponse:
         {"company": company, "row": row, "form": form, "billing_form": billing_form},
         status=400 if (form.is_bound and form.errors) or billing_form.errors else 200,
     )
+
+
+def _company_filter(request: MemberRequest) -> int | None:
+    """?company=<id> of the member's practice, or None (every company)."""
+    raw = request.GET.get("company", "")
+    if not raw.isdigit():
+        return None
+    found = Company.objects.filter(practice_id=request.practice.pk, pk=int(raw)).first()
+    if found is None:
+        raise Http404
+    return found.pk
+
+
+@member_required(Perm.BILLING_REPORT)
+def receivables(request: MemberRequest) -> HttpResponse:
+    company_id = _company_filter(request)
+    report = selectors.receivables(
+        request.member, today=timezone.localdate(), company_id=company_id
+    )
+    audit_patients_listed(
+        practice=request.practice,
+        actor=request.user,
+        what="Kintlévőségek",
+        query=f"company={company_id}" if company_id else "",
+        patient_ids=list(
+            dict.fromkeys(r.invoice.patient_id for r in report.rows if r.invoice.patient_id)
+        ),
+        request=request,
+    )
+    return render(
+        request,
+        "billing/receivables.html",
+        {
+            "report": report,
+            "buckets": [(key, label) for key, label, *_ in selectors.AGEING_BUCKETS],
+            "companies": selectors.companies(request.member),
+            "company_id": company_id,
+        },
+    )
+
+
+# --- daily closing (napi zárás) --------------------------------------------------------
+
+
+def _closing_target(request: MemberRequest, company_id: int, day: str) -> tuple[Company, dt.date]:
+    company = Company.objects.filter(practice_id=request.practice.pk, pk=company_id).first()
+    if company is None:
+        raise Http404
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise Http404 from None
+    return company, date
+
+
+def _may_see_closing(request: MemberRequest, summary: DaySummary) -> bool:
+    """The desk sees today's closing and any day not yet closed (to close a forgotten one);
+    the history of closings is the owner's report."""
+    return (
+        summary.closing is None
+        or summary.day == timezone.localdate()
+        or member_can(request.member, Perm.BILLING_REPORT)
+    )
+
+
+@member_required(Perm.DAY_CLOSE)
+def closing_list(request: MemberRequest) -> HttpResponse:
+    today = timezone.localdate()
+    companies = selectors.companies(request.member)
+    closed_today = selectors.closed_company_ids(request.member, today)
+    history = (
+        selectors.closings(request.member, company_id=_company_filter(request))
+        if member_can(request.member, Perm.BILLING_REPORT)
+        else None
+    )
+    return render(
+        request,
+        "billing/closing_list.html",
+        {
+            "today": today,
+            "companies": [(c, c.pk in closed_today) for c in companies],
+            "history": history,
+            "all_companies": companies,
+            "company_id": _company_filter(request),
+        },
+    )
+
+
+@member_required(Perm.DAY_CLOSE)
+def closing_day(request: MemberRequest, company_id: int, day: str) -> HttpResponse:
+    company, date = _closing_target(request, company_id, day)
+    summary = day_summary(company, date)
+    if not _may_see_closing(request, summary):
+        raise PermissionDenied
+    form = ClosingForm(request.POST or None)
+    if request.method == "POST" and summary.closing is None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            day_close(
+                actor=request.member,
+                company=company,
+                day=date,
+                counted_cash=data["counted_cash"],
+                cash_removed=data["cash_removed"] or Decimal(0),
+                note=data["note"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("A nap lezárva."))
+            return redirect("billing:closing_day", company.pk, date.isoformat())
+    return render(
+        request,
+        "billing/closing_day.html",
+        {
+            "summary": summary,
+            "form": form,
+            "can_close": summary.closing is None and date <= timezone.localdate(),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@member_required(Perm.DAY_CLOSE)
+def closing_pdf_view(request: MemberRequest, company_id: int, day: str) -> HttpResponse:
+    company, date = _closing_target(request, company_id, day)
+    summary = day_summary(company, date)
+    if summary.closing is None:
+        raise Http404
+    if not _may_see_closing(request, summary):
+        raise PermissionDenied
+    response = HttpResponse(closing_pdf(summary), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="napi-zaras-{company.pk}-{date.isoformat()}.pdf"'
+    )
+    return response
+
+
+# --- the accountant's exports ------------------------------------------------------------
+
+EXPORT_KINDS = {
+    "szamlak.csv": "text/csv; charset=utf-8",
+    "befizetesek.csv": "text/csv; charset=utf-8",
+    "nav-szamlaadatok.zip": "application/zip",
+}
+
+
+def _export_form(request: MemberRequest, *, bound: bool = False) -> ExportForm:
+    companies = [(c.pk, c.name) for c in selectors.companies(request.member)]
+    if bound or request.GET.get("start") or request.GET.get("end"):
+        return ExportForm(request.GET, companies=companies)
+    today = timezone.localdate()
+    last_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    return ExportForm(
+        initial={"start": last_month_end.replace(day=1), "end": last_month_end},
+        companies=companies,
+    )
+
+
+@member_required(Perm.BILLING_REPORT)
+def exports(request: MemberRequest) -> HttpResponse:
+    form = _export_form(request)
+    if form.is_bound:
+        form.is_valid()
+    return render(
+        request,
+        "billing/exports.html",
+        {"form": form, "kinds": list(EXPORT_KINDS)},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@member_required(Perm.BILLING_REPORT)
+def export_download(request: MemberRequest, kind: str) -> HttpResponse:
+    if kind not in EXPORT_KINDS:
+        raise Http404
+    form = _export_form(request, bound=True)
+    if not form.is_valid():
+        return render(
+            request, "billing/exports.html", {"form": form, "kinds": list(EXPORT_KINDS)}, status=400
+        )
+    start, end, company_id = (form.cleaned_data[k] for k in ("start", "end", "company"))
+    if kind == "befizetesek.csv":
+        payments = list(
+            period_payments(request.member, start, end, company_id).select_related(
+                "invoice", "taken_by"
+            )
+        )
+        patient_ids = [p.invoice.patient_id for p in payments]
+        body = payments_csv(payments)
+    else:
+        invoices = period_invoices(request.member, start, end, company_id)
+        if kind == "szamlak.csv":
+            rows = list(invoices.select_related("original", "nav_submission"))
+            body = invoices_csv(rows)
+        else:
+            rows = list(invoices.select_related("nav_submission"))
+            body, missing = nav_xml_zip(rows)
+            if missing:
+                messages.warning(
+                    request,
+                    _("NAV-adat nélküli számlák (kimaradtak): %(numbers)s")
+                    % {"numbers": ", ".join(missing)},
+                )
+        patient_ids = [i.patient_id for i in rows]
+    audit_patients_listed(
+        practice=request.practice,
+        actor=request.user,
+        what=f"Export a könyvelőnek: {kind}",
+        query=f"{start.isoformat()}..{end.isoformat()} company={company_id or ''}",
+        patient_ids=list(dict.fromkeys(p for p in patient_ids if p)),
+        request=request,
+    )
+    response = HttpResponse(body, content_type=EXPORT_KINDS[kind])
+    stem, ext = kind.rsplit(".", 1)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{stem}-{start.isoformat()}-{end.isoformat()}.{ext}"'
+    )
+    return response

@@ -34,6 +34,11 @@ class Perm(StrEnum):
     # and take payments (and see the NAV reports they must fix); doctors see invoices.
     INVOICE_VIEW = "invoice_view"
     INVOICE_ISSUE = "invoice_issue"
+    # The daily closing (napi zárás) is the desk's end of day: receptionists and owners run
+    # it. The money reports — receivables with ageing, every closing, the accountant's
+    # exports — are the owner's (billing/closing.py, billing/exports.py).
+    DAY_CLOSE = "day_close"
+    BILLING_REPORT = "billing_report"
     # Messages and recall (patients/consent_*, recall/): everyone sees whether a patient
     # may be messaged; the front desk and the owner record consent (it is given at the desk,
     # on paper or by phone) and run the recall list; owners set the recall rules.
@@ -65,6 +70,8 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.PLAN_REPORT: frozenset({Role.OWNER}),
     Perm.INVOICE_VIEW: frozenset({Role.OWNER, Role.DOCTOR, Role.RECEPTIONIST}),
     Perm.INVOICE_ISSUE: frozenset({Role.OWNER, Role.RECEPTIONIST}),
+    Perm.DAY_CLOSE: frozenset({Role.OWNER, Role.RECEPTIONIST}),
+    Perm.BILLING_REPORT: frozenset({Role.OWNER}),
     Perm.CONSENT_VIEW: _ALL,
     Perm.CONSENT_EDIT: frozenset({Role.OWNER, Role.RECEPTIONIST}),
     Perm.RECALL_RUN: frozenset({Role.OWNER, Role.RECEPTIONIST}),

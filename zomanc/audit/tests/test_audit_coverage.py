@@ -222,6 +222,18 @@ CLASSIFICATION: dict[str, Kind] = {
     "billing:nav_retry": Write("queues a NAV report again"),
     "billing:nav_list": NoPatientData("NAV report states: invoice numbers and NAV's messages"),
     "billing:nav_settings": SETTINGS,
+    **{
+        f"billing:{name}": Eeszt(
+            "zomanc/billing/tests/test_reports.py::test_report_reads_leave_view_entries"
+        )
+        for name in ["receivables", "export_download"]
+    },
+    "billing:exports": NoPatientData("the export form: a period and a company"),
+    "billing:closings": NoPatientData("daily closings: companies and the day's totals"),
+    "billing:closing_day": NoPatientData(
+        "a day's totals by payment method; its POST closes the day (audited in closing.py)"
+    ),
+    "billing:closing_pdf": NoPatientData("a closed day's totals as PDF"),
     "plans:price_lists": SETTINGS,
     "plans:price_list": SETTINGS,
     "plans:conversion_report": NoPatientData("quotes per doctor and month: counts and sums"),

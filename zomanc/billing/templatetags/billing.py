@@ -15,3 +15,9 @@ def visit_invoice_slot(visit: Visit) -> Invoice | None:
         .select_related("nav_submission")
         .first()
     )
+
+
+@register.filter
+def get(mapping: dict[str, object], key: str) -> object:
+    """mapping[key] in a template (report totals keyed by bucket or method)."""
+    return mapping.get(key, "")

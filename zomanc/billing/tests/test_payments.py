@@ -317,18 +317,21 @@ def test_storno_on_a_closed_day_refused_nothing_half_saved(
 
 def test_no_payment_on_a_closed_day(billing: Personas, patient: Patient) -> None:
     invoice = _invoice(billing, patient, 9_000, "r")
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    today = timezone.localdate()
+    yesterday, three_days_ago = today - dt.timedelta(days=1), today - dt.timedelta(days=3)
+    # An open earlier day takes the transfer that arrived then (backdated, not closed).
+    payment = _pay(billing, invoice, "TRANSFER", 1_000, "r0", paid_on=three_days_ago)
+    assert payment.paid_on == three_days_ago
     _closed(billing, yesterday)
     with pytest.raises(ValidationError, match="le van zárva"):
         _pay(billing, invoice, "TRANSFER", None, "r1", paid_on=yesterday)
+    # Before the latest closing the books are closed, also on a day without its own closing.
+    with pytest.raises(ValidationError, match="le van zárva"):
+        _pay(billing, invoice, "TRANSFER", None, "r2", paid_on=three_days_ago)
     with pytest.raises(ValidationError, match="jövőbeli"):
-        _pay(billing, invoice, "TRANSFER", None, "r2", paid_on=yesterday + dt.timedelta(days=2))
-    assert not invoice.payments.exists()
-    # An open earlier day takes the transfer that arrived then (backdated but not closed).
-    earlier = yesterday - dt.timedelta(days=1)
-    payment = _pay(billing, invoice, "TRANSFER", None, "r3", paid_on=earlier)
-    assert payment.paid_on == earlier
+        _pay(billing, invoice, "TRANSFER", None, "r3", paid_on=today + dt.timedelta(days=1))
+    assert invoice.payments.count() == 1
     # Another company's closing closes nothing of company A.
     other = _invoice(billing, patient, 1_000, "r4")
-    _closed(billing, timezone.localdate(), company=billing.company_b)
+    _closed(billing, today, company=billing.company_b)
     assert _pay(billing, other, "CASH", None, "r5").paid_on == timezone.localdate()

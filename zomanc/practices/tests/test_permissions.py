@@ -100,6 +100,7 @@ EXPECTED = {
         Perm.PLAN_PRINT,
         Perm.INVOICE_VIEW,
         Perm.INVOICE_ISSUE,
+        Perm.DAY_CLOSE,
         Perm.CONSENT_VIEW,
         Perm.CONSENT_EDIT,
         Perm.RECALL_RUN,
