@@ -1,6 +1,7 @@
 """The plans' part of the JSON API (mounted on zomanc.api.api's NinjaAPI): a patient's plans,
 one plan with its phases, options, items and totals, adding phases, options and items,
-removing items, choosing an option, status changes and new versions. The same services and
+removing items, choosing an option, status changes, new versions and booking items to the
+calendar (POST /plans/{id}/book). The same services and
 permission matrix as the pages; every error is declared (ErrorOut). Amounts are strings
 ("28000", "895.55"): exact decimals, never floats."""
 
@@ -10,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema, Status
 from ninja.errors import HttpError
@@ -21,6 +23,7 @@ from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
 from zomanc.codes.models import TreatmentItem
 from zomanc.patients.selectors import access_patient
+from zomanc.plans.booking_services import MAX_ITEMS, plan_items_book
 from zomanc.plans.models import PlanOption, PlanPhase, TreatmentPlan
 from zomanc.plans.selectors import (
     access_plan,
@@ -41,7 +44,9 @@ from zomanc.plans.services import (
     plan_transition,
 )
 from zomanc.plans.views import TRANSITION_PERM
+from zomanc.practices.models import OrgUnit, StaffMember
 from zomanc.practices.permissions import Perm, member_can
+from zomanc.scheduling.models import Chair
 
 router: Router = Router(tags=["kezelési tervek"])
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
@@ -439,3 +444,138 @@ def plans_revise(request: HttpRequest, plan_id: Id) -> Status[dict[str, Any]]:
     member, plan = _plan(request, Perm.PLAN_PRESENT, plan_id)
     new = _run(lambda: plan_revise(plan=plan, actor=member, request=request))
     return Status(201, _plan_out(new))
+
+
+class BookIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    item_ids: Annotated[
+        list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(min_length=1, max_length=MAX_ITEMS)
+    ]
+    starts_at: datetime.datetime = Field(
+        description="Időzóna nélkül a rendelő helyi ideje (Europe/Budapest)."
+    )
+    ends_at: datetime.datetime | None = Field(
+        None, description="Üresen: a kezdés + a tételek katalógus szerinti időtartama × mennyiség."
+    )
+    chair_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    doctor_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        None, description="Üresen: a terv orvosa."
+    )
+    org_unit_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        None, description="Üresen: a rendelő egyetlen aktív szervezeti egysége."
+    )
+    note: Annotated[str, Field(max_length=500, pattern=SAFE_TEXT)] = ""
+
+
+class BookingOut(Schema):
+    appointment_id: int
+    patient_id: int
+    doctor_id: int
+    chair_id: int
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    item_ids: list[int]
+
+
+# The services' field names as this endpoint's body calls them.
+BOOK_FIELDS = {
+    "items": "item_ids",
+    "chair": "chair_id",
+    "doctor": "doctor_id",
+    "company": "org_unit_id",
+    "org_unit": "org_unit_id",
+}
+
+
+def _run_renamed(call: Any) -> Any:
+    try:
+        return call()
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            renamed: dict[str, list[DjangoValidationError]] = {}
+            for field, errors in exc.error_dict.items():
+                renamed.setdefault(BOOK_FIELDS.get(field, field), []).extend(errors)
+            exc = DjangoValidationError(renamed)
+        raise ServiceValidationError(exc) from exc
+
+
+def _refuse(field: str, message: str) -> ServiceValidationError:
+    return ServiceValidationError(DjangoValidationError({field: [message]}))
+
+
+# The calendar's years (scheduling.views): a time outside them is a typo, and converting it
+# to and from the practice's time zone could step outside what datetime holds.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _moment(field: str, value: datetime.datetime) -> datetime.datetime:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise _refuse(field, _("Érvénytelen időpont."))
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+@router.post(
+    "/plans/{plan_id}/book",
+    response={201: BookingOut, **NOT_FOUND, **BODY_ERRORS},
+    summary="Tételek foglalása időpontra",
+    description=(
+        "Az elfogadott (vagy folyamatban lévő) terv kijelölt tételeit egy új időpontra "
+        "foglalja a terv páciensének. Elutasítva 422-vel, a magyar indokkal (semmi sem "
+        "mentődik): elvégzett tétel, nem elfogadott terv, nem választott lehetőség tétele, "
+        "még érvényes (nem lemondott, el nem múlt) időpontra már foglalt tétel, ütközés a "
+        "székkel vagy az orvossal, 12 óránál hosszabb időpont."
+    ),
+)
+def plans_book(request: HttpRequest, plan_id: Id, payload: BookIn) -> Status[dict[str, Any]]:
+    member, plan = _plan(request, Perm.APPOINTMENT_EDIT, plan_id)
+    if not member_can(member, Perm.PLAN_VIEW):
+        raise HttpError(403, _("Ehhez a művelethez nincs jogosultsága."))
+    starts_at = _moment("starts_at", payload.starts_at)
+    ends_at = _moment("ends_at", payload.ends_at) if payload.ends_at is not None else None
+    chair = Chair.objects.filter(practice_id=member.practice_id, pk=payload.chair_id).first()
+    if chair is None:
+        raise _refuse("chair_id", _("Nincs ilyen szék."))
+    doctor = None
+    if payload.doctor_id is not None:
+        doctor = StaffMember.objects.filter(
+            practice_id=member.practice_id, pk=payload.doctor_id
+        ).first()
+        if doctor is None:
+            raise _refuse("doctor_id", _("Nincs ilyen orvos."))
+    units = OrgUnit.objects.filter(practice_id=member.practice_id).select_related("company")
+    if payload.org_unit_id is not None:
+        org_unit = units.filter(pk=payload.org_unit_id).first()
+        if org_unit is None:
+            raise _refuse("org_unit_id", _("Nincs ilyen szervezeti egység."))
+    else:
+        active = list(units.filter(is_active=True, company__is_active=True)[:2])
+        if len(active) != 1:
+            raise _refuse("org_unit_id", _("Adja meg a szervezeti egységet."))
+        org_unit = active[0]
+    appointment = _run_renamed(
+        lambda: plan_items_book(
+            plan=plan,
+            item_ids=payload.item_ids,
+            actor=member,
+            chair=chair,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            doctor=doctor,
+            company=org_unit.company,
+            org_unit=org_unit,
+            note=payload.note,
+            request=request,
+        )
+    )
+    return Status(
+        201,
+        {
+            "appointment_id": appointment.pk,
+            "patient_id": appointment.patient_id,
+            "doctor_id": appointment.doctor_id,
+            "chair_id": appointment.chair_id,
+            "starts_at": appointment.starts_at,
+            "ends_at": appointment.ends_at,
+            "item_ids": sorted(set(payload.item_ids)),
+        },
+    )

@@ -183,6 +183,11 @@ CLASSIFICATION: dict[str, Kind] = {
     "plans:item_tick": Write("marks a plan item done by a recorded procedure (audited)"),
     "api:plans_list": Read(lambda w: f"/api/patients/{w.patient.pk}/plans"),
     "api:plans_read": Read(lambda w: f"/api/plans/{w.plan_id()}"),
+    "api:plans_book": Write("books plan items to an appointment (plans/booking_services.py)"),
+    # Needs an accepted plan, which this walk does not build: its own test asserts the entry.
+    "plans:book": Eeszt(
+        "zomanc/plans/tests/test_booking_views.py::test_the_page_is_pre_filled_and_audited"
+    ),
     **{
         f"api:plans_{name}": Write("changes a treatment plan (audited by plans/services.py)")
         for name in [

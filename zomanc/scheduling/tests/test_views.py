@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from zomanc.patients.tests.factories import make_patient
 from zomanc.practices.models import StaffMember
+from zomanc.scheduling.hooks import APPOINTMENT_LINES
 from zomanc.scheduling.models import Appointment, AppointmentStatus, Chair
 from zomanc.scheduling.selectors import visit_relation
 from zomanc.scheduling.tests.conftest import DAY, Cal, at
@@ -492,8 +493,8 @@ def _fill_week(cal: Cal, count: int, first: int = 0) -> None:
 @pytest.mark.parametrize("name", ["scheduling:week", "scheduling:day"])
 def test_calendar_query_count_is_fixed(cal: Cal, django_assert_num_queries: Any, name: str) -> None:
     """The same number of queries for 5 and for 200 appointments; the calendar's own share
-    is chairs, doctors, appointments (with patient, doctor, chair, treatment joined) and the
-    opened visits."""
+    is chairs, doctors, appointments (with patient, doctor, chair, treatment joined), the
+    opened visits and one per extra-lines hook (plans: the planned items booked to them)."""
     client = cal.p.client_for(cal.p.doctor)
     url = reverse(name)
     params = {"date": DAY.isoformat()}
@@ -506,7 +507,10 @@ def test_calendar_query_count_is_fixed(cal: Cal, django_assert_num_queries: Any,
     own = [
         q["sql"]
         for q in small.captured_queries
-        if any(t in q["sql"] for t in ('FROM "scheduling_', 'FROM "clinical_visit"'))
+        if any(
+            t in q["sql"]
+            for t in ('FROM "scheduling_', 'FROM "clinical_visit"', 'FROM "plans_planitem"')
+        )
         or (
             'FROM "practices_staffmember"' in q["sql"]
             and "stamp_number" in q["sql"].split("WHERE")[-1]
@@ -514,7 +518,8 @@ def test_calendar_query_count_is_fixed(cal: Cal, django_assert_num_queries: Any,
     ]
     relation = visit_relation()
     visit_query = 1 if relation is not None and not relation[1] else 0  # FK → a prefetch
-    assert len(own) == 3 + visit_query  # chairs, doctors, appointments (+ visits)
+    hooks = len(APPOINTMENT_LINES)  # one query each for the whole window
+    assert len(own) == 3 + visit_query + hooks  # chairs, doctors, appointments (+ visits)
 
     _fill_week(cal, 200, first=5)
     with django_assert_num_queries(len(small)):

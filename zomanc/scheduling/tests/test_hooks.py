@@ -1,0 +1,42 @@
+"""The calendar's extra-lines hook (scheduling.hooks.APPOINTMENT_LINES): a registered reader's
+lines show in the week's block and in the appointment panel, asked once per window."""
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from zomanc.scheduling import hooks
+from zomanc.scheduling.hooks import AppointmentLine, appointment_lines
+from zomanc.scheduling.tests.conftest import DAY, Cal, at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reader(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, list[int]]]:
+    calls: list[tuple[int, list[int]]] = []
+
+    def lines(practice_id: int, ids: list[int]) -> dict[int, list[AppointmentLine]]:
+        calls.append((practice_id, sorted(ids)))
+        return {
+            pk: [AppointmentLine(f"sor <{pk}>", url=f"/x/{pk}/", done=pk % 2 == 0)] for pk in ids
+        }
+
+    monkeypatch.setattr(hooks, "APPOINTMENT_LINES", [lines])
+    return calls
+
+
+def test_no_appointments_no_question(reader: list[Any]) -> None:
+    assert appointment_lines(1, []) == {} and reader == []
+
+
+def test_week_and_panel_show_the_lines(cal: Cal, reader: list[Any]) -> None:
+    first = cal.book(at(9))
+    second = cal.book(at(10), patient=cal.bela)
+    client = cal.p.client_for(cal.p.receptionist)
+    html = client.get(reverse("scheduling:week"), {"date": DAY.isoformat()}).content.decode()
+    assert f"sor &lt;{first.pk}&gt;" in html and f"sor &lt;{second.pk}&gt;" in html
+    assert reader == [(cal.p.practice_a.pk, sorted([first.pk, second.pk]))]  # once a window
+    panel = client.get(reverse("scheduling:appointment_edit", args=[first.pk])).content.decode()
+    assert f'href="/x/{first.pk}/"' in panel and "Tervezett tételek" in panel
