@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "zomanc.nav",
     "zomanc.billing",
     "zomanc.recall",
+    "zomanc.messaging",
     "zomanc.api",
 ]
 
@@ -199,6 +200,11 @@ TASKS = {
                     "task": "zomanc.nav.outbox.nav_sweep_task",
                     "every": int(os.environ.get("NAV_OUTBOX_SWEEP_SECONDS", "30")),
                 },
+                # And for outgoing e-mail (zomanc/messaging/services.py).
+                "messaging-outbox-sweep": {
+                    "task": "zomanc.messaging.services.message_sweep_task",
+                    "every": int(os.environ.get("MESSAGING_SWEEP_SECONDS", "30")),
+                },
             },
         },
     }
@@ -276,6 +282,14 @@ NAV_STATUS_POLL_SECONDS = float(os.environ.get("NAV_STATUS_POLL_SECONDS", "2"))
 # A send whose answer never came is looked up in NAV's transaction list over its time span
 # widened by this much either side (our clock against NAV's).
 NAV_LOOKUP_MARGIN_SECONDS = float(os.environ.get("NAV_LOOKUP_MARGIN_SECONDS", "120"))
+# Outgoing e-mail (zomanc/messaging, docs/messaging.md): each practice's own SMTP settings;
+# a failed try waits BACKOFF doubled per attempt up to RETRY_MAX; after MAX_ATTEMPTS tries
+# of a retryable failure (about a day with these values) the message is failed for good.
+MESSAGING_SMTP_TIMEOUT_SECONDS = float(os.environ.get("MESSAGING_SMTP_TIMEOUT_SECONDS", "20"))
+MESSAGING_BACKOFF_SECONDS = float(os.environ.get("MESSAGING_BACKOFF_SECONDS", "30"))
+MESSAGING_RETRY_MAX_SECONDS = float(os.environ.get("MESSAGING_RETRY_MAX_SECONDS", "3600"))
+MESSAGING_MAX_ATTEMPTS = int(os.environ.get("MESSAGING_MAX_ATTEMPTS", "30"))
+MESSAGING_LEASE_SECONDS = float(os.environ.get("MESSAGING_LEASE_SECONDS", "120"))
 ZOMANC_CARD_SERVICE_URL = os.environ.get("ZOMANC_CARD_SERVICE_URL", "http://127.0.0.1:9451")
 # Master keys of the secret vault: "kid:base64key,..." (first = current). Outside production
 # a fixed, clearly named development key is used; production refuses to start without it.

@@ -22,5 +22,6 @@ urlpatterns = [
     path("eeszt/bekuldesek/", include("zomanc.eeszt.outbox.urls")),
     path("eeszt/", include("zomanc.eeszt.urls")),
     path("szamlak/", include("zomanc.billing.urls")),
+    path("uzenetek/", include("zomanc.messaging.urls")),
     path("", include("zomanc.core.urls")),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zomanc.plans import clinical_views, paper_views, views
+from zomanc.plans import clinical_views, paper_views, send_views, views
 from zomanc.plans.booking_views import plan_book
 
 app_name = "plans"
@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:plan_id>/allapot/", views.plan_status, name="status"),
     path("<int:plan_id>/uj-verzio/", views.plan_new_version, name="revise"),
     path("<int:plan_id>/arajanlat.pdf", views.plan_pdf, name="pdf"),
+    path("<int:plan_id>/arajanlat-kuldese/", send_views.plan_send_email, name="send_email"),
     path("<int:plan_id>/alairas/", views.plan_sign_view, name="sign"),
     path("<int:plan_id>/alairt-arajanlat.pdf", views.signed_quote_pdf, name="signed_pdf"),
     path("<int:plan_id>/alairas.png", views.signature_image, name="signature_image"),

@@ -29,6 +29,9 @@ class Perm(StrEnum):
     PLAN_PRESENT = "plan_present"
     PLAN_DECIDE = "plan_decide"
     PLAN_PRINT = "plan_print"
+    # Sending the quote to the patient by e-mail (messaging/): the desk and the dentist,
+    # not the assistant (a message leaves the practice in its name).
+    PLAN_SEND = "plan_send"
     PLAN_REPORT = "plan_report"
     # Invoicing (billing/, nav/): the front desk and the owner issue invoices and stornos
     # and take payments (and see the NAV reports they must fix); doctors see invoices.
@@ -67,6 +70,7 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.PLAN_PRESENT: frozenset({Role.OWNER, Role.DOCTOR}),
     Perm.PLAN_DECIDE: frozenset({Role.OWNER, Role.DOCTOR, Role.RECEPTIONIST}),
     Perm.PLAN_PRINT: _ALL,
+    Perm.PLAN_SEND: frozenset({Role.OWNER, Role.DOCTOR, Role.RECEPTIONIST}),
     Perm.PLAN_REPORT: frozenset({Role.OWNER}),
     Perm.INVOICE_VIEW: frozenset({Role.OWNER, Role.DOCTOR, Role.RECEPTIONIST}),
     Perm.INVOICE_ISSUE: frozenset({Role.OWNER, Role.RECEPTIONIST}),

@@ -166,6 +166,7 @@ CLASSIFICATION: dict[str, Kind] = {
     "plans:list": Read(lambda w: _r("plans:list", w.patient.pk)),
     "plans:detail": Read(lambda w: _r("plans:detail", w.plan_id())),
     "plans:pdf": Read(lambda w: _r("plans:pdf", w.plan_id())),
+    "plans:send_email": Write("queues the quote by e-mail (audited by plans/send.py)"),
     "plans:open_treatment": Eeszt(
         "zomanc/plans/tests/test_open_treatment.py::test_open_treatment_page"
     ),
@@ -227,6 +228,9 @@ CLASSIFICATION: dict[str, Kind] = {
     "billing:nav_retry": Write("queues a NAV report again"),
     "billing:nav_list": NoPatientData("NAV report states: invoice numbers and NAV's messages"),
     "billing:nav_settings": SETTINGS,
+    # --- messaging: the practice's e-mail settings and their test send ---
+    "messaging:settings": SETTINGS,
+    "messaging:test": SETTINGS,
     **{
         f"billing:{name}": Eeszt(
             "zomanc/billing/tests/test_reports.py::test_report_reads_leave_view_entries"

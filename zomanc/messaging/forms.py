@@ -1,0 +1,34 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zomanc.messaging.models import SmtpSecurity
+
+
+class MailSettingsForm(forms.Form):
+    host = forms.CharField(label=_("SMTP-szerver"), max_length=255, help_text="smtp.example.hu")
+    port = forms.IntegerField(label=_("Port"), min_value=1, max_value=65535, initial=587)
+    security = forms.ChoiceField(
+        label=_("Titkosítás"), choices=SmtpSecurity.choices, initial=SmtpSecurity.STARTTLS
+    )
+    username = forms.CharField(
+        label=_("Felhasználónév"),
+        max_length=255,
+        required=False,
+        help_text=_("Üresen: bejelentkezés nélkül (csak helyi levelezőszervernél)."),
+    )
+    # Never shown back (render_value=False); empty keeps the stored one.
+    password = forms.CharField(
+        label=_("Jelszó"),
+        max_length=255,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Titkosítva tároljuk, és soha nem jelenítjük meg. Üresen: a mentett marad."),
+    )
+    from_email = forms.EmailField(label=_("Feladó e-mail címe"))
+    from_name = forms.CharField(label=_("Feladó neve"), max_length=200, required=False)
+    reply_to = forms.EmailField(label=_("Válaszcím"), required=False)
+
+
+class MailTestForm(forms.Form):
+    to = forms.EmailField(label=_("Címzett"))

@@ -1,0 +1,138 @@
+"""Outbound messages: a practice's e-mail (SMTP) settings, with the password sealed by the
+vault, and the outbox — one row per message to a patient (or anyone), written in the
+business transaction that decided to send it and delivered by the worker
+(docs/messaging.md)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zomanc.eeszt.models import SealedSecret
+from zomanc.patients.models import Patient
+from zomanc.practices.models import Practice, StaffMember
+
+
+class SmtpSecurity(models.TextChoices):
+    NONE = "none", _("Nincs (csak helyi hálózaton)")
+    STARTTLS = "starttls", _("STARTTLS (általában 587-es port)")
+    SSL = "ssl", _("SSL/TLS (általában 465-ös port)")
+
+
+class MailSettings(models.Model):
+    """How a practice sends e-mail: its own SMTP server (the mailbox its patients know).
+    The password is a sealed secret (zomanc.eeszt.vault): never a column, never shown back,
+    never logged."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.PROTECT, related_name="+")
+    host = models.CharField(_("SMTP-szerver"), max_length=255)
+    port = models.PositiveIntegerField(_("port"))
+    security = models.CharField(
+        _("titkosítás"), max_length=10, choices=SmtpSecurity.choices, default=SmtpSecurity.STARTTLS
+    )
+    username = models.CharField(_("felhasználónév"), max_length=255, blank=True)
+    password_secret = models.OneToOneField(
+        SealedSecret, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_email = models.EmailField(_("feladó e-mail címe"))
+    from_name = models.CharField(_("feladó neve"), max_length=200, blank=True)
+    reply_to = models.EmailField(_("válaszcím"), blank=True)
+    updated_by = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    last_test_at = models.DateTimeField(null=True, blank=True)
+    last_test_ok = models.BooleanField(null=True, blank=True)
+    last_test_message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail beállítás")
+        verbose_name_plural = _("e-mail beállítások")
+
+    def __str__(self) -> str:
+        return f"{self.from_email} via {self.host}:{self.port}"
+
+    @property
+    def password_purpose(self) -> str:
+        return f"messaging.smtp.password/practice:{self.practice_id}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")  # reserved for reminders (issue 17): no SMS gateway yet
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Küldésre vár")
+    SENDING = "sending", _("Küldés folyamatban")
+    SENT = "sent", _("Elküldve")
+    FAILED = "failed", _("Sikertelen")
+
+
+FINAL_STATUSES = (MessageStatus.SENT, MessageStatus.FAILED)
+
+
+class OutboundMessage(models.Model):
+    """One message to one recipient. The row is the source of truth; the task queue only
+    wakes a worker (a sweeper finds lost wake-ups). `message_id` (the Message-ID header) is
+    fixed when the row is written and kept across every retry."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(
+        _("csatorna"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    recipient = models.CharField(_("címzett"), max_length=320)
+    subject = models.CharField(_("tárgy"), max_length=255)
+    body_text = models.TextField(_("szöveg"))
+    body_html = models.TextField(_("HTML-szöveg"), blank=True)
+    language = models.CharField(_("nyelv"), max_length=5, default="hu")
+    status = models.CharField(
+        _("állapot"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(_("kísérletek"), default=0)
+    next_attempt_at = models.DateTimeField(_("következő kísérlet"), null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("utolsó hiba"), blank=True)
+    smtp_code = models.PositiveIntegerField(null=True, blank=True)
+    message_id = models.CharField(max_length=255, unique=True, editable=False)
+    # What the message is about (a quote, an invoice, an appointment): kind + id, so any
+    # app can queue without this one knowing its models.
+    about_kind = models.CharField(max_length=40, blank=True)
+    about_id = models.CharField(max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("létrehozva"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("elküldve"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kimenő üzenet")
+        verbose_name_plural = _("kimenő üzenetek")
+        indexes = [
+            models.Index(fields=["practice", "patient", "-created_at"], name="message_patient_log"),
+            models.Index(fields=["practice", "about_kind", "about_id"], name="message_about"),
+            models.Index(fields=["status", "next_attempt_at"], name="message_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient}: {self.subject}"
+
+
+class MessageAttachment(models.Model):
+    message = models.ForeignKey(
+        OutboundMessage, on_delete=models.CASCADE, related_name="attachments"
+    )
+    # The tenant id on every tenant-owned table (docs 04-architecture: scaling).
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename
