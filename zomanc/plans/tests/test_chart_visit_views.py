@@ -359,3 +359,34 @@ def test_an_item_of_another_patient_is_not_found_through_this_visit(
     url = reverse("plans:item_perform", args=[their_visit.pk, item.pk])
     assert client.post(url).status_code == 404
     assert not VisitProcedure.objects.exists()
+
+
+def test_items_booked_to_the_visits_appointment_are_offered_first(
+    personas: Personas, patient: Patient, accepted: TreatmentPlan, bno_codes: None
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zomanc.plans.booking_services import plan_items_book
+    from zomanc.scheduling.models import Chair
+
+    scaling = accepted.items.get(tooth=None)
+    appointment = plan_items_book(
+        plan=accepted,
+        item_ids=[scaling.pk],
+        actor=personas.doctor,
+        chair=Chair.objects.create(practice=personas.practice_a, name="Szék 1"),
+        starts_at=timezone.now() + dt.timedelta(hours=1),
+        company=personas.company_a,
+        org_unit=personas.org_unit_a,
+    )
+    visit = open_visit_for(personas, patient, appointment=appointment)
+    page = _page(personas.client_for(personas.doctor), patient)
+    offers = page[page.index('class="plan-offers"') :]
+    first, second = (
+        offers.index(reverse("plans:item_perform", args=[visit.pk, pk]))
+        for pk in (scaling.pk, accepted.items.get(tooth=36).pk)
+    )
+    assert first < second  # booked to this visit's appointment: first, with its badge
+    assert "erre az időpontra foglalva" in offers[first:second]
