@@ -28,6 +28,10 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail cím"), unique=True)
     full_name = models.CharField(_("teljes név"), max_length=200)
+    # The high-contrast look (docs/design.md): a preference of the person, not of the
+    # browser — the chairside tablet is shared, and each user finds their own setting on it
+    # and on every other machine they log in on.
+    high_contrast = models.BooleanField(_("nagy kontraszt"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]

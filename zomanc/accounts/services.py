@@ -223,3 +223,11 @@ def user_invite_send(
     subject = render_to_string("accounts/email/invite_subject.txt", context).strip()
     body = render_to_string("accounts/email/invite.txt", context)
     send_mail(subject, body, None, [user.email])
+
+
+def user_contrast_set(*, user: User, high: bool) -> User:
+    """Switches the user's high-contrast look on or off (their own display preference: not
+    audited, it touches no patient and no permission)."""
+    user.high_contrast = high
+    user.save(update_fields=["high_contrast"])
+    return user

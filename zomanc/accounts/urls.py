@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/code/", views.login_code_view, name="login_code"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("two-factor/", views.two_factor_view, name="two_factor"),
+    path("contrast/", views.contrast_toggle, name="contrast"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/change/done/",

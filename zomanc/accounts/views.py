@@ -15,6 +15,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from zomanc.accounts import services
@@ -269,3 +270,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change_form.html"
     success_url = reverse_lazy("accounts:password_change_done")
+
+
+@login_required
+@require_POST
+def contrast_toggle(request: HttpRequest) -> HttpResponse:
+    """The header's "Nagy kontraszt" button: flips the user's preference and goes back to
+    the page it was pressed on (a plain form post: works without script)."""
+    user: User = request.user  # type: ignore[assignment]
+    services.user_contrast_set(user=user, high=not user.high_contrast)
+    return redirect(_next_url(request))

@@ -66,6 +66,40 @@ def test_text_pairs_meet_aa(fg: str, bg: str) -> None:
     assert ratio >= 4.5, f"{fg} on {bg}: {ratio:.2f}:1"
 
 
+def _high_contrast_tokens() -> dict[str, str]:
+    block = re.search(r':root\[data-contrast="high"\]\s*\{(.*?)\n\}', CSS, re.S)
+    assert block, "no high-contrast block"
+    return dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})\s*;", block.group(1)))
+
+
+HIGH_CONTRAST = _high_contrast_tokens()
+
+
+def test_high_contrast_sets_every_colour_token() -> None:
+    colours = {name for name in TOKENS if name.startswith(("color-", "state-"))}
+    assert colours <= set(HIGH_CONTRAST), colours - set(HIGH_CONTRAST)
+
+
+@pytest.mark.parametrize("fg,bg", TEXT_PAIRS)
+def test_high_contrast_text_pairs_meet_7_to_1(fg: str, bg: str) -> None:
+    """The high-contrast look (the header's switch) meets WCAG AAA for text: 7:1."""
+    ratio = contrast(HIGH_CONTRAST[fg], HIGH_CONTRAST[bg])
+    assert ratio >= 7, f"{fg} on {bg}: {ratio:.2f}:1"
+
+
+@pytest.mark.parametrize(
+    "fg,bg",
+    [
+        ("color-focus", "color-bg"),
+        ("color-border-strong", "color-surface"),
+        ("color-border", "color-surface"),
+    ],
+)
+def test_high_contrast_non_text_pairs_meet_3_to_1(fg: str, bg: str) -> None:
+    ratio = contrast(HIGH_CONTRAST[fg], HIGH_CONTRAST[bg])
+    assert ratio >= 3, f"{fg} on {bg}: {ratio:.2f}:1"
+
+
 @pytest.mark.parametrize(
     "fg,bg",
     [
