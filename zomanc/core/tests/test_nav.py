@@ -67,3 +67,16 @@ def test_a_role_given_a_permission_sees_its_menu_item(personas: Personas, monkey
     assert f'href="{audit}"' in client.get(reverse("core:home")).content.decode()
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "Patients" in client.get(reverse("core:home")).content.decode()
+
+
+def test_plan_lists_in_the_menu_by_permission(personas: Personas) -> None:
+    """The treatment plans' group: the open-treatment list and the price lists for everyone
+    who sees plans, the quotes report for those who may see reports (owners)."""
+    lists = [reverse("plans:open_treatment"), reverse("plans:price_lists")]
+    report = reverse("plans:conversion_report")
+    for member in (personas.owner, personas.doctor, personas.assistant, personas.receptionist):
+        page = personas.client_for(member).get(reverse("core:home")).content.decode()
+        assert all(f'href="{url}"' in page for url in lists)
+        assert (f'href="{report}"' in page) == member_can(member, Perm.PLAN_REPORT)
+    owner = personas.client_for(personas.owner).get(reverse("core:home")).content.decode()
+    assert f'href="{report}"' in owner

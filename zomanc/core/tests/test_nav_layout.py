@@ -58,13 +58,15 @@ def test_main_menu_is_one_line(
             assert names == [
                 "Páciensek",
                 "Naptár",
-                "Katalógus",
                 "EESZT beküldések",
                 "Számlák",
                 "Beállítások",
                 "Napló",
             ]
-            boxes = [link.bounding_box() for link in links.all()]
+            # The treatments' group (issue 14): a summary in the line, its links drop down.
+            group = nav.locator("details.navgroup > summary")
+            expect(group).to_have_text("Kezelések")
+            boxes = [link.bounding_box() for link in links.all()] + [group.bounding_box()]
             assert all(box is not None for box in boxes)
             tops = {round(box["y"]) for box in boxes if box}
             assert len(tops) == 1, f"menu wraps at {width}px: {boxes}"
@@ -81,6 +83,19 @@ def test_main_menu_is_one_line(
             if width >= 1366:  # the whole header on one line: the menu and the user's part
                 header = page.locator("header.topbar").bounding_box()
                 assert header and header["height"] <= 60, header
+            group.click()
+            panel = nav.locator(".navgroup-panel").get_by_role("link")
+            assert panel.all_inner_texts() == [
+                "Nyitott kezelések",
+                "Katalógus",
+                "Árlisták",
+                "Árajánlatok kimutatása",
+            ]
+            for box in (link.bounding_box() for link in panel.all()):
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+                assert box["height"] >= 40
+            group.click()
+            expect(panel.first).to_be_hidden()
             # API keys: not in the main menu, but in the account menu.
             expect(nav.get_by_role("link", name="API kulcsok")).to_have_count(0)
             page.locator(".usermenu > summary").click()
