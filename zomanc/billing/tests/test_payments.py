@@ -335,3 +335,29 @@ def test_no_payment_on_a_closed_day(billing: Personas, patient: Patient) -> None
     other = _invoice(billing, patient, 1_000, "r4")
     _closed(billing, today, company=billing.company_b)
     assert _pay(billing, other, "CASH", None, "r5").paid_on == timezone.localdate()
+
+
+def test_patient_account_in_fixed_queries(billing: Personas, patient: Patient) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            patient_account(patient)
+        return len(captured)
+
+    first = _invoice(billing, patient, 1_000, "s0")
+    _pay(billing, first, "CARD", 500, "s0p")
+    few = queries()
+    for i in range(5):
+        invoice = _invoice(billing, patient, 2_000, f"s{i + 1}")
+        _pay(billing, invoice, "CASH", 3_000, f"s{i + 1}p", excess_as_credit=True)
+    invoice_storno(actor=billing.receptionist, invoice=first, idempotency_key="s0s")
+    assert queries() == few == 3
+    account = patient_account(patient)
+    assert (account.invoiced, account.paid, account.outstanding, account.credit) == (
+        10_000,
+        10_000,
+        0,
+        5_000,
+    )

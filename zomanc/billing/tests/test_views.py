@@ -364,3 +364,40 @@ def test_modification_through_the_page(billing: Personas, invoice: Invoice) -> N
     assert modification.gross_total == -2000 and modification.original_id == invoice.pk
     detail = client.get(reverse("billing:detail", args=[invoice.pk])).content.decode()
     assert "Hátralék: <strong>10000 Ft" in detail
+
+
+def test_overpayment_and_closed_day_through_the_page(billing: Personas, invoice: Invoice) -> None:
+    from django.utils import timezone
+
+    from zomanc.billing.closing import day_close
+
+    client = billing.client_for(billing.receptionist)
+    url = reverse("billing:payment", args=[invoice.pk])
+    data = {"idempotency_key": "o1", "method": "CARD", "amount": "15000"}
+    refused = client.post(url, data, follow=True).content.decode()
+    assert "Előleg / túlfizetés" in refused and not invoice.payments.exists()
+    done = client.post(url, {**data, "excess_as_credit": "on"}, follow=True).content.decode()
+    assert "jóváírva (túlfizetés): 3000 Ft" in done
+    patient_page = client.get(reverse("billing:patient", args=[invoice.patient_id])).content
+    assert "(előleg, túlfizetés): <strong>3000 Ft".encode() in patient_page
+    second = invoice_issue(
+        actor=billing.receptionist,
+        company=billing.company_a,
+        customer=CustomerInput(kind="patient", name="Kiss Máté"),
+        lines=[LineInput("Kontroll", Decimal(1), Decimal(5000), "AAM")],
+        payment_method="CASH",
+        idempotency_key="v2",
+        patient=invoice.patient,
+    )
+    day_close(
+        actor=billing.receptionist,
+        company=billing.company_a,
+        day=timezone.localdate(),
+        counted_cash=Decimal(0),
+    )
+    page = client.post(
+        reverse("billing:payment", args=[second.pk]),
+        {"idempotency_key": "o2", "method": "CREDIT", "amount": "3000"},
+        follow=True,
+    ).content.decode()
+    assert "pénztára le van zárva" in page and not second.payments.exists()
