@@ -4,6 +4,8 @@
 #     the same process, the NAV Online Számla sandbox (server TLS on :9444, portal /nav/),
 #   - the practice system on http://127.0.0.1:8000 (SQLite in var/),
 #   - the EESZT worker (delivers the reports in the background),
+#   - the sandbox's mail catcher (SMTP on :2525, its page "Elküldött levelek" at /levelek/),
+#     where the demo practices' e-mail goes (quotes, reminders),
 #   - the card service on :9451, playing the workstation's eSzemélyi client with the
 #     sandbox's SoftHSM demo card.
 # Every port can be moved with an environment variable (the smoke test uses free ports).
@@ -24,6 +26,11 @@ if [ -z "${SANDBOX_NAV_HTTPS_PORT:-}" ]; then
   if [ "$SANDBOX_HTTPS_PORT" = "9443" ]; then SANDBOX_NAV_HTTPS_PORT=9444; else SANDBOX_NAV_HTTPS_PORT=0; fi
 fi
 export SANDBOX_NAV_HTTPS_PORT
+# The mail catcher's SMTP port: the same rule (2525, or a free one when the ports moved).
+if [ -z "${SANDBOX_SMTP_PORT:-}" ]; then
+  if [ "$SANDBOX_HTTPS_PORT" = "9443" ]; then SANDBOX_SMTP_PORT=2525; else SANDBOX_SMTP_PORT=0; fi
+fi
+export SANDBOX_SMTP_PORT
 CARD_PORT="${ZOMANC_CARDSERVICE_PORT:-9451}"
 # The demo is SQLite by definition (a PostgreSQL URL in the shell must not receive it); the
 # setup-guide walk passes a fresh database of its own explicitly through DEMO_*.
@@ -74,6 +81,9 @@ wait_for 180 "the EESZT sandbox" grep -q "PIN" "$DATA/sandbox.log" || { cat "$DA
 
 NAV_PORT=$($PY -c "import json, sys; print(json.load(open(sys.argv[1]))['navPort'])" "$SANDBOX_DATA_DIR/server.json")
 export NAV_ENDPOINT="https://127.0.0.1:${NAV_PORT}"
+SMTP_PORT=$($PY -c "import json, sys; print(json.load(open(sys.argv[1]))['smtpPort'])" "$SANDBOX_DATA_DIR/server.json")
+# demo_load points the demo practices' e-mail settings at the catcher.
+export ZOMANC_DEMO_SMTP_PORT="$SMTP_PORT"
 
 echo "== Zománc: database and demo data"
 $PY manage.py migrate --noinput -v 0
@@ -102,6 +112,7 @@ cat <<INFO
 Zománc fut: http://127.0.0.1:${PORT}   (Ctrl-C mindent leállít)
 EESZT sandbox – Ágazati portál: http://127.0.0.1:${SANDBOX_HTTP_PORT}/   (gyakorló környezet, nem a valódi EESZT)
 NAV Online Számla sandbox: https://127.0.0.1:${NAV_PORT}/invoiceService/v3/   portál: http://127.0.0.1:${SANDBOX_HTTP_PORT}/nav/
+Elküldött levelek (levélfogó): http://127.0.0.1:${SANDBOX_HTTP_PORT}/levelek/   (SMTP: 127.0.0.1:${SMTP_PORT}; a páciensnek küldött e-mailek itt olvashatók)
 Naplók: $DATA/{web,worker,sandbox,cardservice}.log
 
 INFO

@@ -43,6 +43,7 @@ DEMO_HOOKS: tuple[str, ...] = (
     "zomanc.recall.demo:demo_recall_rules_create",
     "zomanc.billing.demo:demo_billing_setup",
     "zomanc.plans.demo:demo_plans_create",
+    "zomanc.messaging.demo:demo_mail_settings_create",
 )
 
 
