@@ -224,7 +224,9 @@ def chart_svg(
     if by_tooth:
         title += _PLANNED_DEFS
     return mark_safe(
-        f'<svg class="odontogram" xmlns="http://www.w3.org/2000/svg" role="img" '
+        # A group, not an image: its teeth are buttons, and an image's children are hidden
+        # from assistive technology (axe: nested-interactive).
+        f'<svg class="odontogram" xmlns="http://www.w3.org/2000/svg" role="group" '
         f'viewBox="-2 -2 {width + 4} {height + 4}" width="{width + 4}" '
         f'aria-label="{escape(caption)}">{title}{cross}{"".join(parts)}</svg>'
     )
@@ -232,7 +234,7 @@ def chart_svg(
 
 # Bump when the drawing or the folding of findings (teeth.chart_build) changes: entries made
 # by the previous code then miss.
-CHART_MARKUP_VERSION = 3  # 2: teeth are focusable buttons; 3: planned treatments
+CHART_MARKUP_VERSION = 4  # 2: teeth are focusable buttons; 3: planned treatments; 4: role=group
 CHART_CACHE_ALIAS = "fragments"
 
 Finding = tuple[int, str, str]  # (tooth, surfaces, status), oldest first

@@ -70,13 +70,28 @@ class Walk:
     shots: Path
     work: Path
     used_codes: dict[str, str] = field(default_factory=dict)
+    # Serious or critical axe-core violations met on the way, one entry per step (issue 19):
+    # collected so that one run reports every page, asserted at the end of the walk.
+    violations: list[str] = field(default_factory=list)
+    scanned: set[str] = field(default_factory=set)
 
     # --- plumbing ---------------------------------------------------------------------
 
     def shot(self, name: str, locator: Any = None) -> None:
+        """A screenshot of the step, and the accessibility scan of the page as it is."""
         if locator is not None:
             locator.scroll_into_view_if_needed()
         self.page.screenshot(path=str(self.shots / f"{name}.png"))
+        self.scan(name)
+
+    def scan(self, label: str) -> None:
+        from zomanc.testing.browser import axe_check
+
+        self.scanned.add(label)
+        try:
+            axe_check(self.page, label=label)
+        except AssertionError as found:
+            self.violations.append(str(found))
 
     def z(self, path: str) -> str:
         return self.stack.base_url + path
@@ -103,6 +118,8 @@ class Walk:
     def login(self, email: str) -> None:
         page = self.page
         page.goto(self.z("/accounts/login/"))
+        if "login" not in self.scanned:  # the same page for every persona
+            self.scan("login")
         page.get_by_label("E-mail cím").fill(email)
         page.get_by_label("Jelszó", exact=True).fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Belépés").click()
@@ -199,6 +216,8 @@ def test_setup_guide_walk(walk: Walk, demo: DemoStack) -> None:
         raise AssertionError(
             f"{exc}\n\nURL: {walk.page.url} (screenshot: {failure})\n== page\n{seen}\n{demo.logs()}"
         ) from exc
+    # Every page the walk saw passed axe-core's scan (issue 19); all of them listed at once.
+    assert not walk.violations, "\n".join(walk.violations)
 
 
 # --- 1. Ágazati portál ----------------------------------------------------------------------
