@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from zomanc.testing.scenario import (
     Run,
+    ScenarioProbe,
     cpu_seconds,
     faults_set,
     fresh_database,
@@ -107,22 +108,6 @@ class ScenarioConfig:
     # the run then measures the clinical writes and draining the backlog separately (the
     # benchmark compares the drain with the sandbox's floor, like for like).
     hold_workers: bool = False
-
-
-class ScenarioProbe:
-    """Measurement hooks for the benchmark (bench/pipeline.py), called with the live
-    processes: the workers once they poll and once every row is final (before they stop),
-    then `after` while the sandbox and the run's database are still there. Its dict goes
-    into the result as `probe`."""
-
-    def workers_at_rest(self, pids: list[int]) -> None:
-        return None
-
-    def workers_loaded(self, pids: list[int]) -> None:
-        return None
-
-    def after(self, sandbox: Any, practice: Any) -> dict[str, Any]:
-        return {}
 
 
 _log = log_to("eeszt_scenario")

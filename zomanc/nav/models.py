@@ -85,6 +85,8 @@ class NavSubmission(models.Model):
     )
     transaction_id = models.CharField(_("NAV tranzakcióazonosító"), max_length=30, blank=True)
     attempts = models.PositiveIntegerField(_("kísérletek"), default=0)
+    # Failures since NAV last answered (the backoff grows with these, not with attempts).
+    failures = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error_code = models.CharField(_("hibakód"), max_length=60, blank=True)

@@ -68,10 +68,12 @@ def _wake(row_id: int, *, at: dt.datetime | None = None) -> None:
     wake.enqueue(submission_id=row_id)
 
 
-def _backoff(attempts: int, retry_after: int | None = None) -> dt.timedelta:
+def _backoff(failures: int, retry_after: int | None = None) -> dt.timedelta:
+    """The wait after the `failures`-th failure in a row (not after the row's claims: the
+    polls of a processing invoice and the waits for its chain are no failures)."""
     base = settings.NAV_OUTBOX_BACKOFF_SECONDS
     cap = settings.NAV_OUTBOX_RETRY_MAX_SECONDS
-    delay = dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+    delay = dt.timedelta(seconds=min(base * 2 ** max(failures - 1, 0), cap))
     if retry_after is not None:
         delay = max(delay, dt.timedelta(seconds=retry_after))
     return delay
@@ -122,7 +124,16 @@ def _record(
     row.last_error_message = f"{error.message} {error.advice}".strip() if error else ""
     for name, value in fields.items():
         setattr(row, name, value)
-    names = ["state", "lease_until", "next_attempt_at", "last_error_code", "last_error_message"]
+    if error is None:
+        row.failures = 0  # an answer: the next failure backs off from the start again
+    names = [
+        "state",
+        "lease_until",
+        "next_attempt_at",
+        "last_error_code",
+        "last_error_message",
+        "failures",
+    ]
     with transaction.atomic():
         # Only while the row is still this claim's: a worker that overran its lease while
         # another claimed the row again records nothing (the newer claim decides).
@@ -131,6 +142,20 @@ def _record(
         )
         if ours and row.next_attempt_at is not None:
             _wake(row.pk, at=row.next_attempt_at)
+
+
+def _retry(row: NavSubmission, error: NavError, *, at_least: int = 0, **fields: object) -> None:
+    """Another failure in a row: due again after the backoff (never sooner than NAV's
+    Retry-After)."""
+    row.failures += 1
+    retry_after = error.retry_after if isinstance(error, NavUnavailable) else None
+    _record(
+        row,
+        state=SubmissionState.RETRYING,
+        wake_in=_backoff(max(row.failures, at_least), retry_after),
+        error=error,
+        **fields,
+    )
 
 
 def nav_submission_deliver(*, submission_id: int) -> None:
@@ -152,12 +177,7 @@ def nav_submission_deliver(*, submission_id: int) -> None:
     try:
         conn = nav_connection(settings_row)
     except OSError:
-        _record(
-            row,
-            state=SubmissionState.RETRYING,
-            wake_in=_backoff(row.attempts),
-            error=NavUnavailable("CA_BUNDLE", "A NAV tanúsítványlánca nem olvasható."),
-        )
+        _retry(row, NavUnavailable("CA_BUNDLE", "A NAV tanúsítványlánca nem olvasható."))
         return
     if not row.transaction_id and row.operation != "CREATE" and not _chain_ready(row):
         # A storno or modification goes after its original has NAV's answer: NAV checks
@@ -178,19 +198,12 @@ def nav_submission_deliver(*, submission_id: int) -> None:
     except NavTokenRejected as error:
         _record(row, state=SubmissionState.RETRYING, wake_in=dt.timedelta(0), error=error)
     except NavUnavailable as error:
-        _record(
-            row,
-            state=SubmissionState.RETRYING,
-            wake_in=_backoff(row.attempts, error.retry_after),
-            error=error,
-        )
+        _retry(row, error)
     except NavError as error:
         # Our request was refused as such (clock, schema, signature): retried later, slowly,
         # shown on the page with its code — never dropped.
         logger.warning("NAV refused request of submission %s: %s", row.pk, error.code)
-        _record(
-            row, state=SubmissionState.RETRYING, wake_in=_backoff(max(row.attempts, 6)), error=error
-        )
+        _retry(row, error, at_least=6)
 
 
 def _chain_ready(row: NavSubmission) -> bool:
@@ -302,26 +315,14 @@ def _send(row: NavSubmission, conn: NavConnection) -> None:
     except NavTimeout as error:
         # Sent, no answer: NAV may have it. Looked up before the next send.
         span = [sent_at.isoformat(), timezone.now().isoformat()]
-        _record(
-            row,
-            state=SubmissionState.RETRYING,
-            wake_in=_backoff(row.attempts, error.retry_after),
-            error=error,
-            unanswered=[*row.unanswered, span],
-        )
+        _retry(row, error, unanswered=[*row.unanswered, span])
         return
     except NavDuplicateRequest as error:
         # An earlier send with this requestId was accepted though no span of it is known
         # (a lost record): look over the row's whole life.
         life = [[row.created_at.isoformat(), timezone.now().isoformat()]]
         if not _found(row, conn, life):
-            _record(
-                row,
-                state=SubmissionState.RETRYING,
-                wake_in=_backoff(row.attempts),
-                error=error,
-                unanswered=life,
-            )
+            _retry(row, error, unanswered=life)
         return
     _record(
         row,

@@ -68,6 +68,23 @@ def log_to(name: str) -> Callable[[str], None]:
     return log
 
 
+class ScenarioProbe:
+    """Measurement hooks for the benchmark (bench/pipeline.py, bench/invoices.py), called with
+    the live processes: the workers once they poll and once every row is final (before they
+    stop), then `after` while the sandbox and the run's database are still there (`setup`:
+    what the scenario created — its practice, company, users). Its dict goes into the result
+    as `probe`."""
+
+    def workers_at_rest(self, pids: list[int]) -> None:
+        return None
+
+    def workers_loaded(self, pids: list[int]) -> None:
+        return None
+
+    def after(self, sandbox: Any, setup: Any) -> dict[str, Any]:
+        return {}
+
+
 # --- the fresh database ------------------------------------------------------------------
 
 

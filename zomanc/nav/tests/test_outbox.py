@@ -428,3 +428,30 @@ def test_unanswered_spans_are_merged_widened_and_cut_to_navs_limit() -> None:
     long = list(_windows([[t.isoformat(), (t + dt.timedelta(days=80)).isoformat()]], margin))
     assert len(long) == 3 and all(b - a < dt.timedelta(days=35) for a, b in long)
     assert long[0][0] == t - margin and long[-1][1] == t + dt.timedelta(days=80) + margin
+
+
+def test_backoff_grows_with_failures_in_a_row_not_with_claims(
+    billing: Personas, nav_clean: NavSandbox, settings: Any
+) -> None:
+    """A row polled and held for its chain many times backs off from the start on its first
+    failure (with the attempts, one 503 after ten polls would wait the 15-minute cap)."""
+    settings.NAV_OUTBOX_BACKOFF_SECONDS = 30
+    settings.NAV_OUTBOX_RETRY_MAX_SECONDS = 900
+    row = _issue(billing)
+    NavSubmission.objects.filter(pk=row.pk).update(attempts=10)
+    nav_clean.faults(share_http_503=1.0, retry_after_seconds=1)
+    try:
+        for failures, wait in ((1, 30), (2, 60)):
+            NavSubmission.objects.filter(pk=row.pk).update(next_attempt_at=None)
+            before = timezone.now()
+            nav_submission_deliver(submission_id=row.pk)
+            row.refresh_from_db()
+            assert row.state == SubmissionState.RETRYING and row.failures == failures
+            assert row.next_attempt_at is not None
+            delay = (row.next_attempt_at - before).total_seconds()
+            assert wait - 1 < delay < wait + 5, delay
+    finally:
+        nav_clean.server.admin("faults/clear", {})
+    NavSubmission.objects.filter(pk=row.pk).update(next_attempt_at=None)
+    row = _run(row)
+    assert row.state == SubmissionState.DONE and row.failures == 0
