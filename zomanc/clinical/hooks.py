@@ -16,7 +16,10 @@ clinical templates: append a template name in your AppConfig.ready().
 - ENTRY_BOX_CONTEXT: functions (request, patient, open_visit) → dict merged into the context
   of an open visit's entry box, for the ENTRY_BOX_PROCEDURE_TEMPLATES, which are rendered
   above the visit's procedures (plans: the open plan items offered, a recorded procedure's
-  "Terv tétele elvégezve?")."""
+  "Terv tétele elvégezve?").
+- PROCEDURE_REMOVED: functions (procedure, actor user, request) called by the procedure's
+  removal (the entry box's ✕, a correction) inside its transaction, before the row goes
+  (plans: an item the procedure carried out is open again)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -27,3 +30,4 @@ CHART_PLANNED: list[Callable[[Any], list[tuple[int, str, str]]]] = []
 CHART_TEMPLATES: list[str] = []
 ENTRY_BOX_CONTEXT: list[Callable[[Any, Any, Any], dict[str, Any]]] = []
 ENTRY_BOX_PROCEDURE_TEMPLATES: list[str] = []
+PROCEDURE_REMOVED: list[Callable[[Any, Any, Any], None]] = []

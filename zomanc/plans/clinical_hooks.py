@@ -1,7 +1,8 @@
 """What plans add to the chart's pages through clinical.hooks (registered in apps.py): the
 open plan items drawn on the current tooth chart, the "plan from the chart" slot under it,
 and in an open visit's entry box the open items offered and the "Terv tétele elvégezve?"
-question beside a recorded procedure that matches one. The patient page reads the open
+question beside a recorded procedure that matches one; and an item carried out by a
+procedure that is then removed opens again. The patient page reads the open
 items once (one query, plans/clinical_selectors.py) for the chart and the entry box."""
 
 from typing import Any
@@ -17,6 +18,7 @@ from zomanc.plans.clinical_selectors import (
     patient_open_items,
     procedure_matches_item,
 )
+from zomanc.plans.clinical_services import plan_items_reopen_for_procedure
 
 CHART_TEMPLATE = "plans/_chart_plan_slot.html"
 ENTRY_BOX_TEMPLATE = "plans/_entry_box_plan.html"
@@ -79,3 +81,5 @@ def register() -> None:
         hooks.ENTRY_BOX_CONTEXT.append(entry_box_context)
     if ENTRY_BOX_TEMPLATE not in hooks.ENTRY_BOX_PROCEDURE_TEMPLATES:
         hooks.ENTRY_BOX_PROCEDURE_TEMPLATES.append(ENTRY_BOX_TEMPLATE)
+    if plan_items_reopen_for_procedure not in hooks.PROCEDURE_REMOVED:
+        hooks.PROCEDURE_REMOVED.append(plan_items_reopen_for_procedure)

@@ -12,10 +12,13 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from zomanc.accounts.models import User
+from zomanc.audit.models import AuditAction
+from zomanc.audit.services import audit_record
 from zomanc.clinical.models import Visit, VisitProcedure
 from zomanc.clinical.services import procedure_add
 from zomanc.codes.models import TreatmentItem
-from zomanc.plans.clinical_selectors import procedure_matches_item
+from zomanc.plans.clinical_selectors import OPEN_PLAN_STATUSES, procedure_matches_item
 from zomanc.plans.models import PlanItem, PlanOption, PlanPhase
 from zomanc.plans.services import plan_item_add, plan_item_complete
 from zomanc.practices.models import StaffMember
@@ -104,7 +107,7 @@ def plan_item_perform(
         added_by=actor.user,
         request=request,
     )
-    plan_item_complete(item=item, actor=actor, visit=visit, request=request)
+    plan_item_complete(item=item, actor=actor, visit=visit, procedure=procedure, request=request)
     return procedure
 
 
@@ -139,4 +142,41 @@ def plan_item_tick(
             % {"procedure": procedure.name, "item": item.name},
             code="item_mismatch",
         )
-    return plan_item_complete(item=item, actor=actor, visit=visit, request=request)
+    return plan_item_complete(
+        item=item, actor=actor, visit=visit, procedure=procedure, request=request
+    )
+
+
+def plan_items_reopen_for_procedure(
+    procedure: VisitProcedure, actor: User, request: HttpRequest | None
+) -> None:
+    """The procedure that carried out plan items is being removed from its visit (the entry
+    box's ✕, a correction): those items are open again, so the chart draws them planned and
+    the visit offers them. Called by clinical's procedure removal inside its transaction
+    (clinical.hooks.PROCEDURE_REMOVED). An item of a plan no longer in force (completed,
+    superseded) keeps its done mark: that version is history."""
+    items = list(
+        PlanItem.objects.select_for_update(of=("self",))
+        .filter(practice_id=procedure.practice_id, done_procedure=procedure)
+        .select_related("plan")
+    )
+    for item in items:
+        if item.plan.status not in OPEN_PLAN_STATUSES:
+            continue
+        item.done_at = None
+        item.done_visit = None
+        item.done_procedure = None
+        item.save(update_fields=["done_at", "done_visit", "done_procedure"])
+        where = f" {item.tooth} {item.surfaces}".rstrip() if item.tooth else ""
+        audit_record(
+            practice=procedure.visit.practice,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=item,
+            patient_id=item.plan.patient_id,
+            summary=_("Tervezett tétel újra nyitott (az elvégző beavatkozás törölve): %(name)s")
+            % {"name": item.name}
+            + where,
+            changes={"done_procedure": [procedure.pk, None]},
+            request=request,
+        )

@@ -243,6 +243,16 @@ class PlanItem(models.Model):
         related_name="+",
         verbose_name=_("elvégezve ennél az ellátásnál"),
     )
+    # The procedure that carried it out (recorded from the item, or ticked off against it):
+    # removing that procedure from the visit opens the item again (clinical_hooks.py).
+    done_procedure = models.ForeignKey(
+        "clinical.VisitProcedure",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("elvégző beavatkozás"),
+    )
 
     class Meta:
         ordering = ["position", "id"]

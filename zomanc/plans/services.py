@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
-from zomanc.clinical.models import Visit
+from zomanc.clinical.models import Visit, VisitProcedure
 from zomanc.clinical.selectors import patient_chart
 from zomanc.clinical.teeth import ToothRuleError, ToothStatus, surfaces_normalize, tooth_validate
 from zomanc.codes.catalogue_selectors import treatment_variant_check, treatment_variant_for
@@ -779,17 +779,20 @@ def plan_item_complete(
     item: PlanItem,
     actor: StaffMember,
     visit: Visit | None = None,
+    procedure: VisitProcedure | None = None,
     request: HttpRequest | None = None,
 ) -> PlanItem:
-    """Marks a planned item done — with the visit it was carried out in, when there is one
-    (plans/clinical_services.py passes it; the plan page's button has none); an accepted
-    plan moves to in progress with its first."""
+    """Marks a planned item done — with the visit it was carried out in and the procedure
+    that did it, when there are (plans/clinical_services.py passes them; the plan page's
+    button has none); an accepted plan moves to in progress with its first."""
     plan = item.plan
     _same_practice(actor, plan.practice_id)
     if visit is not None and (
         visit.practice_id != plan.practice_id or visit.patient_id != plan.patient_id
     ):
         raise ValueError("visit of another patient")
+    if procedure is not None and (visit is None or procedure.visit_id != visit.pk):
+        raise ValueError("procedure of another visit")
     locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
     plan.status = locked.status
     if plan.status not in (S.ACCEPTED, S.IN_PROGRESS):
@@ -807,7 +810,8 @@ def plan_item_complete(
         )
     item.done_at = timezone.now()
     item.done_visit = visit
-    item.save(update_fields=["done_at", "done_visit"])
+    item.done_procedure = procedure
+    item.save(update_fields=["done_at", "done_visit", "done_procedure"])
     where = f" {item.tooth} {item.surfaces}".rstrip() if item.tooth else ""
     when = (
         " "

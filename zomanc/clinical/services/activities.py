@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from zomanc.accounts.models import User
 from zomanc.audit.models import AuditAction
+from zomanc.clinical import hooks
 from zomanc.clinical.command_line import Command, CommandError, command_parse
 from zomanc.clinical.models import ToothFinding, Visit, VisitDiagnosis, VisitProcedure
 from zomanc.clinical.selectors import visit_local_date, visit_patient_age
@@ -316,6 +317,8 @@ def _procedure_remove(
     _audit(
         visit, actor, AuditAction.DELETE, procedure, f"Beavatkozás törlése: {procedure}", request
     )
+    for removed in hooks.PROCEDURE_REMOVED:  # in this transaction (plans: the item reopens)
+        removed(procedure, actor, request)
     procedure.delete()  # its findings go with it (the chart forgets what it caused)
 
 

@@ -461,3 +461,57 @@ def test_marking_done_on_the_plan_page_needs_no_visit(
     item = plan_item_complete(item=_item(accepted, catalogue["fk"]), actor=personas.doctor)
     item.refresh_from_db()
     assert item.done_at is not None and item.done_visit_id is None
+
+
+# --- undo: the procedure removed, the item open again -------------------------------------------
+
+
+def test_removing_the_procedure_that_carried_out_an_item_opens_it_again(
+    personas: Personas,
+    patient: Patient,
+    accepted: TreatmentPlan,
+    catalogue: Catalogue,
+    bno_visit: Visit,
+) -> None:
+    from zomanc.clinical.services import procedure_remove
+
+    filling = _item(accepted, catalogue["töm"])
+    crown = _item(accepted, catalogue["kor"])
+    recorded = plan_item_perform(item=filling, visit=bno_visit, actor=personas.assistant)
+    visit_command_apply(visit=bno_visit, line="46 kor", entered_by=personas.doctor.user)
+    typed = VisitProcedure.objects.select_related("treatment", "visit").get(tooth=46)
+    plan_item_tick(item=crown, procedure=typed, actor=personas.doctor)
+    # Marked done on the plan page (no procedure): a removed procedure leaves it alone.
+    scaling = plan_item_complete(item=_item(accepted, catalogue["fk"]), actor=personas.doctor)
+    for procedure, item in ((recorded, filling), (typed, crown)):
+        item.refresh_from_db()
+        assert item.done_procedure_id == procedure.pk
+        procedure_remove(procedure=procedure, removed_by=personas.doctor.user)
+        item.refresh_from_db()
+        assert (item.done_at, item.done_visit_id, item.done_procedure_id) == (None, None, None)
+    scaling.refresh_from_db()
+    assert scaling.done_at is not None
+    assert (
+        AuditEntry.objects.filter(summary__startswith="Tervezett tétel újra nyitott").count() == 2
+    )
+    fresh = Patient.objects.get(pk=patient.pk)
+    assert [t for t, *_ in chart_planned_marks(fresh)] == [36, 46]
+
+
+def test_a_completed_plans_item_keeps_its_done_mark(
+    personas: Personas,
+    plan: TreatmentPlan,
+    phase: PlanPhase,
+    catalogue: Catalogue,
+    bno_visit: Visit,
+) -> None:
+    from zomanc.clinical.services import procedure_remove
+
+    _add(personas, phase, catalogue["kor"], tooth=21)
+    _accept(personas, plan)
+    item = _item(plan, catalogue["kor"])
+    procedure = plan_item_perform(item=item, visit=bno_visit, actor=personas.doctor)
+    plan_transition(plan=plan, to=PlanStatus.COMPLETED, actor=personas.doctor, today=TODAY)
+    procedure_remove(procedure=procedure, removed_by=personas.doctor.user)
+    item.refresh_from_db()
+    assert item.done_at is not None and item.done_procedure_id is None  # history

@@ -390,3 +390,20 @@ def test_items_booked_to_the_visits_appointment_are_offered_first(
     )
     assert first < second  # booked to this visit's appointment: first, with its badge
     assert "erre az időpontra foglalva" in offers[first:second]
+
+
+def test_a_mistaken_click_is_undone_by_removing_the_procedure(
+    personas: Personas, patient: Patient, accepted: TreatmentPlan, visit: Visit
+) -> None:
+    client = personas.client_for(personas.doctor)
+    item = accepted.items.get(tooth=36)
+    perform = reverse("plans:item_perform", args=[visit.pk, item.pk])
+    client.post(perform, headers=HTMX)
+    procedure = VisitProcedure.objects.get(visit=visit)
+    fragment = client.post(
+        reverse("clinical:procedure_delete", args=[visit.pk, procedure.pk]), headers=HTMX
+    ).content.decode()
+    item.refresh_from_db()
+    assert item.done_at is None
+    assert perform in fragment  # offered again
+    assert 'data-planned="1"' in _tooth(fragment, 36)  # planned again on the chart
