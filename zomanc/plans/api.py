@@ -23,6 +23,7 @@ from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
 from zomanc.codes.models import TreatmentItem
 from zomanc.patients.selectors import access_patient
+from zomanc.plans.booking_selectors import ItemBooking, plan_item_bookings
 from zomanc.plans.booking_services import MAX_ITEMS, plan_items_book
 from zomanc.plans.models import PlanOption, PlanPhase, TreatmentPlan
 from zomanc.plans.selectors import (
@@ -127,6 +128,9 @@ class ItemOut(Schema):
     total: str
     vat_rate: str
     done: bool
+    appointment_id: int | None = Field(
+        description="Az időpont, amelyre a tétel foglalva van (nem lemondott, el nem múlt)."
+    )
 
 
 class OptionOut(Schema):
@@ -171,8 +175,9 @@ def _plan_out(plan: TreatmentPlan, total: Decimal | None = None) -> dict[str, An
     }
 
 
-def _item_out(q: Any) -> dict[str, Any]:
+def _item_out(q: Any, bookings: dict[int, ItemBooking]) -> dict[str, Any]:
     item = q.item
+    booking = bookings.get(item.pk)
     return {
         "id": item.pk,
         "phase_id": item.phase_id,
@@ -187,11 +192,13 @@ def _item_out(q: Any) -> dict[str, Any]:
         "total": str(q.amounts.total),
         "vat_rate": item.vat_rate,
         "done": item.done_at is not None,
+        "appointment_id": booking.appointment.pk if booking and booking.live else None,
     }
 
 
 def _detail_out(plan: TreatmentPlan) -> dict[str, Any]:
     quote = plan_quote(plan)
+    bookings = plan_item_bookings(plan)
     return {
         **_plan_out(plan, quote.totals.total),
         "phases": [
@@ -200,7 +207,7 @@ def _detail_out(plan: TreatmentPlan) -> dict[str, Any]:
                 "position": p.phase.position,
                 "title": p.phase.title,
                 "total": str(p.totals.total),
-                "items": [_item_out(q) for q in p.common],
+                "items": [_item_out(q, bookings) for q in p.common],
                 "options": [
                     {
                         "id": o.option.pk,
@@ -208,7 +215,7 @@ def _detail_out(plan: TreatmentPlan) -> dict[str, Any]:
                         "title": o.option.title,
                         "chosen": o.option.chosen,
                         "total": str(o.totals.total),
-                        "items": [_item_out(q) for q in o.items],
+                        "items": [_item_out(q, bookings) for q in o.items],
                     }
                     for o in p.options
                 ],

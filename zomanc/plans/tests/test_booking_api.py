@@ -14,6 +14,7 @@ from zomanc.plans.tests.test_api import _client, _post
 from zomanc.plans.tests.test_booking import Booked, accepted_plan, local
 from zomanc.practices.models import OrgUnit
 from zomanc.scheduling.models import Appointment, Chair
+from zomanc.scheduling.services import appointment_cancel
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,14 @@ def test_books_through_the_api(booked: Booked) -> None:
     assert (data["patient_id"], data["doctor_id"]) == (booked.plan.patient_id, booked.p.doctor.pk)
     assert PlanItem.objects.filter(appointment=appointment).count() == 2
     assert appointment.org_unit_id == booked.p.org_unit_a.pk  # the only one
+    plan = client.get(f"/api/plans/{booked.plan.pk}").json()
+    items = {i["id"]: i for p in plan["phases"] for i in p["items"]}
+    assert items[booked.filling.pk]["appointment_id"] == appointment.pk
+    crown = plan["phases"][0]["options"][0]["items"][0]
+    assert crown["id"] == booked.crown.pk and crown["appointment_id"] is None
+    appointment_cancel(appointment=appointment, actor=booked.p.receptionist, reason="beteg")
+    plan = client.get(f"/api/plans/{booked.plan.pk}").json()
+    assert all(i["appointment_id"] is None for i in plan["phases"][0]["items"])
 
 
 def test_refusals_are_declared_422s_and_save_nothing(booked: Booked) -> None:
