@@ -22,6 +22,7 @@ urlpatterns = [
     path("eeszt/bekuldesek/", include("zomanc.eeszt.outbox.urls")),
     path("eeszt/", include("zomanc.eeszt.urls")),
     path("szamlak/", include("zomanc.billing.urls")),
+    path("visszahivasok/", include("zomanc.recall.urls")),
     path("uzenetek/", include("zomanc.messaging.urls")),
     path("", include("zomanc.core.urls")),
 ]

@@ -112,9 +112,6 @@ CLASSIFICATION: dict[str, Kind] = {
     "patients:consent_opt_in": Write("records a message consent (audited as CREATE)"),
     "patients:consent_opt_out": Write("withdraws a message consent (audited as CREATE)"),
     "patients:consent_language": Write("sets the language of messages (audited as CREATE)"),
-    "patients:consent_opt_in": Write("records a message consent (audited as CREATE)"),
-    "patients:consent_opt_out": Write("withdraws a message consent (audited as CREATE)"),
-    "patients:consent_language": Write("sets the language of messages (audited as CREATE)"),
     # --- API (one entry per operation) ---
     "api:openapi-json": NoPatientData("the schema"),
     "api:openapi-view": NoPatientData("the schema's documentation page"),
@@ -224,6 +221,16 @@ CLASSIFICATION: dict[str, Kind] = {
         )
         for name in ["list", "patient", "detail", "pdf", "visit_new", "modify"]
     },
+    # --- recall (the doctor of the walk has no recall_run: recall's own tests) ---
+    "recall:list": Eeszt(
+        "zomanc/recall/tests/test_views.py::test_list_shows_the_due_patient_with_booking_and_audits"
+    ),
+    "recall:patient": Eeszt(
+        "zomanc/recall/tests/test_views.py::test_patient_page_own_interval_and_audit"
+    ),
+    "recall:contact": Write("records a recall contact (audited as CREATE)"),
+    "recall:rules": SETTINGS,
+    "recall:rule_edit": SETTINGS,
     "billing:payment": Write("takes a payment (audited by billing/payments.py)"),
     "billing:storno": Write("issues a storno invoice (audited by billing/services.py)"),
     "billing:nav_retry": Write("queues a NAV report again"),

@@ -87,6 +87,7 @@ def test_main_menu_is_one_line(
             panel = nav.locator(".navgroup-panel").get_by_role("link")
             assert panel.all_inner_texts() == [
                 "Nyitott kezelések",
+                "Esedékes visszahívások",
                 "Katalógus",
                 "Árlisták",
                 "Árajánlatok kimutatása",

@@ -1,0 +1,118 @@
+"""Forms of the recall pages: a rule, a patient's own interval, a contact entry, the list's
+filters. Choices of catalogue items are the practice's own."""
+
+import datetime as dt
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zomanc.codes.models import TreatmentItem
+from zomanc.practices.models import Practice
+from zomanc.recall.models import RECORDED_STATES, ContactState
+
+INTERVAL_ERRORS = {
+    "required": _("Adja meg az időközt hónapokban."),
+    "invalid": _("Az időköz egész szám (hónap)."),
+    "min_value": _("Az időköz 1 és 60 hónap között lehet."),
+    "max_value": _("Az időköz 1 és 60 hónap között lehet."),
+}
+
+
+def _interval_field(label: Any, required: bool = True) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=1,
+        max_value=60,
+        required=required,
+        error_messages=INTERVAL_ERRORS,
+    )
+
+
+class _TreatmentForm(forms.Form):
+    treatment = forms.ModelChoiceField(
+        label=_("Kezelés"),
+        queryset=TreatmentItem.objects.none(),
+        error_messages={
+            "required": _("Válasszon kezelést a katalógusból."),
+            "invalid_choice": _("Válasszon kezelést a katalógusból."),
+        },
+    )
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["treatment"])
+        field.queryset = TreatmentItem.objects.filter(practice=practice, is_active=True).order_by(
+            "name"
+        )
+
+
+class RecallRuleForm(_TreatmentForm):
+    interval_months = _interval_field(_("Visszahívás ennyi hónap múlva"))
+
+
+class RuleIntervalForm(forms.Form):
+    interval_months = _interval_field(_("Hónap"))
+
+
+class OwnIntervalForm(_TreatmentForm):
+    interval_months = _interval_field(_("Saját időköz (hónap)"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["interval_months"].help_text = _("Üresen hagyva a rendelő szabálya érvényes.")
+
+
+class ContactForm(forms.Form):
+    patient = forms.IntegerField(widget=forms.HiddenInput)
+    treatment = forms.IntegerField(widget=forms.HiddenInput)
+    since = forms.DateField(widget=forms.HiddenInput)
+    state = forms.ChoiceField(
+        label=_("Kapcsolatfelvétel"),
+        choices=[("", "---------"), *((str(s.value), str(s.label)) for s in RECORDED_STATES)],
+        error_messages={
+            "required": _("Válassza ki, mi történt (emlékeztettük, nem kér, nem elérhető)."),
+            "invalid_choice": _("Válassza ki, mi történt (emlékeztettük, nem kér, nem elérhető)."),
+        },
+    )
+    note = forms.CharField(label=_("Megjegyzés"), required=False, max_length=300)
+
+
+def month_choices(today: dt.date) -> list[tuple[str, str]]:
+    from django.utils.formats import date_format
+
+    from zomanc.recall.due import add_months
+
+    first = today.replace(day=1)
+    choices = [("", str(_("Lejárt és e havi")))]
+    for n in range(0, 13):
+        month = add_months(first, n)
+        choices.append((month.strftime("%Y-%m"), date_format(month, "YEAR_MONTH_FORMAT")))
+    return choices
+
+
+class FilterForm(forms.Form):
+    month = forms.ChoiceField(label=_("Esedékesség"), required=False)
+    doctor = forms.TypedChoiceField(label=_("Orvos"), required=False, coerce=int, empty_value=None)
+    state = forms.ChoiceField(label=_("Állapot"), required=False)
+
+    def __init__(
+        self, *args: Any, today: dt.date, doctors: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["month"]).choices = month_choices(today)
+        cast(forms.ChoiceField, self.fields["doctor"]).choices = [
+            ("", str(_("Mind"))),
+            *((str(pk), name) for pk, name in doctors),
+        ]
+        cast(forms.ChoiceField, self.fields["state"]).choices = [
+            ("", str(_("Teendő (nem kerestük, emlékeztettük, nem elérhető)"))),
+            ("all", str(_("Mind"))),
+            *((str(s.value), str(s.label)) for s in ContactState),
+        ]
+
+    def month_value(self) -> dt.date | None:
+        raw = self.cleaned_data.get("month") if self.is_valid() else None
+        if not raw:
+            return None
+        return dt.date.fromisoformat(raw + "-01")

@@ -1,0 +1,251 @@
+"""Recall pages: the list ("Esedékes visszahívások") and its contact entries, a patient's
+recalls with his own intervals, and the practice's rules. Thin: forms check, services write,
+selectors read; every read of patients leaves its audit entry."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zomanc.audit.services import audit_patients_listed
+from zomanc.codes.models import TreatmentItem
+from zomanc.core.forms import form_submit
+from zomanc.core.http import MemberRequest, member_required
+from zomanc.patients.selectors import access_patient
+from zomanc.patients.services import patient_record_viewed
+from zomanc.practices.permissions import Perm
+from zomanc.recall import hooks
+from zomanc.recall.forms import (
+    ContactForm,
+    FilterForm,
+    OwnIntervalForm,
+    RecallRuleForm,
+    RuleIntervalForm,
+)
+from zomanc.recall.selectors import (
+    RecallFilters,
+    access_recall_rule,
+    patient_own_intervals,
+    patient_recalls,
+    practice_recall_rules,
+    recall_list,
+)
+from zomanc.recall.services import (
+    patient_recall_interval_set,
+    recall_contact_record,
+    recall_rule_delete,
+    recall_rule_set,
+)
+
+
+def _booking_url(request: MemberRequest, patient_id: int, doctor_id: int | None, back: str) -> str:
+    query: dict[str, object] = {"patient": patient_id, "next": back}
+    if doctor_id:
+        query["doctor"] = doctor_id
+    return f"{reverse('scheduling:appointment_create')}?{urlencode(query)}"
+
+
+@member_required(Perm.RECALL_RUN)
+def recall_list_view(request: MemberRequest) -> HttpResponse:
+    today = timezone.localdate()
+    from zomanc.practices.models import StaffMember
+
+    doctors = list(
+        StaffMember.objects.filter(practice_id=request.practice.pk, is_active=True)
+        .exclude(stamp_number="")
+        .order_by("display_name")
+        .values_list("pk", "display_name")
+    )
+    form = FilterForm(request.GET or None, today=today, doctors=doctors)
+    valid = form.is_valid()
+    filters = RecallFilters(
+        month=form.month_value() if valid else None,
+        doctor_id=form.cleaned_data.get("doctor") if valid else None,
+        state=form.cleaned_data.get("state", "") if valid else "",
+    )
+    result = recall_list(request.member, filters)
+    back = request.get_full_path()
+    audit_patients_listed(
+        practice=request.practice,
+        actor=request.user,
+        what="Esedékes visszahívások",
+        query=request.GET.urlencode(),
+        patient_ids=[row.patient.pk for row in result.rows],
+        request=request,
+    )
+    rows = [
+        (
+            row,
+            _booking_url(request, row.patient.pk, row.due.doctor_id, back),
+            ContactForm(
+                initial={
+                    "patient": row.patient.pk,
+                    "treatment": row.due.treatment_id,
+                    "since": row.due.since,
+                },
+                prefix=f"c{index}",
+            ),
+        )
+        for index, row in enumerate(result.rows)
+    ]
+    return render(
+        request,
+        "recall/list.html",
+        {
+            "filter_form": form,
+            "result": result,
+            "rows": rows,
+            "today": today,
+            "back": back,
+            "bulk_actions": hooks.BULK_ACTION_TEMPLATES,
+        },
+    )
+
+
+@require_POST
+@member_required(Perm.RECALL_RUN)
+def recall_contact(request: MemberRequest) -> HttpResponse:
+    """One row's contact form (its fields carry the row's prefix, named in `prefix`)."""
+    prefix = request.POST.get("prefix", "")
+    form = ContactForm(request.POST, prefix=prefix or None)
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("recall:list")
+    if form.is_valid():
+        patient = access_patient(request.member, form.cleaned_data["patient"])
+        treatment = get_object_or_404(
+            TreatmentItem, practice_id=request.practice.pk, pk=form.cleaned_data["treatment"]
+        )
+        contact = form_submit(
+            form,
+            lambda data: recall_contact_record(
+                actor=request.member,
+                patient=patient,
+                treatment=treatment,
+                since=data["since"],
+                state=data["state"],
+                note=data["note"],
+                request=request,
+            ),
+        )
+        if contact is not None:
+            messages.success(
+                request,
+                _("Rögzítve: %(patient)s – %(state)s.")
+                % {"patient": patient, "state": contact.get_state_display()},
+            )
+            return redirect(back)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+    return redirect(back)
+
+
+@member_required(Perm.RECALL_RUN)
+def patient_recall_view(request: MemberRequest, patient_id: int) -> HttpResponse:
+    """A patient's recalls with their contact history, and his own intervals."""
+    patient = access_patient(request.member, patient_id)
+    form = OwnIntervalForm(request.POST or None, practice=request.practice)
+    if request.method == "POST":
+        saved = form_submit(
+            form,
+            lambda data: (
+                patient_recall_interval_set(
+                    actor=request.member,
+                    patient=patient,
+                    treatment=data["treatment"],
+                    interval_months=data["interval_months"],
+                    request=request,
+                ),
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("A saját visszahívási időköz mentve."))
+            return redirect("recall:patient", patient.pk)
+    else:
+        patient_record_viewed(
+            patient=patient, actor=request.user, request=request, via="visszahívás"
+        )
+    back = request.get_full_path()
+    recalls = patient_recalls(request.member, patient)
+    return render(
+        request,
+        "recall/patient.html",
+        {
+            "patient": patient,
+            "recalls": [
+                (row, _booking_url(request, patient.pk, row.due.doctor_id, back)) for row in recalls
+            ],
+            "own_intervals": patient_own_intervals(request.member, patient),
+            "form": form,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@member_required(Perm.RECALL_RULES_EDIT)
+def rule_list(request: MemberRequest) -> HttpResponse:
+    form = RecallRuleForm(request.POST or None, practice=request.practice)
+    if request.method == "POST":
+        rule = form_submit(
+            form,
+            lambda data: recall_rule_set(
+                actor=request.member,
+                treatment=data["treatment"],
+                interval_months=data["interval_months"],
+                request=request,
+            ),
+        )
+        if rule is not None:
+            messages.success(request, _("Szabály mentve: %(name)s.") % {"name": rule.treatment})
+            return redirect("recall:rules")
+    rules = practice_recall_rules(request.member)
+    return render(
+        request,
+        "recall/rules.html",
+        {
+            "form": form,
+            "rules": [
+                (
+                    rule,
+                    RuleIntervalForm(
+                        initial={"interval_months": rule.interval_months}, prefix=f"r{rule.pk}"
+                    ),
+                )
+                for rule in rules
+            ],
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@require_POST
+@member_required(Perm.RECALL_RULES_EDIT)
+def rule_edit(request: MemberRequest, rule_id: int) -> HttpResponse:
+    rule = access_recall_rule(request.member, rule_id)
+    if request.POST.get("delete"):
+        recall_rule_delete(actor=request.member, rule=rule, request=request)
+        messages.success(request, _("Szabály törölve: %(name)s.") % {"name": rule.treatment})
+        return redirect("recall:rules")
+    form = RuleIntervalForm(request.POST, prefix=f"r{rule.pk}")
+    saved = form_submit(
+        form,
+        lambda data: recall_rule_set(
+            actor=request.member,
+            treatment=rule.treatment,
+            interval_months=data["interval_months"],
+            request=request,
+        ),
+    )
+    if saved is None:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"{rule.treatment}: {error}")
+    else:
+        messages.success(request, _("Szabály mentve: %(name)s.") % {"name": rule.treatment})
+    return redirect("recall:rules")
