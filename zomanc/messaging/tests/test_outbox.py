@@ -248,3 +248,34 @@ def test_the_password_is_sealed_not_in_a_dump(
     assert '"username": "rendelo"' in dump
     assert PASSWORD not in dump
     assert PASSWORD.encode().hex() not in dump
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_once(personas: Personas, smtp_server: SmtpServer) -> None:
+    """Two workers woken for the same row at the same moment (a repeated wake-up, the
+    sweeper): the claim lets one through; the server gets the message once."""
+    import threading
+
+    from django.db import connection as default_connection
+
+    configure(personas, smtp_server.port)
+    message = queue(personas)
+    start = threading.Barrier(2)
+    results: list[object] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            results.append(message_deliver(message_id=message.pk))
+        finally:
+            default_connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(results) == 2 and results.count(None) == 1
+    assert len(smtp_server.received) == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and message.attempts == 1
