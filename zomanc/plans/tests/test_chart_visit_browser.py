@@ -106,6 +106,7 @@ def test_teeth_clicked_on_the_chart_become_items_of_the_draft(
     teeth = form.locator("input[name=teeth]")
     expect(teeth).to_have_value("16 26")
     expect(chart.locator("g.tooth.tooth-picked")).to_have_count(2)
+    expect(chart.locator("g.tooth[data-tooth='17']")).to_have_attribute("aria-pressed", "false")
     form.locator("select[name=treatment]").select_option(label="Cirkónium korona")
     form.get_by_role("button", name="Felvétel a tervbe").click()
     expect(page.locator(".plan-from-chart .alert-ok")).to_contain_text("2 tétel felvéve a tervbe")

@@ -238,8 +238,13 @@
     if (picker) {
       var teeth = pickedTeeth(picker);
       var at = teeth.indexOf(number);
-      if (at >= 0) teeth.splice(at, 1);
-      else teeth.push(number);
+      if (at >= 0) {
+        teeth.splice(at, 1); // taken out again: not shown as chosen either
+        tooth.classList.remove("tooth-selected");
+        tooth.setAttribute("aria-pressed", "false");
+      } else {
+        teeth.push(number);
+      }
       picker.value = teeth.join(" ");
       markPicked(picker);
     }
