@@ -26,6 +26,8 @@ FULL = {
     "clients": "1,10,50",
     "requests": 300,
     "seconds": 10,
+    "invoices": 500,
+    "pdfs": 20,
 }
 QUICK = {
     "visits": 30,
@@ -34,8 +36,10 @@ QUICK = {
     "clients": "1,10",
     "requests": 30,
     "seconds": 3,
+    "invoices": 30,
+    "pdfs": 3,
 }
-SECTIONS = ("pipeline", "search", "pages")
+SECTIONS = ("pipeline", "search", "pages", "invoices")
 
 
 def _load() -> str:
@@ -93,6 +97,21 @@ def bench_run(*, quick: bool, sections: tuple[str, ...] = SECTIONS) -> dict[str,
              "--seconds", str(plan["seconds"])],
             url,
         )  # fmt: skip
+    if "invoices" in sections:
+        # Issue 16: invoices → NAV against the NAV sandbox's floor, and PDF rendering; one
+        # worker on SQLite, two on PostgreSQL (the reliability scenario's shapes).
+        results["invoices"] = []
+        for label, url in databases:
+            workers = 1 if url is None else 2
+            log(f"invoices: {label}, {workers} worker(s), {plan['invoices']} documents")
+            r = run_child(
+                "bench.invoices",
+                ["--invoices", str(plan["invoices"]), "--workers", str(workers),
+                 "--pdfs", str(plan["pdfs"])],
+                url,
+            )  # fmt: skip
+            r.setdefault("label", f"{label}, {workers} worker(s)")
+            results["invoices"].append(r)
     results["meta"]["load_after"] = _load()
     results["meta"]["seconds"] = time.monotonic() - started
     return results
@@ -101,7 +120,7 @@ def bench_run(*, quick: bool, sections: tuple[str, ...] = SECTIONS) -> dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="the small version (CI)")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="pipeline,search,pages")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="pipeline,search,pages,invoices")
     parser.add_argument("--out", help="write the table into this file (full: docs/benchmarks.md)")
     args = parser.parse_args()
     sections = tuple(s for s in args.only.split(",") if s)
@@ -120,9 +139,9 @@ def main() -> None:
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps(results, indent=1))
     log(f"table written to {out} ({results['meta']['seconds']:.0f} s)")
-    failed = [s for s in ("pipeline", "search") for r in results.get(s, []) if "error" in r] + (
-        ["pages"] if "error" in results.get("pages", {}) else []
-    )
+    failed = [
+        s for s in ("pipeline", "search", "invoices") for r in results.get(s, []) if "error" in r
+    ] + (["pages"] if "error" in results.get("pages", {}) else [])
     if failed:
         log(f"sections that failed: {failed}")
         sys.exit(1)

@@ -158,3 +158,31 @@ def test_a_quick_run_lists_the_targets_without_judging_them() -> None:
     assert "**missed**" not in text and "not judged" in text
     _, full = render({"meta": {**meta, "mode": "full"}, "pages": pages})
     assert ("patient page p95 ≤ 50 ms at 1 client(s)", "500.0 ms", False) in full
+
+
+def test_report_renders_the_invoices_section() -> None:
+    run = {
+        "database": "sqlite", "workers": 1, "invoices": 30, "ok": True, "problems": [],
+        "issue_ms_per_invoice": 40.0, "drain_invoices_per_s": 5.0, "issued_to_done_p50_s": 3.0,
+        "issued_to_done_p95_s": 6.0, "floor": {"invoices_per_s": 6.0, "request_p50_ms": 9.0},
+        "ratio_to_floor": 1.2, "worker_cpu_ms_per_invoice": 30.0, "cores_busy": {},
+        "pdf": {"ms_per_pdf_p50": 80.0, "ms_per_pdf_p95": 90.0}, "closing": None,
+    }  # fmt: skip
+    results: dict[str, Any] = {
+        "meta": {"started": "x", "mode": "full", "cpus": 2, "load_before": "1", "load_after": "1",
+                 "seconds": 1.0, "postgresql": "reachable"},
+        "invoices": [run, {"error": "boom", "label": "postgresql, 2 worker(s)"}],
+    }  # fmt: skip
+    text, targets = render(results)
+    assert "Invoices to NAV" in text and "80 / 90" in text and "error: boom" in text
+    assert "not measured yet" in text and "closing_run" in text  # the closing's hook
+    judged = {t: ok for t, _, ok in targets}
+    assert judged["invoices to NAV: ratio to the NAV sandbox's floor ≤ 1.5 (sqlite, 1 worker(s))"]
+
+
+def test_floor_reads_navs_answers_whatever_the_prefix() -> None:
+    from bench.invoices import _between
+
+    answer = b"<r><ns2:transactionId>ABC123</ns2:transactionId><invoiceStatus>DONE</invoiceStatus>"
+    assert _between(answer, b"transactionId") == b"ABC123"
+    assert _between(answer, b"invoiceStatus") == b"DONE"
