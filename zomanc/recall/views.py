@@ -29,6 +29,7 @@ from zomanc.recall.forms import (
 )
 from zomanc.recall.selectors import (
     RecallFilters,
+    RecallRow,
     access_recall_rule,
     patient_own_intervals,
     patient_recalls,
@@ -43,10 +44,16 @@ from zomanc.recall.services import (
 )
 
 
-def _booking_url(request: MemberRequest, patient_id: int, doctor_id: int | None, back: str) -> str:
-    query: dict[str, object] = {"patient": patient_id, "next": back}
-    if doctor_id:
-        query["doctor"] = doctor_id
+def _booking_url(row: RecallRow, back: str) -> str:
+    """The calendar's booking form with the patient, the doctor who did the item last and
+    the item itself (its duration) filled in; back to this page after booking."""
+    query: dict[str, object] = {
+        "patient": row.patient.pk,
+        "treatment": row.due.treatment_id,
+        "next": back,
+    }
+    if row.doctor is not None and row.doctor.is_active:
+        query["doctor"] = row.doctor.pk
     return f"{reverse('scheduling:appointment_create')}?{urlencode(query)}"
 
 
@@ -81,7 +88,7 @@ def recall_list_view(request: MemberRequest) -> HttpResponse:
     rows = [
         (
             row,
-            _booking_url(request, row.patient.pk, row.due.doctor_id, back),
+            _booking_url(row, back),
             ContactForm(
                 initial={
                     "patient": row.patient.pk,
@@ -178,9 +185,7 @@ def patient_recall_view(request: MemberRequest, patient_id: int) -> HttpResponse
         "recall/patient.html",
         {
             "patient": patient,
-            "recalls": [
-                (row, _booking_url(request, patient.pk, row.due.doctor_id, back)) for row in recalls
-            ],
+            "recalls": [(row, _booking_url(row, back)) for row in recalls],
             "own_intervals": patient_own_intervals(request.member, patient),
             "form": form,
         },

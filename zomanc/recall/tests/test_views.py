@@ -87,7 +87,7 @@ def test_requires_recall_rules_edit(
     page = client.get(reverse("recall:list")).content.decode()
     assert reverse("recall:rules") not in page
     home = client.get(reverse("core:home")).content.decode()
-    assert reverse("recall:list") in home and "Visszahívások" in home
+    assert reverse("recall:list") in home and "Esedékes visszahívások" in home
 
 
 def test_hides_other_practice(personas: Personas, due_patient: Patient, items: Catalogue) -> None:
@@ -109,7 +109,7 @@ def test_hides_other_practice(personas: Personas, due_patient: Patient, items: C
 
 
 def test_list_shows_the_due_patient_with_booking_and_audits(
-    personas: Personas, due_patient: Patient
+    personas: Personas, due_patient: Patient, items: Catalogue
 ) -> None:
     client = personas.client_for(personas.receptionist)
     response = client.get(reverse("recall:list"))
@@ -125,6 +125,7 @@ def test_list_shows_the_due_patient_with_booking_and_audits(
     assert urlparse(booking).path == reverse("scheduling:appointment_create")
     assert query["patient"] == [str(due_patient.pk)]
     assert query["doctor"] == [str(personas.doctor.pk)]
+    assert query["treatment"] == [str(items.scaling.pk)]
     assert query["next"] == [reverse("recall:list")]
     # The booking form opens with the patient chosen.
     form_page = client.get(booking).content.decode()
