@@ -280,11 +280,11 @@ def payment_take(
 
 
 def refunds_write(*, actor: StaffMember, original: Invoice, storno: Invoice) -> list[Payment]:
-    """Inside the storno's transaction: what was paid on the original goes back by the
-    method it came in, as negative payments on the storno dated today (cash rounded again;
-    what came from the patient's credit goes back to the credit). Credit the patient left
-    as overpayment stays on his account: it was never this invoice's. Refused when today
-    is closed — and the storno with it."""
+    """Inside the storno's transaction (which locked the company row): what was paid on
+    the original goes back by the method it came in, as negative payments on the storno
+    dated today (cash rounded again; what came from the patient's credit goes back to the
+    credit). Credit the patient left as overpayment stays on his account: it was never
+    this invoice's. Refused when today is closed — and the storno with it."""
     paid = (
         Payment.objects.filter(invoice=original)
         .values("method")
@@ -295,7 +295,7 @@ def refunds_write(*, actor: StaffMember, original: Invoice, storno: Invoice) -> 
     if not back:
         return []
     today = timezone.localdate()
-    Company.objects.select_for_update().filter(pk=original.company_id).first()
+    # (The storno locked the company row already: a closing cannot slip in between.)
     if day_closed(original.company_id, today):
         raise ValidationError(
             _(

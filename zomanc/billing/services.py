@@ -433,7 +433,10 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
     today = timezone.localdate()
     try:
         with transaction.atomic():
-            # The original's row locked: two stornos at once wait for each other.
+            # The company row first (the order payments and the daily closing lock in: the
+            # storno's refunds are payments), then the original's: two stornos at once wait
+            # for each other.
+            Company.objects.select_for_update().filter(pk=invoice.company_id).first()
             Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
             if invoice.corrections.filter(kind=InvoiceKind.STORNO).exists():
                 raise ValidationError(_("Ezt a számlát már sztornózták."))
