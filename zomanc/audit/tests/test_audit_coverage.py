@@ -96,7 +96,6 @@ CLASSIFICATION: dict[str, Kind] = {
     "accounts:logout": ACCOUNT,
     "accounts:two_factor": ACCOUNT,
     "accounts:contrast": NoPatientData("the user's own high-contrast look"),
-    "accounts:contrast": NoPatientData("the user's own high-contrast look"),
     "accounts:password_change": ACCOUNT,
     "accounts:password_change_done": ACCOUNT,
     "accounts:password_reset": ACCOUNT,
