@@ -161,3 +161,53 @@ def axe_check(page: Page, *, label: str = "") -> None:
     if failing:
         where = f"{label} ({page.url})" if label else page.url
         raise AssertionError(f"accessibility violations on {where}:\n{axe_report(failing)}")
+
+
+# --- keyboard ------------------------------------------------------------------------------
+
+# What the focused element is and whether its focus can be seen: an outline or a box shadow
+# drawn by :focus-visible (the design system's 3 px ring), measured from the computed style.
+_FOCUSED_JS = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const style = getComputedStyle(el);
+    // An SVG control (a tooth of the chart) shows its focus by the focus colour on its shapes.
+    const hex = getComputedStyle(document.documentElement).getPropertyValue("--color-focus").trim();
+    const rgb = /^#[0-9a-f]{6}$/i.test(hex) ? "rgb(" + [1, 3, 5].map(
+        i => parseInt(hex.slice(i, i + 2), 16)).join(", ") + ")" : "";
+    const shapes = el instanceof SVGElement
+        ? [...el.querySelectorAll("polygon, path, rect, circle")] : [];
+    const ring = (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2)
+        || (style.boxShadow && style.boxShadow !== "none")
+        || shapes.some(shape => getComputedStyle(shape).stroke === rgb);
+    const name = (el.getAttribute("aria-label") || el.labels?.[0]?.innerText
+        || el.innerText || el.getAttribute("name") || el.id || "").trim().split("\\n")[0];
+    // Chromium's own part of a control (the date box's calendar button) has the focus inside
+    // the control's closed shadow tree: the page cannot measure its ring (Chromium draws it).
+    const native = el.tagName === "INPUT" && !el.matches(":focus");
+    return {tag: el.tagName.toLowerCase(), name: name, visible: ring, native: native,
+            focusVisible: el.matches(":focus-visible")};
+}"""
+
+
+def focused(page: Page) -> dict[str, Any] | None:
+    """The focused element: tag, accessible-ish name, whether its focus ring is drawn."""
+    result: dict[str, Any] | None = page.evaluate(_FOCUSED_JS)
+    return result
+
+
+def tab_to(page: Page, target: Any, *, max_presses: int = 80, key: str = "Tab") -> list[str]:
+    """Presses Tab (or `key`, e.g. "Shift+Tab") until `target` (a locator) has the focus,
+    asserting at every stop that the focus ring is visible; returns the names passed on the
+    way (for order checks). Fails when the target is not reached: not keyboard reachable."""
+    passed: list[str] = []
+    for _ in range(max_presses):
+        page.keyboard.press(key)
+        now = focused(page)
+        if now is None:
+            continue
+        assert now["visible"] or now["native"], f"focus not visible on {now}; passed: {passed}"
+        passed.append(now["name"])
+        if target.evaluate("el => el === document.activeElement"):
+            return passed
+    raise AssertionError(f"not reached with {max_presses}× {key}; passed: {passed}")

@@ -5,6 +5,10 @@
  * is scrolled into view, at the top, however long the page. Its links move the focus to the
  * field in error (a fragment link alone only scrolls).
  *
+ * Side panels: when htmx loads a page's side panel (an <aside>, e.g. the calendar's
+ * appointment panel) its first heading takes the focus, so that a keyboard user goes on from
+ * there instead of tabbing past everything between the link and the panel.
+ *
  * Toasts: an htmx response may carry <p class="alert alert-ok" data-toast>…</p> (core/_toast.html);
  * it is moved into the page's live region (.toasts in base.html) and leaves after 6 s. */
 (function () {
@@ -40,9 +44,20 @@
     });
   }
 
+  function focusPanel(target) {
+    if (!target || target.tagName !== "ASIDE") { return; }
+    if (target.querySelector("[data-error-summary]")) { return; }  // the summary goes first
+    var heading = target.querySelector("h1, h2, h3");
+    if (!heading) { return; }
+    if (!heading.hasAttribute("tabindex")) { heading.setAttribute("tabindex", "-1"); }
+    heading.focus({ preventScroll: true });
+    heading.scrollIntoView({ block: "nearest" });
+  }
+
   document.addEventListener("htmx:afterSwap", function (ev) {
     raiseToasts(ev.target);
     focusSummary(ev.target);
+    focusPanel(ev.target);
   });
 
   if (document.readyState === "loading") {
