@@ -230,6 +230,7 @@ def test_openapi_declares_every_error(personas: Personas) -> None:
         ("/api/plans/{plan_id}/options/{option_id}/choose", "post"),
         ("/api/plans/{plan_id}/status", "post"),
         ("/api/plans/{plan_id}/revise", "post"),
+        ("/api/plans/{plan_id}/book", "post"),
     }
     for key, op in ops.items():
         codes = set(op["responses"])
