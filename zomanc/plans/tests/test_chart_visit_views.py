@@ -407,3 +407,18 @@ def test_a_mistaken_click_is_undone_by_removing_the_procedure(
     assert item.done_at is None
     assert perform in fragment  # offered again
     assert 'data-planned="1"' in _tooth(fragment, 36)  # planned again on the chart
+
+
+def test_the_plan_page_links_a_done_item_to_its_visit(
+    personas: Personas, patient: Patient, accepted: TreatmentPlan, visit: Visit
+) -> None:
+    item = accepted.items.get(tooth=36)
+    personas.client_for(personas.doctor).post(
+        reverse("plans:item_perform", args=[visit.pk, item.pk])
+    )
+    link = reverse("clinical:visit_detail", args=[visit.pk])
+    detail = reverse("plans:detail", args=[accepted.pk])
+    assert link in personas.client_for(personas.doctor).get(detail).content.decode()
+    # The receptionist sees that it is done, not the chart's visit.
+    page = personas.client_for(personas.receptionist).get(detail).content.decode()
+    assert "elvégezve" in page and link not in page
