@@ -1,15 +1,18 @@
 """Section 3 and the web half of 4, pages under load: the patient list, a patient page with
-200 visits, the calendar week and the EHR document list (the sandbox answering), each with
+200 visits, the calendar week, the EHR document list (the sandbox answering), and a patient
+with an accepted 40-item treatment plan — his patient page and the plan page (issue 14,
+bench/plans.py) — each with
 1, 10 and 50 concurrent clients from a separate load-generator process (bench/load.py), and
 the bare view (bench/urls.py) served by the same gunicorn in the same run as the baseline;
-the resident memory of the gunicorn workers at rest and after each load.
+the resident memory of the gunicorn workers at rest and after each load; and, in process
+before the load, the quote PDF of the 40-item plan (Hungarian) rendered `--pdfs` times.
 
 Set-up reuses the reliability scenario's machinery (zomanc/eeszt/scenario.py): a
 fresh database next to the configured one, the real sandbox process, the practice, the
 certificate, the module switched on and the dentist logged in with his card. The load runs
 as that dentist (a doctor: no owner 2FA step in the way).
 
-Run: `python -m bench.pages --clients 1,10,50 --requests 300 --seconds 10`."""
+Run: `python -m bench.pages --clients 1,10,50 --requests 300 --seconds 10 --pdfs 10`."""
 
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import REPO, log, rss_mb
+from bench.plans import quote_pdf_timing
 
 # No models in it: importable before Django's setup.
 from zomanc.eeszt.scenario import process_cpu_seconds
@@ -45,11 +49,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _data(p: Any) -> dict[str, str]:
-    """The pages' data; returns page name → path."""
+def _data(p: Any) -> tuple[dict[str, str], Any]:
+    """The pages' data; returns page name → path, and the 40-item plan."""
     from django.utils import timezone
 
     from bench.data import load
+    from bench.plans import PLAN_ITEMS, plan_data
     from zomanc.clinical.services import diagnosis_add, visit_close, visit_open
     from zomanc.scheduling.models import Appointment, Chair
 
@@ -86,13 +91,16 @@ def _data(p: Any) -> dict[str, str]:
                     )
                 )
     Appointment.objects.bulk_create(appointments)
+    plan_patient, plan = plan_data(p)
     return {
         "bare view": "/bench/bare",
         "patient list": "/patients/",
         f"patient page ({VISITS} visits)": f"/patients/{patient.pk}/",
         "calendar week": f"/naptar/het/?date={monday.isoformat()}",
         "EHR document list": f"/eeszt/paciens/{patient.pk}/ehr/",
-    }
+        f"patient page ({PLAN_ITEMS}-item plan)": f"/patients/{plan_patient.pk}/",
+        f"plan page ({PLAN_ITEMS} items)": f"/tervek/{plan.pk}/",
+    }, plan
 
 
 def _session_cookie(user: Any) -> str:
@@ -169,7 +177,9 @@ def _load(url: str, cookie: str, clients: int, requests: int, seconds: float) ->
     return result
 
 
-def pages_run(*, clients: list[int], requests: int, seconds: float) -> dict[str, Any]:
+def pages_run(
+    *, clients: list[int], requests: int, seconds: float, pdfs: int = 10
+) -> dict[str, Any]:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, connections
@@ -201,10 +211,13 @@ def pages_run(*, clients: list[int], requests: int, seconds: float) -> dict[str,
             settings.EESZT_CA_BUNDLE = ca_bundle
             t0 = time.perf_counter()
             p = scenario._practice_create()
-            paths = _data(p)
+            paths, plan = _data(p)
             scenario._module_on(p, sandbox)
             scenario._card_login(p, sandbox)
             log(f"pages: data ready in {time.perf_counter() - t0:.1f} s")
+            # Before the server starts: the PDF has the machine to itself, as a page has.
+            quote = quote_pdf_timing(plan, pdfs)
+            log(f"quote PDF ({quote['items']} items, hu): {quote['ms_p50']} ms p50")
             cookie = _session_cookie(p.dentist.user)
             connections.close_all()
             env = {
@@ -253,6 +266,7 @@ def pages_run(*, clients: list[int], requests: int, seconds: float) -> dict[str,
                 "pages": pages,
                 "web_rss_mb": memory,
                 "sandbox_rss_mb": rss_mb(sandbox.process.pid),
+                "quote_pdf": quote,
             }
     finally:
         if web is not None and web.poll() is None:
@@ -272,6 +286,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,10,50")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--pdfs", type=int, default=10, help="quote PDFs rendered (timed)")
     args = parser.parse_args()
     import django
 
@@ -280,6 +295,7 @@ def main() -> None:
         clients=[int(c) for c in args.clients.split(",")],
         requests=args.requests,
         seconds=args.seconds,
+        pdfs=args.pdfs,
     )
     print(json.dumps(result), flush=True)
 
