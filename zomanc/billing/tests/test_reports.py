@@ -376,3 +376,39 @@ def test_closing_through_the_page_and_who_sees_it(billing: Personas, invoice: In
         assert desk.get(reverse("billing:closings")).context["history"] is None
     bad_day = reverse("billing:closing_day", args=[billing.company_a.pk, "2026-13-01"])
     assert desk.get(bad_day).status_code == 404
+
+
+def test_exports_in_fixed_queries(billing: Personas, patient: Patient) -> None:
+    owner = billing.client_for(billing.owner)
+    period = f"?start={_day()}&end={_day()}"
+    urls = [
+        reverse("billing:export_download", args=[kind]) + period
+        for kind in ("szamlak.csv", "befizetesek.csv", "nav-szamlaadatok.zip")
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert owner.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    def paid_invoice(key: str) -> Invoice:
+        invoice = issue(billing, patient, 3_000, key, method="CASH")
+        payment_take(
+            actor=billing.receptionist,
+            invoice=invoice,
+            method="CASH",
+            amount=None,
+            idempotency_key=f"{key}p",
+        )
+        return invoice
+
+    invoice_storno(actor=billing.receptionist, invoice=paid_invoice("q0"), idempotency_key="q0s")
+    few = counts()
+    for i in range(5):
+        invoice_storno(
+            actor=billing.receptionist, invoice=paid_invoice(f"q{i + 1}"), idempotency_key=f"s{i}"
+        )
+    assert counts() == few
