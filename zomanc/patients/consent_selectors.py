@@ -70,7 +70,11 @@ def patient_consent_state(patient: Patient) -> ConsentState:
 def patient_channels_allowed(patient: Patient) -> set[str]:
     """The channels a message may go out on now: consent recorded and not withdrawn, and an
     address to send to (an e-mail address, a phone number). Without consent: nothing."""
-    latest = patient_consent_latest(patient)
+    return consent_channels(patient, patient_consent_latest(patient))
+
+
+def consent_channels(patient: Patient, latest: ContactConsent | None) -> set[str]:
+    """patient_channels_allowed given the patient's latest entry (lists read those in bulk)."""
     if latest is None:
         return set()
     allowed = set()

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from zomanc.clinical.models import Visit, VisitProcedure, VisitStatus
 from zomanc.codes.models import TreatmentItem
+from zomanc.patients.consent_selectors import consent_channels
 from zomanc.patients.models import ContactConsent, Patient
 from zomanc.practices.models import StaffMember
 from zomanc.recall.due import Done, Due, add_months, recalls_due
@@ -183,12 +184,7 @@ def _rows(member: StaffMember, dues: list[Due]) -> list[RecallRow]:
             state = latest.state
         else:
             state = str(ContactState.NOT_CONTACTED)
-        consented = consent.get(due.patient_id)
-        channels = set()
-        if consented is not None and consented.email_allowed and patient.email:
-            channels.add("email")
-        if consented is not None and consented.sms_allowed and patient.phone:
-            channels.add("sms")
+        channels = consent_channels(patient, consent.get(due.patient_id))
         rows.append(
             RecallRow(
                 due=due,
