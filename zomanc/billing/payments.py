@@ -130,6 +130,12 @@ def patient_credit(patient: Patient) -> Decimal:
     return Decimal(total or 0)
 
 
+def _patients_own(invoice: Invoice) -> bool:
+    """An invoice the patient pays himself: only its money may go to or come from his
+    credit (a fund's or an employer's money is not the patient's)."""
+    return invoice.patient_id is not None and invoice.customer_kind == CustomerKind.PATIENT
+
+
 def _payment_create(
     *,
     actor: StaffMember,
@@ -237,18 +243,28 @@ def payment_take(
                             % {"amount": value, "outstanding": outstanding}
                         }
                     )
-                if invoice.patient_id is None:
+                if not _patients_own(invoice):
                     raise ValidationError(
                         {
                             "amount": _(
-                                "Túlfizetés csak páciens számláján tartható egyenlegként; "
-                                "ezen a számlán legfeljebb %(outstanding)s Ft fizethető."
+                                "Túlfizetés csak a páciens nevére szóló számlán tartható "
+                                "egyenlegként; ezen a számlán legfeljebb %(outstanding)s Ft "
+                                "fizethető."
                             )
                             % {"outstanding": outstanding}
                         }
                     )
                 credit, value = value - outstanding, outstanding
             if method == PaymentMethod.CREDIT:
+                if not _patients_own(invoice):
+                    raise ValidationError(
+                        {
+                            "method": _(
+                                "A páciens egyenlegéből csak a páciens nevére szóló számla "
+                                "fizethető (cég vagy pénztár számlája nem)."
+                            )
+                        }
+                    )
                 held = patient_credit(invoice.patient) if invoice.patient else Decimal(0)
                 if value > held:
                     raise ValidationError(

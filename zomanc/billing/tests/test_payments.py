@@ -268,9 +268,20 @@ def test_overpayment_on_an_invoice_without_patient_refused(billing: Personas) ->
         payment_method="TRANSFER",
         idempotency_key="m",
     )
-    with pytest.raises(ValidationError, match="csak páciens számláján"):
+    with pytest.raises(ValidationError, match="csak a páciens nevére"):
         _pay(billing, invoice, "TRANSFER", 12_000, "m1", excess_as_credit=True)
     assert not invoice.payments.exists()
+
+
+def test_a_funds_money_is_not_the_patients_credit(billing: Personas, patient: Patient) -> None:
+    fund = _fund_invoice(billing, patient, 10_000, "fm")
+    with pytest.raises(ValidationError, match="csak a páciens nevére"):
+        _pay(billing, fund, "FUND_CARD", 12_000, "fm1", excess_as_credit=True)
+    own = _invoice(billing, patient, 1_000, "fo")
+    _pay(billing, own, "CARD", 5_000, "fo1", excess_as_credit=True)  # 4 000 credit
+    with pytest.raises(ValidationError, match="egyenlegéből csak"):
+        _pay(billing, fund, "CREDIT", 1_000, "fm2")
+    assert not fund.payments.exists() and patient_credit(patient) == 4_000
 
 
 def test_storno_of_a_paid_invoice_refunds_by_method(billing: Personas, patient: Patient) -> None:
