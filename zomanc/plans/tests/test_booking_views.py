@@ -172,3 +172,14 @@ def test_a_plan_in_progress_books_and_a_completed_one_does_not(booked: Booked) -
     response = client.post(_url(booked), _form(booked, booked.filling))
     assert "Csak elfogadott terv" in response.content.decode()
     assert not Appointment.objects.exists()
+
+
+def test_an_item_whose_appointment_passed_shows_it_and_may_be_ticked_again(
+    booked: Booked,
+) -> None:
+    past = booked.book(booked.filling, start=local(-3, 9))
+    client = booked.p.client_for(booked.p.receptionist)
+    page = client.get(reverse("plans:detail", args=[booked.plan.pk])).content.decode()
+    when = timezone.localtime(past.starts_at).strftime("%Y.%m.%d. %H:%M")
+    assert f"elmúlt: {when}" in page
+    assert f'value="{booked.filling.pk}" form="plan-book"' in page
