@@ -412,3 +412,25 @@ def test_exports_in_fixed_queries(billing: Personas, patient: Patient) -> None:
             actor=billing.receptionist, invoice=paid_invoice(f"q{i + 1}"), idempotency_key=f"s{i}"
         )
     assert counts() == few
+
+
+def test_a_forgotten_day_is_pointed_at(billing: Personas, invoice: Invoice) -> None:
+    earlier = TODAY() - dt.timedelta(days=2)
+    payment_take(
+        actor=billing.receptionist,
+        invoice=invoice,
+        method="CASH",
+        amount=Decimal(2_000),
+        idempotency_key="f1",
+        paid_on=earlier,
+    )
+    desk = billing.client_for(billing.receptionist)
+    today = reverse("billing:closing_day", args=[billing.company_a.pk, _day()])
+    forgotten = reverse("billing:closing_day", args=[billing.company_a.pk, earlier.isoformat()])
+    page = desk.get(today).content.decode()
+    assert "Előbb a(z)" in page and f'href="{forgotten}"' in page
+    refused = desk.post(today, {"counted_cash": "2000"})
+    assert refused.status_code == 400 and "a napok sorban zárhatók" in refused.content.decode()
+    assert desk.post(forgotten, {"counted_cash": "2000"}).status_code == 302
+    assert desk.post(today, {"counted_cash": "2000"}).status_code == 302
+    assert DailyClosing.objects.get(day=TODAY()).opening_cash == 2_000
