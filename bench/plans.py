@@ -139,7 +139,7 @@ def quote_pdf_timing(plan: Any, count: int) -> dict[str, Any]:
     p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
     return {
         "items": plan.items.count(),
-        "language": plan.language,
+        "language": str(plan.language),
         "pdfs": count,
         "bytes": len(pdf),
         "first_ms": round(first_ms, 1),

@@ -9,6 +9,8 @@ language, and the product has no German interface catalogue. WeasyPrint is impor
 first PDF is made (see clinical/pdf.py for why)."""
 
 import datetime as dt
+import functools
+import ssl
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -229,7 +231,15 @@ def _quote_fetcher(logo: PracticeLogo | None) -> Any:
                 )
             return super().fetch(url, headers)
 
-    return QuoteFetcher(fail_on_errors=True)
+    return QuoteFetcher(fail_on_errors=True, ssl_context=_no_network_ssl_context())
+
+
+@functools.cache
+def _no_network_ssl_context() -> ssl.SSLContext:
+    """WeasyPrint's fetcher builds an HTTPS handler; given no context, urllib makes a default
+    one and loads the system's CA certificates — ≈ 0.1 s of every quote PDF (profiled) for a
+    fetcher that never opens the network. One bare client context, made once, instead."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def quote_pdf(quote: Quote) -> bytes:
