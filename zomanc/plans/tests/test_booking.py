@@ -2,12 +2,15 @@
 every refusal leaving nothing behind, moving an item off a cancelled or past appointment,
 later versions carrying the booking, and what an appointment shows of its items."""
 
+import contextlib
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from zomanc.audit.models import AuditEntry
@@ -318,3 +321,50 @@ def test_calendar_lines_of_an_english_quote_use_the_catalogue_name(
     assert line.done
     # Another practice's reader sees nothing of it.
     assert appointment_plan_lines(booked.p.practice_b.pk, [appointment.pk]) == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_bookings_of_one_item_at_the_same_moment_one_wins(
+    booked: Booked, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two receptionists book the same item on different chairs and doctors (the calendar
+    sees no conflict): each writer is held right after its refusal checks. Without the plan
+    row lock (PostgreSQL) or the IMMEDIATE write lock (SQLite) both would pass and the item
+    would be booked twice; with it the second waits for the first, then sees the booking."""
+    from zomanc.plans import booking_services
+
+    barrier = threading.Barrier(2, timeout=2)
+    real_refusals = booking_services.booking_refusals
+
+    def held_refusals(*args: Any, **kwargs: Any) -> list[str]:
+        messages = real_refusals(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()  # broken: the other writer is (correctly) blocked on the lock
+        return messages
+
+    monkeypatch.setattr(booking_services, "booking_refusals", held_refusals)
+    outcomes: list[str] = []
+
+    def attempt(chair: Chair, doctor: Any) -> None:
+        try:
+            booked.book(booked.filling, chair=chair, doctor=doctor)
+            outcomes.append("ok")
+        except ValidationError:
+            outcomes.append("refused")
+        except Exception as error:  # SQLite's shared-cache test DB answers "locked" instead
+            outcomes.append(f"error:{type(error).__name__}")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=attempt, args=args)
+        for args in ((booked.chair, booked.p.doctor), (booked.chair2, booked.p.doctor2))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert Appointment.objects.count() == 1
+    assert outcomes.count("ok") == 1
+    if connection.vendor == "postgresql":
+        assert sorted(outcomes) == ["ok", "refused"]
