@@ -69,13 +69,21 @@ class ContactForm(forms.Form):
     since = forms.DateField(widget=forms.HiddenInput)
     state = forms.ChoiceField(
         label=_("Kapcsolatfelvétel"),
-        choices=[("", "---------"), *((str(s.value), str(s.label)) for s in RECORDED_STATES)],
+        choices=[
+            ("", _("Mi történt?")),
+            *((str(s.value), str(s.label)) for s in RECORDED_STATES),
+        ],
         error_messages={
             "required": _("Válassza ki, mi történt (emlékeztettük, nem kér, nem elérhető)."),
             "invalid_choice": _("Válassza ki, mi történt (emlékeztettük, nem kér, nem elérhető)."),
         },
     )
-    note = forms.CharField(label=_("Megjegyzés"), required=False, max_length=300)
+    note = forms.CharField(
+        label=_("Megjegyzés"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": _("megjegyzés")}),
+    )
 
 
 def month_choices(today: dt.date) -> list[tuple[str, str]]:

@@ -253,3 +253,14 @@ def test_list_queries_are_fixed(personas: Personas, items: Catalogue) -> None:
         patient = make_patient(personas.receptionist, family_name=f"Páciens{n}")
         procedure_done(personas, patient, items.scaling, SINCE - dt.timedelta(days=n + 1))
     assert count() == one
+
+
+def test_bad_filters_are_named_and_the_default_list_shown(
+    personas: Personas, due_patient: Patient
+) -> None:
+    client = personas.client_for(personas.receptionist)
+    response = client.get(reverse("recall:list"), {"month": "2026-13", "doctor": "abc"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Válasszon érvényes elemet" in page  # Django's Hungarian, in the error summary
+    assert "Esedékes Anna" in page
