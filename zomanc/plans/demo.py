@@ -30,8 +30,8 @@ from zomanc.plans.services import (
 )
 from zomanc.practices.models import Practice, StaffMember
 
-HUF_LIST = "Árlista 2026 (Ft)"
-EUR_LIST = "Price list 2026 (EUR)"
+HUF_LIST = "Árlista 2026"
+EUR_LIST = "Price list 2026"
 EUR_RATE = Decimal(390)
 
 # catalogue shortcut → (English, German); the Hungarian name is the catalogue's.
