@@ -1,7 +1,8 @@
 """The plans' part of the JSON API (mounted on zomanc.api.api's NinjaAPI): a patient's plans,
 one plan with its phases, options, items and totals, adding phases, options and items,
-removing items, choosing an option, status changes, new versions and booking items to the
-calendar (POST /plans/{id}/book). The same services and
+removing items, choosing an option, status changes, new versions, booking items to the
+calendar (POST /plans/{id}/book) and carrying an item out in a visit (POST
+/plans/{id}/items/{item_id}/perform). The same services and
 permission matrix as the pages; every error is declared (ErrorOut). Amounts are strings
 ("28000", "895.55"): exact decimals, never floats."""
 
@@ -21,10 +22,12 @@ from zomanc.api.common import BODY_ERRORS, MAX_ID, READ_ERRORS, ServiceValidatio
 from zomanc.api.schemas import SAFE_TEXT, ErrorOut
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
+from zomanc.clinical.models import Visit
 from zomanc.codes.models import TreatmentItem
 from zomanc.patients.selectors import access_patient
 from zomanc.plans.booking_selectors import ItemBooking, plan_item_bookings
 from zomanc.plans.booking_services import MAX_ITEMS, plan_items_book
+from zomanc.plans.clinical_services import plan_item_perform
 from zomanc.plans.models import PlanOption, PlanPhase, TreatmentPlan
 from zomanc.plans.selectors import (
     access_plan,
@@ -128,6 +131,9 @@ class ItemOut(Schema):
     total: str
     vat_rate: str
     done: bool
+    done_visit_id: int | None = Field(
+        description="Az ellátás, amelyben a tételt elvégezték (a terv oldalán jelölve: nincs)."
+    )
     appointment_id: int | None = Field(
         description="Az időpont, amelyre a tétel foglalva van (nem lemondott, el nem múlt)."
     )
@@ -192,6 +198,7 @@ def _item_out(q: Any, bookings: dict[int, ItemBooking]) -> dict[str, Any]:
         "total": str(q.amounts.total),
         "vat_rate": item.vat_rate,
         "done": item.done_at is not None,
+        "done_visit_id": item.done_visit_id,
         "appointment_id": booking.appointment.pk if booking and booking.live else None,
     }
 
@@ -410,6 +417,44 @@ def plans_item_remove(request: HttpRequest, plan_id: Id, item_id: Id) -> dict[st
     except Http404:
         raise _not_found(_("Nincs ilyen tétel a tervben.")) from None
     _run(lambda: plan_item_remove(item=item, actor=member, request=request))
+    return _detail_out(plan)
+
+
+class PerformIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    visit_id: int = Field(ge=1, le=MAX_ID, description="A páciens nyitott ellátása.")
+
+
+@router.post(
+    "/plans/{plan_id}/items/{item_id}/perform",
+    response={200: PlanDetailOut, **NOT_FOUND, **BODY_ERRORS},
+    summary="Tervezett tétel elvégzése egy ellátásban",
+    description=(
+        "Rögzíti a tétel beavatkozását a páciens nyitott ellátásában (kezelés, fog, felszínek, "
+        "csatornák, mennyiség a tételből), és a tételt elvégzettnek jelöli ezzel az ellátással "
+        "— egy tranzakcióban. Lezárt ellátás, már elvégzett tétel, nem elfogadott terv: 422 "
+        "a magyar indokkal, és semmi sem változik."
+    ),
+)
+def plans_item_perform(
+    request: HttpRequest, plan_id: Id, item_id: Id, payload: PerformIn
+) -> dict[str, Any]:
+    member, plan = _plan(request, Perm.CLINICAL_EDIT, plan_id)
+    try:
+        item = access_plan_item(plan, item_id)
+    except Http404:
+        raise _not_found(_("Nincs ilyen tétel a tervben.")) from None
+    visit = (
+        Visit.objects.filter(
+            practice_id=member.practice_id, patient_id=plan.patient_id, pk=payload.visit_id
+        )
+        .select_related("patient")
+        .first()
+    )
+    if visit is None:
+        raise _not_found(_("Nincs ilyen ellátása a páciensnek."))
+    visit.practice = member.practice
+    _run(lambda: plan_item_perform(item=item, visit=visit, actor=member, request=request))
     return _detail_out(plan)
 
 

@@ -183,6 +183,9 @@ CLASSIFICATION: dict[str, Kind] = {
     "api:plans_list": Read(lambda w: f"/api/patients/{w.patient.pk}/plans"),
     "api:plans_read": Read(lambda w: f"/api/plans/{w.plan_id()}"),
     "api:plans_book": Write("books plan items to an appointment (plans/booking_services.py)"),
+    "api:plans_item_perform": Write(
+        "records a procedure and marks a plan item done (plans/clinical_services.py)"
+    ),
     # Needs an accepted plan, which this walk does not build: its own test asserts the entry.
     "plans:book": Eeszt(
         "zomanc/plans/tests/test_booking_views.py::test_the_page_is_pre_filled_and_audited"
