@@ -144,6 +144,22 @@ class Invoice(ImmutableModel):
     )
     payment_due = models.DateField(_("fizetési határidő"))
     currency = models.CharField(_("pénznem"), max_length=3, default="HUF")
+    # A foreign-currency invoice: HUF per unit of the currency and the day of that rate
+    # (NAV's exchangeRate; printed). The books stay in forints: net/vat/gross (here and on
+    # the lines) are the HUF amounts, *_cur the invoice's own currency (docs/invoicing.md).
+    exchange_rate = models.DecimalField(
+        _("árfolyam"), max_digits=14, decimal_places=6, default=Decimal(1)
+    )
+    exchange_rate_date = models.DateField(_("árfolyam dátuma"), null=True, blank=True)
+    net_total_cur = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    vat_total_cur = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    gross_total_cur = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # The treatment plan the invoice bills (its done items, or its advance), if any.
+    plan = models.ForeignKey(
+        "plans.TreatmentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # An advance invoice (előlegszámla): its lines carry NAV's advanceIndicator.
+    is_advance = models.BooleanField(_("előlegszámla"), default=False)
     net_total = models.DecimalField(_("nettó"), max_digits=14, decimal_places=0)
     vat_total = models.DecimalField(_("áfa"), max_digits=14, decimal_places=0)
     gross_total = models.DecimalField(_("bruttó"), max_digits=14, decimal_places=0)
@@ -185,6 +201,16 @@ class InvoiceLine(ImmutableModel):
     procedure = models.ForeignKey(
         VisitProcedure, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The plan item it bills (each item at most once while the invoice is in force).
+    plan_item = models.ForeignKey(
+        "plans.PlanItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # An advance line (on an advance invoice), or the deduction of an advance invoice on the
+    # final invoice (negative quantity and amounts; `advance_invoice` = that advance invoice).
+    advance = models.BooleanField(default=False)
+    advance_invoice = models.ForeignKey(
+        "Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="deducted_by"
+    )
     description = models.CharField(_("megnevezés"), max_length=300)
     quantity = models.DecimalField(_("mennyiség"), max_digits=10, decimal_places=2)
     unit_price_net = models.DecimalField(_("nettó egységár"), max_digits=14, decimal_places=2)
@@ -194,6 +220,10 @@ class InvoiceLine(ImmutableModel):
     net = models.DecimalField(_("nettó"), max_digits=14, decimal_places=0)
     vat = models.DecimalField(_("áfa összege"), max_digits=14, decimal_places=0)
     gross = models.DecimalField(_("bruttó"), max_digits=14, decimal_places=0)
+    # A foreign-currency invoice's line in its own currency (net/vat/gross above: HUF).
+    net_cur = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    vat_cur = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    gross_cur = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = _("számlatétel")

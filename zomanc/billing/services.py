@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -45,6 +46,7 @@ from zomanc.nav.client.invoice_xml import (
 )
 from zomanc.nav.outbox import nav_submission_write
 from zomanc.patients.models import Patient
+from zomanc.plans.models import TreatmentPlan
 from zomanc.practices.models import Company, StaffMember
 
 REASON_HEALTH_CARE = "Áfa tv. 85. § (1) c) – humán-egészségügyi ellátás"
@@ -61,6 +63,13 @@ class LineInput:
     # for a dental service is Áfa tv. 85. § (1) c), reported as TAM).
     vat_rate: str
     procedure_id: int | None = None
+    # The line's currency ("": the invoice's); another than the invoice's is refused.
+    currency: str = ""
+    plan_item_id: int | None = None
+    # An advance invoice's line (NAV advanceIndicator).
+    advance: bool = False
+    # The final invoice's deduction of an advance invoice's line: its amounts negated.
+    deducts: InvoiceLine | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,45 @@ def _customer_check(customer: CustomerInput) -> None:
 
 # (vat code, reason, net, vat, net unit price) of a line.
 Amounts = tuple[str, str, Decimal, Decimal, Decimal]
+# A foreign-currency line's (net, vat) in its currency; None on a HUF invoice.
+CurAmounts = tuple[Decimal, Decimal] | None
+CENT = Decimal("0.01")
+
+
+def _amounts_cur(line: LineInput, company: Company, rate: Decimal) -> tuple[Amounts, CurAmounts]:
+    """A foreign-currency line: (vat code, reason, net HUF, VAT HUF, net unit price in the
+    currency) and (net, VAT) in the currency. The currency's amounts are rounded to the
+    cent, each HUF amount is the currency's × the rate, rounded to the forint (the VAT in
+    HUF the contract requires on every line)."""
+    gross = (line.gross_unit_price * line.quantity).quantize(CENT, ROUND_HALF_UP)
+    if company.vat_small_business_exempt:
+        code, reason, net = EXEMPT_SMALL_BUSINESS, REASON_SMALL_BUSINESS, gross
+    elif line.vat_rate == "27":
+        code, reason = "27", ""
+        net = (gross / Decimal("1.27")).quantize(CENT, ROUND_HALF_UP)
+    else:
+        code, reason, net = EXEMPT_ACTIVITY, REASON_HEALTH_CARE, gross
+    vat = gross - net
+    unit = (net / line.quantity).quantize(CENT, ROUND_HALF_UP)
+    huf_net = (net * rate).quantize(Decimal(1), ROUND_HALF_UP)
+    huf_vat = (vat * rate).quantize(Decimal(1), ROUND_HALF_UP)
+    return (code, reason, huf_net, huf_vat, unit), (net, vat)
+
+
+def _line_amounts(
+    line: LineInput, company: Company, currency: str, rate: Decimal
+) -> tuple[Amounts, CurAmounts]:
+    """A line's amounts on an invoice in `currency`; a deduction takes its advance line's
+    amounts negated (the same VAT code, reason and rounding as the advance invoice)."""
+    if line.deducts is not None:
+        x = line.deducts
+        amounts: Amounts = (x.vat_code, x.vat_reason, -x.net, -x.vat, x.unit_price_net)
+        if x.net_cur is None or x.vat_cur is None:
+            return amounts, None
+        return amounts, (-x.net_cur, -x.vat_cur)
+    if currency == "HUF":
+        return _amounts(line, company), None
+    return _amounts_cur(line, company, rate)
 
 
 def _amounts(line: LineInput, company: Company) -> Amounts:
@@ -196,23 +244,42 @@ def _wire_doc(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceDoc:
         if private
         else Address(invoice.customer_postal_code, invoice.customer_city, invoice.customer_street),
         customer_tax=TaxNumber(*customer_tax) if customer_tax and not private else None,
-        lines=[
-            Line(
-                description=x.description,
-                quantity=x.quantity.normalize()
-                if x.quantity % 1
-                else x.quantity.quantize(Decimal(1)),
-                unit_price=int(x.unit_price_net) if x.unit_price_net % 1 == 0 else x.unit_price_net,
-                net=int(x.net),
-                vat=int(x.vat),
-                vat_rate=Decimal(x.vat_code) / 100 if x.vat_code.isdigit() else None,
-                exemption_case="" if x.vat_code.isdigit() else x.vat_code,
-                exemption_reason=x.vat_reason,
-            )
-            for x in lines
-        ],
+        lines=[_wire_line(invoice, x) for x in lines],
         reference=reference,
         additional=additional,
+        currency=invoice.currency,
+        exchange_rate=invoice.exchange_rate,
+    )
+
+
+def _plain(value: Decimal) -> Decimal | int:
+    return int(value) if value % 1 == 0 else value.quantize(CENT)
+
+
+def _wire_line(invoice: Invoice, x: InvoiceLine) -> Line:
+    advance_payment = None
+    if x.advance_invoice is not None:
+        advance = x.advance_invoice
+        advance_payment = (advance.number, advance.delivery_date, advance.exchange_rate)
+    common: dict[str, Any] = {
+        "description": x.description,
+        "quantity": x.quantity.normalize() if x.quantity % 1 else x.quantity.quantize(Decimal(1)),
+        "vat_rate": Decimal(x.vat_code) / 100 if x.vat_code.isdigit() else None,
+        "exemption_case": "" if x.vat_code.isdigit() else x.vat_code,
+        "exemption_reason": x.vat_reason,
+        "advance": x.advance,
+        "advance_payment": advance_payment,
+    }
+    if x.net_cur is None or x.vat_cur is None:
+        return Line(unit_price=_plain(x.unit_price_net), net=int(x.net), vat=int(x.vat), **common)
+    return Line(
+        unit_price=_plain(x.unit_price_net),
+        net=x.net_cur,
+        vat=x.vat_cur,
+        unit_price_huf=_plain((x.unit_price_net * invoice.exchange_rate).quantize(CENT)),
+        net_huf=int(x.net),
+        vat_huf=int(x.vat),
+        **common,
     )
 
 
@@ -223,27 +290,48 @@ def _totals(computed: list[Amounts]) -> dict[str, Decimal]:
     return {"net_total": net, "vat_total": vat, "gross_total": net + vat}
 
 
+def _totals_cur(cur: list[CurAmounts]) -> dict[str, Decimal | None]:
+    """A foreign-currency invoice's totals in its currency (None on a HUF invoice)."""
+    if not cur or cur[0] is None:
+        return {"net_total_cur": None, "vat_total_cur": None, "gross_total_cur": None}
+    net = sum((c[0] for c in cur if c is not None), Decimal(0))
+    vat = sum((c[1] for c in cur if c is not None), Decimal(0))
+    return {"net_total_cur": net, "vat_total_cur": vat, "gross_total_cur": net + vat}
+
+
 def _lines_write_and_report(
-    invoice: Invoice, lines: list[LineInput], computed: list[Amounts], *, operation: str
+    invoice: Invoice,
+    lines: list[LineInput],
+    computed: list[Amounts],
+    *,
+    operation: str,
+    cur: list[CurAmounts] | None = None,
 ) -> list[InvoiceLine]:
     """The invoice's lines and its NAV report row (the invoice data frozen as sent)."""
+    cur = cur or [None] * len(lines)
     rows = [
         InvoiceLine.objects.create(
             practice_id=invoice.practice_id,
             invoice=invoice,
             line_number=i,
             procedure_id=line.procedure_id,
+            plan_item_id=line.plan_item_id,
+            advance=line.advance,
+            advance_invoice=line.deducts.invoice if line.deducts is not None else None,
             description=line.description,
-            quantity=line.quantity,
+            quantity=-line.deducts.quantity if line.deducts is not None else line.quantity,
             unit_price_net=unit,
             vat_code=code,
             vat_reason=reason,
             net=net,
             vat=vat,
             gross=net + vat,
+            net_cur=c[0] if c is not None else None,
+            vat_cur=c[1] if c is not None else None,
+            gross_cur=c[0] + c[1] if c is not None else None,
         )
-        for i, (line, (code, reason, net, vat, unit)) in enumerate(
-            zip(lines, computed, strict=True), start=1
+        for i, (line, (code, reason, net, vat, unit), c) in enumerate(
+            zip(lines, computed, cur, strict=True), start=1
         )
     ]
     nav_submission_write(
@@ -291,9 +379,16 @@ def invoice_issue(
     patient: Patient | None = None,
     visit: Visit | None = None,
     delivery_date: dt.date | None = None,
+    currency: str = "HUF",
+    exchange_rate: Decimal | None = None,
+    exchange_rate_date: dt.date | None = None,
+    plan: TreatmentPlan | None = None,
+    is_advance: bool = False,
 ) -> Invoice:
     """Issues an invoice with its number and its NAV report row, all in one transaction.
-    The same idempotency key again returns the invoice issued the first time."""
+    The same idempotency key again returns the invoice issued the first time. A foreign
+    currency needs its exchange rate (HUF per unit) and the rate's date; one currency per
+    invoice (a line in another is refused)."""
     if company.practice_id != actor.practice_id:
         raise ValidationError(_("A cég nem ehhez a rendelőhöz tartozik."))
     if not idempotency_key:
@@ -310,10 +405,22 @@ def invoice_issue(
     if payment_method not in PaymentMethod.values or payment_method == PaymentMethod.CREDIT:
         raise ValidationError(_("Ismeretlen fizetési mód."))
     today = timezone.localdate()
+    rate = _currency_check(currency, lines, exchange_rate, exchange_rate_date, today)
+    pairs = [_line_amounts(line, company, currency, rate) for line in lines]
+    computed = [p[0] for p in pairs]
+    cur = [p[1] for p in pairs]
+    totals = _totals(computed)
+    in_currency = _sum_cur(cur)
+    if totals["gross_total"] < 0 or (in_currency is not None and sum(in_currency) < 0):
+        raise ValidationError(
+            _(
+                "A számla végösszege nem lehet negatív: a levont előleg több a számlázott "
+                "tételeknél."
+            )
+        )
     try:
         with transaction.atomic():
             number = _next_number(company, today.year)
-            computed = [_amounts(line, company) for line in lines]
             invoice = Invoice.objects.create(
                 practice_id=company.practice_id,
                 company=company,
@@ -343,12 +450,18 @@ def invoice_issue(
                 payment_due=today + dt.timedelta(days=TRANSFER_DAYS)
                 if payment_method == PaymentMethod.TRANSFER
                 else today,
-                **_totals(computed),
+                currency=currency,
+                exchange_rate=rate,
+                exchange_rate_date=exchange_rate_date if currency != "HUF" else None,
+                plan=plan,
+                is_advance=is_advance,
+                **totals,
+                **_totals_cur(cur),
                 idempotency_key=idempotency_key,
                 issued_by=actor,
                 issued_at=timezone.now(),
             )
-            _lines_write_and_report(invoice, lines, computed, operation="CREATE")
+            _lines_write_and_report(invoice, lines, computed, operation="CREATE", cur=cur)
             return invoice
     except IntegrityError:
         # The same key committed by a concurrent request (a double click on two workers).
@@ -356,6 +469,53 @@ def invoice_issue(
         if found is not None:
             return found
         raise
+
+
+CURRENCIES = ("HUF", "EUR")
+
+
+def _sum_cur(cur: list[CurAmounts]) -> CurAmounts:
+    if not cur or cur[0] is None:
+        return None
+    return (
+        sum((c[0] for c in cur if c is not None), Decimal(0)),
+        sum((c[1] for c in cur if c is not None), Decimal(0)),
+    )
+
+
+def _currency_check(
+    currency: str,
+    lines: list[LineInput],
+    exchange_rate: Decimal | None,
+    exchange_rate_date: dt.date | None,
+    today: dt.date,
+) -> Decimal:
+    """The invoice's exchange rate (1 for HUF); refuses mixing currencies and a foreign
+    currency without its rate and the rate's date."""
+    if currency not in CURRENCIES:
+        raise ValidationError(_("Ismeretlen pénznem: %(currency)s.") % {"currency": currency})
+    mixed = sorted({x.currency for x in lines if x.currency and x.currency != currency})
+    if mixed:
+        raise ValidationError(
+            _(
+                "Egy számlán csak egy pénznem szerepelhet: a számla pénzneme %(currency)s, "
+                "de van %(other)s tétel is. A más pénznemű tételeket külön számlán számlázza."
+            )
+            % {"currency": currency, "other": ", ".join(mixed)}
+        )
+    if currency == "HUF":
+        return Decimal(1)
+    if exchange_rate is None or exchange_rate <= 0 or exchange_rate_date is None:
+        raise ValidationError(
+            _(
+                "Devizás (%(currency)s) számlához meg kell adni az árfolyamot (Ft/%(currency)s) "
+                "és az árfolyam dátumát."
+            )
+            % {"currency": currency}
+        )
+    if exchange_rate_date > today:
+        raise ValidationError(_("Az árfolyam dátuma nem lehet jövőbeli."))
+    return exchange_rate.quantize(Decimal("0.000001"))
 
 
 def visit_invoiced(visit: Visit) -> Invoice | None:
@@ -414,6 +574,14 @@ def invoice_issue_for_visit(
     )
 
 
+def _negated_cur_totals(invoice: Invoice) -> dict[str, Decimal | None]:
+    return {
+        name: -value if value is not None else None
+        for name in ("net_total_cur", "vat_total_cur", "gross_total_cur")
+        for value in [getattr(invoice, name)]
+    }
+
+
 def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str) -> Invoice:
     """The storno invoice of `invoice` (negative amounts, referring to it: NAV's chain)."""
     if invoice.practice_id != actor.practice_id:
@@ -461,6 +629,11 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
                 payment_method=invoice.payment_method,
                 payment_due=today,
                 currency=invoice.currency,
+                exchange_rate=invoice.exchange_rate,
+                exchange_rate_date=invoice.exchange_rate_date,
+                plan=invoice.plan,
+                is_advance=invoice.is_advance,
+                **_negated_cur_totals(invoice),
                 net_total=-sum((x.net for x in chain), Decimal(0)),
                 vat_total=-sum((x.vat for x in chain), Decimal(0)),
                 gross_total=-sum((x.gross for x in chain), Decimal(0)),
@@ -482,6 +655,11 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
                     net=-line.net,
                     vat=-line.vat,
                     gross=-line.gross,
+                    advance=line.advance,
+                    advance_invoice=line.advance_invoice,
+                    net_cur=-line.net_cur if line.net_cur is not None else None,
+                    vat_cur=-line.vat_cur if line.vat_cur is not None else None,
+                    gross_cur=-line.gross_cur if line.gross_cur is not None else None,
                 )
                 for number, line in enumerate(chain, start=1)
             ]
@@ -519,6 +697,13 @@ def invoice_modify(
         raise ValidationError(_("Csak eredeti számla módosítható (sztornó vagy módosító nem)."))
     if invoice.corrections.filter(kind=InvoiceKind.STORNO).exists():
         raise ValidationError(_("Sztornózott számla nem módosítható."))
+    if invoice.currency != "HUF" or invoice.is_advance or invoice.plan_id is not None:
+        raise ValidationError(
+            _(
+                "Devizás, előleg- vagy kezelési tervből kiállított számla nem módosítható "
+                "módosító számlával: sztornózza, és állítsa ki újra."
+            )
+        )
     if not lines or any(line.quantity <= 0 for line in lines):
         raise ValidationError(
             _("A módosító számlának legalább egy tétele legyen, pozitív mennyiséggel.")

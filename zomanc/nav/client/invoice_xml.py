@@ -1,12 +1,14 @@
 """InvoiceData documents (invoiceData.xsd) from plain values: the product's invoice, as the
-billing app hands it over, becomes the XML NAV receives. Amounts are HUF integers; foreign
-currency invoices are not built yet (docs/invoicing.md)."""
+billing app hands it over, becomes the XML NAV receives. Amounts are in the invoice's
+currency; a foreign-currency invoice also carries every amount in HUF (the *_huf values: NAV's
+…HUF elements, the VAT in forints the contract requires) and its exchangeRate."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape
 
 from zomanc.nav.client.schema import NS_BASE, NS_DATA
@@ -53,16 +55,32 @@ class Line:
     description: str
     quantity: Decimal
     unit_price: Decimal | int
-    net: int
-    vat: int
+    net: Decimal | int
+    vat: Decimal | int
     # Either a rate (0.27) or an exemption (case, reason).
     vat_rate: Decimal | None = None
     exemption_case: str = ""
     exemption_reason: str = ""
+    # Foreign currency: the HUF amounts (None: a HUF invoice, the same as above).
+    unit_price_huf: Decimal | int | None = None
+    net_huf: int | None = None
+    vat_huf: int | None = None
+    # An advance line (advanceIndicator), and on the final invoice the advance deducted:
+    # (the advance invoice's number, the advance's payment date, its exchange rate).
+    advance: bool = False
+    advance_payment: tuple[str, dt.date, Decimal] | None = None
 
     @property
-    def gross(self) -> int:
+    def gross(self) -> Decimal | int:
         return self.net + self.vat
+
+    @property
+    def huf(self) -> tuple[Decimal | int, int, int]:
+        """(unit price, net, VAT) in HUF."""
+        if self.net_huf is None or self.vat_huf is None:
+            return self.unit_price, int(self.net), int(self.vat)
+        unit = self.unit_price_huf if self.unit_price_huf is not None else self.unit_price
+        return unit, self.net_huf, self.vat_huf
 
     def vat_xml(self) -> str:
         if self.vat_rate is not None:
@@ -105,6 +123,8 @@ class InvoiceDoc:
     reference: Reference | None = None
     # (dataName, description, value): e.g. the health fund member on a fund's invoice.
     additional: list[tuple[str, str, str]] = field(default_factory=list)
+    currency: str = "HUF"
+    exchange_rate: Decimal = Decimal(1)
 
 
 def _customer(doc: InvoiceDoc) -> str:
@@ -123,30 +143,38 @@ def _customer(doc: InvoiceDoc) -> str:
 
 
 def _summary(lines: list[Line]) -> str:
-    groups: dict[str, tuple[Line, int, int]] = {}
+    groups: dict[str, list[Any]] = {}
     for line in lines:
         key = line.vat_xml()
-        first, net, vat = groups.get(key, (line, 0, 0))
-        groups[key] = (first, net + line.net, vat + line.vat)
+        _unit, net_huf, vat_huf = line.huf
+        group = groups.setdefault(key, [0, 0, 0, 0])
+        group[0] += line.net
+        group[1] += line.vat
+        group[2] += net_huf
+        group[3] += vat_huf
     rates = "".join(
         f"<summaryByVatRate><vatRate>{key}</vatRate>"
         f"<vatRateNetData><vatRateNetAmount>{net}</vatRateNetAmount>"
-        f"<vatRateNetAmountHUF>{net}</vatRateNetAmountHUF></vatRateNetData>"
+        f"<vatRateNetAmountHUF>{net_huf}</vatRateNetAmountHUF></vatRateNetData>"
         f"<vatRateVatData><vatRateVatAmount>{vat}</vatRateVatAmount>"
-        f"<vatRateVatAmountHUF>{vat}</vatRateVatAmountHUF></vatRateVatData>"
+        f"<vatRateVatAmountHUF>{vat_huf}</vatRateVatAmountHUF></vatRateVatData>"
         f"<vatRateGrossData><vatRateGrossAmount>{net + vat}</vatRateGrossAmount>"
-        f"<vatRateGrossAmountHUF>{net + vat}</vatRateGrossAmountHUF></vatRateGrossData>"
+        f"<vatRateGrossAmountHUF>{net_huf + vat_huf}</vatRateGrossAmountHUF></vatRateGrossData>"
         f"</summaryByVatRate>"
-        for key, (_, net, vat) in groups.items()
+        for key, (net, vat, net_huf, vat_huf) in groups.items()
     )
-    net = sum(line.net for line in lines)
-    vat = sum(line.vat for line in lines)
+    net = sum((g[0] for g in groups.values()), 0)
+    vat = sum((g[1] for g in groups.values()), 0)
+    net_huf = sum(g[2] for g in groups.values())
+    vat_huf = sum(g[3] for g in groups.values())
     return (
         f"<invoiceSummary><summaryNormal>{rates}"
-        f"<invoiceNetAmount>{net}</invoiceNetAmount><invoiceNetAmountHUF>{net}</invoiceNetAmountHUF>"
-        f"<invoiceVatAmount>{vat}</invoiceVatAmount><invoiceVatAmountHUF>{vat}</invoiceVatAmountHUF>"
+        f"<invoiceNetAmount>{net}</invoiceNetAmount>"
+        f"<invoiceNetAmountHUF>{net_huf}</invoiceNetAmountHUF>"
+        f"<invoiceVatAmount>{vat}</invoiceVatAmount>"
+        f"<invoiceVatAmountHUF>{vat_huf}</invoiceVatAmountHUF>"
         f"</summaryNormal><summaryGrossData><invoiceGrossAmount>{net + vat}</invoiceGrossAmount>"
-        f"<invoiceGrossAmountHUF>{net + vat}</invoiceGrossAmountHUF></summaryGrossData>"
+        f"<invoiceGrossAmountHUF>{net_huf + vat_huf}</invoiceGrossAmountHUF></summaryGrossData>"
         f"</invoiceSummary>"
     )
 
@@ -160,20 +188,33 @@ def _line(doc: InvoiceDoc, number: int, line: Line) -> str:
             f"{doc.reference.original_line_count + number}</lineNumberReference>"
             f"<lineOperation>CREATE</lineOperation></lineModificationReference>"
         )
+    advance = ""
+    if line.advance or line.advance_payment is not None:
+        payment = ""
+        if line.advance_payment is not None:
+            original, paid_on, rate = line.advance_payment
+            payment = (
+                f"<advancePaymentData><advanceOriginalInvoice>{escape(original)}"
+                f"</advanceOriginalInvoice><advancePaymentDate>{paid_on.isoformat()}"
+                f"</advancePaymentDate><advanceExchangeRate>{rate.normalize():f}"
+                f"</advanceExchangeRate></advancePaymentData>"
+            )
+        advance = f"<advanceData><advanceIndicator>true</advanceIndicator>{payment}</advanceData>"
+    unit_huf, net_huf, vat_huf = line.huf
     return (
-        f"<line><lineNumber>{number}</lineNumber>{reference}"
+        f"<line><lineNumber>{number}</lineNumber>{reference}{advance}"
         f"<lineExpressionIndicator>true</lineExpressionIndicator>"
         f"<lineNatureIndicator>SERVICE</lineNatureIndicator>"
         f"<lineDescription>{escape(line.description)}</lineDescription>"
         f"<quantity>{line.quantity}</quantity><unitOfMeasure>PIECE</unitOfMeasure>"
-        f"<unitPrice>{line.unit_price}</unitPrice><unitPriceHUF>{line.unit_price}</unitPriceHUF>"
+        f"<unitPrice>{line.unit_price}</unitPrice><unitPriceHUF>{unit_huf}</unitPriceHUF>"
         f"<lineAmountsNormal><lineNetAmountData><lineNetAmount>{line.net}</lineNetAmount>"
-        f"<lineNetAmountHUF>{line.net}</lineNetAmountHUF></lineNetAmountData>"
+        f"<lineNetAmountHUF>{net_huf}</lineNetAmountHUF></lineNetAmountData>"
         f"<lineVatRate>{line.vat_xml()}</lineVatRate>"
         f"<lineVatData><lineVatAmount>{line.vat}</lineVatAmount>"
-        f"<lineVatAmountHUF>{line.vat}</lineVatAmountHUF></lineVatData>"
+        f"<lineVatAmountHUF>{vat_huf}</lineVatAmountHUF></lineVatData>"
         f"<lineGrossAmountData><lineGrossAmountNormal>{line.gross}</lineGrossAmountNormal>"
-        f"<lineGrossAmountNormalHUF>{line.gross}</lineGrossAmountNormalHUF>"
+        f"<lineGrossAmountNormalHUF>{net_huf + vat_huf}</lineGrossAmountNormalHUF>"
         f"</lineGrossAmountData></lineAmountsNormal></line>"
     )
 
@@ -220,7 +261,8 @@ def invoice_data_xml(doc: InvoiceDoc) -> bytes:
         f"</supplierInfo>{_customer(doc)}<invoiceDetail>"
         f"<invoiceCategory>NORMAL</invoiceCategory>"
         f"<invoiceDeliveryDate>{doc.delivery_date.isoformat()}</invoiceDeliveryDate>"
-        f"<currencyCode>HUF</currencyCode><exchangeRate>1</exchangeRate>"
+        f"<currencyCode>{doc.currency}</currencyCode>"
+        f"<exchangeRate>{doc.exchange_rate.normalize():f}</exchangeRate>"
         f"<paymentMethod>{doc.payment_method}</paymentMethod>"
         f"<paymentDate>{doc.payment_date.isoformat()}</paymentDate>"
         f"<invoiceAppearance>PAPER</invoiceAppearance>{additional}"
