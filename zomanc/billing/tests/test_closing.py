@@ -5,6 +5,7 @@ no payment and never changes (model guard + PostgreSQL trigger), days close in o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -180,3 +181,76 @@ def test_closing_refuses_bad_input_and_out_of_order_days(
             day=TODAY(),
             counted_cash=Decimal(0),
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_racing_the_closing_is_counted_or_refused(
+    billing: Personas, patient: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real concurrent transactions: the closing has read the day's figures and not yet
+    written them when a payment arrives. The payment waits for the company row and is then
+    refused — without the lock (PostgreSQL) it would commit in between and no closing would
+    ever count it."""
+    import threading
+    import time
+
+    from django.db import OperationalError, connections
+
+    from zomanc.billing import closing as closing_module
+
+    invoice = issue(billing, patient, 9_000, "race")
+    figures_read = threading.Event()
+    real_summary = closing_module.day_summary
+
+    def slow_summary(company: object, day: dt.date) -> object:
+        summary = real_summary(company, day)  # type: ignore[arg-type]
+        figures_read.set()
+        time.sleep(1.0)  # the payment arrives now
+        return summary
+
+    monkeypatch.setattr(closing_module, "day_summary", slow_summary)
+    outcome: dict[str, object] = {}
+
+    def retrying(what: str, call: Callable[[], object]) -> None:
+        try:
+            for _ in range(500):
+                try:
+                    outcome[what] = call()
+                    return
+                except OperationalError:
+                    if connection.vendor != "sqlite":  # shared-cache "locked": try again
+                        raise
+                    time.sleep(0.01)
+        except BaseException as exc:
+            outcome[what] = exc
+        finally:
+            connections.close_all()
+
+    def close() -> None:
+        retrying(
+            "closing",
+            lambda: day_close(
+                actor=billing.receptionist,
+                company=billing.company_a,
+                day=TODAY(),
+                counted_cash=Decimal(0),
+            ),
+        )
+
+    def pay_now() -> None:
+        figures_read.wait(timeout=30)
+        retrying("payment", lambda: pay(billing, invoice, "CASH", None, "race-p"))
+
+    threads = [threading.Thread(target=close), threading.Thread(target=pay_now)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    closing = outcome["closing"]
+    assert isinstance(closing, DailyClosing), outcome
+    payment = outcome["payment"]
+    if isinstance(payment, ValidationError):
+        assert "le van zárva" in str(payment)
+        assert not invoice.payments.exists() and closing.cash_in == 0
+    else:  # it landed first: then the closing counted it
+        assert closing.cash_in == 9_000, (payment, closing.cash_in)
