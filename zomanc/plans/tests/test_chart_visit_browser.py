@@ -46,6 +46,8 @@ def test_a_planned_item_is_drawn_offered_and_recorded_with_one_click(
 ) -> None:
     from playwright.sync_api import expect
 
+    from zomanc.testing.browser import axe_check
+
     item = plan_item_add(
         plan=plan,
         phase=phase,
@@ -64,6 +66,7 @@ def test_a_planned_item_is_drawn_offered_and_recorded_with_one_click(
     expect(tooth.locator("rect.planned-outline")).to_have_count(1)
     expect(page.locator(".legend-item[data-status='planned']")).to_be_visible()
     page.screenshot(path=str(tmp_path / "planned-before.png"), full_page=True)
+    axe_check(page, label="planned chart and offered items")
 
     offer = page.locator("#entry-box .plan-offers").get_by_role(
         "button", name="Rögzítés: Kompozit tömés · 36 MO"
@@ -95,6 +98,8 @@ def test_teeth_clicked_on_the_chart_become_items_of_the_draft(
 ) -> None:
     from playwright.sync_api import expect
 
+    from zomanc.testing.browser import axe_check
+
     page.goto(live_server.url + reverse("patients:detail", args=[patient.pk]))
     page.get_by_role("link", name="Kezelés tervezése a kijelölt fogakra…").click()
     form = page.locator("form.plan-from-chart-form")
@@ -107,6 +112,7 @@ def test_teeth_clicked_on_the_chart_become_items_of_the_draft(
     expect(teeth).to_have_value("16 26")
     expect(chart.locator("g.tooth.tooth-picked")).to_have_count(2)
     expect(chart.locator("g.tooth[data-tooth='17']")).to_have_attribute("aria-pressed", "false")
+    axe_check(page, label="plan from the chart")
     form.locator("select[name=treatment]").select_option(label="Cirkónium korona")
     form.get_by_role("button", name="Felvétel a tervbe").click()
     expect(page.locator(".plan-from-chart .alert-ok")).to_contain_text("2 tétel felvéve a tervbe")
