@@ -15,8 +15,11 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
+from zomanc.clinical.chart_svg import chart_svg
 from zomanc.clinical.pdf import FONTS_DIR, _fonts_only_fetcher
+from zomanc.clinical.selectors import patient_chart
 from zomanc.plans.selectors import Quote
 from zomanc.plans.templatetags.plans_tags import money_format
 from zomanc.practices.logo import practice_logo
@@ -50,6 +53,8 @@ LABELS: dict[str, dict[str, str]] = {
         "huf": "Forintban ({rate} Ft/EUR, {date} árfolyamon)",
         "advance": "Előleg az ajánlat elfogadásakor",
         "terms": "Fizetési feltételek",
+        "drawing": "A tervezett kezelések a fogtérképen",
+        "drawing_note": "Szaggatott keret, sraffozott felszín: tervezett kezelés. Lehetőségek közül a választott, választás előtt az első.",
         "terms_text": "Az előleg az ajánlat elfogadásakor, a fennmaradó összeg a kezelések elvégzésekor fizetendő.",
         "no_advance": "Az egyes kezelések díja azok elvégzésekor fizetendő.",
         "sign_patient": "Páciens aláírása",
@@ -85,6 +90,8 @@ LABELS: dict[str, dict[str, str]] = {
         "huf": "In HUF (at {rate} HUF/EUR, rate of {date})",
         "advance": "Advance payable on acceptance",
         "terms": "Payment terms",
+        "drawing": "The planned treatments on the dental chart",
+        "drawing_note": "Dashed outline, hatched surface: planned treatment. Of the options, the chosen one; before the choice, the first.",
         "terms_text": "The advance is payable on acceptance of the quote, the balance as the treatments are carried out.",
         "no_advance": "Each treatment is payable when it is carried out.",
         "sign_patient": "Patient's signature",
@@ -120,6 +127,8 @@ LABELS: dict[str, dict[str, str]] = {
         "huf": "In HUF (Kurs {rate} HUF/EUR vom {date})",
         "advance": "Anzahlung bei Annahme",
         "terms": "Zahlungsbedingungen",
+        "drawing": "Die geplanten Behandlungen im Zahnschema",
+        "drawing_note": "Gestrichelter Rahmen, schraffierte Fläche: geplante Behandlung. Bei Alternativen die gewählte, vor der Wahl die erste.",
         "terms_text": "Die Anzahlung ist bei Annahme des Kostenvoranschlags fällig, der Rest bei Durchführung der Behandlungen.",
         "no_advance": "Jede Behandlung ist bei ihrer Durchführung zu bezahlen.",
         "sign_patient": "Unterschrift des Patienten",
@@ -129,11 +138,38 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "Seite",
     },
 }
+PRIMARY_QUADRANTS = (5, 6, 7, 8)  # FDI: the primary teeth
 DATE_FORMATS = {"hu": "%Y.%m.%d.", "en": "%d/%m/%Y", "de": "%d.%m.%Y"}
 
 
 def _date(value: dt.date | None, language: str) -> str:
     return value.strftime(DATE_FORMATS[language]) if value else ""
+
+
+def _drawing(quote: Quote, caption: str) -> SafeString:
+    """The patient's current tooth chart with the quote's planned items on their teeth, in
+    the chart's planned style — the items the totals count (the chosen option, before the
+    choice the first). Empty when no item is on a tooth."""
+    planned = [
+        (item.tooth, item.surfaces, item.name)
+        for phase in quote.phases
+        for item in phase.effective_items
+        if item.tooth
+    ]
+    if not planned:
+        return SafeString("")
+    primary = any(tooth // 10 in PRIMARY_QUADRANTS for tooth, _s, _n in planned)
+    drawing = chart_svg(
+        patient_chart(quote.plan.patient), show_primary=primary, caption=caption, planned=planned
+    )
+    # The tooth numbers in the quote's bundled font (an inherited SVG presentation attribute),
+    # not a system font.
+    # mark_safe again: str.replace returns a plain string (our own escaped SVG, S308).
+    return mark_safe(
+        drawing.replace(
+            '<svg class="odontogram" ', '<svg class="odontogram" font-family="ZomancSans" ', 1
+        )
+    )
 
 
 def quote_html(quote: Quote, *, logo: bool = False) -> str:
@@ -193,6 +229,7 @@ def quote_html(quote: Quote, *, logo: bool = False) -> str:
             ),
             "valid_until": _date(plan.valid_until, language),
             "phases": phases,
+            "drawing": _drawing(quote, labels["drawing"]),
             "gross": m(quote.totals.gross),
             "discount": m(quote.totals.discount),
             "total": m(quote.totals.total),

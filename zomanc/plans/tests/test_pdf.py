@@ -3,6 +3,7 @@ items, totals, VAT note and validity; only the bundled fonts are embedded."""
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from zomanc.codes.models import TreatmentItem
 from zomanc.conftest import Personas
 from zomanc.patients.models import Patient
 from zomanc.plans.models import Currency, PriceList, TreatmentPlan
-from zomanc.plans.pdf import quote_pdf
+from zomanc.plans.pdf import quote_html, quote_pdf
 from zomanc.plans.selectors import plan_quote
 from zomanc.plans.services import plan_create, plan_item_add, plan_option_add, plan_phase_add
 
@@ -139,3 +140,42 @@ def test_quote_pdf_embeds_only_the_bundled_font(
             fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
     # Named after the @font-face family: the bundled files, not a system font.
     assert fonts == {"ZomancSans", "ZomancSans-Bold"}, fonts
+
+
+def test_quote_draws_the_counted_items_on_the_tooth_chart(
+    personas: Personas, patient: Patient, catalogue: dict[str, TreatmentItem]
+) -> None:
+    """The plan drawing: the items the totals count (common + the first option before the
+    choice) in the chart's planned style; an alternative option's teeth are not drawn."""
+    plan = _plan(personas, patient, catalogue, "en", None)
+    phase = plan.phases.get()
+    b = plan_option_add(phase=phase, actor=personas.doctor, title="Híd")
+    plan_item_add(
+        plan=plan,
+        phase=phase,
+        option=b,
+        actor=personas.doctor,
+        treatment=catalogue["héj"],
+        tooth=46,
+    )
+    html = quote_html(plan_quote(plan))
+    drawing = html[html.index('<div class="drawing">') :]
+    assert "The planned treatments on the dental chart" in html
+    planned = re.findall(r'data-tooth="(\d+)"[^>]*data-planned="1"', drawing)
+    assert sorted(planned) == ["11", "36"]
+    pdf = quote_pdf(plan_quote(plan))
+    assert "The planned treatments on the dental chart" in " ".join(_text(pdf).split())
+
+
+def test_quote_without_teeth_has_no_drawing(
+    personas: Personas, patient: Patient, catalogue: dict[str, TreatmentItem]
+) -> None:
+    plan = plan_create(
+        patient=patient,
+        actor=personas.doctor,
+        title="Higiénia",
+        valid_until=dt.date(2027, 1, 15),
+    )
+    phase = plan_phase_add(plan=plan, actor=personas.doctor, title="Higiénés kezelés")
+    plan_item_add(plan=plan, phase=phase, actor=personas.doctor, treatment=catalogue["fk"])
+    assert 'class="drawing"' not in quote_html(plan_quote(plan))
