@@ -15,10 +15,8 @@ second login with the same secret waits for the next code."""
 from __future__ import annotations
 
 import datetime
-import os
 import random
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from zomanc.codes.validators import taj_generate
+from zomanc.e2e.walking import Walk, walk_browser, walk_run
 from zomanc.testing.demo_stack import DemoStack
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +35,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO_PASSWORD = "Zomanc-Demo-2026"  # noqa: S105 - the printed demo password
 PORTAL_PASSWORD = "Sandbox-Demo-1"  # noqa: S105 - the sandbox's printed demo password
 SECOND_DOCTOR_TOKEN = "KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TF"  # noqa: S105 - printed demo secret
 RIGHTS_ADMIN_TOKEN = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - printed demo secret
@@ -45,7 +43,6 @@ ASSISTANT_MOBILE_TOKEN = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 - prin
 HISTORY_TAJ = "987 654 322"  # Kiss Máté: documents and eProfil entries of another provider
 REFERRAL_TAJ = "111 111 110"  # Nagy Bence: e-referrals
 DECEASED_TAJ = "999 000 069"  # reserved in the sandbox: a deceased person (docs/sandbox.md)
-WAIT_MS = 30_000
 BUDAPEST = ZoneInfo("Europe/Budapest")
 WALK_APPOINTMENT_NOTE = "Beutaló alapján, a séta foglalása"
 SENT_TIMEOUT_S = 180
@@ -64,40 +61,11 @@ WALK_NOTES = {
 
 
 @dataclass
-class Walk:
-    stack: DemoStack
-    page: Any
-    shots: Path
-    work: Path
+class SetupWalk(Walk):
+    """The shared walk plumbing (zomanc/e2e/walking.py) with what the EESZT walk adds: the
+    one-time codes of the token logins, a patient found by TAJ, the Ágazati portál."""
+
     used_codes: dict[str, str] = field(default_factory=dict)
-    # Serious or critical axe-core violations met on the way, one entry per step (issue 19):
-    # collected so that one run reports every page, asserted at the end of the walk.
-    violations: list[str] = field(default_factory=list)
-    scanned: set[str] = field(default_factory=set)
-
-    # --- plumbing ---------------------------------------------------------------------
-
-    def shot(self, name: str, locator: Any = None) -> None:
-        """A screenshot of the step, and the accessibility scan of the page as it is."""
-        if locator is not None:
-            locator.scroll_into_view_if_needed()
-        self.page.screenshot(path=str(self.shots / f"{name}.png"))
-        self.scan(name)
-
-    def scan(self, label: str) -> None:
-        from zomanc.testing.browser import axe_check
-
-        self.scanned.add(label)
-        try:
-            axe_check(self.page, label=label)
-        except AssertionError as found:
-            self.violations.append(str(found))
-
-    def z(self, path: str) -> str:
-        return self.stack.base_url + path
-
-    def p(self, path: str) -> str:
-        return self.stack.portal_url + path
 
     def totp(self, secret: str) -> str:
         """The current code of a TOTP secret, never one already used (EESZT refuses a
@@ -110,25 +78,7 @@ class Walk:
         self.used_codes[secret] = code
         return code
 
-    def main(self) -> Any:
-        return self.page.locator("main")
-
     # --- the practice system ------------------------------------------------------------
-
-    def login(self, email: str) -> None:
-        page = self.page
-        page.goto(self.z("/accounts/login/"))
-        if "login" not in self.scanned:  # the same page for every persona
-            self.scan("login")
-        page.get_by_label("E-mail cím").fill(email)
-        page.get_by_label("Jelszó", exact=True).fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Belépés").click()
-        page.wait_for_url(self.z("/"))
-
-    def logout(self) -> None:
-        self.page.goto(self.z("/"))
-        self.page.get_by_role("button", name="Kijelentkezés").click()
-        expect(self.page.get_by_role("button", name="Kijelentkezés")).to_have_count(0)
 
     def patient(self, taj: str) -> None:
         page = self.page
@@ -157,73 +107,33 @@ class Walk:
 
 
 @pytest.fixture
-def walk(demo: DemoStack, tmp_path: Path) -> Iterator[Walk]:
-    from zomanc.testing.browser import VIEWPORT, chromium_launch
-
-    guide = os.environ.get("ZOMANC_GUIDE_DIR")
-    shots = (Path(guide) if guide else tmp_path) / "img"
-    shots.mkdir(parents=True, exist_ok=True)
-    video_dir = tmp_path / "video"
-    if guide:
-        from zomanc.testing.browser import debian_ffmpeg_for_video
-
-        debian_ffmpeg_for_video(tmp_path / "playwright")
-    with sync_api.sync_playwright() as playwright:
-        # Chromium's own UI in Hungarian too (the file input in the screenshots).
-        browser = chromium_launch(playwright, lang="hu")
-        options: dict[str, Any] = {
-            "viewport": VIEWPORT,
-            "locale": "hu-HU",
-            "timezone_id": "Europe/Budapest",
-            "accept_downloads": True,
-        }
-        if guide:
-            # Scaled down: the committed video stays a few megabytes.
-            options |= {
-                "record_video_dir": str(video_dir),
-                "record_video_size": {"width": 960, "height": 600},
-            }
-        context = browser.new_context(**options)
-        context.set_default_timeout(WAIT_MS)
-        expect.set_options(timeout=WAIT_MS)
-        page = context.new_page()
-        try:
-            yield Walk(stack=demo, page=page, shots=shots, work=tmp_path)
-        finally:
-            video = page.video
-            context.close()
-            browser.close()
-            if guide and video is not None:
-                target = Path(guide) / "video" / "eeszt-beallitasa.webm"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(video.path(), target)
+def walk(demo: DemoStack, tmp_path: Path) -> Iterator[SetupWalk]:
+    with walk_browser(demo, tmp_path, video="eeszt-beallitasa", make=SetupWalk) as walk:
+        assert isinstance(walk, SetupWalk)
+        yield walk
 
 
-def test_setup_guide_walk(walk: Walk, demo: DemoStack) -> None:
-    try:
-        step1_portal(walk)
-        step2_settings(walk)
-        step3_logins(walk)
-        step4_documents(walk)
-        step5_eprofil(walk)
-        step6_visit(walk)
-        step6b_new_patients(walk)
-        step7_roles(walk)
-    except Exception as exc:
-        failure = walk.work / "failure.png"
-        walk.page.screenshot(path=str(failure), full_page=True)
-        seen = walk.page.locator("body").inner_text()[:4000]
-        raise AssertionError(
-            f"{exc}\n\nURL: {walk.page.url} (screenshot: {failure})\n== page\n{seen}\n{demo.logs()}"
-        ) from exc
-    # Every page the walk saw passed axe-core's scan (issue 19); all of them listed at once.
-    assert not walk.violations, "\n".join(walk.violations)
+def test_setup_guide_walk(walk: SetupWalk) -> None:
+    # Every page the walk saw passes axe-core's scan (issue 19): walk_run lists them all.
+    walk_run(
+        walk,
+        [
+            step1_portal,
+            step2_settings,
+            step3_logins,
+            step4_documents,
+            step5_eprofil,
+            step6_visit,
+            step6b_new_patients,
+            step7_roles,
+        ],
+    )
 
 
 # --- 1. Ágazati portál ----------------------------------------------------------------------
 
 
-def step1_portal(w: Walk) -> None:
+def step1_portal(w: SetupWalk) -> None:
     page = w.page
     # The demo dentist logs in with her eID card through the card service.
     page.goto(w.p("/bejelentkezes/"))
@@ -311,7 +221,7 @@ def _select_containing(select: Any, text: str) -> None:
 # --- 2. Beállítások / EESZT as the owner -----------------------------------------------------
 
 
-def step2_settings(w: Walk) -> None:
+def step2_settings(w: SetupWalk) -> None:
     page = w.page
     p12, code = w.certificate  # type: ignore[attr-defined]
     w.login("kovacs.anna@mosoly.test")
@@ -411,7 +321,7 @@ def step2_settings(w: Walk) -> None:
 # --- 3. EESZT logins ----------------------------------------------------------------------
 
 
-def step3_logins(w: Walk) -> None:
+def step3_logins(w: SetupWalk) -> None:
     page = w.page
     # The second doctor with his newly registered mobile token.
     w.login("nagy.gabor@mosoly.test")
@@ -431,7 +341,7 @@ def step3_logins(w: Walk) -> None:
 # --- 4. EHR documents and breakglass -----------------------------------------------------
 
 
-def step4_documents(w: Walk) -> None:
+def step4_documents(w: SetupWalk) -> None:
     page = w.page
     w.login("kovacs.anna@mosoly.test")
     w.patient(HISTORY_TAJ)
@@ -460,7 +370,7 @@ def step4_documents(w: Walk) -> None:
     w.shot("19-ehr-after-breakglass")
 
 
-def _open_visit_here(w: Walk) -> None:
+def _open_visit_here(w: SetupWalk) -> None:
     page = w.page
     form = page.locator("form.open-form")
     form.get_by_label("Felelős orvos:").select_option(label="Dr. Kovács Anna")
@@ -488,7 +398,7 @@ def _wait_eeszt_state(w: Walk, label: str) -> None:
 # --- 5. eProfil ------------------------------------------------------------------------------
 
 
-def step5_eprofil(w: Walk) -> None:
+def step5_eprofil(w: SetupWalk) -> None:
     page = w.page
     w.patient(HISTORY_TAJ)
     page.locator("summary[aria-label='További EESZT-funkciók']").click()
@@ -526,7 +436,7 @@ def step5_eprofil(w: Walk) -> None:
 # --- 6. A visit from an appointment, a referral, closing, EESZT -----------------------------
 
 
-def step6_visit(w: Walk) -> None:
+def step6_visit(w: SetupWalk) -> None:
     page = w.page
     # Kiss Máté's visit from step 4 is closed first (an Ambuláns lap of its own).
     w.patient(HISTORY_TAJ)
@@ -612,7 +522,7 @@ def _diagnosis(w: Walk, code: str) -> None:
     expect(w.page.locator("#entry-box ul.dx")).to_contain_text(code)
 
 
-def _tooth_history(w: Walk) -> None:
+def _tooth_history(w: SetupWalk) -> None:
     """A click on tooth 36 shows its history beside the chart and picks it for the
     procedure row (issue 12)."""
     page = w.page
@@ -626,7 +536,7 @@ def _tooth_history(w: Walk) -> None:
     w.shot("24b-tooth-history", panel)
 
 
-def _notes_autosave(w: Walk) -> None:
+def _notes_autosave(w: SetupWalk) -> None:
     """Typed text saves itself: the state says "mentve HH:MM", a reload shows the text."""
     page = w.page
     notes = page.locator("#entry-box form.notes")
@@ -637,7 +547,7 @@ def _notes_autosave(w: Walk) -> None:
     expect(page.locator("#entry-box textarea[name=anamnesis]")).to_have_value(WALK_ANAMNESIS)
 
 
-def _notes_typed_then_close(w: Walk) -> None:
+def _notes_typed_then_close(w: SetupWalk) -> None:
     """The natural order: type the notes, press "Ellátás lezárása" (no "Szöveg mentése")."""
     notes = w.page.locator("#entry-box form.notes")
     for name, text in WALK_NOTES.items():
@@ -645,7 +555,7 @@ def _notes_typed_then_close(w: Walk) -> None:
     _close_visit(w)
 
 
-def _notes_in_pdf_and_eeszt(w: Walk) -> None:
+def _notes_in_pdf_and_eeszt(w: SetupWalk) -> None:
     """The closed visit's Ambuláns lap holds the notes: the printed PDF, and the document
     EESZT (the sandbox) returns to the practice."""
     import io
@@ -693,7 +603,7 @@ def _close_visit(w: Walk, question: str = CLOSE_QUESTION) -> None:
 # --- 6b. New patients: any valid TAJ is reportable, a reserved one plays a refusal -------
 
 
-def step6b_new_patients(w: Walk) -> None:
+def step6b_new_patients(w: SetupWalk) -> None:
     """The first thing a trying practice does: a new patient with a TAJ the sandbox has never
     seen is reported end to end; the sandbox's reserved TAJ for a deceased person
     (docs/sandbox.md) is refused, and the refusal reads as Hungarian advice with EESZT's
@@ -738,7 +648,7 @@ def _patient_create(w: Walk, family: str, given: str, taj: str) -> None:
 # --- 7. Roles -----------------------------------------------------------------------------
 
 
-def step7_roles(w: Walk) -> None:
+def step7_roles(w: SetupWalk) -> None:
     page = w.page
     w.login("asszisztens@mosoly.test")
     # The assistant logs in to EESZT with her mobile token (VMátrix role EESZT_FELHASZNALO).
