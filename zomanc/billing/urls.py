@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zomanc.billing import views
+from zomanc.billing import plan_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("vizit/<int:visit_id>/", views.visit_invoice_new, name="visit_new"),
     path("<int:invoice_id>/", views.invoice_detail, name="detail"),
     path("<int:invoice_id>/pdf/", views.invoice_pdf_view, name="pdf"),
+    path("<int:invoice_id>/email/", plan_views.invoice_email, name="email"),
+    path("terv/<int:plan_id>/", plan_views.plan_billing, name="plan"),
     path("<int:invoice_id>/sztorno/", views.invoice_storno_view, name="storno"),
     path("<int:invoice_id>/befizetes/", views.payment_take_view, name="payment"),
     path("<int:invoice_id>/modositas/", views.invoice_modify_view, name="modify"),

@@ -261,7 +261,9 @@ def payment_take_view(request: MemberRequest, invoice_id: int) -> HttpResponse:
 def invoice_pdf_view(request: MemberRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.access_invoice(request.member, invoice_id)
     _viewed(request, invoice, invoice.patient_id, f"Számla (PDF) megtekintése: {invoice.number}")
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    # ?nyelv=en|de: bilingual (HU/EN, HU/DE); anything else: Hungarian.
+    language = request.GET.get("nyelv")
+    response = HttpResponse(invoice_pdf(invoice, language), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="szamla-{invoice.number}.pdf"'
     return response
 

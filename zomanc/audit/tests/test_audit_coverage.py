@@ -235,6 +235,8 @@ CLASSIFICATION: dict[str, Kind] = {
     "recall:rules": SETTINGS,
     "recall:rule_edit": SETTINGS,
     "billing:payment": Write("takes a payment (audited by billing/payments.py)"),
+    "billing:plan": Eeszt("zomanc/billing/tests/test_plan_views.py::test_page_leaves_a_view_entry"),
+    "billing:email": Write("queues an invoice by e-mail (audited by billing/invoice_send.py)"),
     "billing:storno": Write("issues a storno invoice (audited by billing/services.py)"),
     "billing:nav_retry": Write("queues a NAV report again"),
     "billing:nav_list": NoPatientData("NAV report states: invoice numbers and NAV's messages"),
