@@ -51,6 +51,7 @@ class Furnished:
             "audit": reverse("audit:list"),
             "api-keys": reverse("api_tokens:list"),
             "account": reverse("accounts:two_factor"),
+            "password": reverse("accounts:password_change"),
         }
 
 

@@ -111,3 +111,15 @@ def test_tooth_history_page_has_a_page_header_and_badges(personas: Personas) -> 
     assert '<div class="page-header">' in html and "<h1>36. fog előzményei</h1>" in html
     assert html.count("fog előzményei</h") == 1  # the fragment's own h3 is not repeated
     assert f'<span class="badge state-pending">{BADGE_ICON}nyitott ellátás</span>' in html
+
+
+def test_account_pages_header_badge_and_shared_fields(personas: Personas) -> None:
+    client = personas.client_for(personas.doctor)
+    html = client.get(reverse("accounts:two_factor")).content.decode()
+    assert '<div class="page-header">' in html
+    assert f'<span class="badge state-pending">{BADGE_ICON}kikapcsolva</span>' in html
+    assert html.count('<div class="control">') == 1  # the code field through core/_field
+    html = client.get(reverse("accounts:password_change")).content.decode()
+    assert html.count('<div class="control">') == 3
+    html = client.get(reverse("core:home")).content.decode()
+    assert '<div class="page-header">' in html
