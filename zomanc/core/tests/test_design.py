@@ -133,3 +133,23 @@ def test_no_colour_only_states_in_the_checklist_markup() -> None:
         Path(settings.BASE_DIR) / "zomanc" / "eeszt" / "templates" / "eeszt" / "_checklist.html"
     ).read_text()
     assert '<span class="state-icon" aria-hidden="true"></span>' in template
+
+
+def test_ambulans_lap_uses_the_design_tokens() -> None:
+    """The printed Ambuláns lap (a WeasyPrint PDF, no app.css) repeats the tokens it uses: they
+    must be app.css's values."""
+    template = (
+        Path(settings.BASE_DIR)
+        / "zomanc"
+        / "clinical"
+        / "templates"
+        / "clinical"
+        / "ambulans_lap.html"
+    ).read_text()
+    root = re.search(r":root\s*\{(.*?)\}", template, re.S)
+    assert root, "no tokens in ambulans_lap.html"
+    tokens = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})\s*;", root.group(1)))
+    assert len(tokens) >= 6
+    for name, value in tokens.items():
+        assert TOKENS[name] == value, name
+    assert "#333" not in template and "#444" not in template
