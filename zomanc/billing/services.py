@@ -597,6 +597,23 @@ def invoice_storno(*, actor: StaffMember, invoice: Invoice, idempotency_key: str
         )
     if invoice.corrections.filter(kind=InvoiceKind.STORNO).exists():
         raise ValidationError(_("Ezt a számlát már sztornózták."))
+    final = (
+        Invoice.objects.filter(
+            practice_id=invoice.practice_id,
+            kind=InvoiceKind.NORMAL,
+            lines__advance_invoice=invoice,
+        )
+        .exclude(corrections__kind=InvoiceKind.STORNO)
+        .first()
+    )
+    if final is not None:
+        raise ValidationError(
+            _(
+                "Ezt az előlegszámlát a(z) %(number)s végszámla levonta: előbb a végszámlát "
+                "sztornózza, utána az előlegszámlát."
+            )
+            % {"number": final.number}
+        )
     company = invoice.company
     today = timezone.localdate()
     try:

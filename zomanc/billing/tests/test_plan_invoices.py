@@ -4,10 +4,13 @@ VAT in HUF — validated against the XSD and accepted (DONE) by the NAV sandbox.
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import OperationalError, connection, connections
 from django.utils import timezone
 from lxml import etree
 
@@ -18,7 +21,13 @@ from zomanc.billing.plan_invoices import (
     plan_invoice_items,
     plan_invoiced_items,
 )
-from zomanc.billing.services import CustomerInput, LineInput, invoice_issue, invoice_storno
+from zomanc.billing.services import (
+    CustomerInput,
+    LineInput,
+    invoice_issue,
+    invoice_modify,
+    invoice_storno,
+)
 from zomanc.billing.tests.plan_fixtures import EUR_RATE, accepted_plan, complete, plan_items
 from zomanc.conftest import Personas
 from zomanc.nav.client import schema
@@ -158,6 +167,49 @@ def test_advance_and_final_invoice_reach_done_at_nav(
     _done(final)
 
 
+def test_deducted_advance_stornoed_only_after_its_final_invoice(
+    billing: Personas, patient: Patient
+) -> None:
+    plan = accepted_plan(billing, patient)
+    advance = plan_advance_invoice(
+        actor=billing.receptionist,
+        plan=plan,
+        company=billing.company_a,
+        payment_method="CASH",
+        idempotency_key="adv",
+    )
+    for item in plan_items(plan):
+        complete(billing, item)
+    final = _bill(billing, plan, [x.pk for x in plan_items(plan)], "f", deduct_advances=True)
+    with pytest.raises(ValidationError, match=f"{final.number} végszámla levonta"):
+        invoice_storno(actor=billing.receptionist, invoice=advance, idempotency_key="s1")
+    assert Invoice.objects.count() == 2
+    # Plan, advance and EUR invoices are corrected by storno and reissue, not modification.
+    with pytest.raises(ValidationError, match="nem módosítható"):
+        invoice_modify(
+            actor=billing.receptionist,
+            invoice=final,
+            lines=[LineInput("Kontroll", Decimal(1), Decimal(1000), "AAM")],
+            idempotency_key="m",
+        )
+    invoice_storno(actor=billing.receptionist, invoice=final, idempotency_key="s2")
+    # The final invoice's storno frees the advance for a new final invoice, and the items.
+    assert plan_advances(plan)[0].deducted_by is None and plan_invoiced_items(plan) == {}
+    invoice_storno(actor=billing.receptionist, invoice=advance, idempotency_key="s3")
+    assert plan_advances(plan) == []
+    # With the advance stornoed, a new advance invoice can be issued (the plan, all done,
+    # counts as in progress here: only the one-advance rule is under test).
+    plan.status = "in_progress"
+    again = plan_advance_invoice(
+        actor=billing.receptionist,
+        plan=plan,
+        company=billing.company_a,
+        payment_method="CASH",
+        idempotency_key="adv2",
+    )
+    assert again.is_advance
+
+
 def test_final_invoice_cannot_go_negative(billing: Personas, patient: Patient) -> None:
     plan = accepted_plan(billing, patient)
     plan_advance_invoice(
@@ -253,3 +305,49 @@ def test_mixed_currencies_and_missing_rate_refused(billing: Personas) -> None:
             currency="EUR",
         )
     assert Invoice.objects.count() == 0 and InvoiceLine.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_receptionists_billing_the_same_item_at_once(
+    billing: Personas, patient: Patient
+) -> None:
+    """Real concurrent transactions (threads with their own connections): the plan row's
+    lock lets one invoice through, the other is refused (without it both were issued)."""
+    plan = accepted_plan(billing, patient)
+    item = complete(billing, plan_items(plan)[0])
+    count = 4
+    barrier = threading.Barrier(count)
+    issued: list[str] = []
+    refused: list[str] = []
+    errors: list[BaseException] = []
+
+    def bill(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(200):
+                try:
+                    issued.append(_bill(billing, plan, [item.pk], f"c{i}").number)
+                    break
+                except ValidationError as error:
+                    refused.append(" ".join(error.messages))
+                    break
+                except OperationalError:
+                    # SQLite's shared-cache test database answers "locked" where a file
+                    # database would wait; PostgreSQL must never get here.
+                    if connection.vendor != "sqlite":
+                        raise
+                    time.sleep(0.01)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=bill, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(issued) == 1 and len(refused) == count - 1, (issued, refused)
+    assert all("már szerepel" in text for text in refused)
+    assert InvoiceLine.objects.filter(plan_item=item).count() == 1
