@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "sandbox.portal",
     "sandbox.nav",
     "sandbox.mail",
+    "sandbox.sms",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,9 @@ SANDBOX_NAV_HTTPS_PORT = int(os.environ.get("SANDBOX_NAV_HTTPS_PORT", "9444"))
 # The mail catcher (sandbox.mail, docs/messaging.md): plain SMTP on its own port; its pages
 # ("Elküldött levelek") on the HTTP listener at /levelek/.
 SANDBOX_SMTP_PORT = int(os.environ.get("SANDBOX_SMTP_PORT", "2525"))
+# The SMS gateway stand-in (sandbox.sms, docs/messaging.md): its API at /sms/api/messages and
+# its page at /sms-ek/ on the HTTP listener; a message's delivery report after these seconds.
+SANDBOX_SMS_DELIVERY_SECONDS = float(os.environ.get("SANDBOX_SMS_DELIVERY_SECONDS", "2"))
 SANDBOX_NAV_TOKEN_MINUTES = float(os.environ.get("SANDBOX_NAV_TOKEN_MINUTES", "5"))
 SANDBOX_NAV_RECEIVED_SECONDS = float(os.environ.get("SANDBOX_NAV_RECEIVED_SECONDS", "1"))
 SANDBOX_NAV_PROCESSING_SECONDS = float(os.environ.get("SANDBOX_NAV_PROCESSING_SECONDS", "1"))

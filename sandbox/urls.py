@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("sandbox.portal.urls")),
     path("", include("sandbox.nav.urls")),
     path("", include("sandbox.mail.urls")),
+    path("", include("sandbox.sms.urls")),
 ]

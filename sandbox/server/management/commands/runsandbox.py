@@ -23,6 +23,7 @@ from sandbox.nav.seed import nav_logins_text, nav_seed_demo
 from sandbox.pki.ca import pki_ensure
 from sandbox.server.serve import Listeners
 from sandbox.server.startup import demo_logins_text, prepare
+from sandbox.sms.services import sms_seed_demo
 
 
 class Command(BaseCommand):
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         )
         if not options["no_seed"]:
             nav_seed_demo()
+            sms_seed_demo()
         listeners = Listeners(
             host=options["host"],
             https_port=options["https_port"],
@@ -84,6 +86,8 @@ class Command(BaseCommand):
             f"<operáció>  (szerver TLS; portál: http://{host}:{listeners.http_port}/nav/)\n"
             f"  Levélfogó (SMTP):     smtp://{host}:{mail.port}  "
             f"(levelek: http://{host}:{listeners.http_port}/levelek/)\n"
+            f"  SMS-átjáró:           http://{host}:{listeners.http_port}/sms/api/messages  "
+            f"(SMS-ek: http://{host}:{listeners.http_port}/sms-ek/)\n"
             f"  CA tanúsítvány:       {pki_ensure().root.cert_path}\n"
             f"  Adatmappa:            {settings.SANDBOX_DATA_DIR}\n"
         )
