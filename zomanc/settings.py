@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "zomanc.billing",
     "zomanc.recall",
     "zomanc.messaging",
+    "zomanc.reminders",
     "zomanc.api",
 ]
 
@@ -204,6 +205,12 @@ TASKS = {
                 "messaging-outbox-sweep": {
                     "task": "zomanc.messaging.services.message_sweep_task",
                     "every": int(os.environ.get("MESSAGING_SWEEP_SECONDS", "30")),
+                },
+                # Appointment reminders that are due (zomanc/reminders/services.py): each
+                # has its own wake-up; this sends the lost ones and those held till 08:00.
+                "reminders-due": {
+                    "task": "zomanc.reminders.services.reminders_due_task",
+                    "every": int(os.environ.get("REMINDERS_SWEEP_SECONDS", "60")),
                 },
             },
         },

@@ -24,5 +24,6 @@ urlpatterns = [
     path("szamlak/", include("zomanc.billing.urls")),
     path("visszahivasok/", include("zomanc.recall.urls")),
     path("uzenetek/", include("zomanc.messaging.urls")),
+    path("emlekeztetok/", include("zomanc.reminders.urls")),
     path("", include("zomanc.core.urls")),
 ]

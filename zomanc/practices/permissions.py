@@ -49,6 +49,9 @@ class Perm(StrEnum):
     CONSENT_EDIT = "consent_edit"
     RECALL_RUN = "recall_run"
     RECALL_RULES_EDIT = "recall_rules_edit"
+    # Appointment reminders (reminders/): the rule (when, which channels) and its templates
+    # are the owner's, like every message the practice sends in its name.
+    REMINDER_RULES_EDIT = "reminder_rules_edit"
 
 
 _ALL = frozenset(Role)
@@ -80,6 +83,7 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.CONSENT_EDIT: frozenset({Role.OWNER, Role.RECEPTIONIST}),
     Perm.RECALL_RUN: frozenset({Role.OWNER, Role.RECEPTIONIST}),
     Perm.RECALL_RULES_EDIT: frozenset({Role.OWNER}),
+    Perm.REMINDER_RULES_EDIT: frozenset({Role.OWNER}),
 }
 
 

@@ -6,10 +6,14 @@ on scheduling: its items point at appointments). Register in your AppConfig.read
   plans shows the planned items booked to it. A reader answers for the whole calendar window
   in one query — never one per appointment (the calendar week is benchmarked) — and returns
   plain values (no model instances: the week's page is freed by reference counting,
-  docs/decisions.md "Web memory")."""
+  docs/decisions.md "Web memory").
+- APPOINTMENT_CHANGED: callables `(appointment) -> None` run inside the writing transaction
+  after an appointment is booked, moved or cancelled (reminders keeps its reminder rows in
+  step with the appointment: they commit with the change or not at all)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +38,13 @@ def appointment_lines(
         for pk, more in reader(practice_id, appointment_ids).items():
             lines.setdefault(pk, []).extend(more)
     return lines
+
+
+AppointmentChanged = Callable[[Any], None]
+APPOINTMENT_CHANGED: list[AppointmentChanged] = []
+
+
+def appointment_changed(appointment: Any) -> None:
+    """Runs every registered reaction, in the caller's transaction."""
+    for react in APPOINTMENT_CHANGED:
+        react(appointment)

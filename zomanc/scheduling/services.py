@@ -30,6 +30,7 @@ from zomanc.codes.models import TreatmentItem
 from zomanc.patients.models import Patient
 from zomanc.practices.models import Company, OrgUnit, Practice, Role, StaffMember
 from zomanc.practices.permissions import member_roles
+from zomanc.scheduling.hooks import appointment_changed
 from zomanc.scheduling.models import Appointment, AppointmentStatus, Chair
 
 # A typo in the end date ("2026.03.12." for "2026.03.02.") must not block a chair for days.
@@ -330,6 +331,7 @@ def appointment_create(
         changes=_snapshot(appointment),
         request=request,
     )
+    appointment_changed(appointment)
     return appointment
 
 
@@ -421,6 +423,7 @@ def appointment_move(
         changes=audit_changes(before, _snapshot(appointment)),
         request=request,
     )
+    appointment_changed(appointment)
     return appointment
 
 
@@ -506,6 +509,7 @@ def appointment_cancel(
         changes={"status": [current.status, AppointmentStatus.CANCELLED], "reason": reason},
         request=request,
     )
+    appointment_changed(appointment)
     return appointment
 
 

@@ -1,0 +1,55 @@
+"""Reads of reminders: the patient's answers shown in the calendar (one query for the whole
+window, through scheduling.hooks.APPOINTMENT_LINES) and a real appointment for the preview."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zomanc.reminders.models import ReminderResponse, ResponseAction
+from zomanc.scheduling.hooks import AppointmentLine
+from zomanc.scheduling.models import Appointment, AppointmentStatus
+
+
+def appointment_responses(practice_id: int, appointment_ids: list[int]) -> dict[int, str]:
+    """{appointment id: the patient's latest answer}, one query."""
+    latest: dict[int, str] = {}
+    rows = (
+        ReminderResponse.objects.filter(practice_id=practice_id, appointment_id__in=appointment_ids)
+        .order_by("appointment_id", "-id")
+        .values_list("appointment_id", "action")
+    )
+    for appointment_id, action in rows:
+        latest.setdefault(appointment_id, action)
+    return latest
+
+
+def response_label(action: str) -> str:
+    return {
+        ResponseAction.CONFIRM: _("Visszaigazolta a páciens"),
+        ResponseAction.RESCHEDULE: _("A páciens új időpontot kér"),
+        ResponseAction.CANCEL: _("A páciens lemondta"),
+    }[ResponseAction(action)]
+
+
+def appointment_response_lines(
+    practice_id: int, appointment_ids: list[int]
+) -> dict[int, list[AppointmentLine]]:
+    return {
+        pk: [AppointmentLine(text=response_label(action))]
+        for pk, action in appointment_responses(practice_id, appointment_ids).items()
+    }
+
+
+def preview_appointment(practice_id: int) -> Appointment | None:
+    """The practice's next booked appointment (else its latest one): the preview is filled
+    with real data."""
+    base = Appointment.objects.select_related("patient", "doctor", "practice").filter(
+        practice_id=practice_id
+    )
+    upcoming = (
+        base.filter(starts_at__gte=timezone.now(), status=AppointmentStatus.BOOKED)
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    return upcoming or base.order_by("-starts_at", "-pk").first()

@@ -1,0 +1,239 @@
+"""The reminder settings page (owners: the rule, the templates per language, a preview with a
+real appointment) and the patient's public pages behind the signed links (no login: the
+signature is the key, and it opens one appointment only).
+
+The links' pages act on POST only: mail scanners and link previews open every link in a
+message with GET, and must not confirm or cancel anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from zomanc.core.http import MemberRequest, member_required
+from zomanc.practices.permissions import Perm
+from zomanc.reminders import wording
+from zomanc.reminders.forms import RuleForm, TemplateForm
+from zomanc.reminders.models import ReminderRule, ReminderTemplate
+from zomanc.reminders.selectors import preview_appointment
+from zomanc.reminders.services import (
+    BUDAPEST,
+    LinkRefused,
+    reminder_link_check,
+    reminder_optout,
+    reminder_render,
+    reminder_respond,
+    reminder_rule_save,
+    reminder_template_save,
+)
+
+
+def _templates(practice_id: int) -> dict[str, ReminderTemplate]:
+    return {
+        t.language: t
+        for t in ReminderTemplate.objects.filter(practice_id=practice_id, channel="email")
+    }
+
+
+def _page(
+    request: MemberRequest,
+    *,
+    rule_form: RuleForm | None = None,
+    template_form: TemplateForm | None = None,
+    language: str = "hu",
+    status: int = 200,
+) -> HttpResponse:
+    practice_id = request.practice.pk
+    rule = ReminderRule.objects.filter(practice_id=practice_id).first()
+    if rule_form is None:
+        rule_form = RuleForm(
+            initial={
+                "is_active": rule.is_active if rule else True,
+                "first_hours": rule.first_hours if rule else 24,
+                "second_hours": rule.second_hours if rule else None,
+                "use_email": rule.use_email if rule else True,
+                "use_sms": rule.use_sms if rule else False,
+            }
+        )
+    stored = _templates(practice_id)
+    if template_form is None:
+        row = stored.get(language)
+        template_form = TemplateForm(
+            initial={
+                "language": language,
+                "subject": row.subject if row else wording.DEFAULT_SUBJECT[language],
+                "body": row.body if row else wording.DEFAULT_BODY[language],
+            }
+        )
+    preview: dict[str, str] | None = None
+    appointment = preview_appointment(practice_id)
+    if appointment is not None and not template_form.errors:
+        row = stored.get(language)
+        subject, text = reminder_render(
+            appointment=appointment,
+            reminder_id=0,
+            language=language,
+            subject=(row.subject if row else "") or wording.DEFAULT_SUBJECT[language],
+            body=row.body if row else wording.DEFAULT_BODY[language],
+        )
+        preview = {"subject": subject, "text": text, "patient": str(appointment.patient)}
+    context: dict[str, Any] = {
+        "section": "reminders",
+        "rule": rule,
+        "rule_form": rule_form,
+        "template_form": template_form,
+        "language": language,
+        "languages": [("hu", _("magyar")), ("en", _("angol")), ("de", _("német"))],
+        "stored_languages": set(stored),
+        "preview": preview,
+    }
+    return render(request, "reminders/settings.html", context, status=status)
+
+
+@member_required(Perm.REMINDER_RULES_EDIT)
+@require_http_methods(["GET"])
+def reminder_settings(request: MemberRequest) -> HttpResponse:
+    language = request.GET.get("nyelv", "hu")
+    return _page(request, language=language if language in wording.PAGE else "hu")
+
+
+def _apply(form: Any, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@member_required(Perm.REMINDER_RULES_EDIT)
+@require_POST
+def rule_save(request: MemberRequest) -> HttpResponse:
+    form = RuleForm(request.POST)
+    if form.is_valid():
+        try:
+            reminder_rule_save(
+                practice=request.practice,
+                actor=request.member,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("Az emlékeztető szabály elmentve."))
+            return redirect("reminders:settings")
+    return _page(request, rule_form=form, status=400)
+
+
+@member_required(Perm.REMINDER_RULES_EDIT)
+@require_POST
+def template_save(request: MemberRequest) -> HttpResponse:
+    form = TemplateForm(request.POST)
+    language = request.POST.get("language", "hu")
+    language = language if language in wording.PAGE else "hu"
+    if form.is_valid():
+        try:
+            reminder_template_save(
+                practice=request.practice,
+                actor=request.member,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("Az emlékeztető sablon elmentve."))
+            return redirect(reverse("reminders:settings") + f"?nyelv={language}")
+    return _page(request, template_form=form, language=language, status=400)
+
+
+# --- the patient's pages (no login) ----------------------------------------------------------
+
+
+def _refused(request: HttpRequest, refused: LinkRefused) -> HttpResponse:
+    words = wording.PAGE[refused.language]
+    return render(
+        request,
+        "reminders/public.html",
+        {"words": words, "lang": refused.language, "message": words[refused.key], "refused": True},
+        status=400 if refused.key == "bad" else 409 if refused.key == "used" else 410,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def respond(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        if request.method == "POST":
+            action, language = reminder_respond(token=token, request=request)
+            words = wording.PAGE[language]
+            return render(
+                request,
+                "reminders/public.html",
+                {
+                    "words": words,
+                    "lang": language,
+                    "message": words[f"done_{action}"],
+                    "done": True,
+                },
+            )
+        _reminder, appointment, action, language = reminder_link_check(token)
+    except LinkRefused as refused:
+        return _refused(request, refused)
+    words = wording.PAGE[language]
+    start = timezone.localtime(appointment.starts_at, BUDAPEST)
+    return render(
+        request,
+        "reminders/public.html",
+        {
+            "words": words,
+            "lang": language,
+            "question": words[f"ask_{action}"],
+            "button": words[f"button_{action}"],
+            "when": f"{start.strftime(wording.DATE_FORMAT[language])} {start:%H:%M}",
+            "practice": appointment.practice.name,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def optout(request: HttpRequest, token: str) -> HttpResponse:
+    from zomanc.reminders import links
+
+    data = links.optout_load(token)
+    if data is None:
+        return _refused(request, LinkRefused("bad"))
+    if request.method != "POST":
+        from zomanc.patients.consent_selectors import patient_message_language
+        from zomanc.patients.models import Patient
+
+        patient = Patient.objects.filter(pk=data.patient_id).first()
+        if patient is None:
+            return _refused(request, LinkRefused("bad"))
+        language = wording.lang(patient_message_language(patient))
+        words = wording.PAGE[language]
+        return render(
+            request,
+            "reminders/public.html",
+            {
+                "words": words,
+                "lang": language,
+                "question": words["optout_ask"],
+                "button": words["optout_button"],
+            },
+        )
+    try:
+        withdrawn, language = reminder_optout(token=token, request=request)
+    except LinkRefused as refused:
+        return _refused(request, refused)
+    words = wording.PAGE[language]
+    key = "optout_done" if withdrawn else "optout_already"
+    return render(
+        request,
+        "reminders/public.html",
+        {"words": words, "lang": language, "message": words[key], "done": True},
+    )
