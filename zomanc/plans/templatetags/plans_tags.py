@@ -24,3 +24,26 @@ def money_format(amount: Decimal | int | None, currency: str, language: str = "h
 @register.simple_tag
 def money(amount: Decimal | int | None, currency: str, language: str = "hu") -> str:
     return money_format(amount, currency, language)
+
+
+# A plan's (and so its quote's) status as a design-system state (docs/design.md): waiting for
+# someone is pending — the patient's decision on a presented quote, the work owed on an
+# accepted plan being carried out —; done is ok; a refusal is refused; a quote that ran out
+# is late (needs a new version); a draft and an old version are for information only.
+PLAN_STATUS_STATES = {
+    "draft": "info",
+    "presented": "pending",
+    "accepted": "ok",
+    "in_progress": "pending",
+    "completed": "ok",
+    "rejected": "refused",
+    "expired": "late",
+    "superseded": "info",
+}
+
+
+@register.filter
+def plan_state(status: str) -> str:
+    """The badge state of a plan status: `{% include "core/_badge.html" with
+    state=plan.status|plan_state label=plan.get_status_display %}`."""
+    return PLAN_STATUS_STATES.get(status, "info")

@@ -278,7 +278,8 @@ def test_planning_from_the_chart_without_a_draft_says_how(
     page = personas.client_for(personas.doctor).get(reverse("plans:chart_plan", args=[patient.pk]))
     text = page.content.decode()
     assert (
-        "nincs tervezet állapotú kezelési terve" in text and "<form" not in text.split("</h3>")[1]
+        "nincs tervezet állapotú kezelési terve" in text
+        and "<form" not in text.split('class="plan-from-chart card"')[1]
     )
 
 

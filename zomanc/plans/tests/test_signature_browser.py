@@ -38,6 +38,8 @@ def test_patient_signs_on_the_canvas(
     live_server: Any,
     page: Any,
 ) -> None:
+    from zomanc.testing.browser import axe_check
+
     plan.valid_until = dt.date.today() + dt.timedelta(days=5)
     plan.save()
     plan_item_add(plan=plan, phase=phase, actor=personas.doctor, treatment=catalogue["fk"])
@@ -47,6 +49,7 @@ def test_patient_signs_on_the_canvas(
     page.goto(live_server.url + reverse("plans:sign", args=[plan.pk]))
     page.get_by_role("button", name="Elfogadom és aláírom").click()
     assert page.locator("[data-signature-empty]").is_visible()
+    axe_check(page, label="the signature page, the empty canvas refused")
     assert not PlanSignature.objects.exists()
 
     box = page.locator("canvas[data-signature]").bounding_box()
@@ -61,5 +64,8 @@ def test_patient_signs_on_the_canvas(
     assert bytes(signature.image_png).startswith(b"\x89PNG") and len(signature.image_png) > 1000
     assert signature.quote_sha256 == hashlib.sha256(bytes(signature.quote_pdf)).hexdigest()
     assert signature.quote_sha256 in page.content()
+    # The accepted plan: its state a badge in the page header, the signature's card.
+    assert page.locator("h1 .plan-status.state-ok").inner_text() == "elfogadva"
+    axe_check(page, label="the accepted plan")
     assert TreatmentPlan.objects.get(pk=plan.pk).status == PlanStatus.ACCEPTED
     assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -205,3 +205,30 @@ def test_editor_round_trip(
     response = client.post(reverse("plans:revise", args=[plan.pk]))
     new = TreatmentPlan.objects.get(previous=plan)
     assert response["Location"] == reverse("plans:detail", args=[new.pk]) and new.version == 2
+
+
+def test_every_plan_status_has_a_design_state() -> None:
+    from zomanc.plans.templatetags.plans_tags import PLAN_STATUS_STATES
+
+    states = {"ok", "pending", "refused", "late", "sensitive", "info"}
+    assert set(PLAN_STATUS_STATES) == set(PlanStatus.values)
+    assert set(PLAN_STATUS_STATES.values()) <= states
+
+
+def test_plan_states_are_badges_with_colour_icon_and_word(
+    personas: Personas, full_plan: TreatmentPlan
+) -> None:
+    client = personas.client_for(personas.doctor)
+    detail = client.get(reverse("plans:detail", args=[full_plan.pk])).content.decode()
+    assert (
+        '<span class="badge state-info plan-status"><span class="state-icon" aria-hidden="true">'
+        "</span>tervezet</span>" in detail
+    )
+    plan_transition(plan=full_plan, to=PlanStatus.PRESENTED, actor=personas.doctor)
+    listing = client.get(reverse("plans:list", args=[full_plan.patient_id])).content.decode()
+    assert (
+        '<span class="badge state-pending"><span class="state-icon" aria-hidden="true"></span>'
+        "árajánlat kiadva</span>" in listing
+    )
+    # The forms are the design system's: two columns, help beside the control, no colon hunt.
+    assert 'class="form-2col"' in detail and 'class="control"' in detail
