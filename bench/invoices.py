@@ -219,11 +219,197 @@ def pdf_run(setup: Any, sample: int) -> dict[str, Any]:
     }
 
 
-def closing_run(setup: Any) -> dict[str, Any] | None:
-    """HOOK for the daily closing row of issue 16 ("the daily closing over a day of 2,000
-    invoices"): to be filled once billing's daily closing is final (it is being built in
-    zomanc/billing/closing.py). None: the report shows the row as not measured yet."""
-    return None
+CLOSING_INVOICES = 2000  # the day measured: 2,000 invoices (issue 16's row)
+CLOSING_HISTORY_DAYS = 4  # earlier days of the same size, closed in order first
+CLOSING_REPEATS = 5
+
+
+def _closing_day_rows(setup: Any, company: Any, day: Any, count: int) -> tuple[int, int]:
+    """A day's invoices and payments as the issuing and paying services leave them, written
+    in bulk: the closing reads only these rows (by company and day), so building them
+    through `invoice_issue` (its lines, frozen NAV XML and outbox row — what the pipeline
+    above measures) would change nothing the closing sees. Every 20th invoice is stornoed
+    the same day with its payment given back, as `invoice_storno` does; the payments cycle
+    through cash (any forint, rounded to 0/5), card, transfer and the fund's card."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from zomanc.billing.models import Invoice, InvoiceKind, Payment, PaymentMethod
+    from zomanc.billing.payments import cash_round
+
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
+    tag = day.isoformat()
+    methods = [PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.TRANSFER]
+    methods += [PaymentMethod.CASH, PaymentMethod.FUND_CARD]
+    common = {
+        "practice_id": setup.practice.pk,
+        "company": company,
+        "supplier_name": company.name,
+        "supplier_tax_number": company.tax_number,
+        "supplier_address": f"{company.postal_code} {company.city}, {company.street_address}",
+        "supplier_postal_code": company.postal_code,
+        "supplier_city": company.city,
+        "supplier_street": company.street_address,
+        "customer_kind": "patient",
+        "issue_date": day,
+        "delivery_date": day,
+        "payment_due": day,
+        "issued_by": setup.receptionist,
+    }
+    stornoed = {n for n in range(count) if n % 20 == 19}
+    originals = count - len(stornoed)
+    invoices = []
+    for n in range(originals):
+        gross = Decimal(8000 + (n * 137) % 40000)
+        invoices.append(
+            Invoice(
+                **common,
+                kind=InvoiceKind.NORMAL,
+                number=f"ZB-{tag}-{n + 1:06d}",
+                customer_name=f"Páciens {n}",
+                payment_method=methods[n % len(methods)],
+                net_total=gross,
+                vat_total=0,
+                gross_total=gross,
+                idempotency_key=f"bench-closing-{tag}-{n}",
+                issued_at=at + dt.timedelta(seconds=10 * n),
+            )
+        )
+    Invoice.objects.bulk_create(invoices, batch_size=500)
+    invoices = list(Invoice.objects.filter(company=company, issue_date=day).order_by("number"))
+    stornos = [
+        Invoice(
+            **{**common, "customer_name": original.customer_name},
+            kind=InvoiceKind.STORNO,
+            number=f"ZB-{tag}-{originals + k + 1:06d}",
+            original=original,
+            modification_index=1,
+            payment_method=original.payment_method,
+            net_total=-original.net_total,
+            vat_total=0,
+            gross_total=-original.gross_total,
+            idempotency_key=f"bench-closing-{tag}-storno-{k}",
+            issued_at=original.issued_at + dt.timedelta(hours=1),
+        )
+        for k, original in enumerate(invoices[: len(stornoed)])
+    ]
+    Invoice.objects.bulk_create(stornos, batch_size=500)
+
+    def payment(invoice: Any, amount: Decimal, key: str) -> Any:
+        method = invoice.payment_method
+        cash = cash_round(amount) if method == PaymentMethod.CASH else None
+        return Payment(
+            practice_id=setup.practice.pk,
+            invoice=invoice,
+            method=method,
+            amount=amount,
+            cash_amount=cash,
+            cash_rounding=(cash - amount) if cash is not None else Decimal(0),
+            paid_on=day,
+            idempotency_key=key,
+            taken_by=setup.receptionist,
+            taken_at=invoice.issued_at,
+        )
+
+    storno_ids = {
+        s.original_id: s
+        for s in Invoice.objects.filter(company=company, issue_date=day, kind=InvoiceKind.STORNO)
+    }
+    payments = []
+    for n, invoice in enumerate(invoices):
+        paid = invoice.gross_total  # any forint: cash is rounded at the desk
+        payments.append(payment(invoice, paid, f"bench-closing-{tag}-pay-{n}"))
+        storno = storno_ids.get(invoice.pk)
+        if storno is not None:
+            payments.append(payment(storno, -paid, f"bench-closing-{tag}-refund-{n}"))
+    Payment.objects.bulk_create(payments, batch_size=500)
+    return len(invoices) + len(stornos), len(payments)
+
+
+def closing_run(
+    setup: Any,
+    *,
+    invoices: int = CLOSING_INVOICES,
+    history_days: int = CLOSING_HISTORY_DAYS,
+) -> dict[str, Any]:
+    """The daily closing over a day of 2,000 invoices (issue 16): a company of the run's
+    practice with `CLOSING_HISTORY_DAYS` earlier days of the same size, each closed in order
+    (`day_close`: the books up to the latest closing, the drawer carried over), then the day
+    measured: `day_summary` (what the closing page draws) `CLOSING_REPEATS` times, and the
+    closing itself once, each with its query count."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from zomanc.billing.closing import day_close, day_summary
+    from zomanc.practices.models import Company
+
+    company = Company.objects.create(
+        practice=setup.practice,
+        name="Zárás Fogászat Kft.",
+        institution_name="Zárás Fogászat",
+        institution_id="999001",  # any: unique in the practice, never reported
+        tax_number=setup.company.tax_number,
+        postal_code="1051",
+        city="Budapest",
+        street_address="Nádor utca 14.",
+        invoice_prefix="ZB",
+    )
+    today = timezone.localdate()
+    days = [today - dt.timedelta(days=k) for k in range(history_days, -1, -1)]
+    t0 = time.perf_counter()
+    counts = [_closing_day_rows(setup, company, day, invoices) for day in days]
+    build_s = time.perf_counter() - t0
+
+    def close(day: Any) -> tuple[float, int, Any]:
+        summary = day_summary(company, day)
+        with CaptureQueriesContext(connection) as queries:
+            t = time.perf_counter()
+            done = day_close(
+                actor=setup.receptionist,
+                company=company,
+                day=day,
+                counted_cash=summary.expected_cash,
+                cash_removed=Decimal(0),
+            )
+            seconds = time.perf_counter() - t
+        return seconds, len(queries), done
+
+    history = [close(day)[0] for day in days[:-1]] or [0.0]
+    day = days[-1]
+    summaries = []
+    for _ in range(CLOSING_REPEATS):
+        with CaptureQueriesContext(connection) as queries:
+            t = time.perf_counter()
+            summary = day_summary(company, day)
+            summaries.append(time.perf_counter() - t)
+        summary_queries = len(queries)
+    close_s, close_queries, done = close(day)
+    with CaptureQueriesContext(connection) as queries:
+        t = time.perf_counter()
+        frozen = day_summary(company, day)
+        closed_s = time.perf_counter() - t
+    if frozen.closing is None or done.invoices_count + done.stornos_count != counts[-1][0]:
+        raise RuntimeError(f"closing: {done.invoices_count}+{done.stornos_count} != {counts[-1]}")
+    return {
+        "invoices": counts[-1][0],
+        "payments": counts[-1][1],
+        "history_days": history_days,
+        "rows_build_s": round(build_s, 2),
+        "summary_ms_p50": _ms(percentile(summaries, 0.5)),
+        "summary_queries": summary_queries,
+        "close_ms": _ms(close_s),
+        "close_queries": close_queries,
+        "close_ms_history_p50": _ms(percentile(history, 0.5)),
+        "closed_summary_ms": _ms(closed_s),
+        "closed_summary_queries": len(queries),
+        "expected_cash": str(summary.expected_cash),
+    }
 
 
 def _ms(seconds: float | None) -> float | None:

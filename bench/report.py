@@ -417,7 +417,11 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
             ],
             rows,
         )  # fmt: skip
-        closing = next((r.get("closing") for r in invoices if r.get("closing")), None)
+        closings = [
+            (r.get("label") or r.get("database", "?"), r["closing"])
+            for r in invoices
+            if r.get("closing")
+        ]
         lines += [
             "",
             "The documents (8 invoices, a modification and a storno in every ten) are issued "
@@ -433,15 +437,38 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
             "WeasyPrint with the bundled fonts, one invoice after another (the first, which "
             "loads WeasyPrint, not counted).",
             "",
-            "Daily closing over a day of 2,000 invoices: "
-            + (
-                f"{closing}"
-                if closing
-                else "not measured yet (hook: `bench/invoices.py` `closing_run`, to be filled "
-                "with billing's daily closing)."
-            ),
-            "",
         ]
+        if closings:
+            lines += [
+                "Daily closing over a day of 2,000 invoices (`bench/invoices.py` "
+                "`closing_run`: one company, earlier days of the same size closed in order "
+                "first; the day's summary is what the closing page draws, the closing freezes "
+                "it):",
+                "",
+            ]
+            lines += _table(
+                ["run", "invoices (stornos incl.)", "payments", "earlier days",
+                 "summary ms (queries)", "closing ms (queries)", "closed day ms (queries)"],
+                [
+                    [
+                        label,
+                        _f(c.get("invoices")),
+                        _f(c.get("payments")),
+                        _f(c.get("history_days")),
+                        f"{_f(c.get('summary_ms_p50'))} ({_f(c.get('summary_queries'))})",
+                        f"{_f(c.get('close_ms'))} ({_f(c.get('close_queries'))})",
+                        f"{_f(c.get('closed_summary_ms'))} ({_f(c.get('closed_summary_queries'))})",
+                    ]
+                    for label, c in closings
+                ],
+            )  # fmt: skip
+            lines += [""]
+        else:
+            lines += [
+                "Daily closing over a day of 2,000 invoices: not measured in this run "
+                "(`bench/invoices.py` `closing_run`).",
+                "",
+            ]
 
     lines += ["### Targets", ""]
     if meta["mode"] == "quick":

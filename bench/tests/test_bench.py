@@ -175,9 +175,17 @@ def test_report_renders_the_invoices_section() -> None:
     }  # fmt: skip
     text, targets = render(results)
     assert "Invoices to NAV" in text and "80 / 90" in text and "error: boom" in text
-    assert "not measured yet" in text and "closing_run" in text  # the closing's hook
+    assert "not measured in this run" in text and "closing_run" in text  # no closing row
     judged = {t: ok for t, _, ok in targets}
     assert judged["invoices to NAV: ratio to the NAV sandbox's floor ≤ 1.5 (sqlite, 1 worker(s))"]
+    closing = {
+        "invoices": 2000, "payments": 1900, "history_days": 4, "summary_ms_p50": 12.5,
+        "summary_queries": 4, "close_ms": 30.0, "close_queries": 9, "closed_summary_ms": 0.8,
+        "closed_summary_queries": 1,
+    }  # fmt: skip
+    text, _ = render({**results, "invoices": [{**run, "closing": closing}]})
+    assert "Daily closing over a day of 2,000 invoices" in text
+    assert "| sqlite | 2,000 | 1,900 | 4 | 12.5 (4) | 30.0 (9) | 0.8 (1) |" in text
 
 
 def test_floor_reads_navs_answers_whatever_the_prefix() -> None:
