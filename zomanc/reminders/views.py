@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from zomanc.audit.models import AuditAction
+from zomanc.audit.services import audit_record
 from zomanc.core.http import MemberRequest, member_required
 from zomanc.practices.permissions import Perm
 from zomanc.reminders import wording
@@ -85,6 +87,16 @@ def _page(
             body=row.body if row else wording.DEFAULT_BODY[language],
         )
         preview = {"subject": subject, "text": text, "patient": str(appointment.patient)}
+        # The preview shows a real patient's name and appointment: a read of patient data.
+        audit_record(
+            practice=request.practice,
+            actor=request.user,
+            action=AuditAction.VIEW,
+            obj=appointment,
+            patient_id=appointment.patient_id,
+            summary=_("Emlékeztető előnézete: %(patient)s") % {"patient": appointment.patient},
+            request=request,
+        )
     context: dict[str, Any] = {
         "section": "reminders",
         "rule": rule,

@@ -241,6 +241,20 @@ CLASSIFICATION: dict[str, Kind] = {
     "billing:nav_retry": Write("queues a NAV report again"),
     "billing:nav_list": NoPatientData("NAV report states: invoice numbers and NAV's messages"),
     "billing:nav_settings": SETTINGS,
+    # --- reminders: the owner's rule and templates, the patient's signed links ---
+    "reminders:settings": Eeszt(
+        "zomanc/reminders/tests/test_views.py::test_owner_sets_the_rule_and_previews_a_real_one"
+    ),
+    "reminders:rule_save": SETTINGS,
+    "reminders:template_save": SETTINGS,
+    "reminders:respond": NoPatientData(
+        "the patient's own signed link: shows him his appointment's time and the practice's "
+        "name, nothing of the record; the answer (POST) is audited in reminders/services.py"
+    ),
+    "reminders:optout": NoPatientData(
+        "the patient's own opt-out link: a question and the result; the withdrawal is an "
+        "audited consent entry"
+    ),
     # --- messaging: the practice's e-mail settings and their test send ---
     "messaging:settings": SETTINGS,
     "messaging:test": SETTINGS,
