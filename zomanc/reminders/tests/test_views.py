@@ -16,6 +16,7 @@ from django.urls import reverse
 from zomanc.audit.models import AuditAction, AuditEntry
 from zomanc.messaging.models import OutboundMessage
 from zomanc.patients.consent_selectors import patient_channels_allowed
+from zomanc.patients.models import Patient
 from zomanc.reminders import links
 from zomanc.reminders.models import Reminder, ReminderResponse, ReminderRule, ReminderTemplate
 from zomanc.reminders.selectors import appointment_response_lines
@@ -108,7 +109,7 @@ def test_hides_other_practice(ready: Cal) -> None:
 # --- the patient's links ---------------------------------------------------------------------
 
 
-def _sent(cal: Cal, patient: object = None) -> tuple[Appointment, OutboundMessage]:
+def _sent(cal: Cal, patient: Patient | None = None) -> tuple[Appointment, OutboundMessage]:
     with time_machine.travel(local(2, 9), tick=False):
         appointment = cal.book(local(5, 10), patient=patient or cal.anna)
     with time_machine.travel(local(4, 10), tick=False):
