@@ -36,6 +36,8 @@ def test_scaling_brings_the_patient_back_in_six_months(
 ) -> None:
     from playwright.sync_api import expect
 
+    from zomanc.testing.browser import axe_check
+
     today = timezone.localdate()
     chair = Chair.objects.create(practice=personas.practice_a, name="1. szék", position=1)
     scaled = make_patient(personas.receptionist, family_name="Fogköves", given_name="Ferenc")
@@ -53,6 +55,7 @@ def test_scaling_brings_the_patient_back_in_six_months(
     expect(page.get_by_role("heading", name="Esedékes visszahívások")).to_be_visible()
     expect(page.locator("tr", has_text="Régi Rita")).to_be_visible()
     expect(page.locator("tr", has_text="Fogköves Ferenc")).to_have_count(0)  # not yet due
+    axe_check(page, label="recall list")
 
     # Six months ahead: the scaled patient is due then.
     due = add_months(today, 6)
@@ -95,4 +98,8 @@ def test_scaling_brings_the_patient_back_in_six_months(
     expect(page.locator("tr", has_text="Régi Rita")).to_have_count(0)
     contact = RecallContact.objects.get(patient=overdue)
     assert (contact.state, contact.note) == ("declined", "telefonon: most nem kér")
+    # The patient's recall page, with its own-interval form.
+    page.goto(live_server.url + reverse("recall:patient", args=[overdue.pk]))
+    expect(page.get_by_role("heading", name=f"Visszahívás: {overdue.full_name}")).to_be_visible()
+    axe_check(page, label="a patient's recall page")
     assert not [e for e in errors if "Content Security Policy" in e], errors
