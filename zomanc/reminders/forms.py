@@ -36,7 +36,7 @@ class RuleForm(forms.Form):
     use_sms = forms.BooleanField(
         label=_("SMS-ben"),
         required=False,
-        help_text=_("SMS-átjáró még nincs: SMS-ben egyelőre nem megy ki emlékeztető."),
+        help_text=_("SMS csak a rendelő SMS-beállításával megy ki (Beállítások / E-mail és SMS)."),
     )
 
 

@@ -213,6 +213,8 @@ def reminders_sync(appointment: Appointment) -> None:
 
 
 def _sync(appointment: Appointment, rule: ReminderRule | None) -> None:
+    if rule is None:
+        return  # rows exist only under a rule (a rule is switched off, never deleted)
     rows = list(
         Reminder.objects.filter(practice_id=appointment.practice_id, appointment=appointment)
     )
@@ -347,8 +349,9 @@ def _queue_messages(row: Reminder, appointment: Appointment) -> int:
     language = wording.lang(patient_message_language(patient))
     sent = 0
     for channel in channels:
-        if channel != "email":
-            continue  # no SMS gateway yet (docs/reminders.md)
+        if channel == "sms":
+            sent += _queue_sms(row, appointment, language)
+            continue
         subject, body = _template(row.practice_id, language)
         subject, text = reminder_render(
             appointment=appointment,
@@ -380,6 +383,41 @@ def _queue_messages(row: Reminder, appointment: Appointment) -> int:
             continue  # already queued on this channel (cannot happen past the claim)
         sent += 1
     return sent
+
+
+def _queue_sms(row: Reminder, appointment: Appointment, language: str) -> int:
+    """The SMS of a reminder through messaging's SMS outbox (zomanc/messaging/sms_outbox.py),
+    which checks the consent and the number again itself."""
+    try:
+        from zomanc.messaging.sms_outbox import message_sms_queue
+    except ImportError:  # an install without messaging's SMS outbox: e-mail only
+        return 0
+    patient = appointment.patient
+    values = reminder_values(appointment=appointment, reminder_id=row.pk, language=language)
+    text = wording.fill(wording.SMS_BODY[language], values)
+    optout = links.optout_url(patient=patient, channel="sms")
+    text += " " + wording.SMS_OPT_OUT[language].format(link=optout)
+    try:
+        with transaction.atomic():
+            message = message_sms_queue(
+                practice=appointment.practice,
+                recipient=patient.phone,
+                text=text,
+                patient=patient,
+                about_kind="reminders.reminder",
+                about_id=row.pk,
+                language=language,
+            )
+            ReminderMessage.objects.create(
+                practice_id=row.practice_id, reminder=row, channel="sms", message=message
+            )
+    except MessagingError as exc:
+        row.note = exc.message[:300]
+        logger.warning("reminder %s: sms not queued", row.pk)
+        return 0
+    except IntegrityError:
+        return 0
+    return 1
 
 
 def reminders_due(*, now: dt.datetime | None = None) -> int:

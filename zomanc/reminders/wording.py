@@ -51,6 +51,19 @@ DEFAULT_BODY = {
     ),
 }
 
+# The SMS is short: the practice, the time, confirm and cancel (reschedule by calling back),
+# and the opt-out link (every message carries one).
+SMS_BODY = {
+    "hu": "{practice}: időpontja {date} {time}, {doctor}. Visszaigazolás: {confirm_link} "
+    "Lemondás: {cancel_link}",
+    "en": "{practice}: your appointment {date} {time}, {doctor}. Confirm: {confirm_link} "
+    "Cancel: {cancel_link}",
+    "de": "{practice}: Ihr Termin {date} {time}, {doctor}. Bestätigen: {confirm_link} "
+    "Absagen: {cancel_link}",
+}
+
+SMS_OPT_OUT = {"hu": "Leiratkozás: {link}", "en": "Unsubscribe: {link}", "de": "Abmelden: {link}"}
+
 OPT_OUT_LINE = {
     "hu": "Ha nem kér több üzenetet e-mailben, leiratkozhat: {link}",
     "en": "To receive no more messages by e-mail, unsubscribe here: {link}",
