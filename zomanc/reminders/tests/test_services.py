@@ -338,3 +338,40 @@ def test_reminders_never_mix_practices(ready: Cal) -> None:
             ends_at=local(5, 10, 30),
         )
     assert not Reminder.objects.filter(practice=ready.p.practice_b).exists()
+
+
+def test_a_worker_dying_mid_send_leaves_nothing_and_the_next_sends_once(
+    ready: Cal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim, the outbox row and the (reminder, channel) row commit together: a worker
+    that dies after queueing the e-mail (here: an error before its commit) leaves the
+    reminder pending and no message; the next run sends it once."""
+    from zomanc.reminders import services
+
+    with time_machine.travel(local(2, 9), tick=False):
+        appointment = ready.book(local(5, 10))
+    reminder = Reminder.objects.get(appointment=appointment)
+
+    class Killed(Exception):
+        pass
+
+    real = services.ReminderMessage.objects.create
+
+    def dies(**kwargs: object) -> None:
+        real(**kwargs)  # the rows are written ...
+        raise Killed  # ... and the worker dies before the commit
+
+    monkeypatch.setattr(services.ReminderMessage.objects, "create", dies)
+    with time_machine.travel(local(4, 10), tick=False), pytest.raises(Killed):
+        reminder_send(reminder_id=reminder.pk)
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.PENDING
+    assert not OutboundMessage.objects.exists() and not ReminderMessage.objects.exists()
+
+    monkeypatch.undo()
+    with time_machine.travel(local(4, 10, 1), tick=False):
+        assert reminders_due() == 1
+        assert reminders_due() == 0
+    assert OutboundMessage.objects.count() == 1
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SENT

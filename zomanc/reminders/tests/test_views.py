@@ -170,6 +170,20 @@ def test_cancel_link_cancels_only_that_appointment(ready: Cal) -> None:
     assert other.pk not in lines
 
 
+def test_cancel_link_stops_the_second_reminder(ready: Cal) -> None:
+    from zomanc.reminders.tests.conftest import rule
+
+    rule(ready.p, 24, 2)
+    appointment, message = _sent(ready)
+    with time_machine.travel(local(4, 12), tick=False):
+        Client().post(_link(message, "Lemondás"))
+    second = Reminder.objects.get(appointment=appointment, step=2)
+    assert second.status == "cancelled"
+    with time_machine.travel(local(5, 8), tick=False):
+        assert reminders_due() == 0
+    assert OutboundMessage.objects.count() == 1
+
+
 def test_reschedule_in_english(ready: Cal) -> None:
     consent(ready.p, ready.bela, language="en")
     _appointment, message = _sent(ready, ready.bela)
