@@ -5,11 +5,13 @@ audited, delivered to a real SMTP server; refused without mail settings)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from zomanc.audit.models import AuditAction, AuditEntry
@@ -248,3 +250,31 @@ def test_email_without_address_refused(billing: Personas, patient: Patient) -> N
     )
     assert "nincs e-mail címe" in response.content.decode()
     assert OutboundMessage.objects.count() == 0
+
+
+def test_eur_plan_page_takes_the_rate_and_refuses_it_without_its_date(
+    billing: Personas, patient: Patient
+) -> None:
+    plan = accepted_plan(billing, patient, currency=Currency.EUR)
+    item = complete(billing, plan_items(plan)[0])
+    client = billing.client_for(billing.receptionist)
+    page = client.get(_page(plan)).content.decode()
+    assert 'name="exchange_rate"' in page and "392.15" in page  # the plan's rate offered
+    form = {
+        "idempotency_key": "eur",
+        "company": billing.company_a.pk,
+        "payment_method": "CARD",
+        "action": "items",
+        "items": [item.pk],
+        "exchange_rate": "395.5",
+        "exchange_rate_date": "",
+    }
+    response = client.post(_page(plan), form)
+    assert response.status_code == 400 and "árfolyam dátumát" in response.content.decode()
+    assert Invoice.objects.count() == 0
+    day = timezone.localdate() - dt.timedelta(days=3)
+    response = client.post(_page(plan), {**form, "exchange_rate_date": day.isoformat()})
+    invoice = Invoice.objects.get()
+    assert response.status_code == 302
+    assert (invoice.currency, str(invoice.exchange_rate)) == ("EUR", "395.500000")
+    assert invoice.exchange_rate_date == day
