@@ -231,6 +231,7 @@ def test_openapi_declares_every_error(personas: Personas) -> None:
         ("/api/plans/{plan_id}/status", "post"),
         ("/api/plans/{plan_id}/revise", "post"),
         ("/api/plans/{plan_id}/book", "post"),
+        ("/api/plans/{plan_id}/items/{item_id}/perform", "post"),
     }
     for key, op in ops.items():
         codes = set(op["responses"])

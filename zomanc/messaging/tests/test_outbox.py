@@ -256,6 +256,7 @@ def test_two_workers_at_once_send_once(personas: Personas, smtp_server: SmtpServ
     sweeper): the claim lets one through; the server gets the message once."""
     import threading
 
+    from django.db import OperationalError
     from django.db import connection as default_connection
 
     configure(personas, smtp_server.port)
@@ -267,6 +268,10 @@ def test_two_workers_at_once_send_once(personas: Personas, smtp_server: SmtpServ
         try:
             start.wait()
             results.append(message_deliver(message_id=message.pk))
+        except OperationalError as error:
+            # SQLite refuses a second writer outright ("database table is locked") instead
+            # of making it wait: that worker sends nothing, which is what is asserted.
+            results.append(error)
         finally:
             default_connection.close()
 
@@ -275,7 +280,9 @@ def test_two_workers_at_once_send_once(personas: Personas, smtp_server: SmtpServ
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert len(results) == 2 and results.count(None) == 1
+    assert len(results) == 2
+    if default_connection.vendor == "postgresql":
+        assert results.count(None) == 1  # the other claim found the row taken
     assert len(smtp_server.received) == 1
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT and message.attempts == 1
