@@ -168,6 +168,10 @@ def test_cancel_link_cancels_only_that_appointment(ready: Cal) -> None:
     lines = appointment_response_lines(ready.p.practice_a.pk, [appointment.pk, other.pk])
     assert [line.text for line in lines[appointment.pk]] == ["A páciens lemondta"]
     assert other.pk not in lines
+    staff = ready.p.client_for(ready.p.receptionist)
+    with time_machine.travel(local(4, 12), tick=False):
+        day = staff.get(reverse("scheduling:day"), {"date": "2026-03-05"}).content.decode()
+    assert "A páciens lemondta" in day
 
 
 def test_cancel_link_stops_the_second_reminder(ready: Cal) -> None:
