@@ -1,23 +1,30 @@
-"""What the calendar grid's cells show, prepared once per request in Python.
+"""What the calendar grid's cells show, built once per request in Python.
 
-A week on two chairs is ≈ 500 free slots and up to a few hundred appointments; through the
+A week on two chairs is ≈ 500 free slots and up to a few hundred appointments. Through the
 template engine every slot cost two `date` filters, a `urlencode` and a dozen lookups, and
-every appointment an `optional_url` (reverse) and two `time` filters — ≈ 80 % of the week
-view's time (docs/benchmarks.md, "Pages under load"). Here a free slot is one string built
-from per-column parts escaped once, and an appointment gets its links and times as plain
-attributes, so the template only prints them. The markup is the same as before."""
+every appointment an `optional_url` (reverse), two `time` filters and ≈ 20 variable lookups
+and tags — most of the week view's time (docs/benchmarks.md, "Pages under load" and
+"Profiles, issue 18"). Here each row's cells are one string: a free slot from per-column
+parts escaped once, an appointment's block from its fields, each escaped as the template's
+autoescape did (`conditional_escape`), the texts translated once a request. The template
+prints the row's `html`; the markup is byte for byte what the template made
+(`test_views.py::test_week_cells_markup`)."""
 
+from datetime import tzinfo
 from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from zomanc.scheduling.grid import Cell, Column, Grid
-from zomanc.scheduling.models import Appointment
+from zomanc.scheduling.grid import Cell, Column, Grid, Mode
+from zomanc.scheduling.models import Appointment, AppointmentStatus
 from zomanc.scheduling.templatetags.scheduling_tags import optional_url
+
+# Before each cell, as the template's loop indented them.
+_INDENT = "\n        "
 
 
 def _column_query(column: Column, *, chair_id: int | None, doctor_id: int | None) -> str:
@@ -33,79 +40,125 @@ def _column_query(column: Column, *, chair_id: int | None, doctor_id: int | None
     return query
 
 
+class _Blocks:
+    """Everything an appointment's block needs that is the same for the whole page."""
+
+    def __init__(
+        self, *, mode: Mode, next_param: str, may_open_visits: bool, csrf_field: str
+    ) -> None:
+        self.mode = mode
+        self.next_param = next_param
+        self.csrf_field = csrf_field
+        self.tz: tzinfo = timezone.get_current_timezone()
+        self.edit = reverse("scheduling:appointment_edit", args=[_PK])
+        self.patient = optional_url("patients:detail", _PK)
+        self.open = (
+            optional_url("clinical:visit_open_from_appointment", _PK) if may_open_visits else ""
+        )
+        self.arrived = conditional_escape(_("megérkezett"))
+        self.opened = conditional_escape(_("Ellátás megnyitva"))
+        self.open_label = conditional_escape(_("Ellátás megnyitása"))
+
+    def cell(self, cell: Cell) -> str:
+        day_start = " day-start" if cell.column.first_of_day else ""
+        blocks = "".join(self.appointment(a) for a in cell.appointments)
+        return (
+            f'<td rowspan="{cell.rowspan}" class="cal-block{day_start}">\n'
+            f"          {blocks}\n        </td>"
+        )
+
+    def appointment(self, a: Appointment) -> str:
+        pk = str(a.pk)
+        edit = f"{escape(self.edit.replace(_PK_TEXT, pk))}?next={self.next_param}"
+        starts, ends = a.starts_at.astimezone(self.tz), a.ends_at.astimezone(self.tz)
+        treatment = (
+            f'<span class="appt-treatment">{conditional_escape(a.treatment.name)}</span>'
+            if a.treatment
+            else ""
+        )
+        lines = "".join(
+            f'<span class="appt-line{" done" if line.done else ""}">'
+            f"{conditional_escape(line.text)}</span>"
+            for line in a.lines  # type: ignore[attr-defined]
+        )
+        note = f'<span class="appt-note">{conditional_escape(a.note)}</span>' if a.note else ""
+        patient = conditional_escape(str(a.patient))
+        who = a.doctor.display_name if self.mode == "chair" else a.chair.name
+        arrived = f" · {self.arrived}" if a.status == AppointmentStatus.ARRIVED else ""
+        if getattr(a, "opened_visit", None):
+            link = self.patient.replace(_PK_TEXT, str(a.patient_id))
+            after = (
+                f'<a class="appt-visit" href="{conditional_escape(link)}" hx-boost="false">'
+                f"{self.opened}</a>"
+                if link
+                else f'<span class="appt-visit">{self.opened}</span>'
+            )
+            after = f"\n              {after}\n            "
+        elif self.open:
+            action = conditional_escape(self.open.replace(_PK_TEXT, pk))
+            after = (
+                f'\n              <form method="post" action="{action}" class="appt-open"'
+                f' hx-boost="false">{self.csrf_field}\n'
+                f'                <input type="hidden" name="appointment" value="{pk}">\n'
+                f'                <button type="submit" class="small">{self.open_label}</button>\n'
+                "              </form>\n            "
+            )
+        else:
+            after = ""
+        return (
+            f'<div class="appt appt-{conditional_escape(a.status)}">\n'
+            f'            <a class="appt-link" href="{edit}">\n'
+            f'              <span class="appt-time">{starts:%H:%M}–{ends:%H:%M}</span>\n'
+            f'              <strong class="appt-patient">{patient}</strong>\n'
+            f"              {treatment}\n"
+            f"              {lines}\n"
+            f"              {note}\n"
+            f'              <span class="appt-who">{conditional_escape(who)}{arrived}</span>\n'
+            "            </a>\n"
+            f"            {after}\n"
+            "                    </div>"
+        )
+
+
 def grid_cells_prepare(
     grid: Grid,
     *,
     here: str,
+    mode: Mode,
     chair_id: int | None,
     doctor_id: int | None,
     may_open_visits: bool,
+    csrf_field: str,
 ) -> None:
-    """Fills each row's `parts` (blocks, and runs of free cells as ready markup) and sets
-    `links` on every appointment of the grid."""
+    """Sets each row's `html`: the markup of its cells (free slots and appointment blocks),
+    each after the template's indent."""
     next_param = escape(quote(here, safe="/"))  # as the `urlencode` filter did
     create = escape(reverse("scheduling:appointment_create"))
     label = escape(_("Új időpont"))
-    urls = {
-        "edit": reverse("scheduling:appointment_edit", args=[_PK]),
-        "patient": optional_url("patients:detail", _PK),
-        "open": optional_url("clinical:visit_open_from_appointment", _PK)
-        if may_open_visits
-        else "",
-    }
+    blocks = _Blocks(
+        mode=mode, next_param=next_param, may_open_visits=may_open_visits, csrf_field=csrf_field
+    )
     heads: dict[int, tuple[str, str]] = {}
     for column in grid.columns:
         day_start = " day-start" if column.first_of_day else ""
         query = _column_query(column, chair_id=chair_id, doctor_id=doctor_id)
         heads[id(column)] = (
-            f'<td class="cal-free{day_start}"><a class="slot" href="{create}?start=',
+            f'{_INDENT}<td class="cal-free{day_start}"><a class="slot" href="{create}?start=',
             f'&amp;{query}&amp;next={next_param}" aria-label="{label} ',
         )
     for row in grid.rows:
-        free: list[str] = []
+        markup: list[str] = []
         for cell in row.cells:
             if cell.kind == "block":
-                for appointment in cell.appointments:
-                    appointment.links = _appointment_links(  # type: ignore[attr-defined]
-                        appointment, urls=urls, next_param=next_param
-                    )
-                if free:
-                    row.parts.append(_free_run(free, row.cells[0]))
-                    free = []
-                row.parts.append(cell)
+                markup.append(_INDENT + blocks.cell(cell))
                 continue
             head, middle = heads[id(cell.column)]
             start = cell.start
-            free.append(f'{head}{start:%Y-%m-%dT%H:%M}{middle}{start:%H:%M}">+</a></td>')
-        if free:
-            row.parts.append(_free_run(free, row.cells[0]))
-
-
-def _free_run(markup: list[str], cell: Cell) -> Cell:
-    # The parts are escaped where they are built above (the times are digits).
-    html = mark_safe("\n        ".join(markup))
-    return Cell(kind="free", column=cell.column, start=cell.start, html=html)
+            markup.append(f'{head}{start:%Y-%m-%dT%H:%M}{middle}{start:%H:%M}">+</a></td>')
+        # Every part is escaped where it is built above (the times and ids are digits).
+        row.html = mark_safe("".join(markup))
 
 
 # reverse() costs ≈ 50 µs; the week reverses each link once with this id and substitutes.
 _PK = 2_147_483_647
-
-
-def _appointment_links(
-    appointment: Appointment, *, urls: dict[str, str], next_param: str
-) -> dict[str, str]:
-    starts = timezone.localtime(appointment.starts_at)
-    ends = timezone.localtime(appointment.ends_at)
-    pk = str(appointment.pk)
-    edit = urls["edit"].replace(str(_PK), pk)
-    links: dict[str, str] = {
-        "edit": mark_safe(f"{escape(edit)}?next={next_param}"),  # both parts escaped
-        "times": f"{starts:%H:%M}–{ends:%H:%M}",
-        "patient": "",
-        "open": "",
-    }
-    if getattr(appointment, "opened_visit", None) is not None:
-        links["patient"] = urls["patient"].replace(str(_PK), str(appointment.patient_id))
-    elif urls["open"]:
-        links["open"] = urls["open"].replace(str(_PK), pk)
-    return links
+_PK_TEXT = str(_PK)

@@ -45,16 +45,13 @@ class Cell:
     start: datetime  # naive local time: the prefill of the "new appointment" link
     rowspan: int = 1
     appointments: list[Appointment] = field(default_factory=list)
-    html: str = ""  # a free slot's markup (zomanc.scheduling.cells)
 
 
 @dataclass
 class Row:
     start: datetime
     cells: list[Cell]
-    # What the template prints: blocks, and each run of free cells as one cell whose `html`
-    # joins theirs (zomanc.scheduling.cells).
-    parts: list[Cell] = field(default_factory=list)
+    html: str = ""  # what the template prints: the cells' markup (zomanc.scheduling.cells)
 
     @property
     def label(self) -> str:

@@ -196,9 +196,11 @@ def _calendar(request: MemberRequest, *, week: bool) -> HttpResponse:
     grid_cells_prepare(
         grid,
         here=here,
+        mode=filters.mode,
         chair_id=filters.chair.pk if filters.chair else None,
         doctor_id=filters.doctor.pk if filters.doctor else None,
         may_open_visits=member_can(request.member, Perm.CLINICAL_EDIT),
+        csrf_field=csrf_input(request),
     )
     context = {
         "week": week,
@@ -217,7 +219,6 @@ def _calendar(request: MemberRequest, *, week: bool) -> HttpResponse:
         "view_url": reverse(view_name),
         "week_start": days[0] if days else filters.day,
         "week_end": days[-1] if days else filters.day,
-        "csrf_field": csrf_input(request),  # once, not per appointment form
     }
     response = render(request, "scheduling/calendar.html", context)
     # Django's template context refers to itself, so what it held is freed only by the

@@ -445,6 +445,100 @@ def test_opened_visit_is_shown_instead_of_the_button(cal: Cal) -> None:
     assert "Ellátás megnyitása" not in html
 
 
+def test_week_cells_markup(cal: Cal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blocks are built in Python (zomanc.scheduling.cells); their markup is byte for
+    byte what the template made before (copied from its output): every field escaped, the
+    treatment, the extra lines, the note, "megérkezett", the opened visit's link instead of
+    the button, the doctor in chair mode and the chair in doctor mode."""
+    from zomanc.clinical.services import visit_open
+    from zomanc.codes.models import TreatmentItem
+    from zomanc.scheduling.hooks import AppointmentLine
+
+    cal.chair1.name = "1. <szék>"
+    cal.chair1.save()
+    anna = make_patient(cal.p.receptionist, family_name="O'Brien <b>", given_name='Anna & "x"')
+    treatment = TreatmentItem.objects.create(
+        practice=cal.p.practice_a, shortcut="x", name="Tömés <k>", price=1000
+    )
+    first = cal.book(at(9), 30, patient=anna, treatment=treatment, note="Hívja <vissza> & 'x'")
+    Appointment.objects.filter(pk=first.pk).update(status=AppointmentStatus.ARRIVED)
+    opened = cal.book(at(11), 45, patient=cal.bela)
+    visit_open(
+        patient=cal.bela, doctor=cal.p.doctor, company=cal.p.company_a,
+        org_unit=cal.p.org_unit_a, started_at=at(11), appointment=opened,
+        opened_by=cal.p.doctor.user,
+    )  # fmt: skip
+
+    def lines(practice_id: int, ids: list[int]) -> dict[int, list[AppointmentLine]]:
+        return {first.pk: [AppointmentLine("11 <tömés>", done=True), AppointmentLine("12 & x")]}
+
+    monkeypatch.setattr("zomanc.scheduling.hooks.APPOINTMENT_LINES", [lines])
+    url = reverse("scheduling:week")
+    chair_mode = cal.p.client_for(cal.p.doctor).get(url, {"date": DAY.isoformat()})
+    html = chair_mode.content.decode()
+    form = html.split('class="appt-open" hx-boost="false">')[1]
+    token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    nxt = "?next=/naptar/het/%3Fdate%3D2026-03-02"
+    arrived = [
+        '<td rowspan="2" class="cal-block day-start">',
+        '          <div class="appt appt-arrived">',
+        f'            <a class="appt-link" href="/naptar/idopont/{first.pk}/{nxt}">',
+        '              <span class="appt-time">09:00–09:30</span>',
+        '              <strong class="appt-patient">'
+        "O&#x27;Brien &lt;b&gt; Anna &amp; &quot;x&quot;</strong>",
+        '              <span class="appt-treatment">Tömés &lt;k&gt;</span>',
+        '              <span class="appt-line done">11 &lt;tömés&gt;</span>'
+        '<span class="appt-line">12 &amp; x</span>',
+        '              <span class="appt-note">Hívja &lt;vissza&gt; &amp; &#x27;x&#x27;</span>',
+        '              <span class="appt-who">Dr. Fog Ferenc · megérkezett</span>',
+        "            </a>",
+        "            ",
+        f'              <form method="post" action="/karton/idopont/{first.pk}/megnyitas/"'
+        ' class="appt-open" hx-boost="false">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">',
+        f'                <input type="hidden" name="appointment" value="{first.pk}">',
+        '                <button type="submit" class="small">Ellátás megnyitása</button>',
+        "              </form>",
+        "            ",
+        "                    </div>",
+        "        </td>",
+        '        <td class="cal-free"><a class="slot" href="/naptar/idopont/uj/'
+        f"?start=2026-03-02T09:00&amp;chair={cal.chair2.pk}&amp;next=/naptar/het/"
+        '%3Fdate%3D2026-03-02" aria-label="Új időpont 09:00">+</a></td>',
+    ]
+    assert "\n".join(arrived) in html
+    visit = [
+        '<td rowspan="3" class="cal-block day-start">',
+        '          <div class="appt appt-booked">',
+        f'            <a class="appt-link" href="/naptar/idopont/{opened.pk}/{nxt}">',
+        '              <span class="appt-time">11:00–11:45</span>',
+        '              <strong class="appt-patient">Nagy Béla</strong>',
+        "              ",
+        "              ",
+        "              ",
+        '              <span class="appt-who">Dr. Fog Ferenc</span>',
+        "            </a>",
+        "            ",
+        f'              <a class="appt-visit" href="/patients/{cal.bela.pk}/" hx-boost="false">'
+        "Ellátás megnyitva</a>",
+        "            ",
+        "                    </div>",
+        "        </td>",
+    ]
+    assert "\n".join(visit) in html
+    doctor_mode = cal.p.client_for(cal.p.receptionist).get(
+        url, {"date": DAY.isoformat(), "by": "doctor"}
+    )
+    who = [
+        '<span class="appt-who">1. &lt;szék&gt; · megérkezett</span>',
+        "            </a>",
+        "            ",
+        "                    </div>",
+        "        </td>",
+    ]
+    assert "\n".join(who) in doctor_mode.content.decode()
+
+
 @override_settings(ROOT_URLCONF="zomanc.scheduling.tests.urls_fake_clinical")
 def test_url_tags() -> None:
     template = Template(
