@@ -57,19 +57,49 @@ class MailSettings(models.Model):
         return f"messaging.smtp.password/practice:{self.practice_id}"
 
 
+class SmsSettings(models.Model):
+    """How a practice sends SMS: its account at an HTTP SMS gateway (the sandbox's stand-in
+    in the demo). The API key is a sealed secret, like the SMTP password."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.PROTECT, related_name="+")
+    url = models.URLField(_("az SMS-átjáró címe"), max_length=500)
+    api_key_secret = models.OneToOneField(
+        SealedSecret, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sender_name = models.CharField(_("feladó neve"), max_length=11, blank=True)
+    updated_by = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("SMS-beállítás")
+        verbose_name_plural = _("SMS-beállítások")
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def api_key_purpose(self) -> str:
+        return f"messaging.sms.api_key/practice:{self.practice_id}"
+
+
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
-    SMS = "sms", _("SMS")  # reserved for reminders (issue 17): no SMS gateway yet
+    SMS = "sms", _("SMS")
 
 
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("Küldésre vár")
     SENDING = "sending", _("Küldés folyamatban")
     SENT = "sent", _("Elküldve")
+    # An SMS whose gateway reported it on the phone (e-mail has no such report).
+    DELIVERED = "delivered", _("Kézbesítve")
     FAILED = "failed", _("Sikertelen")
 
 
-FINAL_STATUSES = (MessageStatus.SENT, MessageStatus.FAILED)
+# Final for the sending worker: an SMS that is "sent" waits only for its delivery report.
+FINAL_STATUSES = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED)
 
 
 class OutboundMessage(models.Model):
@@ -98,6 +128,12 @@ class OutboundMessage(models.Model):
     last_error = models.TextField(_("utolsó hiba"), blank=True)
     smtp_code = models.PositiveIntegerField(null=True, blank=True)
     message_id = models.CharField(max_length=255, unique=True, editable=False)
+    # SMS: the gateway's id of the message (message_id is the client_ref it was sent with),
+    # its segment count, when to ask for the delivery report next, when it was delivered.
+    gateway_id = models.CharField(max_length=100, blank=True)
+    segments = models.PositiveSmallIntegerField(null=True, blank=True)
+    report_due_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(_("kézbesítve"), null=True, blank=True)
     # What the message is about (a quote, an invoice, an appointment): kind + id, so any
     # app can queue without this one knowing its models.
     about_kind = models.CharField(max_length=40, blank=True)
@@ -115,6 +151,7 @@ class OutboundMessage(models.Model):
             models.Index(fields=["practice", "patient", "-created_at"], name="message_patient_log"),
             models.Index(fields=["practice", "about_kind", "about_id"], name="message_about"),
             models.Index(fields=["status", "next_attempt_at"], name="message_sweep"),
+            models.Index(fields=["status", "report_due_at"], name="message_report_sweep"),
         ]
 
     def __str__(self) -> str:

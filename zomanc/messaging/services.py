@@ -430,6 +430,10 @@ def message_deliver(*, message_id: int) -> OutboundMessage | None:
     row = _claim(message_id)
     if row is None:
         return None
+    if row.channel == Channel.SMS:
+        from zomanc.messaging.sms_outbox import sms_deliver
+
+        return sms_deliver(row)
     settings_row = mail_settings_of(row.practice_id)
     if settings_row is None:
         _record(
@@ -476,8 +480,12 @@ def message_deliver(*, message_id: int) -> OutboundMessage | None:
 
 
 def message_retry(*, message: OutboundMessage) -> OutboundMessage:
-    """A failed message is queued again at once (same Message-ID)."""
+    """A failed message is queued again at once (same Message-ID; an SMS its gateway
+    accepted and reported failed gets a new client reference)."""
+    from zomanc.messaging.sms_outbox import sms_retry_reference
+
     with transaction.atomic():
+        sms_retry_reference(message)
         OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.FAILED).update(
             status=MessageStatus.QUEUED, next_attempt_at=None, lease_until=None
         )
@@ -491,8 +499,11 @@ SWEEP_BATCH = 500
 
 def message_sweep() -> int:
     """Wakes every due message whose wake-up went missing (the queue is not the source of
-    truth): queued and due, or sending with its lease run out (a killed worker's)."""
+    truth): queued and due, or sending with its lease run out (a killed worker's); and the
+    SMS delivery-report polls likewise."""
     from django_ox.models import OxTask
+
+    from zomanc.messaging.sms_outbox import message_sms_report_task, sms_reports_sweep
 
     now = timezone.now()
     queued = {
@@ -521,7 +532,15 @@ def message_sweep() -> int:
             count += 1
             if count == SWEEP_BATCH:
                 break
-    return count
+    polling = {
+        int(kwargs["message_id"])
+        for kwargs in OxTask.objects.filter(
+            task_path=message_sms_report_task.module_path,
+            status__in=[OxTask.Status.READY, OxTask.Status.RUNNING],
+        ).values_list("kwargs", flat=True)
+        if "message_id" in kwargs
+    }
+    return count + sms_reports_sweep(polling)
 
 
 # The tasks stand beside the services they call (as in the EESZT and NAV outboxes): queueing
@@ -534,3 +553,8 @@ def message_deliver_task(message_id: int) -> None:
 @task
 def message_sweep_task() -> None:
     message_sweep()
+
+
+# SMS (zomanc/messaging/sms_outbox.py) is queued from here too, for callers that know only
+# this module; imported last because it builds on the outbox above.
+from zomanc.messaging.sms_outbox import message_sms_queue as message_sms_queue  # noqa: E402
