@@ -132,6 +132,17 @@ def plan_invoice_items(
         TreatmentPlan.objects.select_for_update().filter(pk=plan.pk).first()
         effective = {item.pk: item for item in plan_effective_items(plan)}
         invoiced = plan_invoiced_items(plan)
+        # Items whose procedure was billed with its visit's invoice (in force).
+        by_visit = {
+            line.procedure_id: line.invoice
+            for line in InvoiceLine.objects.filter(
+                IN_FORCE,
+                practice_id=plan.practice_id,
+                procedure_id__in=[
+                    i.done_procedure_id for i in effective.values() if i.done_procedure_id
+                ],
+            ).select_related("invoice")
+        }
         items: list[PlanItem] = []
         for item_id in dict.fromkeys(item_ids):
             item = effective.get(item_id)
@@ -144,6 +155,14 @@ def plan_invoice_items(
                         "számlázható újra."
                     )
                     % {"item": item.name, "number": invoiced[item.pk].number}
+                )
+            if item.done_procedure_id in by_visit:
+                raise ValidationError(
+                    _(
+                        "„%(item)s” a vizit számláján (%(number)s) már szerepel; sztornó után "
+                        "számlázható a tervből."
+                    )
+                    % {"item": item.name, "number": by_visit[item.done_procedure_id].number}
                 )
             if item.done_at is None:
                 raise ValidationError(

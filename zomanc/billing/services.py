@@ -547,6 +547,17 @@ def invoice_issue_for_visit(
         raise ValidationError(
             _("Ehhez a vizithez már van érvényes számla; új számla csak sztornó után adható.")
         )
+    # A procedure that carried out a plan item already billed from the plan (an invoice in
+    # force) is not billed again with the visit.
+    billed_by_plan = set(
+        InvoiceLine.objects.filter(
+            practice_id=visit.practice_id,
+            invoice__kind=InvoiceKind.NORMAL,
+            plan_item__done_procedure__visit=visit,
+        )
+        .exclude(invoice__corrections__kind=InvoiceKind.STORNO)
+        .values_list("plan_item__done_procedure_id", flat=True)
+    )
     lines = [
         LineInput(
             description=f"{p.tooth} {p.name}" if p.tooth else p.name,
@@ -556,7 +567,7 @@ def invoice_issue_for_visit(
             procedure_id=p.pk,
         )
         for p in visit.procedures.order_by("pk")
-        if p.unit_price > 0
+        if p.unit_price > 0 and p.pk not in billed_by_plan
     ]
     if not lines:
         raise ValidationError(_("A vizitnek nincs számlázható beavatkozása (üres vizit)."))

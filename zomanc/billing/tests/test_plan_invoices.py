@@ -24,18 +24,23 @@ from zomanc.billing.plan_invoices import (
 from zomanc.billing.services import (
     CustomerInput,
     LineInput,
+    customer_of_patient,
     invoice_issue,
+    invoice_issue_for_visit,
     invoice_modify,
     invoice_storno,
 )
+from zomanc.billing.tests.fixtures import make_visit
 from zomanc.billing.tests.plan_fixtures import EUR_RATE, accepted_plan, complete, plan_items
+from zomanc.clinical.models import Visit, VisitStatus
 from zomanc.conftest import Personas
 from zomanc.nav.client import schema
 from zomanc.nav.models import NavSubmission, SubmissionState
 from zomanc.nav.tests.fixtures import NavSandbox
 from zomanc.nav.tests.test_outbox import _run
 from zomanc.patients.models import Patient
-from zomanc.plans.models import Currency
+from zomanc.plans.clinical_services import plan_item_perform
+from zomanc.plans.models import Currency, TreatmentPlan
 
 
 def _xml(invoice: Invoice) -> etree._Element:
@@ -351,3 +356,52 @@ def test_two_receptionists_billing_the_same_item_at_once(
     assert len(issued) == 1 and len(refused) == count - 1, (issued, refused)
     assert all("már szerepel" in text for text in refused)
     assert InvoiceLine.objects.filter(plan_item=item).count() == 1
+
+
+def _performed_in_a_visit(p: Personas, patient: Patient) -> tuple[TreatmentPlan, Visit]:
+    """An accepted plan whose first item was carried out in a (then closed) visit."""
+    plan = accepted_plan(p, patient)
+    item = plan_items(plan)[0]
+    visit = make_visit(p, patient, [], closed=False)
+    plan_item_perform(item=item, visit=visit, actor=p.doctor)
+    Visit.objects.filter(pk=visit.pk).update(status=VisitStatus.CLOSED, closed_at=timezone.now())
+    visit.refresh_from_db()
+    plan.refresh_from_db()
+    return plan, visit
+
+
+def test_work_billed_with_its_visit_is_not_billed_from_the_plan(
+    billing: Personas, patient: Patient
+) -> None:
+    plan, visit = _performed_in_a_visit(billing, patient)
+    item = plan_items(plan)[0]
+    by_visit = invoice_issue_for_visit(
+        actor=billing.receptionist,
+        visit=visit,
+        customer=customer_of_patient(patient),
+        payment_method="CASH",
+        idempotency_key="v",
+    )
+    with pytest.raises(ValidationError, match=f"vizit számláján \\({by_visit.number}\\)"):
+        _bill(billing, plan, [item.pk], "p")
+    assert Invoice.objects.count() == 1
+    # The visit's storno frees it for the plan.
+    invoice_storno(actor=billing.receptionist, invoice=by_visit, idempotency_key="s")
+    assert _bill(billing, plan, [item.pk], "p2").lines.get().plan_item_id == item.pk
+
+
+def test_work_billed_from_the_plan_is_not_billed_with_its_visit(
+    billing: Personas, patient: Patient
+) -> None:
+    plan, visit = _performed_in_a_visit(billing, patient)
+    _bill(billing, plan, [plan_items(plan)[0].pk], "p")
+    # The visit's only procedure is billed already: nothing left to bill with the visit.
+    with pytest.raises(ValidationError, match="nincs számlázható beavatkozása"):
+        invoice_issue_for_visit(
+            actor=billing.receptionist,
+            visit=visit,
+            customer=customer_of_patient(patient),
+            payment_method="CASH",
+            idempotency_key="v",
+        )
+    assert Invoice.objects.count() == 1
