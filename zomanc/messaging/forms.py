@@ -32,3 +32,27 @@ class MailSettingsForm(forms.Form):
 
 class MailTestForm(forms.Form):
     to = forms.EmailField(label=_("Címzett"))
+
+
+class SmsSettingsForm(forms.Form):
+    url = forms.URLField(
+        label=_("Az SMS-átjáró címe"),
+        max_length=500,
+        assume_scheme="https",
+        help_text="https://sms.example.hu/sms/api/messages",
+    )
+    # Never shown back (render_value=False); empty keeps the stored one.
+    api_key = forms.CharField(
+        label=_("API-kulcs"),
+        max_length=200,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Titkosítva tároljuk, és soha nem jelenítjük meg. Üresen: a mentett marad."),
+    )
+    sender_name = forms.CharField(
+        label=_("Feladó neve"),
+        max_length=11,
+        required=False,
+        help_text=_("Legfeljebb 11 ékezet nélküli karakter, ha az átjáró engedi (pl. Mosoly)."),
+    )

@@ -15,7 +15,16 @@ def patient_messages(*, practice_id: int, patient_id: int) -> list[OutboundMessa
     """The patient's latest messages, newest first: one query, the card's columns only."""
     return list(
         OutboundMessage.objects.filter(practice_id=practice_id, patient_id=patient_id)
-        .only("created_at", "sent_at", "subject", "channel", "status", "recipient", "last_error")
+        .only(
+            "created_at",
+            "sent_at",
+            "subject",
+            "channel",
+            "status",
+            "recipient",
+            "last_error",
+            "delivered_at",
+        )
         .order_by("-created_at", "-pk")[:PATIENT_LOG_SIZE]
     )
 

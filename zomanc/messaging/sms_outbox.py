@@ -160,7 +160,7 @@ def message_sms_queue(
             patient=patient,
             channel=Channel.SMS,
             recipient=number,
-            subject=text[:80],
+            subject=text[:80],  # the message log's column: an SMS has no subject
             body_text=text,
             language=language,
             message_id=f"sms-{uuid.uuid4().hex}",

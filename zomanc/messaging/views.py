@@ -1,4 +1,4 @@
-"""The practice's e-mail settings page (owners) with its test send."""
+"""The practice's e-mail and SMS settings page (owners) with the e-mail test send."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zomanc.core.http import MemberRequest, member_required
-from zomanc.messaging.forms import MailSettingsForm, MailTestForm
-from zomanc.messaging.models import MailSettings
+from zomanc.messaging.forms import MailSettingsForm, MailTestForm, SmsSettingsForm
+from zomanc.messaging.models import MailSettings, SmsSettings
 from zomanc.messaging.services import mail_settings_save, mail_settings_test
+from zomanc.messaging.sms_outbox import sms_settings_save
 from zomanc.practices.permissions import Perm
 
 FIELDS = ("host", "port", "security", "username", "from_email", "from_name", "reply_to")
@@ -26,12 +27,19 @@ def _page(
     form: MailSettingsForm,
     test_form: MailTestForm | None = None,
     status: int = 200,
+    sms_form: SmsSettingsForm | None = None,
 ) -> HttpResponse:
+    sms_row = SmsSettings.objects.filter(practice_id=request.practice.pk).first()
+    if sms_form is None:
+        initial = {"url": sms_row.url, "sender_name": sms_row.sender_name} if sms_row else None
+        sms_form = SmsSettingsForm(initial=initial)
     context: dict[str, Any] = {
         "section": "email",
         "row": row,
         "form": form,
         "test_form": test_form or MailTestForm(initial={"to": request.user.email}),
+        "sms_row": sms_row,
+        "sms_form": sms_form,
     }
     return render(request, "messaging/settings.html", context, status=status)
 
@@ -69,3 +77,21 @@ def mail_test(request: MemberRequest) -> HttpResponse:
     )
     (messages.success if result.ok else messages.error)(request, result.message)
     return redirect("messaging:settings")
+
+
+@member_required(Perm.SETTINGS_EDIT)
+@require_POST
+def sms_settings(request: MemberRequest) -> HttpResponse:
+    row = MailSettings.objects.filter(practice_id=request.practice.pk).first()
+    form = SmsSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            sms_settings_save(practice=request.practice, actor=request.member, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Az SMS-beállítások elmentve."))
+            return redirect("messaging:settings")
+    initial = {name: getattr(row, name) for name in FIELDS} if row else {}
+    return _page(request, row, MailSettingsForm(initial=initial or None), status=400, sms_form=form)

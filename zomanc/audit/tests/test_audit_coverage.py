@@ -258,6 +258,7 @@ CLASSIFICATION: dict[str, Kind] = {
     # --- messaging: the practice's e-mail settings and their test send ---
     "messaging:settings": SETTINGS,
     "messaging:test": SETTINGS,
+    "messaging:sms_settings": SETTINGS,
     **{
         f"billing:{name}": Eeszt(
             "zomanc/billing/tests/test_reports.py::test_report_reads_leave_view_entries"
