@@ -5,7 +5,8 @@
 #   - the practice system on http://127.0.0.1:8000 (SQLite in var/),
 #   - the EESZT worker (delivers the reports in the background),
 #   - the sandbox's mail catcher (SMTP on :2525, its page "Elküldött levelek" at /levelek/),
-#     where the demo practices' e-mail goes (quotes, reminders),
+#     where the demo practices' e-mail goes (quotes, reminders), and its SMS gateway
+#     (API /sms/api/messages, page "Elküldött SMS-ek" at /sms-ek/ on :9080),
 #   - the card service on :9451, playing the workstation's eSzemélyi client with the
 #     sandbox's SoftHSM demo card.
 # Every port can be moved with an environment variable (the smoke test uses free ports).
@@ -82,8 +83,10 @@ wait_for 180 "the EESZT sandbox" grep -q "PIN" "$DATA/sandbox.log" || { cat "$DA
 NAV_PORT=$($PY -c "import json, sys; print(json.load(open(sys.argv[1]))['navPort'])" "$SANDBOX_DATA_DIR/server.json")
 export NAV_ENDPOINT="https://127.0.0.1:${NAV_PORT}"
 SMTP_PORT=$($PY -c "import json, sys; print(json.load(open(sys.argv[1]))['smtpPort'])" "$SANDBOX_DATA_DIR/server.json")
-# demo_load points the demo practices' e-mail settings at the catcher.
+# demo_load points the demo practices' e-mail settings at the catcher, and their SMS
+# settings at the sandbox's SMS gateway (on its HTTP listener).
 export ZOMANC_DEMO_SMTP_PORT="$SMTP_PORT"
+export ZOMANC_DEMO_SMS_URL="http://127.0.0.1:${SANDBOX_HTTP_PORT}/sms/api/messages"
 
 echo "== Zománc: database and demo data"
 $PY manage.py migrate --noinput -v 0
@@ -113,6 +116,7 @@ Zománc fut: http://127.0.0.1:${PORT}   (Ctrl-C mindent leállít)
 EESZT sandbox – Ágazati portál: http://127.0.0.1:${SANDBOX_HTTP_PORT}/   (gyakorló környezet, nem a valódi EESZT)
 NAV Online Számla sandbox: https://127.0.0.1:${NAV_PORT}/invoiceService/v3/   portál: http://127.0.0.1:${SANDBOX_HTTP_PORT}/nav/
 Elküldött levelek (levélfogó): http://127.0.0.1:${SANDBOX_HTTP_PORT}/levelek/   (SMTP: 127.0.0.1:${SMTP_PORT}; a páciensnek küldött e-mailek itt olvashatók)
+Elküldött SMS-ek (SMS-átjáró): http://127.0.0.1:${SANDBOX_HTTP_PORT}/sms-ek/   (API: ${ZOMANC_DEMO_SMS_URL}; a páciensnek küldött SMS-ek itt olvashatók)
 Naplók: $DATA/{web,worker,sandbox,cardservice}.log
 
 INFO

@@ -44,6 +44,7 @@ DEMO_HOOKS: tuple[str, ...] = (
     "zomanc.billing.demo:demo_billing_setup",
     "zomanc.plans.demo:demo_plans_create",
     "zomanc.messaging.demo:demo_mail_settings_create",
+    "zomanc.messaging.demo:demo_sms_settings_create",
     "zomanc.reminders.demo:demo_reminder_rule_create",
 )
 
