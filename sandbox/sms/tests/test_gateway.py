@@ -135,6 +135,7 @@ def test_page_lists_text_segments_encoding_state(transactional_db: None) -> None
     assert page.status_code == 200
     assert "Emlékeztető: holnap 9 órakor" in html and "UCS-2" in html and "GSM-7" in html
     assert "Átvéve" in html and KEY in html and "OKTATÓ KÖRNYEZET" in html
+    assert "a páciens telefonja helyett" in html
 
 
 def test_page_fault_switch(transactional_db: None) -> None:
