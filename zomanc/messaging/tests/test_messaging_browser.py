@@ -26,7 +26,10 @@ def test_mail_settings_and_the_patient_cards_pass_the_scan(
     patient = make_patient(personas.receptionist, family_name="Levél", given_name="Lili")
     with member_page(live_server.url, personas.client_for(personas.owner)) as page:
         page.goto(live_server.url + reverse("messaging:settings"))
-        expect(page.locator(".alert-warning")).to_contain_text("Még nincs beállítva")
+        warnings = page.locator(".alert-warning")
+        expect(warnings).to_have_count(2)  # neither e-mail nor SMS is set
+        expect(warnings.first).to_contain_text("nem küld e-mailt")
+        expect(warnings.last).to_contain_text("nem küld SMS-t")
         axe_check(page, label="mail settings, not set")
 
         page.goto(live_server.url + reverse("patients:detail", args=[patient.pk]))
