@@ -283,6 +283,11 @@ def test_two_workers_at_once_send_once(personas: Personas, smtp_server: SmtpServ
     assert len(results) == 2
     if default_connection.vendor == "postgresql":
         assert results.count(None) == 1  # the other claim found the row taken
+    else:
+        # SQLite may refuse both writers at the same moment; never twice, and the next
+        # wake-up (the sweeper's) sends what is still unsent — or nothing.
+        assert len(smtp_server.received) <= 1
+        message_deliver(message_id=message.pk)
     assert len(smtp_server.received) == 1
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT and message.attempts == 1
