@@ -27,6 +27,7 @@ from zomanc.billing.exports import (
     period_invoices,
     period_payments,
 )
+from zomanc.billing.formatting import thousands_format
 from zomanc.billing.forms import (
     ClosingForm,
     CompanyBillingForm,
@@ -240,17 +241,21 @@ def payment_take_view(request: MemberRequest, invoice_id: int) -> HttpResponse:
                 messages.success(
                     request,
                     _("Befizetve: %(cash)s Ft készpénz (kerekítés: %(diff)s Ft).")
-                    % {"cash": payment.cash_amount, "diff": payment.cash_rounding},
+                    % {
+                        "cash": thousands_format(payment.cash_amount),
+                        "diff": thousands_format(payment.cash_rounding),
+                    },
                 )
             else:
                 messages.success(
-                    request, _("Befizetve: %(amount)s Ft.") % {"amount": payment.amount}
+                    request,
+                    _("Befizetve: %(amount)s Ft.") % {"amount": thousands_format(payment.amount)},
                 )
             if payment.credit > 0:
                 messages.info(
                     request,
                     _("A páciens egyenlegén jóváírva (túlfizetés): %(credit)s Ft.")
-                    % {"credit": payment.credit},
+                    % {"credit": thousands_format(payment.credit)},
                 )
     else:
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))

@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django import template
 
+from zomanc.billing.formatting import huf_format, thousands_format
 from zomanc.billing.models import Invoice, InvoiceKind
 from zomanc.clinical.models import Visit
 
@@ -21,3 +24,15 @@ def visit_invoice_slot(visit: Visit) -> Invoice | None:
 def get(mapping: dict[str, object], key: str) -> object:
     """mapping[key] in a template (report totals keyed by bucket or method)."""
     return mapping.get(key, "")
+
+
+@register.filter
+def huf(amount: Decimal | int | str | None) -> str:
+    """A forint amount as the plan pages print it: "38 000 Ft"."""
+    return huf_format(amount)
+
+
+@register.filter
+def thousands(amount: Decimal | int | str | None) -> str:
+    """The figure of a forint amount grouped by thousands ("38 000")."""
+    return thousands_format(amount)

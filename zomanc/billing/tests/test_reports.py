@@ -203,7 +203,7 @@ def test_receivables_ageing_totals_and_company_filter(billing: Personas, patient
     assert [r.days_overdue for r in report.rows] == [112, 72, 42, 12, -8]
     html = page.content.decode()
     assert paid.number not in html and stornoed.number not in html
-    assert 'data-bucket="total"><strong>13500 Ft' in html
+    assert 'data-bucket="total"><strong>13\u00a0500\u00a0Ft' in html
     # The other company of the practice has nothing outstanding.
     other = owner.get(reverse("billing:receivables") + f"?company={billing.company_a.pk}")
     assert other.context["report"].totals["total"] == 13_500
@@ -354,12 +354,15 @@ def test_closing_through_the_page_and_who_sees_it(billing: Personas, invoice: In
     )
     url = reverse("billing:closing_day", args=[billing.company_a.pk, _day()])
     page = desk.get(url)
-    assert page.status_code == 200 and 'data-figure="expected">12000 Ft' in page.content.decode()
+    assert (
+        page.status_code == 200
+        and 'data-figure="expected">12\u00a0000\u00a0Ft' in page.content.decode()
+    )
     bad = desk.post(url, {"counted_cash": "-5"})
     assert bad.status_code == 400 and not DailyClosing.objects.exists()
     done = desk.post(url, {"counted_cash": "11990", "note": "10 Ft hiány"}, follow=True)
     html = done.content.decode()
-    assert 'data-figure="difference">-10 Ft' in html and "10 Ft hiány" in html
+    assert 'data-figure="difference">-10\u00a0Ft' in html and "10 Ft hiány" in html
     pdf = desk.get(reverse("billing:closing_pdf", args=[billing.company_a.pk, _day()]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     # A second post changes nothing (the closed day shows, no form).

@@ -299,11 +299,11 @@ def test_cash_payment_through_the_page(billing: Personas, invoice: Invoice) -> N
     assert "több a hátralévő".encode() in over.content
     data = {"idempotency_key": "k", "method": "CASH", "amount": "11998"}
     page = client.post(url, data, follow=True).content.decode()
-    assert "12000 Ft készpénz (kerekítés: 2 Ft)" in page
+    assert "12\u00a0000 Ft készpénz (kerekítés: 2 Ft)" in page
     client.post(url, data)  # a double click
     assert invoice.payments.count() == 1
     patient_page = client.get(reverse("billing:patient", args=[invoice.patient_id])).content
-    assert "Hátralék: <strong>2 Ft".encode() in patient_page
+    assert "Hátralék: <strong>2\u00a0Ft".encode() in patient_page
 
 
 def test_every_billing_read_leaves_a_view_entry(billing: Personas, invoice: Invoice) -> None:
@@ -363,7 +363,7 @@ def test_modification_through_the_page(billing: Personas, invoice: Invoice) -> N
     modification = Invoice.objects.get(kind=InvoiceKind.MODIFY)
     assert modification.gross_total == -2000 and modification.original_id == invoice.pk
     detail = client.get(reverse("billing:detail", args=[invoice.pk])).content.decode()
-    assert "Hátralék: <strong>10000 Ft" in detail
+    assert "Hátralék: <strong>10\u00a0000\u00a0Ft" in detail
 
 
 def test_overpayment_and_closed_day_through_the_page(billing: Personas, invoice: Invoice) -> None:
@@ -377,9 +377,9 @@ def test_overpayment_and_closed_day_through_the_page(billing: Personas, invoice:
     refused = client.post(url, data, follow=True).content.decode()
     assert "Előleg / túlfizetés" in refused and not invoice.payments.exists()
     done = client.post(url, {**data, "excess_as_credit": "on"}, follow=True).content.decode()
-    assert "jóváírva (túlfizetés): 3000 Ft" in done
+    assert "jóváírva (túlfizetés): 3\u00a0000 Ft" in done
     patient_page = client.get(reverse("billing:patient", args=[invoice.patient_id])).content
-    assert "(előleg, túlfizetés): <strong>3000 Ft".encode() in patient_page
+    assert "(előleg, túlfizetés): <strong>3\u00a0000\u00a0Ft".encode() in patient_page
     second = invoice_issue(
         actor=billing.receptionist,
         company=billing.company_a,
