@@ -78,13 +78,31 @@ INVOICE_HEADER = [
     "Vevő",
     "Vevő adószáma",
     "Pénztártag",
-    "Nettó",
-    "Áfa",
-    "Bruttó",
+    "Nettó (Ft)",
+    "Áfa (Ft)",
+    "Bruttó (Ft)",
     "Pénznem",
     "NAV állapot",
     "NAV tranzakcióazonosító",
+    # A foreign-currency invoice: the books are in forints (the columns above); its own
+    # currency's amounts and the rate they were converted at, for the accountant to match.
+    "Árfolyam (Ft)",
+    "Árfolyam dátuma",
+    "Nettó (devizában)",
+    "Áfa (devizában)",
+    "Bruttó (devizában)",
 ]
+
+
+def _foreign(invoice: Invoice) -> list[str]:
+    if invoice.currency == "HUF":
+        return ["", "", "", "", ""]
+    amounts = (invoice.net_total_cur, invoice.vat_total_cur, invoice.gross_total_cur)
+    return [
+        _num(invoice.exchange_rate),
+        invoice.exchange_rate_date.isoformat() if invoice.exchange_rate_date else "",
+        *(_num(a) if a is not None else "" for a in amounts),
+    ]
 
 
 def invoices_csv(invoices: list[Invoice]) -> bytes:
@@ -111,6 +129,7 @@ def invoices_csv(invoices: list[Invoice]) -> bytes:
                 i.currency,
                 str(submission.get_state_display()) if submission else "",
                 submission.transaction_id if submission else "",
+                *_foreign(i),
             ]
         )
     return _csv(INVOICE_HEADER, rows)
