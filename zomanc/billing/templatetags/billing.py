@@ -36,3 +36,23 @@ def huf(amount: Decimal | int | str | None) -> str:
 def thousands(amount: Decimal | int | str | None) -> str:
     """The figure of a forint amount grouped by thousands ("38 000")."""
     return thousands_format(amount)
+
+
+# A NAV submission's state as a design-system state (docs/design.md): accepted is ok; on its
+# way or being processed by NAV is pending; a retry after a failure or missing settings needs
+# attention (late); NAV's refusal is refused.
+NAV_STATE_STATES = {
+    "done": "ok",
+    "pending": "pending",
+    "sending": "pending",
+    "processing": "pending",
+    "retrying": "late",
+    "waiting_settings": "late",
+    "aborted": "refused",
+}
+
+
+@register.filter
+def nav_state(state: str) -> str:
+    """A NavSubmission.state as a badge state (ok | pending | late | refused)."""
+    return NAV_STATE_STATES.get(state, "info")
