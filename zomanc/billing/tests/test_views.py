@@ -200,6 +200,28 @@ def test_aborted_invoice_shows_navs_message_and_what_to_do(
     assert "sztornó számlát" in page
     nav = client.get(reverse("billing:nav_list") + "?state=aborted").content.decode()
     assert invoice.number in nav and "A számlaszám már létezik." in nav
+    assert 'class="badge state-refused nav-aborted"' in page
+
+
+def test_first_time_success_does_not_look_like_a_retry(billing: Personas, invoice: Invoice) -> None:
+    # A send and one status poll are two claims of the outbox row (attempts == 2): the page
+    # calls them NAV contacts, and speaks of failures only when there were some.
+    NavSubmission.objects.filter(invoice=invoice).update(
+        state=SubmissionState.DONE, attempts=2, failures=0, transaction_id="T1"
+    )
+    client = billing.client_for(billing.receptionist)
+    nav = client.get(reverse("billing:nav_list")).content.decode()
+    assert "2 NAV-kapcsolat (beküldés és állapot-lekérdezések)" in nav
+    assert "kísérlet" not in nav and "sikertelen" not in nav
+    assert 'class="badge state-ok"' in nav
+    NavSubmission.objects.filter(invoice=invoice).update(
+        state=SubmissionState.RETRYING, attempts=3, failures=3
+    )
+    nav = client.get(reverse("billing:nav_list")).content.decode()
+    assert "ebből 3 sikertelen egymás után, újrapróbálja" in nav
+    assert 'class="badge state-late"' in nav
+    empty = client.get(reverse("billing:nav_list") + "?state=aborted").content.decode()
+    assert "Nincs a szűrésnek megfelelő beküldés." in empty
 
 
 def test_pdf_and_storno(billing: Personas, invoice: Invoice) -> None:
