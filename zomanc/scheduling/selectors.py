@@ -90,6 +90,19 @@ def appointment_visit(appointment: Appointment) -> Any | None:
     return max(visits, key=lambda v: v.pk) if visits else None
 
 
+# What the calendar's grid, blocks and cancelled list read of an appointment and its joined
+# rows (zomanc.scheduling.grid, .cells, calendar.html); their other columns are not loaded:
+# converting them (on SQLite every datetime is parsed in Python) was ≈ a tenth of the week
+# view (docs/benchmarks.md, "Profiles, issue 18"). A field read that is not listed costs a
+# query per appointment: test_calendar_reads_no_column_it_did_not_load.
+CALENDAR_FIELDS = (
+    "practice_id", "starts_at", "ends_at", "note", "status", "cancel_reason",
+    "patient__family_name", "patient__given_name", "doctor__display_name",
+    "doctor__practice_id", "chair__name", "chair__practice_id", "chair__position",
+    "chair__is_active", "treatment__name",
+)  # fmt: skip
+
+
 def calendar_appointments(
     *,
     practice: Practice,
@@ -106,7 +119,11 @@ def calendar_appointments(
         qs = qs.filter(chair_id=chair_id)
     if doctor_id is not None:
         qs = qs.filter(doctor_id=doctor_id)
-    qs = qs.select_related("patient", "doctor", "chair", "treatment").order_by("starts_at", "id")
+    qs = (
+        qs.select_related("patient", "doctor", "chair", "treatment")
+        .only(*CALENDAR_FIELDS)
+        .order_by("starts_at", "id")
+    )
     relation = visit_relation()
     foreign_key = relation is not None and not relation[1]
     appointments = list(qs if foreign_key else with_visits(qs))

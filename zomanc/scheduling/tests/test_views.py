@@ -628,6 +628,59 @@ def test_calendar_query_count_is_fixed(cal: Cal, django_assert_num_queries: Any,
     assert ("#4#" in html) == week  # the day view shows Monday only
 
 
+def test_calendar_reads_no_column_it_did_not_load(cal: Cal) -> None:
+    """The week loads only the columns it shows (selectors.CALENDAR_FIELDS): every kind of
+    block — a treatment and a note, arrived, an opened visit, cancelled with its reason, on
+    a deactivated chair — in chair and in doctor mode costs no query of its own (a field
+    read that was not loaded would cost one per appointment)."""
+    from zomanc.clinical.services import visit_open
+    from zomanc.codes.models import TreatmentItem
+
+    treatment = TreatmentItem.objects.create(
+        practice=cal.p.practice_a, shortcut="x", name="Tömés", price=1000
+    )
+    old_chair = Chair.objects.create(practice=cal.p.practice_a, name="Régi szék", position=9)
+    client = cal.p.client_for(cal.p.doctor)
+    url = reverse("scheduling:week")
+
+    def book_each_kind(day: int) -> None:
+        when = DAY + timedelta(days=day)
+        cal.book(at(8, day=when), 30, treatment=treatment, note="Megjegyzés")
+        arrived = cal.book(at(9, day=when), 30, chair=cal.chair2)
+        Appointment.objects.filter(pk=arrived.pk).update(status=AppointmentStatus.ARRIVED)
+        patient = make_patient(cal.p.receptionist, family_name="Nyitott", given_name=str(day))
+        opened = cal.book(at(10, day=when), 30, patient=patient)
+        visit_open(
+            patient=patient, doctor=cal.p.doctor, company=cal.p.company_a,
+            org_unit=cal.p.org_unit_a, started_at=at(10, day=when), appointment=opened,
+            opened_by=cal.p.doctor.user,
+        )  # fmt: skip
+        cancelled = cal.book(at(11, day=when), 30)
+        Appointment.objects.filter(pk=cancelled.pk).update(
+            status=AppointmentStatus.CANCELLED, cancel_reason="Beteg"
+        )
+        cal.book(at(12, day=when), 30, chair=old_chair, doctor=cal.p.doctor2)
+
+    def queries() -> list[int]:
+        counts = []
+        for mode in ("chair", "doctor"):
+            with CaptureQueriesContext(connection) as ctx:
+                html = client.get(url, {"date": DAY.isoformat(), "by": mode}).content.decode()
+            assert "Régi szék" in html and "Beteg" in html and "Tömés" in html
+            counts.append(len(ctx.captured_queries))
+        return counts
+
+    book_each_kind(0)
+    Chair.objects.filter(pk=old_chair.pk).update(is_active=False)
+    client.get(url, {"date": DAY.isoformat()})  # the session's first request may write it
+    one_each = queries()
+    Chair.objects.filter(pk=old_chair.pk).update(is_active=True)
+    book_each_kind(1)
+    book_each_kind(2)
+    Chair.objects.filter(pk=old_chair.pk).update(is_active=False)
+    assert queries() == one_each
+
+
 def test_chairs_page_query_count_is_fixed(cal: Cal, django_assert_num_queries: Any) -> None:
     client = cal.p.client_for(cal.p.owner)
     client.get(reverse("scheduling:chairs"))
