@@ -3,6 +3,7 @@ the chosen customer kind uses (billing/invoice-form.js toggles `hidden`); withou
 every field is there (the server ignores what the kind does not use)."""
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -64,3 +65,37 @@ def test_without_javascript_every_field_shows(billing: Personas, patient: Patien
     assert " hidden" not in html.split('class="card form-2col invoice-issue"')[1]
     assert html.count("data-customer-kinds=") == 7
     assert "billing/invoice-form.js" in html
+
+
+def test_billing_pages_pass_axe(
+    page: Any, live_server: Any, billing: Personas, patient: Patient
+) -> None:
+    from playwright.sync_api import expect
+
+    from zomanc.billing.models import Invoice
+    from zomanc.billing.services import CustomerInput, LineInput, invoice_issue
+    from zomanc.testing.browser import axe_check
+
+    invoice: Invoice = invoice_issue(
+        actor=billing.receptionist,
+        company=billing.company_a,
+        customer=CustomerInput(kind="patient", name="Kiss Máté"),
+        lines=[LineInput("Tömés", Decimal(1), Decimal(38000), "AAM")],
+        payment_method="CASH",
+        idempotency_key="axe",
+        patient=patient,
+    )
+    for name, url in [
+        ("invoice", reverse("billing:detail", args=[invoice.pk])),
+        ("invoices", reverse("billing:list")),
+        ("patient billing", reverse("billing:patient", args=[patient.pk])),
+        ("nav submissions", reverse("billing:nav_list")),
+    ]:
+        page.goto(live_server.url + url)
+        expect(page.locator("h1")).to_have_count(1)
+        axe_check(page, label=name)
+    # The invoice page: the pending NAV state as a badge and a sentence, the total grouped.
+    page.goto(live_server.url + reverse("billing:detail", args=[invoice.pk]))
+    expect(page.locator("h1 .badge.state-pending.nav-pending")).to_have_text("NAV: Beküldésre vár")
+    expect(page.locator("section.nav-state")).to_contain_text("a rendszer magától beküldi")
+    expect(page.get_by_text("Fizetendő: 38\u00a0000\u00a0Ft")).to_be_visible()
