@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
+from zomanc.billing.formatting import thousands_format
 from zomanc.billing.models import DailyClosing, Invoice, InvoiceKind, Payment, PaymentMethod
 from zomanc.billing.payments import MONEY
 from zomanc.practices.models import Company, StaffMember
@@ -187,7 +188,7 @@ def day_close(
                 "cash_removed": _(
                     "A kivett készpénz 0 és a számolt készpénz (%(counted)s Ft) között legyen."
                 )
-                % {"counted": counted_cash}
+                % {"counted": thousands_format(counted_cash)}
             }
         )
     try:

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
+from zomanc.billing.formatting import thousands_format
 from zomanc.billing.models import (
     CustomerKind,
     DailyClosing,
@@ -240,7 +241,10 @@ def payment_take(
                                 "Ft-nál. Ha a különbözetet a páciens egyenlegén kell tartani, "
                                 "jelölje be: „Előleg / túlfizetés”."
                             )
-                            % {"amount": value, "outstanding": outstanding}
+                            % {
+                                "amount": thousands_format(value),
+                                "outstanding": thousands_format(outstanding),
+                            }
                         }
                     )
                 if not _patients_own(invoice):
@@ -251,7 +255,7 @@ def payment_take(
                                 "egyenlegként; ezen a számlán legfeljebb %(outstanding)s Ft "
                                 "fizethető."
                             )
-                            % {"outstanding": outstanding}
+                            % {"outstanding": thousands_format(outstanding)}
                         }
                     )
                 credit, value = value - outstanding, outstanding
@@ -273,7 +277,7 @@ def payment_take(
                                 "A páciens egyenlege %(held)s Ft; egyenlegből legfeljebb ennyi "
                                 "fizethető."
                             )
-                            % {"held": held}
+                            % {"held": thousands_format(held)}
                         }
                     )
                 credit = -value
