@@ -51,6 +51,8 @@ NAV_DONE = "NAV: Befogadva (DONE)"
 NAV_TIMEOUT_S = 180
 # Amounts as the pages print them: with or without a (narrow) space between thousands.
 SEP = r"[\s\u00a0\u202f]?"
+# Before "Ft": a space, or the no-break space of the money format ("38 000 Ft").
+FT = r"[\s\u00a0]Ft"
 
 
 def money(value: int) -> re.Pattern[str]:
@@ -170,8 +172,8 @@ def cash_payment(w: InvoiceWalk) -> None:
         re.compile(rf"Befizetve: 12{SEP}345 Ft készpénz \(kerekítés: 2 Ft\)")
     )
     payments = page.locator("ul.payments")
-    expect(payments).to_contain_text(re.compile(rf"készpénzben 12{SEP}345 Ft, kerekítés 2 Ft"))
-    expect(w.main()).to_contain_text(re.compile(rf"Hátralék: 25{SEP}657 Ft"))
+    expect(payments).to_contain_text(re.compile(rf"készpénzben 12{SEP}345{FT}, kerekítés 2{FT}"))
+    expect(w.main()).to_contain_text(re.compile(rf"Hátralék: 25{SEP}657{FT}"))
     w.shot("invoice-05-cash-payment", payments)
 
 
@@ -209,7 +211,7 @@ def storno(w: InvoiceWalk) -> None:
     expect(w.main()).to_contain_text(f"Az eredeti számla: {w.invoice_number}")
     # The cash goes back with the storno, rounded again.
     expect(page.locator("ul.payments")).to_contain_text(
-        re.compile(rf"Visszafizetés · Készpénz · -12{SEP}343 Ft \(készpénzben -12{SEP}345 Ft")
+        re.compile(rf"Visszafizetés · Készpénz · -12{SEP}343{FT} \(készpénzben -12{SEP}345{FT}")
     )
     w.storno_url = page.url
     _wait_nav_state(w, NAV_DONE)
@@ -289,7 +291,7 @@ def closing(w: InvoiceWalk) -> None:
     row.get_by_role("link", name="Napi zárás").click()
     figures = page.locator("section.closing")
     cash = figures.locator("tr[data-method=CASH]")
-    expect(cash).to_contain_text(re.compile(rf"12{SEP}345 Ft"))  # in, and back with the storno
+    expect(cash).to_contain_text(re.compile(rf"12{SEP}345{FT}"))  # in, and back with the storno
     expect(figures.locator("tr[data-method=FUND_CARD]")).to_contain_text(money(38000))
     expect(figures).to_contain_text("Sztornó számlák")
     expected = figures.locator("td[data-figure=expected]").inner_text()
