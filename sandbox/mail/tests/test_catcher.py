@@ -131,3 +131,12 @@ def test_clear_and_missing(catcher: MailCatcher) -> None:
     assert client.get(reverse("mail:attachment", args=[pk, 999])).status_code == 404
     assert client.post(reverse("mail:clear")).status_code == 302
     assert not CaughtMessage.objects.exists()
+
+
+def test_page_message_is_one_live_region_around_the_list(catcher: MailCatcher) -> None:
+    """The message after an action is announced: a live region wraps the list (role=status
+    on the <ul> or each <li> would take the list's role away — axe: list/listitem)."""
+    page = Client().post(reverse("mail:clear"), follow=True).content.decode()
+    assert '<div role="status"><ul class="messages">' in page
+    assert "levél törölve" in page
+    assert '<li class="msg msg-success">' in page
