@@ -5,12 +5,30 @@ business transaction that decided to send it and delivered by the worker
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zomanc.eeszt.models import SealedSecret
 from zomanc.patients.models import Patient
 from zomanc.practices.models import Practice, StaffMember
+
+# Per-practice sending limits (messages per minute, docs/messaging.md "Rate limits"): the
+# defaults sit under what the common providers allow one sender — Microsoft 365 takes 30
+# messages a minute from a mailbox, shared hosting an hour's few hundred; SMS gateways throttle
+# an account and bill every part, so a runaway loop costs money — and far above a practice's
+# need (a day's reminders go out in a minute or two). The owner sets the provider's own limit.
+EMAIL_RATE_DEFAULT = 30
+SMS_RATE_DEFAULT = 30
+RATE_MAX = 600  # ten a second: above it a limit protects nothing
+
+
+def _rate_field(default: int) -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(
+        _("legfeljebb ennyi üzenet percenként"),
+        default=default,
+        validators=[MinValueValidator(1), MaxValueValidator(RATE_MAX)],
+    )
 
 
 class SmtpSecurity(models.TextChoices):
@@ -37,6 +55,7 @@ class MailSettings(models.Model):
     from_email = models.EmailField(_("feladó e-mail címe"))
     from_name = models.CharField(_("feladó neve"), max_length=200, blank=True)
     reply_to = models.EmailField(_("válaszcím"), blank=True)
+    rate_per_minute = _rate_field(EMAIL_RATE_DEFAULT)
     updated_by = models.ForeignKey(
         StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -67,6 +86,7 @@ class SmsSettings(models.Model):
         SealedSecret, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     sender_name = models.CharField(_("feladó neve"), max_length=11, blank=True)
+    rate_per_minute = _rate_field(SMS_RATE_DEFAULT)
     updated_by = models.ForeignKey(
         StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -96,10 +116,19 @@ class MessageStatus(models.TextChoices):
     # An SMS whose gateway reported it on the phone (e-mail has no such report).
     DELIVERED = "delivered", _("Kézbesítve")
     FAILED = "failed", _("Sikertelen")
+    # Never sent, by decision: the patient had no consent for the channel (or opted out, or
+    # has no address). Written by the sender (message_suppressed_record) so the patient's
+    # message log shows what did not go out beside what did.
+    SUPPRESSED = "suppressed", _("Nem ment ki")
 
 
 # Final for the sending worker: an SMS that is "sent" waits only for its delivery report.
-FINAL_STATUSES = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED)
+FINAL_STATUSES = (
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+    MessageStatus.FAILED,
+    MessageStatus.SUPPRESSED,
+)
 
 
 class OutboundMessage(models.Model):
@@ -125,6 +154,9 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveIntegerField(_("kísérletek"), default=0)
     next_attempt_at = models.DateTimeField(_("következő kísérlet"), null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # When a worker last took the row to send it: the rate limit counts a practice's claims
+    # of the last minute per channel (index message_rate).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(_("utolsó hiba"), blank=True)
     smtp_code = models.PositiveIntegerField(null=True, blank=True)
     message_id = models.CharField(max_length=255, unique=True, editable=False)
@@ -152,6 +184,7 @@ class OutboundMessage(models.Model):
             models.Index(fields=["practice", "about_kind", "about_id"], name="message_about"),
             models.Index(fields=["status", "next_attempt_at"], name="message_sweep"),
             models.Index(fields=["status", "report_due_at"], name="message_report_sweep"),
+            models.Index(fields=["practice", "channel", "-claimed_at"], name="message_rate"),
         ]
 
     def __str__(self) -> str:
