@@ -2,6 +2,8 @@
 
 POST /sms/api/messages        {"to", "text", "client_ref"} → 202 {"id", "status": "accepted", …}
                               the same client_ref again → 200, the same id, nothing sent again
+GET  /sms/api/messages        → 200 {"messages": [...]} the account's messages, oldest first
+                              (?after=<id> pages on, 500 a page; "more"), reports settled
 GET  /sms/api/messages/<id>   → 200 {"id", "status": accepted|delivered|failed, …}
 
 Authenticated by the account's API key: ``Authorization: Bearer <key>``. Delivery reports
@@ -17,7 +19,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from sandbox.sms import services
 from sandbox.sms.models import SmsAccount, SmsMessage
@@ -48,15 +50,21 @@ def message_json(message: SmsMessage) -> dict[str, Any]:
         "accepted_at": message.accepted_at.isoformat(),
         "final_at": message.final_at.isoformat() if message.final_at else None,
         "error": message.error,
+        "submissions": message.submissions,
     }
 
 
+LIST_PAGE = 500
+
+
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "POST"])
 def messages_create(request: HttpRequest) -> HttpResponse:
     account = _account(request)
     if account is None:
         return _unauthorized()
+    if request.method == "GET":
+        return _messages_list(request, account)
     fault = services.fault_for_request()
     if fault == "fail":
         response = JsonResponse({"error": "Az átjáró átmenetileg nem érhető el."}, status=503)
@@ -80,6 +88,21 @@ def messages_create(request: HttpRequest) -> HttpResponse:
     if fault == "lose":
         return JsonResponse({"error": "Átjáró-időtúllépés (a válasz elveszett)."}, status=504)
     return JsonResponse(message_json(result.message), status=202 if result.created else 200)
+
+
+def _messages_list(request: HttpRequest, account: SmsAccount) -> HttpResponse:
+    """What a provider's message log gives: every message of the account, so a client (or a
+    test counting what reached the phones) sees also those it never heard back about."""
+    services.messages_settle()
+    rows = SmsMessage.objects.filter(account=account).order_by("pk")
+    after = request.GET.get("after", "")
+    if after:
+        anchor = SmsMessage.objects.filter(account=account, public_id=after).first()
+        if anchor is None:
+            return JsonResponse({"error": "Nincs ilyen üzenet (after)."}, status=400)
+        rows = rows.filter(pk__gt=anchor.pk)
+    page = [message_json(m) for m in rows[: LIST_PAGE + 1]]
+    return JsonResponse({"messages": page[:LIST_PAGE], "more": len(page) > LIST_PAGE})
 
 
 @require_GET

@@ -178,3 +178,29 @@ def test_page_new_account_shows_its_key(transactional_db: None) -> None:
 )
 def test_segments(text: str, encoding: str, count: int) -> None:
     assert gsm.segments(text) == gsm.Segments(encoding, count)
+
+
+def test_list_gives_the_account_its_messages_in_pages(
+    gateway: str, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox.sms import api
+
+    monkeypatch.setattr(api, "LIST_PAGE", 2)
+    for n in range(3):
+        _post(gateway, {"to": "+36301112233", "text": f"Üzenet {n}", "client_ref": f"l{n}"})
+    _post(gateway, {"to": "+36301112233", "text": "Üzenet 0", "client_ref": "l0"})  # again
+    _post(gateway, {"to": "+36301112233", "text": "Másé", "client_ref": "l0"}, OTHER_KEY)
+    first = _get(gateway).json()
+    assert [m["client_ref"] for m in first["messages"]] == ["l0", "l1"] and first["more"]
+    assert first["messages"][0]["submissions"] == 2
+    rest = _get(f"{gateway}?after={first['messages'][-1]['id']}").json()
+    assert [m["client_ref"] for m in rest["messages"]] == ["l2"] and not rest["more"]
+    # Another account's messages are not listed; the reports are settled when listed.
+    assert [m["client_ref"] for m in _get(gateway, OTHER_KEY).json()["messages"]] == ["l0"]
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(
+        seconds=settings.SANDBOX_SMS_DELIVERY_SECONDS + 1
+    )
+    with time_machine.travel(later):
+        assert {m["status"] for m in _get(gateway).json()["messages"]} == {"delivered"}
+    assert _get(f"{gateway}?after=sms_nincs").status_code == 400
+    assert _get(gateway, "rossz-kulcs").status_code == 401
