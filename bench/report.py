@@ -470,6 +470,11 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
                 "",
             ]
 
+    # 6. reminders (issue 17)
+    reminders = results.get("reminders") or []
+    if reminders:
+        lines += reminders_lines(reminders, targets)
+
     lines += ["### Targets", ""]
     if meta["mode"] == "quick":
         # 50 visits and 10k patients say whether the benchmark works, not whether a target
@@ -478,6 +483,97 @@ def render(results: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool | No
         targets = [(t, m, None) for t, m, _ in targets]
     lines += _table(["target", "measured", ""], [[t, m, _mark(ok)] for t, m, ok in targets])
     return "\n".join(lines) + "\n", targets
+
+
+def reminders_lines(
+    runs: list[dict[str, Any]], targets: list[tuple[str, str, bool | None]]
+) -> list[str]:
+    """Section 6 (issue 17, bench/reminders.py): a day's reminders queued, then sent by the
+    ox workers to the mail catcher, against the catcher's floor; appends its targets."""
+    lines = ["### 6. Appointment reminders (a day's reminders → every e-mail at the catcher)", ""]
+    rows = []
+    for r in runs:
+        if "error" in r:
+            rows.append([r.get("label", "?"), f"error: {r['error']}"] + ["–"] * 11)
+            continue
+        floor = r.get("floor") or {}
+        cores = r.get("cores_busy") or {}
+
+        def rate(name: str, floor: dict[str, Any] = floor) -> str:
+            return _f((floor.get(name) or {}).get("messages_per_s"), 1)
+
+        rows.append(
+            [
+                f"{r['database']}, {r['workers']} worker(s)",
+                f"{_f(r['appointments'])} / {_f(r['practices'])}",
+                _f(r.get("booking_ms_per_appointment"), 1),
+                _f(r.get("queue_ms_per_reminder"), 2),
+                _f(r.get("drain_messages_per_s"), 1),
+                " / ".join(rate(k) for k in ("keep_alive", "per_message", "one_connection")),
+                _f(r.get("ratio_to_floor"), 2),
+                _f(r.get("worker_cpu_ms_per_message"), 1),
+                " / ".join(
+                    _f(x, 1)
+                    for x in (
+                        r.get("catcher_cpu_ms_per_message"),
+                        (floor.get("keep_alive") or {}).get("catcher_cpu_ms_per_message"),
+                    )
+                ),
+                " / ".join(
+                    _f(x, 2)
+                    for x in (
+                        cores.get("delivery"),
+                        (floor.get("keep_alive") or {}).get("cores_busy"),
+                    )
+                ),
+                _f(r.get("bytes_mean")),
+                f"{_f(r.get('at_catcher'))} of {_f(r['appointments'])}",
+            ]
+        )
+        run = f"{r['database']}, {r['workers']} worker(s)"
+        ratio = r.get("ratio_to_floor")
+        targets.append(
+            (
+                f"reminders to the mail catcher: ratio to its floor ({run}) — no target set yet",
+                f"{ratio}",
+                None,
+            )
+        )
+        targets.append(
+            (
+                f"reminders: worker CPU per message ({run}) — no target set yet",
+                f"{r.get('worker_cpu_ms_per_message')} ms",
+                None,
+            )
+        )
+    lines += _table(
+        [
+            "run", "appointments / practices", "booking ms/appt", "queueing ms/reminder",
+            "delivery msgs/s", "floor msgs/s keep-alive / conn per msg / 1 conn",
+            "ratio (floor ÷ pipeline)", "worker CPU ms/msg",
+            "catcher CPU ms/msg delivery / floor", "cores busy delivery / floor",
+            "bytes/msg", "at the catcher",
+        ],
+        rows,
+    )  # fmt: skip
+    lines += [
+        "",
+        "The appointments (one a patient with e-mail consent, the same day two days ahead, "
+        "spread evenly over the practices, each practice's e-mail settings pointing at the "
+        "sandbox's catcher with a login) are booked through `appointment_create`, whose hook "
+        "writes the reminder rows (booking ms/appt, not part of what follows). Queueing: every "
+        "row through `reminder_send` at its own due time (its `now`), in due order — claim, "
+        "text with signed links, outbox row and wake-up. Delivery: the held ox workers "
+        "released on the outbox rows (messages ÷ (release → last row sent)); a run whose "
+        "catcher does not hold exactly one message per row fails. The floor sends the same "
+        "messages (fresh Message-IDs) to the same catcher with Django's SMTP backend and the "
+        "practices' settings: 16 at a time over a keep-alive connection each, 16 at a time "
+        "with a connection per message (the product's way), and back to back over one "
+        "connection (a sample of 200); ratio = the best of them ÷ the delivery. Catcher CPU = "
+        "the sandbox process's CPU per message caught (it parses and stores each).",
+        "",
+    ]
+    return lines
 
 
 def page_cpu_targets(pages: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
