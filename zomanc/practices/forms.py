@@ -24,6 +24,12 @@ class CodeField(forms.CharField):
 
 class PracticeForm(forms.Form):
     name = forms.CharField(label=_("A rendelő neve"), max_length=200)
+    phone = forms.CharField(
+        label=_("A rendelő telefonszáma"),
+        max_length=40,
+        required=False,
+        help_text=_("A pácienseknek küldött visszahívó üzenetekben: ezen foglalhat időpontot."),
+    )
     require_owner_2fa = forms.BooleanField(
         label=_("Kétlépcsős azonosítás kötelező a tulajdonosoknak"),
         required=False,

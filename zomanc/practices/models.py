@@ -42,6 +42,8 @@ class Practice(models.Model):
     """The customer account and the tenant: every tenant-owned row points here."""
 
     name = models.CharField(_("név"), max_length=200)
+    # Printed in the messages to patients (recall: "book on this number").
+    phone = models.CharField(_("telefonszám"), max_length=40, blank=True, default="")
     require_owner_2fa = models.BooleanField(
         _("kétlépcsős azonosítás kötelező a tulajdonosoknak"), default=False
     )

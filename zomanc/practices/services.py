@@ -77,7 +77,7 @@ def _audit_update(
 
 # --- practice ---------------------------------------------------------------------------
 
-PRACTICE_FIELDS = ["name", "require_owner_2fa"]
+PRACTICE_FIELDS = ["name", "phone", "require_owner_2fa"]
 
 
 @transaction.atomic
@@ -97,10 +97,14 @@ def practice_update(
     actor: User | None,
     name: str,
     require_owner_2fa: bool,
+    phone: str | None = None,
     request: HttpRequest | None = None,
 ) -> Practice:
+    """`phone` None keeps the stored one."""
     before = _values(practice, PRACTICE_FIELDS)
     practice.name = name.strip()
+    if phone is not None:
+        practice.phone = phone.strip()
     practice.require_owner_2fa = require_owner_2fa
     _clean(practice)
     practice.save(update_fields=PRACTICE_FIELDS)

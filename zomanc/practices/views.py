@@ -45,7 +45,11 @@ def _settings_page(
 @settings_required
 def practice_settings(request: MemberRequest) -> HttpResponse:
     practice = request.practice
-    initial = {"name": practice.name, "require_owner_2fa": practice.require_owner_2fa}
+    initial = {
+        "name": practice.name,
+        "phone": practice.phone,
+        "require_owner_2fa": practice.require_owner_2fa,
+    }
     form = PracticeForm(request.POST or None, initial=initial)
     if form_submit(
         form,
@@ -53,6 +57,7 @@ def practice_settings(request: MemberRequest) -> HttpResponse:
             practice=practice,
             actor=request.user,
             name=data["name"],
+            phone=data["phone"],
             require_owner_2fa=data["require_owner_2fa"],
             request=request,
         ),
@@ -65,7 +70,11 @@ def practice_settings(request: MemberRequest) -> HttpResponse:
 def _practice_page(request: MemberRequest, **forms: Any) -> HttpResponse:
     practice = request.practice
     if "form" not in forms:
-        initial = {"name": practice.name, "require_owner_2fa": practice.require_owner_2fa}
+        initial = {
+            "name": practice.name,
+            "phone": practice.phone,
+            "require_owner_2fa": practice.require_owner_2fa,
+        }
         forms["form"] = PracticeForm(initial=initial)
     forms.setdefault("logo_form", LogoForm())
     logo = (
