@@ -124,3 +124,36 @@ class FilterForm(forms.Form):
         if not raw:
             return None
         return dt.date.fromisoformat(raw + "-01")
+
+
+SEND_ALL = "all"
+
+
+class BulkSendForm(forms.Form):
+    """The list's bulk send: on which channels (only those the practice has set up)."""
+
+    channel = forms.ChoiceField(
+        label=_("Csatorna"),
+        error_messages={
+            "required": _("Válassza ki, hogyan értesítsük a pácienseket."),
+            "invalid_choice": _(
+                "Ezen a csatornán a rendelő nem küld üzenetet (Beállítások / E-mail és SMS)."
+            ),
+        },
+    )
+
+    def __init__(self, *args: Any, channels: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[str, Any]] = []
+        if len(channels) > 1:
+            choices.append((SEND_ALL, _("Minden csatornán, amihez hozzájárult")))
+        if "email" in channels:
+            choices.append(("email", _("E-mailben")))
+        if "sms" in channels:
+            choices.append(("sms", _("SMS-ben")))
+        cast(forms.ChoiceField, self.fields["channel"]).choices = choices
+        self.channels = channels
+
+    def chosen(self) -> list[str]:
+        value = self.cleaned_data["channel"]
+        return list(self.channels) if value == SEND_ALL else [value]

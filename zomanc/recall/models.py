@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zomanc.codes.models import TreatmentItem
-from zomanc.patients.models import Patient
+from zomanc.patients.models import Channel, Patient
 from zomanc.practices.models import Practice, StaffMember
 
 INTERVAL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(60)]
@@ -89,6 +89,9 @@ class RecallContact(models.Model):
     since = models.DateField(_("utolsó kezelés napja"))
     state = models.CharField(_("állapot"), max_length=12, choices=ContactState.choices)
     note = models.CharField(_("megjegyzés"), max_length=300, blank=True)
+    # The channels a message went out on ("email", "sms", "email,sms") when the entry was
+    # made by the list's bulk send; empty for an entry recorded by hand (a phone call).
+    channels = models.CharField(_("csatornák"), max_length=20, blank=True, default="")
     recorded_by = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -105,3 +108,41 @@ class RecallContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient_id}/{self.treatment_id}/{self.since}: {self.state}"
+
+    @property
+    def channels_label(self) -> str:
+        """ "e-mail, SMS": what the bulk send's message went out on."""
+        return ", ".join(str(Channel(c).label) for c in self.channels.split(",") if c)
+
+
+class RecallMessage(models.Model):
+    """One recall message on one channel: the recall (patient, item, since), the day it went
+    out (Budapest) and the outbox row. Unique per recall, channel and day, so a double submit
+    of the bulk send (the back button, two clicks, two receptionists) cannot queue a second
+    message for the same recall on the same day: the database refuses it whatever the race.
+    One outbox message may serve several recalls of the patient (one message names them all)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    treatment = models.ForeignKey(TreatmentItem, on_delete=models.PROTECT, related_name="+")
+    since = models.DateField()
+    channel = models.CharField(max_length=10)
+    sent_on = models.DateField()
+    contact = models.ForeignKey(RecallContact, on_delete=models.PROTECT, related_name="messages")
+    message = models.ForeignKey(
+        "messaging.OutboundMessage", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visszahívó üzenet")
+        verbose_name_plural = _("visszahívó üzenetek")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "patient", "treatment", "since", "channel", "sent_on"],
+                name="recall_message_once_a_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}/{self.treatment_id}/{self.since} {self.channel} {self.sent_on}"

@@ -146,10 +146,12 @@ def recall_contact_record(
     since: dt.date,
     state: str,
     note: str = "",
+    channels: str = "",
     request: HttpRequest | None = None,
 ) -> RecallContact:
     """Append a contact entry to a current recall of the patient (reminded, declined,
-    unreachable). A recall that is not current — moved by a newer procedure, or never
+    unreachable); `channels` names what a message went out on ("email,sms"), empty for an
+    entry recorded by hand. A recall that is not current — moved by a newer procedure, or never
     there — is refused: the entry would belong to nothing on the list."""
     from zomanc.recall.selectors import patient_recalls
 
@@ -172,6 +174,7 @@ def recall_contact_record(
         since=since,
         state=state,
         note=note,
+        channels=channels,
         recorded_by=actor,
         recorded_at=timezone.now(),
     )

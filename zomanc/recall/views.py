@@ -21,6 +21,7 @@ from zomanc.patients.services import patient_record_viewed
 from zomanc.practices.permissions import Perm
 from zomanc.recall import hooks
 from zomanc.recall.forms import (
+    BulkSendForm,
     ContactForm,
     FilterForm,
     OwnIntervalForm,
@@ -36,6 +37,7 @@ from zomanc.recall.selectors import (
     practice_recall_rules,
     recall_list,
 )
+from zomanc.recall.send import MAX_KEYS, practice_send_channels, recall_bulk_send
 from zomanc.recall.services import (
     patient_recall_interval_set,
     recall_contact_record,
@@ -110,8 +112,45 @@ def recall_list_view(request: MemberRequest) -> HttpResponse:
             "today": today,
             "back": back,
             "bulk_actions": hooks.BULK_ACTION_TEMPLATES,
+            "send_form": BulkSendForm(channels=practice_send_channels(request.practice.pk))
+            if hooks.BULK_ACTION_TEMPLATES
+            else None,
         },
     )
+
+
+def _back(request: MemberRequest) -> str:
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("recall:list")
+    return back
+
+
+@require_POST
+@member_required(Perm.RECALL_RUN)
+def recall_send(request: MemberRequest) -> HttpResponse:
+    """The list's bulk send: the ticked recalls (`recall`, Due.key values) get their message on
+    the chosen channels; the page says who was notified and who was skipped, and why."""
+    back = _back(request)
+    keys = [k for k in request.POST.getlist("recall") if k]
+    form = BulkSendForm(request.POST, channels=practice_send_channels(request.practice.pk))
+    if not keys:
+        messages.error(request, _("Jelöljön ki legalább egy pácienst a listában."))
+        return redirect(back)
+    if len(keys) > MAX_KEYS:
+        messages.error(
+            request, _("Egyszerre legfeljebb %(n)s visszahívás küldhető.") % {"n": MAX_KEYS}
+        )
+        return redirect(back)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    result = recall_bulk_send(
+        member=request.member, keys=keys, channels=form.chosen(), request=request
+    )
+    return render(request, "recall/send_result.html", {"result": result, "back": back})
 
 
 @require_POST
@@ -120,9 +159,7 @@ def recall_contact(request: MemberRequest) -> HttpResponse:
     """One row's contact form (its fields carry the row's prefix, named in `prefix`)."""
     prefix = request.POST.get("prefix", "")
     form = ContactForm(request.POST, prefix=prefix or None)
-    back = request.POST.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("recall:list")
+    back = _back(request)
     if form.is_valid():
         patient = access_patient(request.member, form.cleaned_data["patient"])
         treatment = get_object_or_404(

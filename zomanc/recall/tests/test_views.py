@@ -220,6 +220,7 @@ def test_no_bulk_selection_without_a_send_action(
     personas: Personas, due_patient: Patient, items: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = personas.client_for(personas.receptionist)
+    monkeypatch.setattr(hooks, "BULK_ACTION_TEMPLATES", [])  # an install without sending
     page = client.get(reverse("recall:list")).content.decode()
     assert 'name="recall"' not in page and "recall-bulk" not in page
     patient_channel_opt_in(
