@@ -507,7 +507,8 @@ def reminders_lines(
                 f"{r['database']}, {r['workers']} worker(s)",
                 f"{_f(r['appointments'])} / {_f(r['practices'])}",
                 _f(r.get("booking_ms_per_appointment"), 1),
-                _f(r.get("queue_ms_per_reminder"), 2),
+                f"{_f(r.get('queue_ms_per_reminder'), 1)} / "
+                f"{_f(r.get('queue_cpu_ms_per_reminder'), 1)}",
                 _f(r.get("drain_messages_per_s"), 1),
                 " / ".join(rate(k) for k in ("keep_alive", "per_message", "one_connection")),
                 _f(r.get("ratio_to_floor"), 2),
@@ -548,7 +549,8 @@ def reminders_lines(
         )
     lines += _table(
         [
-            "run", "appointments / practices", "booking ms/appt", "queueing ms/reminder",
+            "run", "appointments / practices", "booking ms/appt",
+            "queueing ms/reminder wall / CPU",
             "delivery msgs/s", "floor msgs/s keep-alive / conn per msg / 1 conn",
             "ratio (floor ÷ pipeline)", "worker CPU ms/msg",
             "catcher CPU ms/msg delivery / floor", "cores busy delivery / floor",
@@ -563,7 +565,8 @@ def reminders_lines(
         "sandbox's catcher with a login) are booked through `appointment_create`, whose hook "
         "writes the reminder rows (booking ms/appt, not part of what follows). Queueing: every "
         "row through `reminder_send` at its own due time (its `now`), in due order — claim, "
-        "text with signed links, outbox row and wake-up. Delivery: the held ox workers "
+        "text with signed links, outbox row and wake-up (wall time, and this process's CPU, which "
+        "the machine's other load does not inflate). Delivery: the held ox workers "
         "released on the outbox rows (messages ÷ (release → last row sent)); a run whose "
         "catcher does not hold exactly one message per row fails. The floor sends the same "
         "messages (fresh Message-IDs) to the same catcher with Django's SMTP backend and the "

@@ -25,6 +25,7 @@ def test_the_section_runs_on_a_tiny_day() -> None:
     assert "error" not in result, result
     assert result["ok"] and result["at_catcher"] == 6
     assert result["reminders"] == 6 and result["attempts"] == {"1": 6}
+    assert result["queue_cpu_ms_per_reminder"] > 0
     for name in ("keep_alive", "per_message", "one_connection"):
         floor = result["floor"][name]
         assert floor["messages"] == 6 and floor["messages_per_s"]
@@ -54,6 +55,7 @@ def test_report_renders_the_reminders_section() -> None:
     run = {
         "database": "sqlite", "workers": 1, "appointments": 2000, "practices": 100, "ok": True,
         "booking_ms_per_appointment": 30.0, "queue_ms_per_reminder": 8.5,
+        "queue_cpu_ms_per_reminder": 6.25,
         "drain_messages_per_s": 45.0, "floor": floor, "ratio_to_floor": 2.0,
         "worker_cpu_ms_per_message": 12.0, "catcher_cpu_ms_per_message": 4.5,
         "cores_busy": {"delivery": 1.9}, "bytes_mean": 1400, "at_catcher": 2000,
@@ -66,7 +68,7 @@ def test_report_renders_the_reminders_section() -> None:
     text, targets = render(results)
     assert "Appointment reminders" in text and "error: bench.reminders exited 1" in text
     assert (
-        "| sqlite, 1 worker(s) | 2,000 / 100 | 30.0 | 8.50 | 45.0 | 90.0 / 60.0 / 40.0 | 2.00 "
+        "| sqlite, 1 worker(s) | 2,000 / 100 | 30.0 | 8.5 / 6.2 | 45.0 | 90.0 / 60.0 / 40.0 | 2.00 "
         "| 12.0 | 4.5 / 4.0 | 1.90 / 1.20 | 1,400 | 2,000 of 2,000 |" in text
     )
     labels = [t for t, _, _ in targets]
