@@ -19,10 +19,11 @@ sandbox: bootstrap
 test: bootstrap
 	@$(MAKE) --no-print-directory test-zomanc test-sandbox
 
-# The reliability acceptance scenarios (EESZT, issue 5; NAV invoices, issue 16) are part of
-# test-zomanc; this runs them alone.
+# The reliability acceptance scenarios (EESZT, issue 5; NAV invoices, issue 16; appointment
+# reminders by e-mail and SMS, issue 17) are part of test-zomanc; this runs them alone.
 RELIABILITY := zomanc/eeszt/outbox/tests/test_reliability.py::test_nothing_lost_nothing_doubled_under_faults_and_kills \
-	zomanc/nav/tests/test_reliability.py::test_every_invoice_reaches_nav_exactly_once_under_faults_and_kills
+	zomanc/nav/tests/test_reliability.py::test_every_invoice_reaches_nav_exactly_once_under_faults_and_kills \
+	zomanc/reminders/tests/test_reliability.py::test_every_reminder_reaches_each_consented_channel_exactly_once_under_faults_and_kills
 
 test-zomanc:
 	$(PYTEST) zomanc bench
