@@ -557,7 +557,7 @@ def reminders_run(
                     f"{len(rows)} rows for {appointments} appointments"
                 )
             log(f"reminders: {len(rows)} sent in {drain_s:.1f} s, all at the catcher; floor")
-            delivery = {
+            delivery: dict[str, Any] = {
                 "drain_s": round(drain_s, 3),
                 "drain_messages_per_s": round(len(rows) / drain_s, 1) if drain_s > 0 else None,
                 "attempts": dict(Counter(a for _, _, a in rows)),
