@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zomanc.reminders import wording
+from zomanc.reminders.services import SMS_TEMPLATE_MAX
 
 
 class RuleForm(forms.Form):
@@ -57,3 +58,33 @@ class TemplateForm(forms.Form):
         self.fields["body"].help_text = _("Helyettesítők: %(names)s") % {
             "names": ", ".join("{" + n + "}" for n in wording.PLACEHOLDERS)
         }
+
+
+class SmsTemplateForm(forms.Form):
+    """The reminder SMS for one language (the page's language tabs choose it). Rendered with
+    prefix "sms": its fields stand on the same page as the e-mail template's."""
+
+    language = forms.ChoiceField(
+        choices=[("hu", _("magyar")), ("en", _("angol")), ("de", _("német"))],
+        widget=forms.HiddenInput,
+    )
+    body = forms.CharField(
+        label=_("Az SMS szövege"),
+        max_length=SMS_TEMPLATE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "data-sms-body": ""}),
+        error_messages={
+            "required": _("Adja meg az SMS szövegét."),
+            "max_length": _("Az SMS sablon legfeljebb %(limit_value)d karakter lehet."),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "sms")
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = _(
+            "Helyettesítők: %(names)s. A leiratkozó link mindig a végére kerül."
+        ) % {"names": ", ".join("{" + n + "}" for n in wording.PLACEHOLDERS)}
+        # The counter below the field describes it too (read after the help).
+        self.fields["body"].widget.attrs["aria-describedby"] = (
+            f"{self['body'].auto_id}_helptext sms-count"
+        )

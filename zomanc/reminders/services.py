@@ -38,6 +38,7 @@ from zomanc.reminders.models import (
     ReminderTemplate,
     ResponseAction,
 )
+from zomanc.reminders.sms_text import sms_compose
 from zomanc.scheduling.models import Appointment, AppointmentStatus
 
 logger = logging.getLogger(__name__)
@@ -167,6 +168,12 @@ def template_clean(*, subject: str, body: str) -> None:
                 "names": ", ".join("{" + n + "}" for n in unknown),
                 "known": ", ".join("{" + n + "}" for n in wording.PLACEHOLDERS),
             }
+            continue
+        formatted = wording.placeholders_formatted(text)
+        if formatted:
+            errors[field] = _(
+                "A helyettesítőben nem lehet formázás (%(names)s): írja egyszerűen így: {date}."
+            ) % {"names": ", ".join(formatted)}
     if not body.strip():
         errors["body"] = _("Adja meg az üzenet szövegét.")
     if errors:
@@ -198,6 +205,49 @@ def reminder_template_save(
         action=AuditAction.CREATE if created else AuditAction.UPDATE,
         obj=row,
         summary=_("Emlékeztető sablon mentve (%(language)s)") % {"language": language},
+        request=request,
+    )
+    return row
+
+
+SMS_TEMPLATE_MAX = 600  # characters of the template; the filled SMS may be up to 1,600
+
+
+@transaction.atomic
+def reminder_sms_template_save(
+    *,
+    practice: Practice,
+    language: str,
+    body: str,
+    actor: StaffMember,
+    request: HttpRequest | None = None,
+) -> ReminderTemplate:
+    """The practice's own reminder SMS for one language. The placeholders are checked as the
+    e-mail's are; line ends are stored as LF, as the browser's counter sees them (a CR would
+    be one more character on the wire)."""
+    if language not in wording.PAGE:
+        raise ValidationError({"language": _("Válasszon nyelvet: magyar, angol vagy német.")})
+    body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    template_clean(subject="", body=body)
+    if len(body) > SMS_TEMPLATE_MAX:
+        raise ValidationError(
+            {
+                "body": _("Az SMS sablon legfeljebb %(max)s karakter lehet.")
+                % {"max": SMS_TEMPLATE_MAX}
+            }
+        )
+    row, created = ReminderTemplate.objects.update_or_create(
+        practice=practice,
+        language=language,
+        channel="sms",
+        defaults={"subject": "", "body": body, "updated_by": actor},
+    )
+    audit_record(
+        practice=practice,
+        actor=actor.user,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=row,
+        summary=_("Emlékeztető SMS sablon mentve (%(language)s)") % {"language": language},
         request=request,
     )
     return row
@@ -268,6 +318,14 @@ def _template(practice_id: int, language: str) -> tuple[str, str]:
     return wording.DEFAULT_SUBJECT[language], wording.DEFAULT_BODY[language]
 
 
+def sms_template_of(practice_id: int, language: str) -> str:
+    """The practice's SMS template for `language`, else the built-in one."""
+    row = ReminderTemplate.objects.filter(
+        practice_id=practice_id, language=language, channel="sms"
+    ).first()
+    return row.body if row is not None else wording.SMS_BODY[language]
+
+
 def reminder_values(*, appointment: Appointment, reminder_id: int, language: str) -> dict[str, str]:
     start = timezone.localtime(appointment.starts_at, BUDAPEST)
     return {
@@ -294,6 +352,18 @@ def reminder_render(
     text = wording.fill(body, values).rstrip()
     text += "\n\n--\n" + wording.OPT_OUT_LINE[language].format(link=optout) + "\n"
     return " ".join(wording.fill(subject, values).split())[:255], text
+
+
+def reminder_sms_render(
+    *, appointment: Appointment, reminder_id: int, language: str, body: str
+) -> str:
+    """The reminder SMS: `body` filled, the SMS opt-out link appended (sms_text.sms_compose:
+    a GSM-7 template keeps the whole SMS GSM-7)."""
+    values = reminder_values(appointment=appointment, reminder_id=reminder_id, language=language)
+    optout = links.optout_url(patient=appointment.patient, channel="sms")
+    return sms_compose(
+        body=body, values=values, optout_line=wording.SMS_OPT_OUT[language].format(link=optout)
+    )
 
 
 def reminder_send(*, reminder_id: int, now: dt.datetime | None = None) -> Reminder | None:
@@ -393,10 +463,12 @@ def _queue_sms(row: Reminder, appointment: Appointment, language: str) -> int:
     except ImportError:  # an install without messaging's SMS outbox: e-mail only
         return 0
     patient = appointment.patient
-    values = reminder_values(appointment=appointment, reminder_id=row.pk, language=language)
-    text = wording.fill(wording.SMS_BODY[language], values)
-    optout = links.optout_url(patient=patient, channel="sms")
-    text += " " + wording.SMS_OPT_OUT[language].format(link=optout)
+    text = reminder_sms_render(
+        appointment=appointment,
+        reminder_id=row.pk,
+        language=language,
+        body=sms_template_of(row.practice_id, language),
+    )
     try:
         with transaction.atomic():
             message = message_sms_queue(

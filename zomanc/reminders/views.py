@@ -21,9 +21,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
 from zomanc.core.http import MemberRequest, member_required
+from zomanc.messaging.sms import sms_accent_free
 from zomanc.practices.permissions import Perm
-from zomanc.reminders import wording
-from zomanc.reminders.forms import RuleForm, TemplateForm
+from zomanc.reminders import links, wording
+from zomanc.reminders.forms import RuleForm, SmsTemplateForm, TemplateForm
 from zomanc.reminders.models import ReminderRule, ReminderTemplate
 from zomanc.reminders.selectors import preview_appointment
 from zomanc.reminders.services import (
@@ -34,14 +35,40 @@ from zomanc.reminders.services import (
     reminder_render,
     reminder_respond,
     reminder_rule_save,
+    reminder_sms_template_save,
     reminder_template_save,
+    reminder_values,
 )
+from zomanc.reminders.sms_text import sms_compose, sms_view
+from zomanc.scheduling.models import Appointment
 
 
-def _templates(practice_id: int) -> dict[str, ReminderTemplate]:
+def _templates(practice_id: int, channel: str = "email") -> dict[str, ReminderTemplate]:
     return {
         t.language: t
-        for t in ReminderTemplate.objects.filter(practice_id=practice_id, channel="email")
+        for t in ReminderTemplate.objects.filter(practice_id=practice_id, channel=channel)
+    }
+
+
+def _sms_editor(
+    language: str, form: SmsTemplateForm, appointment: Appointment | None
+) -> dict[str, Any]:
+    """The SMS card's context: the count of the text as it would be sent with the preview's
+    appointment (the sent length is what counts, placeholders filled and the opt-out line
+    added), the values the browser's counter fills in the same way, and the preview (none for
+    a refused draft)."""
+    raw = form.data.get(form.add_prefix("body"), "") if form.is_bound else form.initial["body"]
+    body = str(raw).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if appointment is None:
+        return {"values": None, "view": sms_view(body), "preview": None}
+    values = reminder_values(appointment=appointment, reminder_id=0, language=language)
+    optout = links.optout_url(patient=appointment.patient, channel="sms")
+    optout_line = wording.SMS_OPT_OUT[language].format(link=optout)
+    view = sms_view(sms_compose(body=body, values=values, optout_line=optout_line))
+    return {
+        "values": {"values": values, "optout": optout_line},
+        "view": view,
+        "preview": None if form.errors else view,
     }
 
 
@@ -50,6 +77,7 @@ def _page(
     *,
     rule_form: RuleForm | None = None,
     template_form: TemplateForm | None = None,
+    sms_form: SmsTemplateForm | None = None,
     language: str = "hu",
     status: int = 200,
 ) -> HttpResponse:
@@ -75,8 +103,29 @@ def _page(
                 "body": row.body if row else wording.DEFAULT_BODY[language],
             }
         )
+    sms_stored = _templates(practice_id, "sms")
+    if sms_form is None:
+        sms_row = sms_stored.get(language)
+        sms_form = SmsTemplateForm(
+            initial={
+                "language": language,
+                "body": sms_row.body if sms_row else wording.SMS_BODY[language],
+            }
+        )
     preview: dict[str, str] | None = None
     appointment = preview_appointment(practice_id)
+    sms = _sms_editor(language, sms_form, appointment)
+    if appointment is not None:
+        # The previews show a real patient's name and appointment: a read of patient data.
+        audit_record(
+            practice=request.practice,
+            actor=request.user,
+            action=AuditAction.VIEW,
+            obj=appointment,
+            patient_id=appointment.patient_id,
+            summary=_("Emlékeztető előnézete: %(patient)s") % {"patient": appointment.patient},
+            request=request,
+        )
     if appointment is not None and not template_form.errors:
         row = stored.get(language)
         subject, text = reminder_render(
@@ -87,16 +136,6 @@ def _page(
             body=row.body if row else wording.DEFAULT_BODY[language],
         )
         preview = {"subject": subject, "text": text, "patient": str(appointment.patient)}
-        # The preview shows a real patient's name and appointment: a read of patient data.
-        audit_record(
-            practice=request.practice,
-            actor=request.user,
-            action=AuditAction.VIEW,
-            obj=appointment,
-            patient_id=appointment.patient_id,
-            summary=_("Emlékeztető előnézete: %(patient)s") % {"patient": appointment.patient},
-            request=request,
-        )
     context: dict[str, Any] = {
         "section": "reminders",
         "rule": rule,
@@ -104,8 +143,12 @@ def _page(
         "template_form": template_form,
         "language": language,
         "languages": [("hu", _("magyar")), ("en", _("angol")), ("de", _("német"))],
-        "stored_languages": set(stored),
+        "stored_languages": set(stored) | set(sms_stored),
         "preview": preview,
+        "preview_patient": str(appointment.patient) if appointment else "",
+        "sms_form": sms_form,
+        "sms": sms,
+        "sms_stored": sms_stored,
     }
     return render(request, "reminders/settings.html", context, status=status)
 
@@ -164,6 +207,38 @@ def template_save(request: MemberRequest) -> HttpResponse:
     return _page(request, template_form=form, language=language, status=400)
 
 
+@member_required(Perm.REMINDER_RULES_EDIT)
+@require_POST
+def sms_template_save(request: MemberRequest) -> HttpResponse:
+    """Saves the SMS template; with action=accent_free it only returns the page with the
+    accent-free variant in the field (the button's way without JavaScript; with it,
+    sms-editor.js does the same in the browser), nothing saved."""
+    form = SmsTemplateForm(request.POST)
+    language = request.POST.get("sms-language", "hu")
+    language = language if language in wording.PAGE else "hu"
+    if request.POST.get("action") == "accent_free":
+        data = request.POST.copy()
+        data["sms-body"] = sms_accent_free(data.get("sms-body", ""))
+        variant = SmsTemplateForm(data)
+        variant.is_valid()
+        messages.info(request, _("Az ékezet nélküli változat még nincs elmentve."))
+        return _page(request, sms_form=variant, language=language)
+    if form.is_valid():
+        try:
+            reminder_sms_template_save(
+                practice=request.practice,
+                actor=request.member,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("Az SMS sablon elmentve."))
+            return redirect(reverse("reminders:settings") + f"?nyelv={language}#sms")
+    return _page(request, sms_form=form, language=language, status=400)
+
+
 # --- the patient's pages (no login) ----------------------------------------------------------
 
 
@@ -214,8 +289,6 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def optout(request: HttpRequest, token: str) -> HttpResponse:
-    from zomanc.reminders import links
-
     data = links.optout_load(token)
     if data is None:
         return _refused(request, LinkRefused("bad"))

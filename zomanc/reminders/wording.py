@@ -164,5 +164,20 @@ def placeholders_unknown(text: str) -> list[str]:
     return unknown
 
 
+def placeholders_formatted(text: str) -> list[str]:
+    """The placeholders written with a conversion or a format ({date!r}, {time:>8}), as
+    written; raises ValueError on a broken brace. Refused on save: format_map would apply the
+    format (or fail at send time on a str), and the SMS editor's counter in the browser fills
+    plain {name} only."""
+    found = []
+    for _literal, name, spec, conversion in string.Formatter().parse(text):
+        if name is not None and (spec or conversion):
+            shown = "{" + name + (f"!{conversion}" if conversion else "")
+            shown += (f":{spec}" if spec else "") + "}"
+            if shown not in found:
+                found.append(shown)
+    return found
+
+
 def fill(text: str, values: dict[str, str]) -> str:
     return text.format_map(values)
