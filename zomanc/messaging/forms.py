@@ -1,7 +1,29 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zomanc.messaging.models import SmtpSecurity
+from zomanc.messaging.models import (
+    EMAIL_RATE_DEFAULT,
+    RATE_MAX,
+    SMS_RATE_DEFAULT,
+    SmtpSecurity,
+)
+
+
+def _rate(initial: int, help_text: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=_("Legfeljebb ennyi üzenet percenként"),
+        min_value=1,
+        max_value=RATE_MAX,
+        initial=initial,
+        # Empty keeps the saved limit (the default on a first save).
+        required=False,
+        help_text=help_text,
+        error_messages={
+            "min_value": _("Percenként legalább 1 üzenet."),
+            "max_value": _("Percenként legfeljebb %(limit_value)s üzenet."),
+            "invalid": _("Egész számot adjon meg."),
+        },
+    )
 
 
 class MailSettingsForm(forms.Form):
@@ -28,6 +50,14 @@ class MailSettingsForm(forms.Form):
     from_email = forms.EmailField(label=_("Feladó e-mail címe"))
     from_name = forms.CharField(label=_("Feladó neve"), max_length=200, required=False)
     reply_to = forms.EmailField(label=_("Válaszcím"), required=False)
+    rate_per_minute = _rate(
+        EMAIL_RATE_DEFAULT,
+        _(
+            "A többi levél kivár, nem vész el. A szolgáltatók korlátozzák a tömeges küldőket "
+            "(a Microsoft 365 percenként 30 levelet enged): ne adjon meg többet, mint amennyit "
+            "a szolgáltatója enged."
+        ),
+    )
 
 
 class MailTestForm(forms.Form):
@@ -55,4 +85,11 @@ class SmsSettingsForm(forms.Form):
         max_length=11,
         required=False,
         help_text=_("Legfeljebb 11 ékezet nélküli karakter, ha az átjáró engedi (pl. Mosoly)."),
+    )
+    rate_per_minute = _rate(
+        SMS_RATE_DEFAULT,
+        _(
+            "A többi SMS kivár, nem vész el. Az átjárók fiókonként korlátozzák a küldést, és "
+            "minden SMS-t kiszámláznak: a korlát egy elszabadult küldést is megfog."
+        ),
     )

@@ -24,6 +24,7 @@ def patient_messages(*, practice_id: int, patient_id: int) -> list[OutboundMessa
             "recipient",
             "last_error",
             "delivered_at",
+            "next_attempt_at",
         )
         .order_by("-created_at", "-pk")[:PATIENT_LOG_SIZE]
     )

@@ -19,6 +19,7 @@ import logging
 import smtplib
 import socket
 import ssl
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import formataddr, make_msgid
@@ -39,11 +40,13 @@ from zomanc.audit.services import audit_record
 from zomanc.eeszt.vault import vault_decrypt, vault_destroy, vault_encrypt
 from zomanc.messaging.models import (
     FINAL_STATUSES,
+    RATE_MAX,
     Channel,
     MailSettings,
     MessageAttachment,
     MessageStatus,
     OutboundMessage,
+    SmsSettings,
     SmtpSecurity,
 )
 from zomanc.patients.models import Patient
@@ -85,12 +88,14 @@ def mail_settings_save(
     from_name: str,
     reply_to: str,
     actor: StaffMember,
+    rate_per_minute: int | None = None,
 ) -> MailSettings:
     """Stores (or replaces) the practice's SMTP settings. An empty password keeps the sealed
     one (the form never shows it back); a new one replaces it and the old is destroyed; no
-    user name means no login, and no stored password."""
+    user name means no login, and no stored password. No `rate_per_minute` keeps the stored
+    limit (the default on a first save)."""
     host = host.strip()
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = rate_errors(rate_per_minute)
     if not host or any(c.isspace() for c in host):
         errors["host"] = _("Adja meg a levelezőszerver nevét (pl. smtp.example.hu).")
     if not 1 <= port <= 65535:
@@ -108,6 +113,8 @@ def mail_settings_save(
     row.username = username.strip()
     row.from_email, row.from_name, row.reply_to = from_email, from_name.strip(), reply_to
     row.updated_by = actor
+    if rate_per_minute is not None:
+        row.rate_per_minute = rate_per_minute
     row.last_test_at, row.last_test_ok, row.last_test_message = None, None, ""
     replaced = False
     if not row.username:
@@ -131,9 +138,22 @@ def mail_settings_save(
         # What changed, never the password (only whether it did).
         summary=_("E-mail beállítások mentve: %(host)s:%(port)s, feladó %(sender)s")
         % {"host": host, "port": port, "sender": from_email},
-        changes={"password_changed": bool(password) and bool(row.username)},
+        changes={
+            "password_changed": bool(password) and bool(row.username),
+            "rate_per_minute": row.rate_per_minute,
+        },
     )
     return row
+
+
+def rate_errors(rate_per_minute: int | None) -> dict[str, str]:
+    """The limit's own check, for the e-mail and the SMS settings alike."""
+    if rate_per_minute is not None and not 1 <= rate_per_minute <= RATE_MAX:
+        return {
+            "rate_per_minute": _("Percenként legalább 1 és legfeljebb %(max)s üzenet.")
+            % {"max": RATE_MAX}
+        }
+    return {}
 
 
 def mail_settings_of(practice_id: int) -> MailSettings | None:
@@ -284,6 +304,67 @@ def message_email_queue(
     return message
 
 
+def suppressed_reason(patient: Patient, channel: str) -> str:
+    """Why `patient` may get nothing on `channel` now, in Hungarian, for the message log:
+    opted out (a withdrawal is on record), never consented, or consented without an address.
+    Empty when the channel is open (the caller then names its own reason)."""
+    from zomanc.patients.consent_selectors import patient_consent_latest
+    from zomanc.patients.models import ConsentChange, ContactConsent
+
+    latest = patient_consent_latest(patient)
+    if latest is not None and getattr(latest, f"{channel}_allowed", False):
+        address = patient.phone if channel == Channel.SMS else patient.email
+        if address:
+            return ""
+        return _("nincs telefonszáma") if channel == Channel.SMS else _("nincs e-mail címe")
+    opted_out = ContactConsent.objects.filter(
+        practice_id=patient.practice_id,
+        patient=patient,
+        channel=channel,
+        change=ConsentChange.OPT_OUT,
+    ).exists()
+    return _("leiratkozott") if opted_out else _("nincs hozzájárulás")
+
+
+def message_suppressed_record(
+    *,
+    practice: Practice,
+    patient: Patient,
+    channel: str,
+    subject: str,
+    reason: str = "",
+    about_kind: str = "",
+    about_id: str | int = "",
+    language: str = "hu",
+    created_by: StaffMember | None = None,
+) -> OutboundMessage:
+    """Records a message the caller decided not to send — the patient has no consent for
+    `channel` (or opted out, or has no address there) — as a final "suppressed" row, so the
+    patient's message log shows it beside what went out. Nothing is sent and no worker ever
+    takes it. `reason` (Hungarian) defaults to suppressed_reason(patient, channel). Call it in
+    the caller's transaction, where it decided; `subject` is what the staff will read."""
+    if patient.practice_id != practice.pk:
+        raise ValueError("a patient of another practice")
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    reason = reason or suppressed_reason(patient, channel) or _("nem küldhető")
+    return OutboundMessage.objects.create(
+        practice=practice,
+        patient=patient,
+        channel=channel,
+        recipient=(patient.phone if channel == Channel.SMS else patient.email) or "",
+        subject=subject[:255],
+        body_text="",
+        language=language,
+        status=MessageStatus.SUPPRESSED,
+        last_error=reason[:1000],
+        message_id=f"suppressed-{uuid.uuid4().hex}",
+        about_kind=about_kind,
+        about_id=str(about_id),
+        created_by=created_by,
+    )
+
+
 def _wake(message_id: int, *, at: dt.datetime | None = None) -> None:
     # Enqueued in the caller's transaction (django-ox writes to the same database): the
     # task exists exactly when the row does.
@@ -366,6 +447,58 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
 
 
+RATE_WINDOW = dt.timedelta(seconds=60)
+
+
+def _rate_limit(practice_id: int, channel: str) -> int | None:
+    """The practice's messages-per-minute limit on the channel, its settings row locked until
+    the claim commits: on PostgreSQL two workers claiming for one practice take turns over
+    count-then-claim, so neither can overshoot; other practices' claims never wait for it
+    (one row each). SQLite's IMMEDIATE transaction already serialises them. None when the
+    practice has no settings for the channel (delivery then waits for them anyway)."""
+    model = SmsSettings if channel == Channel.SMS else MailSettings
+    return (
+        model.objects.select_for_update()
+        .filter(practice_id=practice_id)
+        .values_list("rate_per_minute", flat=True)
+        .first()
+    )
+
+
+def _rate_free_at(row: OutboundMessage, limit: int, now: dt.datetime) -> dt.datetime | None:
+    """None if the practice may send one more on this channel now; else when it may: the
+    limit-th newest claim of the last minute leaving the window frees a place. Counted from
+    the rows (claimed_at), so every worker process sees the same budget."""
+    newest = (
+        OutboundMessage.objects.filter(
+            practice_id=row.practice_id, channel=row.channel, claimed_at__gt=now - RATE_WINDOW
+        )
+        .order_by("-claimed_at")
+        .values_list("claimed_at", flat=True)[limit - 1 : limit]
+    )
+    oldest_kept = next(iter(newest), None)
+    return None if oldest_kept is None else oldest_kept + RATE_WINDOW
+
+
+def _rate_defer(row: OutboundMessage, limit: int, free_at: dt.datetime) -> None:
+    """Puts a row over the practice's budget back in the queue for when its place comes — no
+    attempt counted, no error written. The rows already waiting for the same window go first:
+    a minute's `limit` of them per minute, so a flood of a thousand is woken about once each
+    (not all of them every minute) and its wake-ups do not crowd the queue."""
+    waiting = OutboundMessage.objects.filter(
+        practice_id=row.practice_id,
+        channel=row.channel,
+        status=MessageStatus.QUEUED,
+        next_attempt_at__gte=free_at,
+    ).count()
+    at = free_at + RATE_WINDOW * (waiting // limit)
+    deferred = OutboundMessage.objects.filter(
+        pk=row.pk, status=row.status, attempts=row.attempts
+    ).update(status=MessageStatus.QUEUED, next_attempt_at=at, lease_until=None)
+    if deferred:
+        _wake(row.pk, at=at)  # the sweeper wakes it if this wake-up is lost
+
+
 def _claim(message_id: int) -> OutboundMessage | None:
     with transaction.atomic():
         query = OutboundMessage.objects.filter(pk=message_id)
@@ -381,14 +514,27 @@ def _claim(message_id: int) -> OutboundMessage | None:
             return None  # another worker is sending it
         if row.next_attempt_at is not None and row.next_attempt_at > now:
             return None  # its delayed wake-up comes then
+        limit = _rate_limit(row.practice_id, row.channel)
+        if limit is not None:
+            free_at = _rate_free_at(row, limit, timezone.now())
+            if free_at is not None:
+                _rate_defer(row, limit, free_at)
+                return None
+        now = timezone.now()  # the settings lock may have been waited for
         lease = now + dt.timedelta(seconds=settings.MESSAGING_LEASE_SECONDS)
         # Conditional: the claim holds only if nobody changed the row since it was read.
         taken = OutboundMessage.objects.filter(
             pk=row.pk, status=row.status, attempts=row.attempts
-        ).update(status=MessageStatus.SENDING, attempts=row.attempts + 1, lease_until=lease)
+        ).update(
+            status=MessageStatus.SENDING,
+            attempts=row.attempts + 1,
+            lease_until=lease,
+            claimed_at=now,
+        )
         if not taken:
             return None
         row.status, row.attempts, row.lease_until = MessageStatus.SENDING, row.attempts + 1, lease
+        row.claimed_at = now
         return row
 
 

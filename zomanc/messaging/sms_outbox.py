@@ -26,7 +26,7 @@ from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
 from zomanc.eeszt.vault import vault_decrypt, vault_destroy, vault_encrypt
 from zomanc.messaging.models import Channel, MessageStatus, OutboundMessage, SmsSettings
-from zomanc.messaging.services import MessagingError, _backoff, _record, _wake
+from zomanc.messaging.services import MessagingError, _backoff, _record, _wake, rate_errors
 from zomanc.messaging.sms import sms_segments
 from zomanc.messaging.sms_client import GatewayError, SmsGateway
 from zomanc.patients.models import Patient
@@ -50,12 +50,19 @@ def _setting(name: str, default: float) -> float:
 
 @transaction.atomic
 def sms_settings_save(
-    *, practice: Practice, url: str, api_key: str, sender_name: str, actor: StaffMember
+    *,
+    practice: Practice,
+    url: str,
+    api_key: str,
+    sender_name: str,
+    actor: StaffMember,
+    rate_per_minute: int | None = None,
 ) -> SmsSettings:
     """Stores (or replaces) the practice's SMS gateway settings. An empty key keeps the
-    sealed one; a new one replaces it and the old is destroyed; the first save needs one."""
+    sealed one; a new one replaces it and the old is destroyed; the first save needs one. No
+    `rate_per_minute` keeps the stored limit (the default on a first save)."""
     url = url.strip()
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = rate_errors(rate_per_minute)
     if not url.startswith(("http://", "https://")):
         errors["url"] = _("Az SMS-átjáró címe http:// vagy https:// kezdetű.")
     sender_name = sender_name.strip()
@@ -71,6 +78,8 @@ def sms_settings_save(
         raise ValidationError(errors)
     old_secret = row.api_key_secret
     row.url, row.sender_name, row.updated_by = url, sender_name, actor
+    if rate_per_minute is not None:
+        row.rate_per_minute = rate_per_minute
     if api_key:
         row.api_key_secret = vault_encrypt(
             api_key.encode(), purpose=row.api_key_purpose, practice=practice
@@ -84,7 +93,7 @@ def sms_settings_save(
         action=AuditAction.CREATE if created else AuditAction.UPDATE,
         obj=row,
         summary=_("SMS-beállítások mentve: %(url)s") % {"url": url},
-        changes={"api_key_changed": bool(api_key)},
+        changes={"api_key_changed": bool(api_key), "rate_per_minute": row.rate_per_minute},
     )
     return row
 

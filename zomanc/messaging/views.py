@@ -18,7 +18,16 @@ from zomanc.messaging.services import mail_settings_save, mail_settings_test
 from zomanc.messaging.sms_outbox import sms_settings_save
 from zomanc.practices.permissions import Perm
 
-FIELDS = ("host", "port", "security", "username", "from_email", "from_name", "reply_to")
+FIELDS = (
+    "host",
+    "port",
+    "security",
+    "username",
+    "from_email",
+    "from_name",
+    "reply_to",
+    "rate_per_minute",
+)
 
 
 def _page(
@@ -31,7 +40,15 @@ def _page(
 ) -> HttpResponse:
     sms_row = SmsSettings.objects.filter(practice_id=request.practice.pk).first()
     if sms_form is None:
-        initial = {"url": sms_row.url, "sender_name": sms_row.sender_name} if sms_row else None
+        initial = (
+            {
+                "url": sms_row.url,
+                "sender_name": sms_row.sender_name,
+                "rate_per_minute": sms_row.rate_per_minute,
+            }
+            if sms_row
+            else None
+        )
         sms_form = SmsSettingsForm(initial=initial)
     context: dict[str, Any] = {
         "section": "email",
