@@ -23,7 +23,11 @@ from django.utils.translation import gettext as _
 
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
-from zomanc.messaging.services import MessagingError, message_email_queue
+from zomanc.messaging.services import (
+    MessagingError,
+    message_email_queue,
+    message_suppressed_record,
+)
 from zomanc.patients.consent_selectors import patient_channels_allowed, patient_message_language
 from zomanc.patients.consent_services import patient_channel_opt_out
 from zomanc.patients.models import ConsentMethod, Patient
@@ -417,6 +421,9 @@ def _queue_messages(row: Reminder, appointment: Appointment) -> int:
     allowed = patient_channels_allowed(patient)
     channels = [c for c in (rule.channels() if rule else []) if c in allowed]
     language = wording.lang(patient_message_language(patient))
+    for channel in rule.channels() if rule else []:
+        if channel not in allowed:  # the patient's log shows it: not sent, and why
+            _suppressed(row, appointment, channel, language)
     sent = 0
     for channel in channels:
         if channel == "sms":
@@ -448,6 +455,7 @@ def _queue_messages(row: Reminder, appointment: Appointment) -> int:
         except MessagingError as exc:
             row.note = exc.message[:300]
             logger.warning("reminder %s: %s not queued", row.pk, channel)
+            _suppressed(row, appointment, channel, language, exc.message)
             continue
         except IntegrityError:
             continue  # already queued on this channel (cannot happen past the claim)
@@ -486,10 +494,30 @@ def _queue_sms(row: Reminder, appointment: Appointment, language: str) -> int:
     except MessagingError as exc:
         row.note = exc.message[:300]
         logger.warning("reminder %s: sms not queued", row.pk)
+        _suppressed(row, appointment, "sms", language, exc.message)
         return 0
     except IntegrityError:
         return 0
     return 1
+
+
+def _suppressed(
+    row: Reminder, appointment: Appointment, channel: str, language: str, reason: str = ""
+) -> None:
+    """A reminder that did not go out on `channel` (no consent, opted out, no address, or
+    refused by messaging) as a "suppressed" row in the patient's message log — in the
+    sending transaction, so it exists exactly when the reminder was decided."""
+    start = timezone.localtime(appointment.starts_at, BUDAPEST)
+    message_suppressed_record(
+        practice=appointment.practice,
+        patient=appointment.patient,
+        channel=channel,
+        subject=_("Időpont-emlékeztető: %(when)s") % {"when": start.strftime("%Y.%m.%d. %H:%M")},
+        reason=reason,
+        about_kind="reminders.reminder",
+        about_id=row.pk,
+        language=language,
+    )
 
 
 def reminders_due(*, now: dt.datetime | None = None) -> int:

@@ -166,9 +166,14 @@ def test_no_message_without_consent(ready: Cal) -> None:
         appointment = ready.book(local(5, 10), patient=ready.bela)  # Béla never consented
     with time_machine.travel(local(4, 10), tick=False):
         reminders_due()
-    assert not OutboundMessage.objects.exists()
+    # Nothing to send; the patient's message log keeps what did not go out, and why.
+    (log,) = OutboundMessage.objects.all()
+    assert log.status == "suppressed" and log.channel == "email" and log.patient == ready.bela
+    assert log.last_error == "nincs hozzájárulás" and log.attempts == 0
+    assert log.subject == "Időpont-emlékeztető: 2026.03.05. 10:00"
     reminder = Reminder.objects.get(appointment=appointment)
     assert reminder.status == ReminderStatus.SKIPPED
+    assert (log.about_kind, log.about_id) == ("reminders.reminder", str(reminder.pk))
 
 
 def test_no_message_after_the_consent_is_withdrawn(ready: Cal) -> None:
@@ -179,7 +184,8 @@ def test_no_message_after_the_consent_is_withdrawn(ready: Cal) -> None:
         patient_channel_opt_out(patient=ready.anna, channel="email", how="phone")
     with time_machine.travel(local(4, 10), tick=False):
         reminders_due()
-    assert not OutboundMessage.objects.exists()
+    (log,) = OutboundMessage.objects.all()
+    assert log.status == "suppressed" and log.last_error == "leiratkozott"
 
 
 def test_no_message_in_quiet_hours(ready: Cal) -> None:

@@ -55,7 +55,11 @@ def test_no_sms_without_sms_consent(sms: Cal) -> None:
         sms.book(local(5, 10))
     with time_machine.travel(local(4, 10), tick=False):
         reminders_due()
-    assert list(OutboundMessage.objects.values_list("channel", flat=True)) == ["email"]
+    sent = OutboundMessage.objects.exclude(status="suppressed")
+    assert list(sent.values_list("channel", flat=True)) == ["email"]
+    # Her message log shows the SMS that did not go out, and why.
+    (log,) = OutboundMessage.objects.filter(status="suppressed")
+    assert log.channel == "sms" and log.last_error == "nincs hozzájárulás"
 
 
 def test_sms_only_patient_in_german(sms: Cal) -> None:
@@ -67,8 +71,10 @@ def test_sms_only_patient_in_german(sms: Cal) -> None:
         sms.book(local(5, 10), patient=sms.bela)
     with time_machine.travel(local(4, 10), tick=False):
         reminders_due()
-    message = OutboundMessage.objects.get()
+    message = OutboundMessage.objects.exclude(status="suppressed").get()
     assert message.channel == "sms" and message.language == "de"
+    # Béla never agreed to e-mail: logged as not sent, not queued.
+    assert OutboundMessage.objects.get(status="suppressed").channel == "email"
     # The German text is GSM-7 (ä is in it), so the practice's name goes without its á.
     assert message.body_text.startswith("Mosoly Fogaszat: Ihr Termin 05.03.2026 10:00")
     assert "Abmelden: http" in message.body_text

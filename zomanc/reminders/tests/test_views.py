@@ -276,7 +276,8 @@ def test_opt_out_honoured_at_once(ready: Cal) -> None:
         ready.book(local(12, 10))
     with time_machine.travel(local(11, 10), tick=False):
         reminders_due()
-    assert OutboundMessage.objects.count() == 1
+    assert OutboundMessage.objects.exclude(status="suppressed").count() == 1
+    assert OutboundMessage.objects.get(status="suppressed").last_error == "leiratkozott"
 
 
 def test_calendar_reads_the_answers_in_one_query(
