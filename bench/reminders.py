@@ -590,6 +590,12 @@ def reminders_run(
                 "worker_logs": run.log_findings(),
                 "total_seconds": round(time.monotonic() - started_wall, 1),
             }
+    except BaseException:
+        # The folder goes with the run: what the workers said is printed before it does.
+        for path in run.worker_logs if run is not None else []:
+            text = path.read_text(errors="replace") if path.exists() else ""
+            log(f"{path.name}:\n" + "\n".join(text.splitlines()[-30:]))
+        raise
     finally:
         if run is not None:
             run.stop.set()
