@@ -96,7 +96,12 @@ class ScenarioConfig:
     # Both down for this long once (SMTP refuses connections, the gateway 503s every post).
     maintenance_seconds: float = 3.0
     due_lead_seconds: float = 30.0  # the last slot's reminders come due this long into the run
-    timeout_seconds: float = 3.0  # the SMTP and SMS time-outs of the workers
+    # The workers' time-outs. SMTP's is long (production's is 20 s): a 250 that comes after
+    # it is a copy of the message (SMTP has no idempotency key), and on this loaded machine
+    # the catcher shares a process with the scenario; the SMS gateway's is short, since its
+    # lost answers are what the run is about.
+    smtp_timeout_seconds: float = 10.0
+    sms_timeout_seconds: float = 3.0
     backoff_seconds: float = 0.5  # MESSAGING_BACKOFF_SECONDS
     retry_max_seconds: float = 4.0  # MESSAGING_RETRY_MAX_SECONDS
     lease_seconds: float = 6.0  # MESSAGING_LEASE_SECONDS and ox --lock-timeout
@@ -113,6 +118,10 @@ class ScenarioConfig:
     @property
     def retry_after_seconds(self) -> int:
         return 1
+
+    @property
+    def timeout_seconds(self) -> float:
+        return self.sms_timeout_seconds
 
 
 @dataclass
@@ -486,6 +495,27 @@ def _rows(s: Setup) -> dict[str, Any]:
     }
 
 
+def _row_of(message_id: str) -> dict[str, Any]:
+    from zomanc.messaging.models import OutboundMessage
+
+    row = OutboundMessage.objects.filter(message_id=message_id).values("pk", "attempts").first()
+    return dict(row) if row else {}
+
+
+_FAILURE = re.compile(r"^(message|sms) \d+ attempt \d+: (.+?)(?: \(|$)", re.MULTILINE)
+
+
+def _failures(paths: list[Path]) -> dict[str, int]:
+    """The delivery failures the workers logged, by kind (e-mail: the exception's class; SMS:
+    the reason without the gateway's text)."""
+    found: Counter[str] = Counter()
+    for path in paths:
+        text = path.read_text(errors="replace") if path.exists() else ""
+        for channel, why in _FAILURE.findall(text):
+            found[f"{'email' if channel == 'message' else 'sms'}: {why.strip()}"] += 1
+    return dict(found)
+
+
 def _at_catcher(s: Setup, caught: list[Any]) -> dict[str, Any]:
     """The e-mails the SMTP catcher received, by recipient and the appointment they name."""
     from zomanc.messaging.models import Channel, OutboundMessage
@@ -516,6 +546,11 @@ def _at_catcher(s: Setup, caught: list[Any]) -> dict[str, Any]:
         "received": len(caught),
         "distinct_message_ids": len(copies),
         "copies_of_one_message_id": sum(n - 1 for n in copies.values()),
+        # Each copied message's row: how many attempts it took (a copy comes from a retry of
+        # the same row whose attempt's answer was lost — a kill or a time-out after the 250).
+        "copied_rows": [
+            {"message_id": mid, "copies": n, **_row_of(mid)} for mid, n in copies.items() if n > 1
+        ],
         "not_our_message_id": len(set(copies) - ours),
         "consented": len(consented),
         "consented_with_exactly_one": sum(
@@ -695,8 +730,8 @@ def _run(
     env = worker_environment(
         db_env,
         ZOMANC_SCENARIO_CLOCK_SECONDS=repr(shift),
-        MESSAGING_SMTP_TIMEOUT_SECONDS=str(config.timeout_seconds),
-        MESSAGING_SMS_TIMEOUT_SECONDS=str(config.timeout_seconds),
+        MESSAGING_SMTP_TIMEOUT_SECONDS=str(config.smtp_timeout_seconds),
+        MESSAGING_SMS_TIMEOUT_SECONDS=str(config.sms_timeout_seconds),
         MESSAGING_BACKOFF_SECONDS=str(config.backoff_seconds),
         MESSAGING_RETRY_MAX_SECONDS=str(config.retry_max_seconds),
         MESSAGING_LEASE_SECONDS=str(config.lease_seconds),
@@ -768,4 +803,5 @@ def _run(
         "ox_tasks": ox_task_counts(),
         "cpu_seconds": cpu_seconds(run, outside.sandbox),
         "worker_logs": run.log_findings(),
+        "worker_failures": _failures(run.worker_logs),
     }

@@ -90,6 +90,13 @@ def test_every_reminder_reaches_each_consented_channel_exactly_once_under_faults
     assert mail["distinct_message_ids"] == emails and mail["not_our_message_id"] == 0
     assert mail["to_refused_channel"] == mail["to_strangers"] == 0
     assert mail["naming_another_appointment"] == 0
+    # SMTP has no idempotency key: an attempt whose 250 was lost (a kill between the server's
+    # answer and the row's record) is sent again with the same Message-ID, which mail clients
+    # fold into one (docs/messaging.md). Such copies are counted, and each must be a retry of
+    # its one row — never a second row or a second message id.
+    for copied in mail["copied_rows"]:
+        assert copied["attempts"] >= copied["copies"], copied
+    assert mail["received"] == emails + mail["copies_of_one_message_id"]
 
     # Counted at the SMS gateway (its message log over its API): one message per consented
     # patient, client_refs unique and each one a row's, every one delivered.
