@@ -39,6 +39,14 @@ def sms_gsm_value(value: str) -> str:
     return plain if plain.count("?") == value.count("?") else value
 
 
+@dataclass(frozen=True)
+class SmsSample:
+    """The preview appointment's values and its opt-out line: what the counter fills in."""
+
+    values: dict[str, str]
+    optout: str
+
+
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
@@ -63,6 +71,16 @@ def sms_compose(*, body: str, values: dict[str, str], optout_line: str) -> str:
         values = {name: sms_gsm_value(value) for name, value in values.items()}
         optout_line = sms_gsm_value(optout_line)
     return sms_fill(body, values) + " " + optout_line
+
+
+def sms_draft_text(body: str, sample: SmsSample | None) -> str:
+    """What the editor counts for a template being written: the text as it would be sent with
+    the preview's appointment (`sample`), the template taken as the save stores it (LF line
+    ends, trimmed); without an appointment, the template alone."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if sample is None:
+        return body
+    return sms_compose(body=body, values=sample.values, optout_line=sample.optout)
 
 
 def sms_forcing_chars(text: str) -> list[str]:

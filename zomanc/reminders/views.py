@@ -39,7 +39,7 @@ from zomanc.reminders.services import (
     reminder_template_save,
     reminder_values,
 )
-from zomanc.reminders.sms_text import sms_compose, sms_view
+from zomanc.reminders.sms_text import SmsSample, sms_draft_text, sms_view
 from zomanc.scheduling.models import Appointment
 
 
@@ -54,21 +54,24 @@ def _sms_editor(
     language: str, form: SmsTemplateForm, appointment: Appointment | None
 ) -> dict[str, Any]:
     """The SMS card's context: the count of the text as it would be sent with the preview's
-    appointment (the sent length is what counts, placeholders filled and the opt-out line
-    added), the values the browser's counter fills in the same way, and the preview (none for
-    a refused draft)."""
-    raw = form.data.get(form.add_prefix("body"), "") if form.is_bound else form.initial["body"]
-    body = str(raw).replace("\r\n", "\n").replace("\r", "\n").strip()
-    if appointment is None:
-        return {"values": None, "view": sms_view(body), "preview": None}
-    values = reminder_values(appointment=appointment, reminder_id=0, language=language)
-    optout = links.optout_url(patient=appointment.patient, channel="sms")
-    optout_line = wording.SMS_OPT_OUT[language].format(link=optout)
-    view = sms_view(sms_compose(body=body, values=values, optout_line=optout_line))
+    appointment (the sent length is what counts: placeholders filled, the opt-out line
+    added), the same values for the browser's counter, and the preview (none for a refused
+    draft)."""
+    body = str(
+        form.data.get(form.add_prefix("body"), "") if form.is_bound else form.initial["body"]
+    )
+    sample = None
+    if appointment is not None:
+        optout = links.optout_url(patient=appointment.patient, channel="sms")
+        sample = SmsSample(
+            values=reminder_values(appointment=appointment, reminder_id=0, language=language),
+            optout=wording.SMS_OPT_OUT[language].format(link=optout),
+        )
+    view = sms_view(sms_draft_text(body, sample))
     return {
-        "values": {"values": values, "optout": optout_line},
+        "values": {"values": sample.values, "optout": sample.optout} if sample else None,
         "view": view,
-        "preview": None if form.errors else view,
+        "preview": view if sample is not None and not form.errors else None,
     }
 
 

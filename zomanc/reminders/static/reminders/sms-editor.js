@@ -124,10 +124,15 @@
     });
   }
 
-  // What the page counts: the text as it would be sent with the preview's appointment (the
-  // template trimmed and with \n line ends, as the save stores it).
+  // Python's str.strip() (str.isspace), not String.trim(): they differ on \x1c-\x1f, \x85
+  // and \ufeff, and the save strips with Python.
+  var SPACE = "[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+  var STRIP = new RegExp("^" + SPACE + "+|" + SPACE + "+$", "g");
+
+  // sms_text.sms_draft_text: what the page counts — the text as it would be sent with the
+  // preview's appointment (the template with \n line ends and stripped, as the save stores it).
   function sentText(body, data) {
-    body = body.replace(/\r\n?/g, "\n").trim();
+    body = body.replace(/\r\n?/g, "\n").replace(STRIP, "");
     if (!data) return body;
     return compose(body, data.values, data.optout);
   }
