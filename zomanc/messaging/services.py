@@ -14,6 +14,7 @@ commit). Nothing here logs or stores a password."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import smtplib
@@ -589,9 +590,16 @@ def message_deliver(*, message_id: int) -> OutboundMessage | None:
             last_error=_("A rendelőnek nincs e-mail beállítása (Beállítások / E-mail)."),
         )
         return row
+    backend = mail_connection(settings_row)
     try:
-        mail_connection(settings_row).send_messages([_email(row, settings_row)])
+        # Opened here, so send_messages leaves the connection open and the QUIT comes after
+        # the record: a worker killed (or stalled) during the QUIT no longer leaves a message
+        # the server took as "sending" — SMTP's window for a copy is the record alone
+        # (found by the reminders' reliability scenario, docs/reminders.md).
+        backend.open()
+        backend.send_messages([_email(row, settings_row)])
     except Exception as exc:  # classified below; the row shows why
+        _close_quietly(backend)
         outcome = _classify(exc)
         # The worker's log names the row and the kind of failure, never the settings' secrets.
         logger.warning(
@@ -622,7 +630,14 @@ def message_deliver(*, message_id: int) -> OutboundMessage | None:
         last_error="",
         smtp_code=250,
     )
+    _close_quietly(backend)
     return row
+
+
+def _close_quietly(backend: EmailBackend) -> None:
+    """The QUIT, once the message's fate is decided: its failure changes nothing."""
+    with contextlib.suppress(Exception):
+        backend.close()
 
 
 def message_retry(*, message: OutboundMessage) -> OutboundMessage:
