@@ -33,11 +33,11 @@ def _scenario(*args: str) -> dict[str, Any]:
         text=True,
     )
     try:
-        out, err = process.communicate(timeout=420)
+        out, err = process.communicate(timeout=540)
     except subprocess.TimeoutExpired:
         process.send_signal(signal.SIGTERM)  # the command cleans up: workers, sandbox, db
         out, err = process.communicate(timeout=60)
-        pytest.fail("the scenario did not finish in 7 minutes:\n" + err[-4000:])
+        pytest.fail("the scenario did not finish in 9 minutes:\n" + err[-4000:])
     lines = [line for line in out.splitlines() if line.startswith("{")]
     assert lines, f"no result (exit {process.returncode}):\n{err[-4000:]}"
     result: dict[str, Any] = json.loads(lines[-1])
