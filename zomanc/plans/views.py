@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.utils import timezone
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from zomanc.plans.forms import (
     SignatureForm,
     TitleForm,
 )
+from zomanc.plans.item_rows import PlanItemRows
 from zomanc.plans.models import PlanSignature, PlanStatus, TreatmentPlan
 from zomanc.plans.selectors import (
     access_plan,
@@ -149,6 +151,14 @@ def _detail(request: MemberRequest, plan: TreatmentPlan, **forms: Any) -> HttpRe
         if status in TRANSITION_PERM and member_can(request.member, TRANSITION_PERM[status])
     ]
     _viewed(request, plan, plan.patient, f"Kezelési terv (v{plan.version}) megtekintése")
+    versions = plan_versions(plan)
+    can_complete_items = plan.status in (
+        PlanStatus.ACCEPTED,
+        PlanStatus.IN_PROGRESS,
+    ) and member_can(request.member, Perm.CLINICAL_EDIT)
+    # Booking items to the calendar (plans/booking_views.py): each item's appointment.
+    bookings = plan_item_bookings(plan)
+    can_book = plan.status in BOOKABLE_PLAN and member_can(request.member, Perm.APPOINTMENT_EDIT)
     return render(
         request,
         "plans/plan_detail.html",
@@ -156,7 +166,7 @@ def _detail(request: MemberRequest, plan: TreatmentPlan, **forms: Any) -> HttpRe
             "plan": plan,
             "patient": plan.patient,
             "quote": plan_quote(plan),
-            "versions": plan_versions(plan),
+            "versions": versions,
             "signature": PlanSignature.objects.filter(plan=plan)
             .only(
                 "signer_name",
@@ -173,22 +183,24 @@ def _detail(request: MemberRequest, plan: TreatmentPlan, **forms: Any) -> HttpRe
             "actions": actions,
             "can_choose": plan.status in (PlanStatus.DRAFT, PlanStatus.PRESENTED)
             and member_can(request.member, Perm.PLAN_DECIDE),
+            # A newer version exists when the chain goes on past this plan (no query of its own).
             "can_revise": member_can(request.member, Perm.PLAN_PRESENT)
             and plan.status not in (PlanStatus.DRAFT, PlanStatus.SUPERSEDED, PlanStatus.COMPLETED)
-            and not hasattr_next(plan),
-            "can_complete_items": plan.status in (PlanStatus.ACCEPTED, PlanStatus.IN_PROGRESS)
-            and member_can(request.member, Perm.CLINICAL_EDIT),
-            # Booking items to the calendar (plans/booking_views.py): each item's appointment.
-            "bookings": plan_item_bookings(plan),
-            "can_book": plan.status in BOOKABLE_PLAN
-            and member_can(request.member, Perm.APPOINTMENT_EDIT),
+            and versions[-1].pk == plan.pk,
+            "can_book": can_book,
+            # The item tables' rows, built in Python (zomanc/plans/item_rows.py).
+            "item_rows": PlanItemRows(
+                plan=plan,
+                bookings=bookings,
+                editable=editable,
+                can_complete_items=can_complete_items,
+                can_book=can_book,
+                can_view_visits=member_can(request.member, Perm.CLINICAL_VIEW),
+                csrf_field=lambda: csrf_input(request),
+            ),
             **forms,
         },
     )
-
-
-def hasattr_next(plan: TreatmentPlan) -> bool:
-    return TreatmentPlan.objects.filter(previous=plan).exists()
 
 
 @member_required(Perm.PLAN_VIEW)

@@ -1,6 +1,8 @@
 from decimal import Decimal
+from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -47,3 +49,10 @@ def plan_state(status: str) -> str:
     """The badge state of a plan status: `{% include "core/_badge.html" with
     state=plan.status|plan_state label=plan.get_status_display %}`."""
     return PLAN_STATUS_STATES.get(status, "info")
+
+
+@register.simple_tag(takes_context=True)
+def plan_item_rows(context: template.Context, rows: list[Any], bookable: bool) -> SafeString:
+    """The <tr> of each of `rows` (QuoteItem), as plans/_items.html's loop printed them, from
+    the view's `item_rows` (zomanc/plans/item_rows.py: built in Python, fields escaped)."""
+    return mark_safe(context["item_rows"].render(rows, bookable=bookable))
