@@ -6,6 +6,7 @@ phone on its settings page."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -30,15 +31,15 @@ def anna(personas: Personas, items: Catalogue) -> Patient:
     return due(personas, items, "Levelező", "email")
 
 
-def _post(client: Client, *keys: str, channel: str = "email", **extra: str) -> object:
+def _post(client: Client, *keys: str, channel: str = "email", **extra: str) -> Any:
     data = {"recall": list(keys), "channel": channel, "next": reverse("recall:list"), **extra}
     return client.post(reverse(SEND), data)
 
 
 def test_requires_login(client: Client, anna: Patient, items: Catalogue) -> None:
     response = _post(client, key(anna, items))
-    assert response.status_code == 302  # type: ignore[attr-defined]
-    assert reverse("accounts:login") in response["Location"]  # type: ignore[index]
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
     assert not OutboundMessage.objects.exists()
 
 
@@ -47,7 +48,7 @@ def test_requires_recall_run(
     personas: Personas, anna: Patient, items: Catalogue, role: str
 ) -> None:
     client = personas.client_for(getattr(personas, role))
-    assert _post(client, key(anna, items)).status_code == 403  # type: ignore[attr-defined]
+    assert _post(client, key(anna, items)).status_code == 403
     assert client.get(reverse(SEND)).status_code in (403, 405)
     assert not OutboundMessage.objects.exists() and not RecallContact.objects.exists()
 
@@ -58,8 +59,8 @@ def test_owner_and_receptionist_send(
 ) -> None:
     client = personas.client_for(getattr(personas, role))
     response = _post(client, key(anna, items))
-    assert response.status_code == 200  # type: ignore[attr-defined]
-    page = response.content.decode()  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    page = response.content.decode()
     assert "1 páciens értesítve, 0 kihagyva." in page
     assert anna.full_name in page
     assert OutboundMessage.objects.filter(patient=anna).count() == 1
@@ -75,8 +76,8 @@ def test_hides_other_practice(personas: Personas, anna: Patient, items: Catalogu
     mail_for(personas, personas.practice_b)
     client = personas.client_for(personas.outsider)
     response = _post(client, key(anna, items))
-    page = response.content.decode()  # type: ignore[attr-defined]
-    assert response.status_code == 200  # type: ignore[attr-defined]
+    page = response.content.decode()
+    assert response.status_code == 200
     assert "0 páciens értesítve, 0 kihagyva." in page
     assert "1 kijelölt visszahívás már nem aktuális" in page
     assert anna.full_name not in page
@@ -89,11 +90,11 @@ def test_result_names_the_skipped_and_why_and_a_resubmit_sends_nothing(
     nobody = due(personas, items, "Hozzájárulásnélküli")
     client = personas.client_for(personas.receptionist)
     keys = (key(anna, items), key(nobody, items))
-    page = _post(client, *keys).content.decode()  # type: ignore[attr-defined]
+    page = _post(client, *keys).content.decode()
     assert "1 páciens értesítve, 1 kihagyva." in page
     assert nobody.full_name in page and "e-mail: nincs hozzájárulás" in page
     # The back button and the same form again: nothing goes out twice.
-    page = _post(client, *keys).content.decode()  # type: ignore[attr-defined]
+    page = _post(client, *keys).content.decode()
     assert "0 páciens értesítve, 2 kihagyva." in page
     assert "e-mail: ma már értesítettük" in page
     assert OutboundMessage.objects.count() == 1
@@ -109,7 +110,7 @@ def test_bad_input_is_named_in_hungarian(
     response = client.post(reverse(SEND), {"channel": "email"}, follow=True)
     assert "Jelöljön ki legalább egy pácienst a listában." in response.content.decode()
     response = _post(client, key(anna, items), channel="sms")  # no SMS settings
-    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert response.status_code == 302
     page = client.get(reverse("recall:list")).content.decode()
     assert "Ezen a csatornán a rendelő nem küld üzenetet" in page
     response = _post(client, key(anna, items), channel="")
@@ -121,7 +122,7 @@ def test_bad_input_is_named_in_hungarian(
     assert "Egyszerre legfeljebb 500 visszahívás küldhető." in page
     # A foreign `next` does not lead away from the site.
     response = _post(client, channel="email", next="https://example.com/")
-    assert response["Location"] == reverse("recall:list")  # type: ignore[index]
+    assert response["Location"] == reverse("recall:list")
     assert not OutboundMessage.objects.exists()
 
 
