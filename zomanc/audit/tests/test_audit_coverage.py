@@ -232,6 +232,10 @@ CLASSIFICATION: dict[str, Kind] = {
         "zomanc/recall/tests/test_views.py::test_patient_page_own_interval_and_audit"
     ),
     "recall:contact": Write("records a recall contact (audited as CREATE)"),
+    "recall:send": Write(
+        "the bulk send: queues the messages and records each recall's contact (audited as "
+        "CREATE); its result page names only the patients the list just showed"
+    ),
     "recall:rules": SETTINGS,
     "recall:rule_edit": SETTINGS,
     "billing:payment": Write("takes a payment (audited by billing/payments.py)"),
