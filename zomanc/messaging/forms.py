@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -8,8 +10,11 @@ from zomanc.messaging.models import (
     SmtpSecurity,
 )
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
-def _rate(initial: int, help_text: str) -> forms.IntegerField:
+
+def _rate(initial: int, help_text: "_StrPromise") -> forms.IntegerField:
     return forms.IntegerField(
         label=_("Legfeljebb ennyi üzenet percenként"),
         min_value=1,
