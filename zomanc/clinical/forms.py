@@ -21,15 +21,31 @@ from zomanc.practices.models import Company, OrgUnit, Practice, StaffMember
 _TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
 
+class _ReadOnceChoiceIterator(ModelChoiceIterator):
+    """Iterates the field's queryset itself (Django's uses `.iterator()`, a query each time):
+    rows the form has already read for something else are not read again."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class _ReadOnceChoiceField(forms.ModelChoiceField):
+    iterator = _ReadOnceChoiceIterator
+
+
 class VisitOpenForm(forms.Form):
     # PlainSelect: the same markup without a template render per option (the patient page).
     doctor = forms.ModelChoiceField(
         queryset=StaffMember.objects.none(), label=_("Felelős orvos"), widget=PlainSelect
     )
-    company = forms.ModelChoiceField(
+    # Their choice lists are also what the preselection looks at (one read each, issue 18).
+    company = _ReadOnceChoiceField(
         queryset=Company.objects.none(), label=_("Cég"), widget=PlainSelect
     )
-    org_unit = forms.ModelChoiceField(
+    org_unit = _ReadOnceChoiceField(
         queryset=OrgUnit.objects.none(), label=_("Szervezeti egység"), widget=PlainSelect
     )
 
@@ -46,15 +62,16 @@ class VisitOpenForm(forms.Form):
         if member.stamp_number:
             self.fields["doctor"].initial = member.pk
         if not self.is_bound:
-            self._preselect(companies, units, member)
+            self._preselect(member)
 
-    def _preselect(self, companies: Any, units: Any, member: StaffMember) -> None:
+    def _preselect(self, member: StaffMember) -> None:
         """The only active company and org unit, else the ones of the last visit this member
-        opened in the practice (if still active): one choice fewer for nearly every visit."""
-        active_units = list(units.values_list("pk", "company_id")[:50])
-        active_companies = {company for _unit, company in active_units} | set(
-            companies.values_list("pk", flat=True)[:50]
-        )
+        opened in the practice (if still active): one choice fewer for nearly every visit.
+        Reads the choice lists themselves, which the select boxes then print unread again."""
+        units = self.fields["org_unit"].queryset  # type: ignore[attr-defined]
+        companies = self.fields["company"].queryset  # type: ignore[attr-defined]
+        active_units = [(unit.pk, unit.company_id) for unit in units]
+        active_companies = {company for _unit, company in active_units} | {c.pk for c in companies}
         last = (
             Visit.objects.filter(practice_id=member.practice_id, opened_by_id=member.user_id)
             .order_by("-created_at", "-pk")

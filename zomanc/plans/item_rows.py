@@ -95,7 +95,7 @@ class PlanItemRows:
         item, amounts = q.item, q.amounts
         pk = str(item.pk)
         name = conditional_escape(item.name)
-        first = name
+        first: str = name
         if item.note:
             first += f'<div class="help">{conditional_escape(item.note)}</div>'
         if item.done_at:

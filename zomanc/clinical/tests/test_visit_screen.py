@@ -278,6 +278,31 @@ def test_else_the_doctors_last_choice(personas: Personas, patient: Patient, bno:
     assert _selected(html, "org_unit") != str(unit.pk)
 
 
+def test_the_preselection_reads_the_choice_lists_the_form_prints(personas: Personas) -> None:
+    """Issue 18: the companies and org units are read once, for the preselection and the
+    select boxes together — four queries with the doctors and the last visit (were six)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zomanc.clinical.forms import VisitOpenForm
+
+    second = Company.objects.create(
+        practice=personas.practice_a, name="Második Kft.", institution_id="506098"
+    )
+    OrgUnit.objects.create(practice=personas.practice_a, company=second, code="X1", name="Kettő")
+    with CaptureQueriesContext(connection) as queries:
+        form = VisitOpenForm(practice=personas.practice_a, member=personas.doctor)
+        html = "".join(str(form[name]) for name in ("doctor", "company", "org_unit"))
+    assert len(queries) == 4, [q["sql"] for q in queries]
+    assert "Második Kft." in html and "Kettő" in html and personas.org_unit_a.name in html
+    # A bound form reads them only when it is printed or checked.
+    with CaptureQueriesContext(connection) as bound:
+        VisitOpenForm(
+            {"company": str(second.pk)}, practice=personas.practice_a, member=personas.doctor
+        )
+    assert len(bound) == 0
+
+
 # --- defect 5: the planned treatment as one click --------------------------------------------
 
 
