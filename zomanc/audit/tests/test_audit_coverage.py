@@ -251,6 +251,9 @@ CLASSIFICATION: dict[str, Kind] = {
     ),
     "reminders:rule_save": SETTINGS,
     "reminders:template_save": SETTINGS,
+    "reminders:sms_template_save": Eeszt(
+        "zomanc/reminders/tests/test_sms_template.py::test_accent_free_button_without_javascript"
+    ),  # the accent-free answer is the page again, with the SMS preview of a real appointment
     "reminders:respond": NoPatientData(
         "the patient's own signed link: shows him his appointment's time and the practice's "
         "name, nothing of the record; the answer (POST) is audited in reminders/services.py"

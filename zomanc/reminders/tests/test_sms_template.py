@@ -298,6 +298,9 @@ def test_accent_free_button_without_javascript(sms: Cal) -> None:
     assert response.context["sms"]["view"].count.encoding == GSM7
     assert "Az ékezet nélküli változat még nincs elmentve." in response.content.decode()
     assert not ReminderTemplate.objects.exists()
+    # The page again, with the preview of Anna's appointment: a read of her data, audited.
+    view = AuditEntry.objects.get(action=AuditAction.VIEW)
+    assert (view.patient_id, view.actor_id) == (sms.anna.pk, sms.p.owner.user_id)
 
 
 def test_hides_other_practice(sms: Cal) -> None:
