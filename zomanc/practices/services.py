@@ -81,10 +81,10 @@ PRACTICE_FIELDS = ["name", "phone", "require_owner_2fa"]
 
 
 @transaction.atomic
-def practice_create(*, name: str, require_owner_2fa: bool = False) -> Practice:
+def practice_create(*, name: str, require_owner_2fa: bool = False, phone: str = "") -> Practice:
     """A new tenant (signing up a customer, the demo loader). Its first owner comes next with
     staff_member_create."""
-    practice = Practice(name=name.strip(), require_owner_2fa=require_owner_2fa)
+    practice = Practice(name=name.strip(), require_owner_2fa=require_owner_2fa, phone=phone.strip())
     _clean(practice)
     practice.save()
     return practice

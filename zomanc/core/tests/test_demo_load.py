@@ -35,6 +35,8 @@ def test_demo_load_creates_the_demo_and_is_idempotent(capsys: pytest.CaptureFixt
         "Mosoly Fogászat Kft.",
     )
     assert OrgUnit.objects.get(practice=practice).code == "001044299"
+    # The recall messages tell patients where to book: each demo practice has a phone.
+    assert (practice.phone, other.phone) == ("+36 1 555 0100", "+36 52 555 0200")
     staff = StaffMember.objects.filter(practice=practice)
     assert {m.role for m in staff} == set(Role)
     # The owner is the dentist with the eID card (sandbox user O58012): she can run every

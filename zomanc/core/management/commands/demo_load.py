@@ -72,6 +72,8 @@ class DemoPractice:
     # True: the TAJ patients are the EESZT sandbox's test patients (EESZT knows only those,
     # so every visit of the demo practice can be reported); False: generated TAJ numbers.
     eeszt_test_patients: bool = False
+    # Printed in recall messages as where to book (zomanc/recall/wording.py).
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ EESZT_TEST_PATIENTS = (
 PRACTICES = (
     DemoPractice(
         name=DEMO_PRACTICE,
+        phone="+36 1 555 0100",
         company_name="Mosoly Fogászat Kft.",
         # Institution and org unit as the EESZT sandbox's reference data names them, so the
         # settings page's lookup agrees with what the demo practice has entered.
@@ -136,6 +139,7 @@ PRACTICES = (
     ),
     DemoPractice(
         name=SECOND_PRACTICE,
+        phone="+36 52 555 0200",
         company_name="Gyöngy Fogászat Bt.",
         institution_name="Gyöngy Fogászat",
         institution_id="619823",
@@ -245,7 +249,7 @@ def demo_patient_data(
 
 
 def demo_practice_create(spec: DemoPractice) -> tuple[Practice, list[StaffMember]]:
-    practice = practice_create(name=spec.name)
+    practice = practice_create(name=spec.name, phone=spec.phone)
     company = company_create(
         practice=practice,
         actor=None,
