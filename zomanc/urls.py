@@ -25,5 +25,6 @@ urlpatterns = [
     path("visszahivasok/", include("zomanc.recall.urls")),
     path("uzenetek/", include("zomanc.messaging.urls")),
     path("emlekeztetok/", include("zomanc.reminders.urls")),
+    path("s/", include("zomanc.reminders.short_urls")),  # the reminder SMS's short link
     path("", include("zomanc.core.urls")),
 ]

@@ -76,6 +76,7 @@ CHAIRS = 5  # per practice: five appointments start together, one per chair and 
 SLOT = dt.timedelta(minutes=30)
 FIRST_START = dt.time(9, 0)
 LINK = re.compile(r"/emlekeztetok/e/([^/\s]+)/")
+SHORT_LINK = re.compile(r"/s/([^/\s]+)/")  # the SMS's one link (links.short_url)
 _log = log_to("reminders_scenario")
 
 
@@ -424,13 +425,16 @@ def _wait_final(deadline: float) -> bool:
 
 def _appointment_of(text: str) -> set[int]:
     """The appointments a message's reminder links name (their signed tokens)."""
-    from zomanc.reminders.links import action_load
+    from zomanc.reminders.links import action_load, short_load
+    from zomanc.reminders.models import Reminder
 
     found = set()
     for token in LINK.findall(text):
         link = action_load(token)
         if link is not None:
             found.add(link.appointment_id)
+    ids = [i for i in (short_load(t) for t in SHORT_LINK.findall(text)) if i is not None]
+    found.update(Reminder.objects.filter(pk__in=ids).values_list("appointment_id", flat=True))
     return found
 
 

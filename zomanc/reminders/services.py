@@ -155,12 +155,15 @@ def reminder_rule_save(
     return rule
 
 
-def template_clean(*, subject: str, body: str) -> None:
-    """Refuses an unknown placeholder (or a broken brace) in Hungarian."""
+def template_clean(
+    *, subject: str, body: str, placeholders: tuple[str, ...] = wording.PLACEHOLDERS
+) -> None:
+    """Refuses an unknown placeholder (or a broken brace) in Hungarian; `placeholders` are
+    the known names (the SMS's set differs: wording.SMS_PLACEHOLDERS)."""
     errors: dict[str, str] = {}
     for field, text in (("subject", subject), ("body", body)):
         try:
-            unknown = wording.placeholders_unknown(text)
+            unknown = wording.placeholders_unknown(text, placeholders)
         except ValueError:
             errors[field] = _(
                 "Hibás kapcsos zárójel: a helyettesítők alakja {patient}; "
@@ -170,7 +173,7 @@ def template_clean(*, subject: str, body: str) -> None:
         if unknown:
             errors[field] = _("Ismeretlen helyettesítő: %(names)s. Használható: %(known)s.") % {
                 "names": ", ".join("{" + n + "}" for n in unknown),
-                "known": ", ".join("{" + n + "}" for n in wording.PLACEHOLDERS),
+                "known": ", ".join("{" + n + "}" for n in placeholders),
             }
             continue
         formatted = wording.placeholders_formatted(text)
@@ -232,7 +235,7 @@ def reminder_sms_template_save(
     if language not in wording.PAGE:
         raise ValidationError({"language": _("Válasszon nyelvet: magyar, angol vagy német.")})
     body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
-    template_clean(subject="", body=body)
+    template_clean(subject="", body=body, placeholders=wording.SMS_PLACEHOLDERS)
     if len(body) > SMS_TEMPLATE_MAX:
         raise ValidationError(
             {
@@ -358,16 +361,31 @@ def reminder_render(
     return " ".join(wording.fill(subject, values).split())[:255], text
 
 
+def reminder_sms_values(
+    *, appointment: Appointment, reminder_id: int, language: str
+) -> dict[str, str]:
+    """The SMS's values: the e-mail's names and dates, and one short link ({link}) to the
+    appointment's page with every choice (links.short_url). The e-mail's three link names
+    are filled with the same short link: a template saved before {link} existed sends a
+    short SMS too."""
+    values = reminder_values(appointment=appointment, reminder_id=reminder_id, language=language)
+    link = links.short_url(reminder_id)
+    values["link"] = link
+    for action in ResponseAction.values:
+        values[f"{action}_link"] = link
+    return values
+
+
 def reminder_sms_render(
     *, appointment: Appointment, reminder_id: int, language: str, body: str
 ) -> str:
-    """The reminder SMS: `body` filled, the SMS opt-out link appended (sms_text.sms_compose:
-    a GSM-7 template keeps the whole SMS GSM-7)."""
-    values = reminder_values(appointment=appointment, reminder_id=reminder_id, language=language)
-    optout = links.optout_url(patient=appointment.patient, channel="sms")
-    return sms_compose(
-        body=body, values=values, optout_line=wording.SMS_OPT_OUT[language].format(link=optout)
+    """The reminder SMS: `body` filled, and the short link appended when the template has no
+    {link} (sms_text.sms_compose: the page behind it offers the opt-out, so every SMS lets
+    the patient opt out; a GSM-7 template keeps the whole SMS GSM-7)."""
+    values = reminder_sms_values(
+        appointment=appointment, reminder_id=reminder_id, language=language
     )
+    return sms_compose(body=body, values=values, optout_line=values["link"])
 
 
 def reminder_send(*, reminder_id: int, now: dt.datetime | None = None) -> Reminder | None:
@@ -545,72 +563,125 @@ class LinkRefused(Exception):
         self.language = language
 
 
+def _reminder_open(
+    reminder_id: int, *, appointment_id: int | None = None, expires_at: dt.datetime | None = None
+) -> tuple[Reminder, Appointment, str]:
+    """(reminder, appointment, language) for a signed link naming `reminder_id` that may still
+    act; else LinkRefused naming why (unknown, expired, cancelled, moved). The per-action
+    "used" check is the caller's."""
+    reminder = (
+        Reminder.objects.select_related("appointment__patient", "appointment__practice")
+        .filter(pk=reminder_id)
+        .first()
+    )
+    if reminder is None or (
+        appointment_id is not None and reminder.appointment_id != appointment_id
+    ):
+        raise LinkRefused("bad")
+    appointment = reminder.appointment
+    language = wording.lang(patient_message_language(appointment.patient))
+    now = timezone.now()
+    if (expires_at is not None and now >= expires_at) or now >= appointment.starts_at:
+        raise LinkRefused("expired", language)
+    if appointment.status == AppointmentStatus.CANCELLED:
+        raise LinkRefused("cancelled", language)
+    if appointment.starts_at != reminder.for_start:
+        raise LinkRefused("moved", language)
+    return reminder, appointment, language
+
+
+def _unused(reminder: Reminder, action: str, language: str) -> None:
+    if ReminderResponse.objects.filter(reminder=reminder, action=action).exists():
+        raise LinkRefused("used", language)
+
+
 def reminder_link_check(token: str) -> tuple[Reminder, Appointment, str, str]:
     """(reminder, appointment, action, language) for a link that may still act; else
     LinkRefused naming why (forged, expired, moved, used, cancelled)."""
     data = links.action_load(token)
     if data is None:
         raise LinkRefused("bad")
-    reminder = (
-        Reminder.objects.select_related("appointment__patient", "appointment__practice")
-        .filter(pk=data.reminder_id)
-        .first()
+    reminder, appointment, language = _reminder_open(
+        data.reminder_id, appointment_id=data.appointment_id, expires_at=data.expires_at
     )
-    if reminder is None or reminder.appointment_id != data.appointment_id:
-        raise LinkRefused("bad")
-    appointment = reminder.appointment
-    language = wording.lang(patient_message_language(appointment.patient))
-    if timezone.now() >= data.expires_at or timezone.now() >= appointment.starts_at:
-        raise LinkRefused("expired", language)
-    if appointment.status == AppointmentStatus.CANCELLED:
-        raise LinkRefused("cancelled", language)
-    if appointment.starts_at != reminder.for_start:
-        raise LinkRefused("moved", language)
-    if ReminderResponse.objects.filter(reminder=reminder, action=data.action).exists():
-        raise LinkRefused("used", language)
+    _unused(reminder, data.action, language)
     return reminder, appointment, data.action, language
+
+
+def reminder_short_check(
+    token: str, action: str | None = None
+) -> tuple[Reminder, Appointment, str]:
+    """(reminder, appointment, language) for the SMS's short link (links.short_token): the
+    same refusals as the e-mail's links, its expiry the appointment's start; with `action`,
+    also refused once that action was taken through this reminder."""
+    reminder_id = links.short_load(token)
+    if reminder_id is None or (action is not None and action not in ResponseAction.values):
+        raise LinkRefused("bad")
+    reminder, appointment, language = _reminder_open(reminder_id)
+    if action is not None:
+        _unused(reminder, action, language)
+    return reminder, appointment, language
 
 
 def reminder_respond(*, token: str, request: HttpRequest | None = None) -> tuple[str, str]:
     """The patient's click on confirm / reschedule / cancel: (action, language). Touches only
     the link's appointment; a cancel goes through scheduling's own service."""
-    from zomanc.scheduling.services import appointment_cancel
-
     with transaction.atomic():
         reminder, appointment, action, language = reminder_link_check(token)
-        Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
-        try:
-            with transaction.atomic():
-                ReminderResponse.objects.create(
-                    practice_id=appointment.practice_id,
-                    appointment=appointment,
-                    reminder=reminder,
-                    patient_id=appointment.patient_id,
-                    action=action,
-                )
-        except IntegrityError:
-            raise LinkRefused("used", language) from None
-        if action == ResponseAction.CANCEL:
-            try:
-                appointment_cancel(
-                    appointment=appointment,
-                    actor=None,
-                    reason=wording.PAGE["hu"]["reason"],
-                    request=request,
-                )
-            except ValidationError:
-                raise LinkRefused("cancelled", language) from None
-        else:
-            audit_record(
-                practice=appointment.practice,
-                actor=None,
-                action=AuditAction.UPDATE,
-                obj=appointment,
+        _act(reminder, appointment, action, language, request)
+    return action, language
+
+
+def reminder_short_respond(*, token: str, action: str, request: HttpRequest | None = None) -> str:
+    """A choice on the SMS's page (confirm / reschedule / cancel) through the short link: the
+    patient's language. Acts exactly as the e-mail's link for that action."""
+    with transaction.atomic():
+        reminder, appointment, language = reminder_short_check(token, action)
+        _act(reminder, appointment, action, language, request)
+    return language
+
+
+def _act(
+    reminder: Reminder,
+    appointment: Appointment,
+    action: str,
+    language: str,
+    request: HttpRequest | None,
+) -> None:
+    from zomanc.scheduling.services import appointment_cancel
+
+    Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+    try:
+        with transaction.atomic():
+            ReminderResponse.objects.create(
+                practice_id=appointment.practice_id,
+                appointment=appointment,
+                reminder=reminder,
                 patient_id=appointment.patient_id,
-                summary=str(ResponseAction(action).label),
+                action=action,
+            )
+    except IntegrityError:
+        raise LinkRefused("used", language) from None
+    if action == ResponseAction.CANCEL:
+        try:
+            appointment_cancel(
+                appointment=appointment,
+                actor=None,
+                reason=wording.PAGE["hu"]["reason"],
                 request=request,
             )
-    return action, language
+        except ValidationError:
+            raise LinkRefused("cancelled", language) from None
+    else:
+        audit_record(
+            practice=appointment.practice,
+            actor=None,
+            action=AuditAction.UPDATE,
+            obj=appointment,
+            patient_id=appointment.patient_id,
+            summary=str(ResponseAction(action).label),
+            request=request,
+        )
 
 
 def reminder_optout(*, token: str, request: HttpRequest | None = None) -> tuple[bool, str]:
@@ -624,6 +695,27 @@ def reminder_optout(*, token: str, request: HttpRequest | None = None) -> tuple[
     language = wording.lang(patient_message_language(patient))
     entry = patient_channel_opt_out(
         patient=patient, channel=data.channel, how=ConsentMethod.LINK, request=request
+    )
+    return entry is not None, language
+
+
+def reminder_short_optout(*, token: str, request: HttpRequest | None = None) -> tuple[bool, str]:
+    """ "No more SMS" on the SMS's page: withdraws the patient's SMS consent only, (withdrawn
+    now, language). Like the opt-out link it does not expire: an old SMS (its appointment
+    passed, moved or cancelled) must still let the patient leave, so only the MAC and the
+    reminder's existence are checked."""
+    reminder_id = links.short_load(token)
+    reminder = (
+        Reminder.objects.select_related("appointment__patient").filter(pk=reminder_id).first()
+        if reminder_id is not None
+        else None
+    )
+    if reminder is None:
+        raise LinkRefused("bad")
+    patient = reminder.appointment.patient
+    language = wording.lang(patient_message_language(patient))
+    entry = patient_channel_opt_out(
+        patient=patient, channel="sms", how=ConsentMethod.LINK, request=request
     )
     return entry is not None, language
 

@@ -1,12 +1,14 @@
 """The reminder SMS as it is sent, and what the SMS template editor shows about it.
 
-The text is the practice's template (or the built-in one) with the placeholders filled and
-the opt-out line appended — always, whatever the template says. A template written in GSM-7
-(the owner took the accents out to pay for fewer segments) keeps the whole SMS in GSM-7: the
-filled-in values (the patient's and the doctor's name, the practice) and the opt-out line lose
-the letters GSM-7 lacks too (ő→ö, á→a; é, ö, ü stay), otherwise one "á" in a name would send
-the message as UCS-2 and halve its length again. A value that has no GSM-7 form at all (a
-name in another script) is left as it is: a name is never turned into question marks.
+The text is the practice's template (or the built-in one) with the placeholders filled; its
+one short link ({link}) opens the appointment's page, which offers the opt-out, and is
+appended when the template lacks it — so every SMS lets the patient opt out. A template
+written in GSM-7 (the owner took the accents out to pay for fewer segments) keeps the whole
+SMS in GSM-7: the filled-in values (the patient's and the doctor's name, the practice) and the
+appended link lose the letters GSM-7 lacks too (ő→ö, á→a; é, ö, ü stay), otherwise one "á" in
+a name would send the message as UCS-2 and halve its length again. A value that has no GSM-7
+form at all (a name in another script) is left as it is: a name is never turned into question
+marks.
 
 `zomanc/reminders/static/reminders/sms-editor.js` mirrors `sms_compose` and messaging's
 `sms_segments`/`sms_accent_free` for the live counter; `tests/test_sms_editor_js.py` checks
@@ -41,7 +43,8 @@ def sms_gsm_value(value: str) -> str:
 
 @dataclass(frozen=True)
 class SmsSample:
-    """The preview appointment's values and its opt-out line: what the counter fills in."""
+    """The preview appointment's values and what is appended to a template without {link}
+    (the short link): what the counter fills in."""
 
     values: dict[str, str]
     optout: str
@@ -65,12 +68,26 @@ def sms_fill(text: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(one, text)
 
 
+# The placeholders filled with the SMS's short link: {link}, and the e-mail's three link names
+# (a template saved before {link} existed; services.reminder_sms_values).
+SMS_LINK_NAMES = ("link", "confirm_link", "reschedule_link", "cancel_link")
+
+
+def sms_has_link(text: str) -> bool:
+    """Whether `text` has a placeholder of the short link (as sms_fill reads it: "{{link}}" is
+    the literal text, not the placeholder)."""
+    return any(match.group(1) in SMS_LINK_NAMES for match in _PLACEHOLDER.finditer(text))
+
+
 def sms_compose(*, body: str, values: dict[str, str], optout_line: str) -> str:
-    """The SMS as sent: `body` filled with `values`, a space, then `optout_line`."""
+    """The SMS as sent: `body` filled with `values`, and — unless the body has the link
+    (sms_has_link), whose page offers the opt-out — a space and `optout_line` (the short
+    link itself)."""
     if sms_is_gsm7(body):
         values = {name: sms_gsm_value(value) for name, value in values.items()}
         optout_line = sms_gsm_value(optout_line)
-    return sms_fill(body, values) + " " + optout_line
+    text = sms_fill(body, values)
+    return text if sms_has_link(body) else text + " " + optout_line
 
 
 def sms_draft_text(body: str, sample: SmsSample | None) -> str:

@@ -35,9 +35,12 @@ from zomanc.reminders.services import (
     reminder_render,
     reminder_respond,
     reminder_rule_save,
+    reminder_short_check,
+    reminder_short_optout,
+    reminder_short_respond,
     reminder_sms_template_save,
+    reminder_sms_values,
     reminder_template_save,
-    reminder_values,
 )
 from zomanc.reminders.sms_text import SmsSample, sms_draft_text, sms_view
 from zomanc.scheduling.models import Appointment
@@ -54,19 +57,16 @@ def _sms_editor(
     language: str, form: SmsTemplateForm, appointment: Appointment | None
 ) -> dict[str, Any]:
     """The SMS card's context: the count of the text as it would be sent with the preview's
-    appointment (the sent length is what counts: placeholders filled, the opt-out line
-    added), the same values for the browser's counter, and the preview (none for a refused
-    draft)."""
+    appointment (the sent length is what counts: placeholders filled, the short link
+    appended when the template lacks {link}), the same values for the browser's counter,
+    and the preview (none for a refused draft)."""
     body = str(
         form.data.get(form.add_prefix("body"), "") if form.is_bound else form.initial["body"]
     )
     sample = None
     if appointment is not None:
-        optout = links.optout_url(patient=appointment.patient, channel="sms")
-        sample = SmsSample(
-            values=reminder_values(appointment=appointment, reminder_id=0, language=language),
-            optout=wording.SMS_OPT_OUT[language].format(link=optout),
-        )
+        values = reminder_sms_values(appointment=appointment, reminder_id=0, language=language)
+        sample = SmsSample(values=values, optout=values["link"])
     view = sms_view(sms_draft_text(body, sample))
     return {
         "values": {"values": sample.values, "optout": sample.optout} if sample else None,
@@ -310,7 +310,7 @@ def optout(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "words": words,
                 "lang": language,
-                "question": words["optout_ask"],
+                "question": words[_channel_key("optout_ask", data.channel)],
                 "button": words["optout_button"],
             },
         )
@@ -319,9 +319,83 @@ def optout(request: HttpRequest, token: str) -> HttpResponse:
     except LinkRefused as refused:
         return _refused(request, refused)
     words = wording.PAGE[language]
-    key = "optout_done" if withdrawn else "optout_already"
+    key = _channel_key("optout_done" if withdrawn else "optout_already", data.channel)
     return render(
         request,
         "reminders/public.html",
         {"words": words, "lang": language, "message": words[key], "done": True},
+    )
+
+
+def _channel_key(key: str, channel: str) -> str:
+    """The opt-out sentence for the link's channel ("optout_done" is e-mail's, "…_sms" SMS's)."""
+    return f"{key}_sms" if channel == "sms" else key
+
+
+SHORT_CHOICES = ("confirm", "reschedule", "cancel", "optout")
+
+
+def _short_page(
+    request: HttpRequest, *, token: str, language: str, status: int = 200, **context: Any
+) -> HttpResponse:
+    words = wording.PAGE[language]
+    return render(
+        request,
+        "reminders/public.html",
+        {"words": words, "lang": language, "short": True, **context},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def short(request: HttpRequest, token: str) -> HttpResponse:
+    """The SMS's one link: GET shows the appointment and four buttons (confirm, another time,
+    cancel, no more SMS), each its own POST form; POST acts through the same services as the
+    e-mail's links. The opt-out is offered and honoured even when the appointment's choices
+    are refused (passed, moved, cancelled): the SMS's only way out must not expire."""
+    choice = request.POST.get("action", "") if request.method == "POST" else ""
+    if request.method == "POST" and choice not in SHORT_CHOICES:
+        return _refused(request, LinkRefused("bad"))
+    try:
+        if choice == "optout":
+            withdrawn, language = reminder_short_optout(token=token, request=request)
+            words = wording.PAGE[language]
+            key = "optout_done_sms" if withdrawn else "optout_already_sms"
+            return _short_page(
+                request, token=token, language=language, message=words[key], done=True
+            )
+        if choice:
+            language = reminder_short_respond(token=token, action=choice, request=request)
+            words = wording.PAGE[language]
+            return _short_page(
+                request, token=token, language=language, message=words[f"done_{choice}"], done=True
+            )
+        _reminder, appointment, language = reminder_short_check(token)
+    except LinkRefused as refused:
+        if refused.key == "bad":
+            return _refused(request, refused)
+        words = wording.PAGE[refused.language]
+        # The appointment's choices are gone; the way out of the SMS stays.
+        return _short_page(
+            request,
+            token=token,
+            language=refused.language,
+            status=409 if refused.key == "used" else 410,
+            message=words[refused.key],
+            refused=True,
+            choices=[("optout", words["button_optout"])],
+        )
+    words = wording.PAGE[language]
+    start = timezone.localtime(appointment.starts_at, BUDAPEST)
+    return _short_page(
+        request,
+        token=token,
+        language=language,
+        question=words["short_ask"],
+        when=f"{start.strftime(wording.DATE_FORMAT[language])} {start:%H:%M}",
+        practice=appointment.practice.name,
+        choices=[
+            (c, words[f"button_{c}_short"] if c != "optout" else words["button_optout"])
+            for c in SHORT_CHOICES
+        ],
     )

@@ -51,17 +51,22 @@ DEFAULT_BODY = {
     ),
 }
 
-# The SMS is short: the practice, the time, confirm and cancel (reschedule by calling back),
-# and the opt-out link (every message carries one).
+# The SMS's placeholders: {link} is its one short link to the appointment's page (confirm,
+# another time, cancel, no more SMS). The e-mail's three link names are still accepted and
+# filled with that same link (templates saved before {link} keep working, and stay short).
+SMS_PLACEHOLDERS = ("patient", "date", "time", "doctor", "practice", "link", *PLACEHOLDERS[5:])
+
+# The SMS is short: the practice, the time, and the one link (every choice and the opt-out are
+# on its page). A typical filled one is 2 UCS-2 segments in Hungarian, 1 GSM-7 in English and
+# German (docs/reminders.md).
 SMS_BODY = {
-    "hu": "{practice}: időpontja {date} {time}, {doctor}. Visszaigazolás: {confirm_link} "
-    "Lemondás: {cancel_link}",
-    "en": "{practice}: your appointment {date} {time}, {doctor}. Confirm: {confirm_link} "
-    "Cancel: {cancel_link}",
-    "de": "{practice}: Ihr Termin {date} {time}, {doctor}. Bestätigen: {confirm_link} "
-    "Absagen: {cancel_link}",
+    "hu": "{practice}: időpontja {date} {time}, {doctor}. Válasz, leiratkozás: {link}",
+    "en": "{practice}: your appointment {date} {time}, {doctor}. Confirm, cancel, opt out: {link}",
+    "de": "{practice}: Ihr Termin {date} {time}, {doctor}. Bestätigen, absagen, abmelden: {link}",
 }
 
+# The opt-out line of an SMS that carries its own opt-out link (recall's; the reminder SMS
+# reaches the opt-out through its one page instead).
 SMS_OPT_OUT = {"hu": "Leiratkozás: {link}", "en": "Unsubscribe: {link}", "de": "Abmelden: {link}"}
 
 OPT_OUT_LINE = {
@@ -97,6 +102,14 @@ PAGE = {
         "optout_done": "Leiratkozott: e-mailben nem küldünk Önnek több üzenetet.",
         "optout_already": "Már leiratkozott: e-mailben nem küldünk Önnek üzenetet.",
         "reason": "A páciens lemondta az emlékeztető linkjével.",
+        "optout_ask_sms": "Leiratkozik az SMS-ben küldött üzenetekről?",
+        "optout_done_sms": "Leiratkozott: SMS-ben nem küldünk Önnek több üzenetet.",
+        "optout_already_sms": "Már leiratkozott: SMS-ben nem küldünk Önnek üzenetet.",
+        "short_ask": "Mit szeretne tenni ezzel az időponttal?",
+        "button_confirm_short": "Megerősítem az időpontot",
+        "button_reschedule_short": "Másik időpontot kérek",
+        "button_cancel_short": "Lemondom az időpontot",
+        "button_optout": "Ne küldjenek több SMS-t",
     },
     "en": {
         "title": "Appointment",
@@ -122,6 +135,14 @@ PAGE = {
         "optout_done": "You are unsubscribed: we will send you no more messages by e-mail.",
         "optout_already": "You are already unsubscribed from messages by e-mail.",
         "reason": "Cancelled by the patient through the reminder's link.",
+        "optout_ask_sms": "Unsubscribe from messages by SMS?",
+        "optout_done_sms": "You are unsubscribed: we will send you no more messages by SMS.",
+        "optout_already_sms": "You are already unsubscribed from messages by SMS.",
+        "short_ask": "What would you like to do about this appointment?",
+        "button_confirm_short": "Confirm the appointment",
+        "button_reschedule_short": "Ask for another time",
+        "button_cancel_short": "Cancel the appointment",
+        "button_optout": "Send me no more SMS",
     },
     "de": {
         "title": "Termin",
@@ -147,6 +168,14 @@ PAGE = {
         "optout_done": "Sie sind abgemeldet: wir senden Ihnen keine Nachrichten per E-Mail mehr.",
         "optout_already": "Sie sind bereits von Nachrichten per E-Mail abgemeldet.",
         "reason": "Vom Patienten über den Link der Erinnerung abgesagt.",
+        "optout_ask_sms": "Von Nachrichten per SMS abmelden?",
+        "optout_done_sms": "Sie sind abgemeldet: wir senden Ihnen keine Nachrichten per SMS mehr.",
+        "optout_already_sms": "Sie sind bereits von Nachrichten per SMS abgemeldet.",
+        "short_ask": "Was möchten Sie mit diesem Termin tun?",
+        "button_confirm_short": "Termin bestätigen",
+        "button_reschedule_short": "Anderen Termin erbitten",
+        "button_cancel_short": "Termin absagen",
+        "button_optout": "Keine SMS mehr senden",
     },
 }
 
@@ -155,11 +184,11 @@ def lang(language: str) -> str:
     return language if language in PAGE else "hu"
 
 
-def placeholders_unknown(text: str) -> list[str]:
-    """The {names} in `text` that are not placeholders; raises ValueError on a broken brace."""
+def placeholders_unknown(text: str, known: tuple[str, ...] = PLACEHOLDERS) -> list[str]:
+    """The {names} in `text` that are not in `known`; raises ValueError on a broken brace."""
     unknown = []
     for _literal, name, _spec, _conv in string.Formatter().parse(text):
-        if name is not None and name not in PLACEHOLDERS and name not in unknown:
+        if name is not None and name not in known and name not in unknown:
             unknown.append(name)
     return unknown
 

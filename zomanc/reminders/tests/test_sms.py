@@ -7,8 +7,10 @@ import pytest
 import time_machine
 
 from zomanc.messaging.models import OutboundMessage
+from zomanc.messaging.sms import sms_segments
 from zomanc.messaging.sms_outbox import sms_settings_save
 from zomanc.patients.consent_services import patient_channel_opt_in
+from zomanc.reminders.links import short_url
 from zomanc.reminders.models import Reminder, ReminderMessage, ReminderStatus
 from zomanc.reminders.services import reminders_due
 from zomanc.reminders.tests.conftest import local, rule
@@ -43,7 +45,10 @@ def test_both_consented_channels_once_each(sms: Cal) -> None:
     assert channels == ["email", "sms"]
     text = OutboundMessage.objects.get(channel="sms").body_text
     assert "időpontja 2026.03.05. 10:00" in text
-    assert "/emlekeztetok/e/" in text and "Leiratkozás: http" in text
+    # One short link (its page has every choice and the opt-out), no long signed ones.
+    link = short_url(Reminder.objects.get(appointment=appointment).pk)
+    assert text.endswith(", Dr. Fog Ferenc. Válasz, leiratkozás: " + link)
+    assert "/emlekeztetok/" not in text
     reminder = Reminder.objects.get(appointment=appointment)
     assert reminder.status == ReminderStatus.SENT
     assert sorted(ReminderMessage.objects.values_list("channel", flat=True)) == ["email", "sms"]
@@ -77,4 +82,5 @@ def test_sms_only_patient_in_german(sms: Cal) -> None:
     assert OutboundMessage.objects.get(status="suppressed").channel == "email"
     # The German text is GSM-7 (ä is in it), so the practice's name goes without its á.
     assert message.body_text.startswith("Mosoly Fogaszat: Ihr Termin 05.03.2026 10:00")
-    assert "Abmelden: http" in message.body_text
+    assert "Bestätigen, absagen, abmelden: http://127.0.0.1:8000/s/" in message.body_text
+    assert sms_segments(message.body_text).segments == 1

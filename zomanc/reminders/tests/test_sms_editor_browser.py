@@ -17,9 +17,9 @@ from django.utils import timezone
 from zomanc.conftest import Personas
 from zomanc.messaging.sms import sms_accent_free, sms_segments
 from zomanc.patients.tests.factories import make_patient
-from zomanc.reminders import links, wording
+from zomanc.reminders import links
 from zomanc.reminders.models import ReminderTemplate
-from zomanc.reminders.services import reminder_values
+from zomanc.reminders.services import reminder_sms_values
 from zomanc.reminders.sms_text import SmsSample, sms_draft_text
 from zomanc.scheduling.models import Appointment, Chair
 from zomanc.scheduling.services import appointment_create
@@ -62,11 +62,8 @@ def _appointment(p: Personas) -> Appointment:
 
 def _server_count(appointment: Appointment, body: str) -> Any:
     """The page's figure, computed as the view does (the preview appointment's values)."""
-    optout = links.optout_url(patient=appointment.patient, channel="sms")
-    sample = SmsSample(
-        values=reminder_values(appointment=appointment, reminder_id=0, language="hu"),
-        optout=wording.SMS_OPT_OUT["hu"].format(link=optout),
-    )
+    values = reminder_sms_values(appointment=appointment, reminder_id=0, language="hu")
+    sample = SmsSample(values=values, optout=values["link"])
     return sms_segments(sms_draft_text(body, sample))
 
 
@@ -116,7 +113,9 @@ def test_hungarian_sms_counted_made_accent_free_saved_and_previewed(
     assert (row.language, row.body) == ("hu", plain)
     preview = page.locator("[data-sms-preview]")
     expect(preview).to_contain_text("Kedves Kovacs Anna! Emlekeztetjuk, hogy idopontja")
-    expect(preview).to_contain_text("Udvozlettel: Mosoly Fogaszat Leiratkozas: http")
+    # Its {confirm_link} and {cancel_link} are the one short link, nothing appended.
+    expect(preview).to_contain_text("Udvozlettel: Mosoly Fogaszat")
+    expect(preview).to_contain_text(f"Visszaigazolas: {links.short_url(0)} Ha megsem")
     expect(page.locator("[data-sms-preview-count]")).to_have_text(
         f"{after.units} karakter, GSM-7, {after.segments} SMS"
     )

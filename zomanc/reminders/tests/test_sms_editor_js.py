@@ -17,7 +17,7 @@ import pytest
 
 from zomanc.messaging.sms import GSM7_BASIC, GSM7_EXTENSION, sms_accent_free, sms_segments
 from zomanc.reminders import wording
-from zomanc.reminders.sms_text import SmsSample, sms_draft_text, sms_view
+from zomanc.reminders.sms_text import SMS_LINK_NAMES, SmsSample, sms_draft_text, sms_view
 
 pytestmark = pytest.mark.e2e
 
@@ -102,10 +102,11 @@ def test_segments_agree_on_the_boundaries(js: Any) -> None:
 
 
 def test_drafts_are_counted_as_sent(js: Any) -> None:
-    values = {name: f"<{name}>" for name in wording.PLACEHOLDERS}
+    values = {name: f"<{name}>" for name in wording.SMS_PLACEHOLDERS}
     values |= {"patient": "Kovács Őrs", "doctor": "Dr. Éles Ede", "practice": "Mosoly Fogászat"}
-    values["confirm_link"] = "http://127.0.0.1:8000/emlekeztetok/e/eyJhIjoxfQ:1v:abc_-/"
-    sample = SmsSample(values=values, optout="Leiratkozás: http://127.0.0.1:8000/l/x:y/")
+    for name in SMS_LINK_NAMES:  # all filled with the short link, as the server does
+        values[name] = "http://127.0.0.1:8000/s/0z-EASXrUlbKUu-nu/"
+    sample = SmsSample(values=values, optout=values["link"])
     drafts = [
         *wording.SMS_BODY.values(),
         *(sms_accent_free(body) for body in wording.SMS_BODY.values()),
@@ -114,6 +115,10 @@ def test_drafts_are_counted_as_sent(js: Any) -> None:
         "Nincs {nev} ilyen {, csak {patient} és }",
         "\x1c\u3000 Szia {patient} \x85\ufeff",
         "Иван {patient}",
+        # The short link appended or not: {link} or an e-mail link name, but not "{{link}}".
+        "Idopont {time}: {link}",
+        "Idopont {time}: {cancel_link}",
+        "Idopont {time}: {{link}} {linkx} {Link}",
         "",
     ]
     python = [[sms_draft_text(d, sample), sms_draft_text(d, None)] for d in drafts]
@@ -123,5 +128,7 @@ def test_drafts_are_counted_as_sent(js: Any) -> None:
         [drafts, {"values": sample.values, "optout": sample.optout}],
     )
     assert browser == python
+    assert python[-4][0].count("http") == 1 and python[-3][0].count("http") == 1
+    assert python[-2][0].endswith("{Link} " + values["link"])
     # The GSM-7 draft really came out GSM-7 with the accented names filled in.
     assert sms_segments(python[3][0]).encoding == "GSM-7"

@@ -16,8 +16,8 @@ from zomanc.messaging.models import OutboundMessage
 from zomanc.messaging.sms import GSM7, UCS2, sms_segments
 from zomanc.messaging.sms_outbox import sms_settings_save
 from zomanc.patients.consent_services import patient_channel_opt_in, patient_message_language_set
-from zomanc.reminders import wording
-from zomanc.reminders.models import ReminderTemplate
+from zomanc.reminders import links, wording
+from zomanc.reminders.models import Reminder, ReminderTemplate
 from zomanc.reminders.services import (
     reminder_sms_template_save,
     reminder_template_save,
@@ -84,7 +84,7 @@ def _sent_sms(cal: Cal) -> str:
     ],
 )
 def test_sms_fill_is_format_map_for_valid_templates(template: str) -> None:
-    values = {name: f"<{name}>" for name in wording.PLACEHOLDERS}
+    values = {name: f"<{name}>" for name in wording.SMS_PLACEHOLDERS}
     assert sms_fill(template, values) == wording.fill(template, values)
 
 
@@ -177,19 +177,28 @@ def test_saved_as_sms_beside_the_email_one_line_ends_as_counted(sms: Cal) -> Non
 
 
 def test_the_sms_uses_the_practice_s_template_and_always_the_opt_out(sms: Cal) -> None:
-    # The template has no opt-out of its own: the code appends it anyway.
+    # A template saved before {link}: its {cancel_link} is the short link (the page offers the
+    # opt-out), so nothing more is appended.
     _save(sms, "Holnap {time}: {practice}, {doctor}. Lemondás: {cancel_link}")
     text = _sent_sms(sms)
-    assert text.startswith("Holnap 10:00: Mosoly Fogászat, Dr. Fog Ferenc. Lemondás: http")
-    assert text.endswith("/") and " Leiratkozás: http" in text
-    assert "/emlekeztetok/leiratkozas/" in text.split("Leiratkozás: ")[1]
+    link = links.short_url(Reminder.objects.get().pk)
+    assert text == f"Holnap 10:00: Mosoly Fogászat, Dr. Fog Ferenc. Lemondás: {link}"
+
+
+def test_a_template_without_the_link_gets_it_appended(sms: Cal) -> None:
+    # The template has no link: the code appends the short one, whose page has the opt-out.
+    _save(sms, "Holnap {time}: {practice}.")
+    text = _sent_sms(sms)
+    link = links.short_url(Reminder.objects.get().pk)
+    assert text == "Holnap 10:00: Mosoly Fogaszat. " + link  # a GSM-7 template: no á
+    assert text.count("http") == 1
 
 
 def test_accent_free_template_sends_a_gsm7_sms(sms: Cal) -> None:
-    _save(sms, "Kedves {patient}! Idopontja {date} {time}. Lemondas: {cancel_link}")
+    _save(sms, "Kedves {patient}! Idopontja {date} {time}. Valasz: {link}")
     text = _sent_sms(sms)
-    assert text.startswith("Kedves Kovacs Anna! Idopontja 2026.03.05. 10:00.")
-    assert " Leiratkozas: http" in text
+    assert text.startswith("Kedves Kovacs Anna! Idopontja 2026.03.05. 10:00. Valasz: http")
+    assert text.count("http") == 1
     count = sms_segments(text)
     assert count.encoding == GSM7
     assert OutboundMessage.objects.get(channel="sms").segments == count.segments
@@ -199,7 +208,7 @@ def test_template_of_the_patient_s_language_else_built_in(sms: Cal) -> None:
     _save(sms, "HU sablon {time}")
     _save(sms, "EN template {time}", language="en")
     patient_message_language_set(patient=sms.anna, language="en", actor=sms.p.owner)
-    assert _sent_sms(sms).startswith("EN template 10:00 Unsubscribe: http")
+    assert _sent_sms(sms).startswith("EN template 10:00 http://127.0.0.1:8000/s/")
     # German has no template of the practice's: the built-in German text.
     patient_channel_opt_in(patient=sms.bela, channel="sms", method="phone", actor=sms.p.owner)
     patient_message_language_set(patient=sms.bela, language="de", actor=sms.p.owner)
@@ -254,10 +263,12 @@ def test_page_counts_the_sent_text_with_the_real_appointment(sms: Cal) -> None:
         response = client.get(reverse(SETTINGS))
     html = response.content.decode()
     assert response.status_code == 200
-    # The built-in HU text, filled with Anna's appointment, the opt-out appended: UCS-2.
+    # The built-in HU text, filled with Anna's appointment and its short link: UCS-2.
     preview = response.context["sms"]["preview"]
-    assert preview.text.startswith("Mosoly Fogászat: időpontja 2026.03.05. 10:00, Dr. Fog Ferenc.")
-    assert " Leiratkozás: http" in preview.text
+    assert preview.text == (
+        "Mosoly Fogászat: időpontja 2026.03.05. 10:00, Dr. Fog Ferenc. Válasz, leiratkozás: "
+        + links.short_url(0)
+    )
     count = sms_segments(preview.text)
     assert count.encoding == UCS2 and count.segments > 1
     assert f"<span data-sms-units>{count.units}</span>" in html

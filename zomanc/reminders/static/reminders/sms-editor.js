@@ -105,7 +105,19 @@
       values = plain;
       optoutLine = gsmValue(optoutLine);
     }
-    return fill(body, values) + " " + optoutLine;
+    var text = fill(body, values);
+    return hasLink(body) ? text : text + " " + optoutLine;
+  }
+
+  // sms_text.SMS_LINK_NAMES and sms_has_link: a placeholder of the short link, as fill reads
+  // it ("{{link}}" is text).
+  var LINK_NAMES = ["link", "confirm_link", "reschedule_link", "cancel_link"];
+  function hasLink(text) {
+    var re = /\{\{|\}\}|\{([^{}]*)\}/g, match;
+    while ((match = re.exec(text)) !== null) {
+      if (match[1] !== undefined && LINK_NAMES.indexOf(match[1]) !== -1) return true;
+    }
+    return false;
   }
 
   // sms_text.sms_forcing_chars and sms_char_shown
@@ -139,7 +151,7 @@
 
   window.zomancSms = {
     isGsm7: isGsm7, segments: segments, accentFree: accentFree, gsmValue: gsmValue,
-    fill: fill, compose: compose, forcing: forcing, sentText: sentText
+    fill: fill, compose: compose, hasLink: hasLink, forcing: forcing, sentText: sentText
   };
 
   function init() {
