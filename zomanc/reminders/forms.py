@@ -81,9 +81,12 @@ class SmsTemplateForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "sms")
         super().__init__(*args, **kwargs)
+        # The e-mail's three link names are still accepted (older templates) but not offered.
         self.fields["body"].help_text = _(
-            "Helyettesítők: %(names)s. A leiratkozó link mindig a végére kerül."
-        ) % {"names": ", ".join("{" + n + "}" for n in wording.PLACEHOLDERS)}
+            "Helyettesítők: %(names)s. A {link} az időpont oldalára visz (visszaigazolás, "
+            "másik időpont, lemondás, leiratkozás az SMS-ekről); ha a szövegben nincs, a végére "
+            "kerül."
+        ) % {"names": ", ".join("{" + n + "}" for n in wording.SMS_PLACEHOLDERS[:6])}
         # The counter below the field describes it too (read after the help).
         self.fields["body"].widget.attrs["aria-describedby"] = (
             f"{self['body'].auto_id}_helptext sms-count"
