@@ -101,7 +101,9 @@ def _messages_list(request: HttpRequest, account: SmsAccount) -> HttpResponse:
         if anchor is None:
             return JsonResponse({"error": "Nincs ilyen üzenet (after)."}, status=400)
         rows = rows.filter(pk__gt=anchor.pk)
-    page = [message_json(m) for m in rows[: LIST_PAGE + 1]]
+    # The log carries each message's text, as a provider's message log does: whoever audits
+    # the sends (the reminders' reliability scenario) reads what the patient received.
+    page = [{**message_json(m), "text": m.text} for m in rows[: LIST_PAGE + 1]]
     return JsonResponse({"messages": page[:LIST_PAGE], "more": len(page) > LIST_PAGE})
 
 

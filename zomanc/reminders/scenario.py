@@ -602,10 +602,8 @@ def _at_gateway(s: Setup, outside: Outside) -> dict[str, Any]:
         if "sms" not in patient.channels:
             refused += 1
         per[patient.appointment_id] += 1
-        # NB: the sandbox's message list (sandbox/sms/api.py message_json) has no "text", so
-        # this check finds no link and cannot fail; reading the SMS's short link is ready
-        # for when the list carries the text.
-        if _appointment_of(sms.get("text", "")) - {patient.appointment_id}:
+        # Its one short link must name exactly this appointment (a link naming none counts).
+        if _appointment_of(sms["text"]) != {patient.appointment_id}:
             wrong_appointment += 1
     consented = [p for p in s.patients if "sms" in p.channels]
     refs = [sms["client_ref"] for sms in listed]

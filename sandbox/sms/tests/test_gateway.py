@@ -193,6 +193,7 @@ def test_list_gives_the_account_its_messages_in_pages(
     first = _get(gateway).json()
     assert [m["client_ref"] for m in first["messages"]] == ["l0", "l1"] and first["more"]
     assert first["messages"][0]["submissions"] == 2
+    assert [m["text"] for m in first["messages"]] == ["Üzenet 0", "Üzenet 1"]
     rest = _get(f"{gateway}?after={first['messages'][-1]['id']}").json()
     assert [m["client_ref"] for m in rest["messages"]] == ["l2"] and not rest["more"]
     # Another account's messages are not listed; the reports are settled when listed.
