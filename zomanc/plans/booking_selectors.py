@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zomanc.plans.models import PlanItem, PlanStatus, TreatmentPlan
 from zomanc.scheduling.hooks import AppointmentLine
@@ -97,6 +98,7 @@ def appointment_plan_lines(
     placeholder = 2_147_483_647  # reverse() once, then substitute the plan's id
     url = reverse("plans:detail", args=[placeholder])
     lines: dict[int, list[AppointmentLine]] = {}
+    group = _("Tervezett tételek")
     for appt_id, plan_id, language, name, hu_name, tooth, surfaces, quantity, done_at in rows:
         item = PlanItem(name=name, tooth=tooth, surfaces=surfaces, quantity=quantity)
         text = item_label(item, hungarian_name=name if language == "hu" else hu_name)
@@ -105,6 +107,7 @@ def appointment_plan_lines(
                 text=text,
                 url=url.replace(str(placeholder), str(plan_id)),
                 done=done_at is not None,
+                group=group,
             )
         )
     return lines

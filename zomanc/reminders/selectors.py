@@ -35,8 +35,9 @@ def response_label(action: str) -> str:
 def appointment_response_lines(
     practice_id: int, appointment_ids: list[int]
 ) -> dict[int, list[AppointmentLine]]:
+    group = _("A páciens válasza")
     return {
-        pk: [AppointmentLine(text=response_label(action))]
+        pk: [AppointmentLine(text=response_label(action), group=group)]
         for pk, action in appointment_responses(practice_id, appointment_ids).items()
     }
 

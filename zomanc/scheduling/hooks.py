@@ -21,6 +21,10 @@ class AppointmentLine:
     text: str
     url: str = ""  # where the line links in the panel (the week's block is a link itself)
     done: bool = False
+    # The heading the line goes under in the panel, the reader's own ("Tervezett tételek",
+    # "A páciens válasza"): one heading for every app's lines put a patient's answer under
+    # the planned items.
+    group: str = ""
 
 
 AppointmentLinesReader = Callable[[int, list[int]], dict[int, list[AppointmentLine]]]

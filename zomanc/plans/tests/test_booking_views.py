@@ -131,6 +131,7 @@ def test_round_trip_plan_page_calendar_panel_cancel(booked: Booked) -> None:
     assert page.count("nincs foglalva") == 1  # the crown
     panel = client.get(reverse("scheduling:appointment_edit", args=[appointment.pk]))
     assert f'href="{detail}"' in panel.content.decode()
+    assert "<h3>Tervezett tételek</h3>" in panel.content.decode()
     appointment_cancel(appointment=appointment, actor=booked.p.receptionist, reason="beteg")
     page = client.get(detail).content.decode()
     assert page.count("nincs foglalva") == 3 and f"lemondva: {when}" in page

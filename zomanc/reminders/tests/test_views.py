@@ -124,7 +124,7 @@ def _link(message: OutboundMessage, label: str) -> str:
 
 
 def test_confirm_shows_in_the_calendar(ready: Cal) -> None:
-    _appointment, message = _sent(ready)
+    appointment, message = _sent(ready)
     url = _link(message, "Visszaigazolás")
     client = Client()
     with time_machine.travel(local(4, 12), tick=False):
@@ -136,7 +136,13 @@ def test_confirm_shows_in_the_calendar(ready: Cal) -> None:
         assert "az időpontját visszaigazolta" in done.content.decode()
         staff = ready.p.client_for(ready.p.receptionist)
         week = staff.get(reverse("scheduling:week"), {"date": "2026-03-05"}).content.decode()
+        panel = staff.get(reverse("scheduling:appointment_edit", args=[appointment.pk]))
     assert "Visszaigazolta a páciens" in week
+    # Under its own heading in the panel, not under the plans' "Tervezett tételek".
+    assert (
+        "<h3>A páciens válasza</h3><ul><li>Visszaigazolta a páciens</li>" in panel.content.decode()
+    )
+    assert "Tervezett tételek" not in panel.content.decode()
     assert AuditEntry.objects.filter(
         patient_id=ready.anna.pk, summary="a páciens visszaigazolta"
     ).exists()

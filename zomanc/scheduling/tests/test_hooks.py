@@ -1,6 +1,7 @@
 """The calendar's extra-lines hook (scheduling.hooks.APPOINTMENT_LINES): a registered reader's
 lines show in the week's block and in the appointment panel, asked once per window."""
 
+import re
 from typing import Any
 
 import pytest
@@ -20,7 +21,11 @@ def reader(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, list[int]]]:
     def lines(practice_id: int, ids: list[int]) -> dict[int, list[AppointmentLine]]:
         calls.append((practice_id, sorted(ids)))
         return {
-            pk: [AppointmentLine(f"sor <{pk}>", url=f"/x/{pk}/", done=pk % 2 == 0)] for pk in ids
+            pk: [
+                AppointmentLine(f"sor <{pk}>", url=f"/x/{pk}/", done=pk % 2 == 0, group="Első"),
+                AppointmentLine(f"válasz <{pk}>", group="Második"),
+            ]
+            for pk in ids
         }
 
     monkeypatch.setattr(hooks, "APPOINTMENT_LINES", [lines])
@@ -39,4 +44,10 @@ def test_week_and_panel_show_the_lines(cal: Cal, reader: list[Any]) -> None:
     assert f"sor &lt;{first.pk}&gt;" in html and f"sor &lt;{second.pk}&gt;" in html
     assert reader == [(cal.p.practice_a.pk, sorted([first.pk, second.pk]))]  # once a window
     panel = client.get(reverse("scheduling:appointment_edit", args=[first.pk])).content.decode()
-    assert f'href="/x/{first.pk}/"' in panel and "Tervezett tételek" in panel
+    assert f'href="/x/{first.pk}/"' in panel
+    # Each reader's lines under its own heading, in the readers' order.
+    assert re.search(
+        r"<h3>Első</h3><ul><li[^>]*><a[^>]*>sor &lt;\d+&gt;</a>.*</ul>"
+        r"<h3>Második</h3><ul><li>válasz",
+        panel,
+    )
