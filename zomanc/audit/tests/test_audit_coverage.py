@@ -258,6 +258,10 @@ CLASSIFICATION: dict[str, Kind] = {
         "the patient's own signed link: shows him his appointment's time and the practice's "
         "name, nothing of the record; the answer (POST) is audited in reminders/services.py"
     ),
+    "reminder_short:page": NoPatientData(
+        "the patient's own short SMS link: his appointment's time and the practice's name, "
+        "nothing of the record; each answer (POST) is audited in reminders/services.py"
+    ),
     "reminders:optout": NoPatientData(
         "the patient's own opt-out link: a question and the result; the withdrawal is an "
         "audited consent entry"

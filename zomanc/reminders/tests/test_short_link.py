@@ -14,6 +14,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from zomanc.audit.models import AuditEntry
 from zomanc.messaging.models import OutboundMessage
 from zomanc.messaging.sms import UCS2, sms_segments
 from zomanc.messaging.sms_outbox import sms_settings_save
@@ -162,6 +163,10 @@ def test_each_choice_acts_once(sms: Cal) -> None:
     assert actions == ["confirm", "reschedule"]
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
+    # Each answer is audited on the patient, like the e-mail links' (audit coverage says so).
+    assert AuditEntry.objects.filter(
+        patient_id=appointment.patient_id, summary="a páciens visszaigazolta"
+    ).exists()
 
 
 def test_cancel_cancels_only_that_appointment(sms: Cal) -> None:
