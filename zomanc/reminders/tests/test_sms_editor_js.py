@@ -72,7 +72,7 @@ def test_every_character_is_treated_the_same(js: Any) -> None:
         if p[:4] != b[:4]:  # what is sent and counted: always the same
             differ.append((f"U+{ord(c):04X}", p, b))
         elif p != b:
-            # How a character is named (U+XXXX for an invisible one) and whether it is a
+            # How a character is named (its code point, e.g. U+200B, if invisible) and if it is a
             # letter come from each side's Unicode tables; Chromium's ICU is newer than
             # Python's, so only a character Python does not know yet may differ (wording).
             assert unicodedata.category(c) == "Cn", (f"U+{ord(c):04X}", p, b)
