@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -97,7 +98,13 @@ def _database() -> dict[str, object]:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
-        "TEST": {"NAME": ":memory:"},
+        # A file, not ":memory:": SQLite's shared in-memory cache answers a concurrent
+        # writer "table is locked" at once, where the sandbox's file database waits its
+        # busy timeout — tests of concurrent calls must see the real behaviour. One file
+        # per test process (parallel runs never share it).
+        "TEST": {
+            "NAME": Path(tempfile.gettempdir()) / f"zomanc-sandbox-test-{os.getpid()}.sqlite3"
+        },
     }
 
 

@@ -394,41 +394,61 @@ def _replay(ctx: CallContext, record: RequestRecord, body_hash: str, tally: list
     return bytes(record.response)
 
 
+def _count_write(op: Operation) -> None:
+    """A business write counted (writes.<name>) in the write's own transaction: the count
+    commits with the write or not at all. Counted with the call's other counters after the
+    answer, a write could be committed and replayed to a retry — the client done, a scenario
+    reading the counters — before its count arrived (a CI run read writes.EventClose 199 of
+    200 with every row sent). A replay counts as a duplicate instead."""
+    if op.write:
+        counters_add(names=[f"writes.{op.name}"])
+
+
 def _run(ctx: CallContext, op: Operation, payload: etree._Element, tally: list[str]) -> bytes:
     if ctx.request_id is None:
         if not op.atomic:
             answer = _execute(ctx, op, payload)
+            _count_write(op)
         else:
             with transaction.atomic():
                 answer = _execute(ctx, op, payload)
-    else:
-        body_hash = hashlib.sha256(
-            etree.tostring(payload, method="c14n", exclusive=True)
-        ).hexdigest()
-        key = {"institution_id": ctx.institution.institution_id, "request_id": ctx.request_id}
-        existing = RequestRecord.objects.filter(**key).first()
-        if existing is not None:
-            return _replay(ctx, existing, body_hash, tally)
-        try:
-            with transaction.atomic():
+                _count_write(op)
+        return answer
+    body_hash = hashlib.sha256(etree.tostring(payload, method="c14n", exclusive=True)).hexdigest()
+    key = {"institution_id": ctx.institution.institution_id, "request_id": ctx.request_id}
+    existing = RequestRecord.objects.filter(**key).first()
+    if existing is not None:
+        return _replay(ctx, existing, body_hash, tally)
+    record = {
+        **key,
+        "service": ctx.service.name,
+        "operation": op.name,
+        "body_sha256": body_hash,
+        "created_at": ctx.now,
+    }
+    try:
+        with transaction.atomic():
+            if not op.write:
+                # A read done twice harms nothing: its answer is stored after it.
                 answer = _execute(ctx, op, payload)
-                RequestRecord.objects.create(
-                    **key,
-                    service=ctx.service.name,
-                    operation=op.name,
-                    body_sha256=body_hash,
-                    response=answer,
-                    created_at=ctx.now,
-                )
-        except IntegrityError:
-            # The same request id committed concurrently (a client retry racing the first).
-            existing = RequestRecord.objects.filter(**key).first()
-            if existing is None:
-                raise
-            return _replay(ctx, existing, body_hash, tally)
-    if op.write:
-        # Only a write that went through (a replay counts as a duplicate instead).
-        tally.append(f"writes.{op.name}")
+                RequestRecord.objects.create(**record, response=answer)
+            else:
+                # A write's id is claimed before the work. A second call with the same id
+                # while the first is still working (a client's retry after its timeout)
+                # waits here on the unique key until the first ends, then gets the first's
+                # answer; it used to do the write itself and be refused — EVENT_NOT_OPEN for
+                # a close that had just gone through. A refused first call rolls its claim
+                # back: the retry then runs.
+                claimed = RequestRecord.objects.create(**record, response=b"")
+                answer = _execute(ctx, op, payload)
+                RequestRecord.objects.filter(pk=claimed.pk).update(response=answer)
+                _count_write(op)
+    except IntegrityError:
+        # The same request id committed by a concurrent call.
+        existing = RequestRecord.objects.filter(**key).first()
+        if existing is None:
+            raise
+        return _replay(ctx, existing, body_hash, tally)
     return answer
 
 

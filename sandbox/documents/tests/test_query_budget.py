@@ -19,13 +19,15 @@ from sandbox.registry.models import IdType, OrgUnit, Patient, User
 # Every call: client certificate, session, org unit, VMátrix roles, idempotency look-up,
 # BEGIN/COMMIT (savepoints here), the request record, one counter upsert. A list read adds
 # its one SELECT, the patient-side facts (breakglass, waiver, DÖR, treating relationship)
-# and one INSERT of its access log rows.
+# and one INSERT of its access log rows. A write claims its request id before the work and
+# stores the answer after it (one UPDATE more) and counts itself in its own transaction (one
+# upsert more): a retry arriving meanwhile waits for the first's answer (soap/pipeline.py).
 BUDGET = {
     "EligibilityCheck": 10,
     "DocumentList": 16,
     "DocumentGet": 15,
     "EventQuery": 16,
-    "DocumentSubmit": 18,
+    "DocumentSubmit": 20,
 }
 
 
