@@ -32,8 +32,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zomanc.messaging.models import MailSettings, SmsSettings
-from zomanc.messaging.services import MessagingError, message_email_queue
+from zomanc.messaging.models import MailSettings, MessageStatus, OutboundMessage, SmsSettings
+from zomanc.messaging.services import (
+    MessagingError,
+    message_email_queue,
+    message_suppressed_record,
+)
 from zomanc.messaging.sms_outbox import message_sms_queue
 from zomanc.patients.consent_selectors import patient_consent_latest
 from zomanc.patients.models import Channel, Patient
@@ -154,10 +158,12 @@ def _patient_send(
             label = str(Channel(channel).label)
             if latest is None or not latest.allows(channel):
                 reasons.append(_("%(channel)s: nincs hozzájárulás") % {"channel": label})
+                _suppressed(member, patient, channel, language, open_rows)
                 continue
             address = patient.email if channel == Channel.EMAIL else patient.phone
             if not address.strip():
                 reasons.append(_("%(channel)s: nincs cím") % {"channel": label})
+                _suppressed(member, patient, channel, language, open_rows)
                 continue
             due = [
                 r for r in open_rows if (r.due.treatment_id, r.due.since, channel) not in sent_today
@@ -208,6 +214,36 @@ def _patient_send(
             )
             treatments.append(row.treatment.name)
     return Notified(patient, list(queued), treatments, reasons)
+
+
+def _suppressed(
+    member: StaffMember, patient: Patient, channel: str, language: str, rows: list[RecallRow]
+) -> None:
+    """The message not sent on `channel`, in the patient's message log with its reason
+    (leiratkozott / nincs hozzájárulás / no address), as reminders record theirs: the log
+    then answers "why did he get nothing?" beside what went out. Not on "already today"
+    (that message is in the log) nor for a channel the practice has not set up; once a day
+    per patient and channel, as the messages themselves (a resubmit adds no second line)."""
+    if OutboundMessage.objects.filter(
+        practice_id=member.practice_id,
+        patient=patient,
+        channel=channel,
+        about_kind=ABOUT_KIND,
+        status=MessageStatus.SUPPRESSED,
+        created_at__date=timezone.localdate(),
+    ).exists():
+        return
+    message_suppressed_record(
+        practice=member.practice,
+        patient=patient,
+        channel=channel,
+        subject=_("Visszahívás: %(treatments)s")
+        % {"treatments": ", ".join(r.treatment.name for r in rows)},
+        about_kind=ABOUT_KIND,
+        about_id=patient.pk,
+        language=language,
+        created_by=member,
+    )
 
 
 def _items(rows: list[RecallRow]) -> list[tuple[str, dt.date, dt.date]]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from zomanc.audit.models import AuditEntry
 from zomanc.conftest import Personas
-from zomanc.messaging.models import OutboundMessage
+from zomanc.messaging.models import MessageStatus, OutboundMessage
 from zomanc.messaging.services import mail_settings_save
 from zomanc.messaging.sms_outbox import sms_settings_save
 from zomanc.patients.consent_services import (
@@ -76,6 +76,19 @@ def due(p: Personas, items: Catalogue, name: str, *channels: str, **extra: Any) 
             patient=patient, channel=channel, method="paper", actor=p.receptionist
         )
     return patient
+
+
+def sent() -> Any:
+    return OutboundMessage.objects.exclude(status=MessageStatus.SUPPRESSED)
+
+
+def suppressed() -> set[tuple[int, str, str]]:
+    """(patient, channel, reason) of the messages recorded as not sent."""
+    return set(
+        OutboundMessage.objects.filter(status=MessageStatus.SUPPRESSED).values_list(
+            "patient_id", "channel", "last_error"
+        )
+    )
 
 
 def key(patient: Patient, items: Catalogue, since: dt.date = SINCE) -> str:
@@ -139,10 +152,20 @@ def test_no_consent_nothing_on_that_channel_and_named(ready: Personas, items: Ca
         nobody: "e-mail: nincs hozzájárulás; SMS: nincs hozzájárulás",
         withdrawn: "e-mail: nincs hozzájárulás; SMS: nincs hozzájárulás",
     }
-    assert list(OutboundMessage.objects.values_list("patient_id", "channel")) == [
-        (email_only.pk, "email")
-    ]
+    assert list(sent().values_list("patient_id", "channel")) == [(email_only.pk, "email")]
     assert not RecallContact.objects.filter(patient__in=[nobody, withdrawn]).exists()
+    # Each message not sent is in the patient's log, with why.
+    assert suppressed() == {
+        (email_only.pk, "sms", "nincs hozzájárulás"),
+        (nobody.pk, "email", "nincs hozzájárulás"),
+        (nobody.pk, "sms", "nincs hozzájárulás"),
+        (withdrawn.pk, "email", "leiratkozott"),
+        (withdrawn.pk, "sms", "nincs hozzájárulás"),
+    }
+    log = OutboundMessage.objects.get(patient=nobody, channel="sms")
+    assert log.subject == "Visszahívás: Fogkő-eltávolítás"
+    assert (log.about_kind, log.about_id) == ("recall.patient", str(nobody.pk))
+    assert log.created_by == ready.receptionist
 
 
 def test_only_the_chosen_channel(ready: Personas, items: Catalogue) -> None:
@@ -155,8 +178,10 @@ def test_only_the_chosen_channel(ready: Personas, items: Catalogue) -> None:
     assert [(s.patient, s.reason) for s in result.skipped] == [
         (sms_only, "e-mail: nincs hozzájárulás")
     ]
-    assert list(OutboundMessage.objects.values_list("channel", flat=True)) == ["email"]
+    assert list(sent().values_list("channel", flat=True)) == ["email"]
     assert RecallContact.objects.get(patient=anna).channels == "email"
+    # Only the chosen channel is judged: nothing about SMS in anyone's log.
+    assert suppressed() == {(sms_only.pk, "email", "nincs hozzájárulás")}
 
 
 def test_no_address_is_named(ready: Personas, items: Catalogue) -> None:
@@ -166,7 +191,8 @@ def test_no_address_is_named(ready: Personas, items: Catalogue) -> None:
         member=ready.receptionist, keys=[key(patient, items)], channels=["email"]
     )
     assert [(s.patient.pk, s.reason) for s in result.skipped] == [(patient.pk, "e-mail: nincs cím")]
-    assert not OutboundMessage.objects.exists()
+    assert not sent().exists()
+    assert suppressed() == {(patient.pk, "email", "nincs e-mail címe")}
 
 
 def test_a_channel_the_practice_has_not_set_up_is_not_used(

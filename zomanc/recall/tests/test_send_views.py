@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from zomanc.conftest import Personas
-from zomanc.messaging.models import OutboundMessage
+from zomanc.messaging.models import MessageStatus, OutboundMessage
 from zomanc.patients.models import Patient
 from zomanc.practices.models import Practice
 from zomanc.recall.models import RecallContact
@@ -97,7 +97,13 @@ def test_result_names_the_skipped_and_why_and_a_resubmit_sends_nothing(
     page = _post(client, *keys).content.decode()
     assert "0 páciens értesítve, 2 kihagyva." in page
     assert "e-mail: ma már értesítettük" in page
-    assert OutboundMessage.objects.count() == 1
+    assert OutboundMessage.objects.exclude(status=MessageStatus.SUPPRESSED).count() == 1
+    # The one not sent is in the patient's log once, not once a submit.
+    assert list(
+        OutboundMessage.objects.filter(status=MessageStatus.SUPPRESSED).values_list(
+            "patient_id", "channel"
+        )
+    ) == [(nobody.pk, "email")]
     # The list shows the recall reminded, by e-mail.
     listing = client.get(reverse("recall:list")).content.decode()
     assert "emlékeztettük" in listing and "értesítve: e-mail" in listing
