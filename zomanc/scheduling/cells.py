@@ -20,7 +20,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from zomanc.scheduling.grid import Cell, Column, Grid, Mode
-from zomanc.scheduling.models import Appointment, AppointmentStatus
+from zomanc.scheduling.models import AppointmentStatus
+from zomanc.scheduling.selectors import CalendarAppointment
 from zomanc.scheduling.templatetags.scheduling_tags import optional_url
 
 # Before each cell, as the template's loop indented them.
@@ -59,7 +60,7 @@ class _Blocks:
         self.opened = conditional_escape(_("Ellátás megnyitva"))
         self.open_label = conditional_escape(_("Ellátás megnyitása"))
 
-    def cell(self, cell: Cell) -> str:
+    def cell(self, cell: Cell[CalendarAppointment]) -> str:
         day_start = " day-start" if cell.column.first_of_day else ""
         blocks = "".join(self.appointment(a) for a in cell.appointments)
         return (
@@ -67,25 +68,25 @@ class _Blocks:
             f"          {blocks}\n        </td>"
         )
 
-    def appointment(self, a: Appointment) -> str:
+    def appointment(self, a: CalendarAppointment) -> str:
         pk = str(a.pk)
         edit = f"{escape(self.edit.replace(_PK_TEXT, pk))}?next={self.next_param}"
         starts, ends = a.starts_at.astimezone(self.tz), a.ends_at.astimezone(self.tz)
         treatment = (
-            f'<span class="appt-treatment">{conditional_escape(a.treatment.name)}</span>'
-            if a.treatment
+            f'<span class="appt-treatment">{conditional_escape(a.treatment_name)}</span>'
+            if a.treatment_name is not None
             else ""
         )
         lines = "".join(
             f'<span class="appt-line{" done" if line.done else ""}">'
             f"{conditional_escape(line.text)}</span>"
-            for line in a.lines  # type: ignore[attr-defined]
+            for line in a.lines
         )
         note = f'<span class="appt-note">{conditional_escape(a.note)}</span>' if a.note else ""
-        patient = conditional_escape(str(a.patient))
+        patient = conditional_escape(a.patient_name)
         who = a.doctor.display_name if self.mode == "chair" else a.chair.name
         arrived = f" · {self.arrived}" if a.status == AppointmentStatus.ARRIVED else ""
-        if getattr(a, "opened_visit", None):
+        if a.opened_visit_id is not None:
             link = self.patient.replace(_PK_TEXT, str(a.patient_id))
             after = (
                 f'<a class="appt-visit" href="{conditional_escape(link)}" hx-boost="false">'
@@ -121,7 +122,7 @@ class _Blocks:
 
 
 def grid_cells_prepare(
-    grid: Grid,
+    grid: Grid[CalendarAppointment],
     *,
     here: str,
     mode: Mode,

@@ -7,14 +7,15 @@ style attributes, so no absolutely positioned blocks). Appointments that do not 
 15-minute raster (09:10–09:35) may share a row with a neighbour on the same column; such
 neighbours are merged into one cell that lists both, so nothing is ever hidden."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from django.utils import timezone
 
 from zomanc.practices.models import StaffMember
-from zomanc.scheduling.models import Appointment, AppointmentStatus, Chair
+from zomanc.scheduling.models import AppointmentStatus, Chair
 
 SLOT_MINUTES = 15
 SLOT = timedelta(minutes=SLOT_MINUTES)
@@ -22,6 +23,28 @@ DEFAULT_DAY_START = time(7, 0)
 DEFAULT_DAY_END = time(20, 0)
 
 Mode = Literal["chair", "doctor"]
+
+
+class GridEntry(Protocol):
+    """What the layout reads of an appointment: the calendar passes its plain rows
+    (`selectors.CalendarAppointment`), a model instance does as well."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def chair_id(self) -> int: ...
+    @property
+    def chair(self) -> Chair: ...
+    @property
+    def doctor_id(self) -> int: ...
+    @property
+    def doctor(self) -> StaffMember: ...
 
 
 @dataclass
@@ -38,19 +61,22 @@ class Column:
         return self.doctor.display_name if self.doctor is not None else ""
 
 
+# E: the type of the appointments laid out (build_grid bounds it by GridEntry; the classes
+# leave it unbound: mypy's plugin for Django checked `Grid[Appointment]` before it had
+# added the model's `chair_id`, and refused it).
 @dataclass
-class Cell:
+class Cell[E]:
     kind: Literal["free", "block"]
     column: Column
     start: datetime  # naive local time: the prefill of the "new appointment" link
     rowspan: int = 1
-    appointments: list[Appointment] = field(default_factory=list)
+    appointments: list[E] = field(default_factory=list)
 
 
 @dataclass
-class Row:
+class Row[E]:
     start: datetime
-    cells: list[Cell]
+    cells: list[Cell[E]]
     html: str = ""  # what the template prints: the cells' markup (zomanc.scheduling.cells)
 
     @property
@@ -69,11 +95,11 @@ class DayHeader:
 
 
 @dataclass
-class Grid:
+class Grid[E]:
     columns: list[Column]
     days: list[DayHeader]
-    rows: list[Row]
-    cancelled: list[Appointment]
+    rows: list[Row[E]]
+    cancelled: list[E]
 
     def release(self) -> None:
         """Drops the rows, columns and appointments once the page is rendered (see the
@@ -111,16 +137,16 @@ def _window(
     return time(start_min // 60, start_min % 60), end_time
 
 
-def build_grid(
+def build_grid[E: GridEntry](
     *,
     days: list[date],
     mode: Mode,
     chairs: list[Chair],
     doctors: list[StaffMember],
-    appointments: list[Appointment],
+    appointments: Sequence[E],
     day_start: time = DEFAULT_DAY_START,
     day_end: time = DEFAULT_DAY_END,
-) -> Grid:
+) -> Grid[E]:
     """Columns are `chairs` (mode "chair") or `doctors` (mode "doctor") for each day, plus
     any chair/doctor an appointment uses that is not in the list (a deactivated chair with
     bookings left on it stays visible until they are moved)."""
@@ -168,7 +194,7 @@ def build_grid(
     )
 
     # Per column: merged groups of [first_slot, end_slot) with their appointments.
-    groups: list[list[tuple[int, int, list[Appointment]]]] = [[] for _ in columns]
+    groups: list[list[tuple[int, int, list[E]]]] = [[] for _ in columns]
     for a in sorted(live, key=lambda x: (x.starts_at, x.pk)):
         local_start, local_end = spans[id(a)]
         day = local_start.date()
@@ -187,14 +213,14 @@ def build_grid(
         else:
             column_groups.append((first, last, [a]))
 
-    starts: list[dict[int, tuple[int, list[Appointment]]]] = [
+    starts: list[dict[int, tuple[int, list[E]]]] = [
         {g[0]: (g[1], g[2]) for g in col_groups} for col_groups in groups
     ]
     covered_until = [0] * len(columns)
-    rows: list[Row] = []
+    rows: list[Row[E]] = []
     for slot in range(slot_count):
         row_start = origin + slot * SLOT
-        cells: list[Cell] = []
+        cells: list[Cell[E]] = []
         for position, column in enumerate(columns):
             if slot < covered_until[position]:
                 continue

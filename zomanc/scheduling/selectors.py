@@ -1,15 +1,17 @@
 """Reads of the calendar. Every query starts from the acting member's practice."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from zomanc.practices.models import Practice, Role, StaffMember
-from zomanc.scheduling.hooks import appointment_lines
+from zomanc.scheduling.hooks import AppointmentLine, appointment_lines
 from zomanc.scheduling.models import Appointment, AppointmentStatus, Chair
 
 
@@ -65,16 +67,6 @@ def visit_relation() -> tuple[str, bool] | None:
     return None
 
 
-def with_visits(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
-    """Loads the opened visit with the appointments in a fixed number of queries: a join for
-    a one-to-one link, one extra query for a foreign key."""
-    relation = visit_relation()
-    if relation is None:
-        return qs
-    accessor, one_to_one = relation
-    return qs.select_related(accessor) if one_to_one else qs.prefetch_related(accessor)
-
-
 def appointment_visit(appointment: Appointment) -> Any | None:
     """The visit opened from this appointment (the newest when several), or None."""
     relation = visit_relation()
@@ -90,17 +82,54 @@ def appointment_visit(appointment: Appointment) -> Any | None:
     return max(visits, key=lambda v: v.pk) if visits else None
 
 
-# What the calendar's grid, blocks and cancelled list read of an appointment and its joined
-# rows (zomanc.scheduling.grid, .cells, calendar.html); their other columns are not loaded:
-# converting them (on SQLite every datetime is parsed in Python) was ≈ a tenth of the week
-# view (docs/benchmarks.md, "Profiles, issue 18"). A field read that is not listed costs a
-# query per appointment: test_calendar_reads_no_column_it_did_not_load.
-CALENDAR_FIELDS = (
-    "practice_id", "starts_at", "ends_at", "note", "status", "cancel_reason",
-    "patient__family_name", "patient__given_name", "doctor__display_name",
-    "doctor__practice_id", "chair__name", "chair__practice_id", "chair__position",
-    "chair__is_active", "treatment__name",
+@dataclass(slots=True, eq=False)
+class CalendarAppointment:
+    """What the calendar's grid, blocks and cancelled list show of an appointment, as plain
+    values: building ≈ four model instances a row (the appointment and its joined patient,
+    doctor, chair, treatment) was the largest part of the week view's CPU
+    (docs/benchmarks.md, "Calendar week (session 7)"). The doctor and the chair are model
+    instances, one per distinct doctor and chair of the window, shared by their rows: the
+    grid's columns are chairs and doctors."""
+
+    pk: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    note: str
+    cancel_reason: str
+    patient_id: int
+    patient_name: str  # as str(Patient)
+    doctor_id: int
+    doctor: StaffMember
+    chair_id: int
+    chair: Chair
+    treatment_name: str | None  # None: no treatment planned
+    opened_visit_id: int | None  # the newest visit opened from it
+    lines: Sequence[AppointmentLine]
+
+
+# The columns of the calendar's query (unpacked in this order in calendar_appointments).
+_CALENDAR_COLUMNS = (
+    "pk", "starts_at", "ends_at", "status", "note", "cancel_reason",
+    "patient_id", "patient__family_name", "patient__given_name",
+    "doctor_id", "doctor__practice_id", "doctor__display_name",
+    "chair_id", "chair__practice_id", "chair__name", "chair__position", "chair__is_active",
+    "treatment_id", "treatment__name",
 )  # fmt: skip
+
+
+def _opened_visit_id() -> Subquery | None:
+    """The newest visit opened from the row's appointment, as a subquery of the calendar's
+    one query (not `prefetch_related`: a queryset per appointment whose cache points back at
+    it, a reference cycle per appointment, docs/decisions.md "Web memory"; nor a query of its
+    own: each costs ≈ 0.3 ms of Django building SQL). None while clinical has no link."""
+    relation = visit_relation()
+    if relation is None:
+        return None
+    accessor, _ = relation
+    field = Appointment._meta.get_field(accessor).field  # type: ignore[union-attr]
+    visits = field.model._default_manager.filter(**{field.name: OuterRef("pk")})
+    return Subquery(visits.order_by("-pk").values("pk")[:1])
 
 
 def calendar_appointments(
@@ -110,56 +139,66 @@ def calendar_appointments(
     end: datetime,
     chair_id: int | None = None,
     doctor_id: int | None = None,
-) -> list[Appointment]:
+) -> list[CalendarAppointment]:
     """Appointments (cancelled included, the view sets them apart) overlapping [start, end),
-    with everything a calendar block shows, in one query (two with a visit FK), plus one per
+    with everything a calendar block shows and the opened visit, in one query, plus one per
     registered hook for their extra lines (plans: the planned items booked to them)."""
     qs = Appointment.objects.filter(practice=practice, starts_at__lt=end, ends_at__gt=start)
     if chair_id is not None:
         qs = qs.filter(chair_id=chair_id)
     if doctor_id is not None:
         qs = qs.filter(doctor_id=doctor_id)
-    qs = (
-        qs.select_related("patient", "doctor", "chair", "treatment")
-        .only(*CALENDAR_FIELDS)
-        .order_by("starts_at", "id")
-    )
-    relation = visit_relation()
-    foreign_key = relation is not None and not relation[1]
-    appointments = list(qs if foreign_key else with_visits(qs))
-    opened = _opened_visits(appointments) if foreign_key else {}
-    lines = appointment_lines(practice.pk, [a.pk for a in appointments])
-    for appointment in appointments:
-        appointment.practice = practice
-        appointment.lines = lines.get(appointment.pk, ())  # type: ignore[attr-defined]
-        appointment.opened_visit = (  # type: ignore[attr-defined]
-            opened.get(appointment.pk) if foreign_key else appointment_visit(appointment)
+    opened = _opened_visit_id()
+    if opened is not None:
+        qs = qs.annotate(opened_visit_id=opened)
+    columns = (*_CALENDAR_COLUMNS, "opened_visit_id") if opened is not None else _CALENDAR_COLUMNS
+    qs = qs.order_by("starts_at", "id")
+    rows = list(qs.values_list(*columns))
+    lines = appointment_lines(practice.pk, [row[0] for row in rows])
+    chairs: dict[int, Chair] = {}
+    doctors: dict[int, StaffMember] = {}
+    appointments = []
+    for (
+        pk, starts_at, ends_at, status, note, cancel_reason,
+        patient_id, family_name, given_name,
+        doctor_pk, doctor_practice, doctor_name,
+        chair_pk, chair_practice, chair_name, chair_position, chair_active,
+        treatment_id, treatment_name, *visit,
+    ) in rows:  # fmt: skip
+        chair = chairs.get(chair_pk)
+        if chair is None:
+            chair = chairs[chair_pk] = Chair.from_db(
+                qs.db,
+                ["id", "practice_id", "name", "position", "is_active"],
+                [chair_pk, chair_practice, chair_name, chair_position, chair_active],
+            )
+        doctor = doctors.get(doctor_pk)
+        if doctor is None:
+            doctor = doctors[doctor_pk] = StaffMember.from_db(
+                qs.db,
+                ["id", "practice_id", "display_name"],
+                [doctor_pk, doctor_practice, doctor_name],
+            )
+        appointments.append(
+            CalendarAppointment(
+                pk=pk,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                status=status,
+                note=note,
+                cancel_reason=cancel_reason,
+                patient_id=patient_id,
+                patient_name=f"{family_name} {given_name}",  # Patient.__str__
+                doctor_id=doctor_pk,
+                doctor=doctor,
+                chair_id=chair_pk,
+                chair=chair,
+                treatment_name=treatment_name if treatment_id is not None else None,
+                opened_visit_id=visit[0] if visit else None,
+                lines=lines.get(pk, ()),
+            )
         )
     return appointments
-
-
-def _opened_visits(appointments: list[Appointment]) -> dict[int, Any]:
-    """Appointment id → the newest visit opened from it, in one query, for a visit → appointment
-    foreign key. Not `prefetch_related`: it gives every appointment a queryset of its own
-    whose cache points back at the appointment, a reference cycle per appointment that only
-    the cyclic garbage collector frees — the calendar week's 160 appointments then outlived
-    the request (docs/decisions.md, "Web memory"). Only the ids are read: the calendar shows
-    whether a visit was opened, not what it holds."""
-    relation = visit_relation()
-    if relation is None or not appointments:
-        return {}
-    accessor, _ = relation
-    field = Appointment._meta.get_field(accessor).field  # type: ignore[union-attr]
-    model = field.model
-    ids = [a.pk for a in appointments]
-    newest: dict[int, Any] = {}
-    for visit in (
-        model._default_manager.filter(**{f"{field.name}__in": ids})
-        .only("pk", field.attname)
-        .order_by("pk")
-    ):
-        newest[getattr(visit, field.attname)] = visit  # ascending pk: the newest wins
-    return newest
 
 
 def patient_upcoming_appointments(

@@ -1,6 +1,7 @@
 """The calendar grid layout (pure function over loaded rows)."""
 
 from datetime import date, time
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from zomanc.scheduling.tests.conftest import DAY, Cal, at
 pytestmark = pytest.mark.django_db
 
 
-def blocks(grid: Grid, column_index: int) -> list[tuple[str, int, list[int]]]:
+def blocks(grid: Grid[Any], column_index: int) -> list[tuple[str, int, list[int]]]:
     column = grid.columns[column_index]
     found = []
     for row in grid.rows:
@@ -24,7 +25,9 @@ def blocks(grid: Grid, column_index: int) -> list[tuple[str, int, list[int]]]:
 
 
 def test_default_window_is_7_to_20_in_15_minute_rows(cal: Cal) -> None:
-    grid = build_grid(days=[DAY], mode="chair", chairs=[cal.chair1], doctors=[], appointments=[])
+    grid: Grid[Appointment] = build_grid(
+        days=[DAY], mode="chair", chairs=[cal.chair1], doctors=[], appointments=[]
+    )
     assert len(grid.rows) == 13 * 4
     assert grid.rows[0].label == "07:00" and grid.rows[-1].label == "19:45"
     assert all(cell.kind == "free" for row in grid.rows for cell in row.cells)
