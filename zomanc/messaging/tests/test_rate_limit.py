@@ -39,10 +39,10 @@ from zomanc.messaging.services import (
 from zomanc.messaging.sms_outbox import message_sms_queue, sms_settings_save
 from zomanc.messaging.tests.conftest import configure
 from zomanc.messaging.tests.sms_gateway import API_KEY, SmsGatewayServer
-from zomanc.messaging.tests.smtp_server import SmtpServer
 from zomanc.patients.consent_services import patient_channel_opt_in
 from zomanc.patients.tests.factories import make_patient
 from zomanc.practices.models import Practice
+from zomanc.testing.smtp_server import SmtpServer
 
 
 def limit(practice: Practice, per_minute: int) -> None:
@@ -301,8 +301,11 @@ def test_two_workers_at_once_never_overshoot_the_budget(
                 try:
                     message_deliver(message_id=pk)
                 except OperationalError as error:
-                    # SQLite refuses a second writer outright ("database table is locked");
-                    # that claim sends nothing and the row stays for the next wake-up.
+                    # SQLite's shared in-memory test database refuses a second writer
+                    # outright ("database table is locked") where a file database waits its
+                    # busy timeout: a refused claim sends nothing, but a refused record after
+                    # the send leaves a sent message's row unrecorded (2 of 8 runs) — so on
+                    # SQLite the server's count, not the rows', is held to the budget.
                     errors.append(error)
         finally:
             default_connection.close()
@@ -316,10 +319,11 @@ def test_two_workers_at_once_never_overshoot_the_budget(
     for thread in threads:
         thread.join(timeout=60)
     sent = states(rows).count("sent")
-    assert len(smtp_server.received) == sent
-    assert sent <= 3  # never over the budget, whatever the interleaving
+    # Never over the budget at the mail server, whatever the interleaving.
+    assert len(smtp_server.received) <= 3
+    assert sent <= len(smtp_server.received)  # a row recorded sent did arrive
     if default_connection.vendor == "postgresql":
-        assert sent == 3 and not errors
+        assert len(smtp_server.received) == sent == 3 and not errors
         waiting = OutboundMessage.objects.filter(pk__in=ids, status=MessageStatus.QUEUED)
         assert waiting.count() == 7
         assert not waiting.exclude(attempts=0).exists()
