@@ -6,8 +6,8 @@ One run, in the calling process (the `reminders_scenario` command):
 
 1. a fresh database next to the configured one, migrated like a new installation;
 2. the real sandbox in its own process for its SMS gateway (HTTP, an account per practice,
-   idempotent on client_ref), and an SMTP catcher in this process (zomanc/testing/
-   smtp_catcher.py: the workers are other processes and reach it over TCP);
+   idempotent on client_ref), and an SMTP server in this process (zomanc/testing/
+   smtp_server.py: the workers are other processes and reach it over TCP);
 3. two practices, each with its staff, chairs, e-mail settings (the catcher) and SMS settings
    (the gateway, the sandbox's demo account keys), saved through the product's services, and
    the reminder rule "24 hours before, by e-mail and SMS"; their per-minute limits set to the
@@ -62,7 +62,7 @@ from zomanc.testing.scenario import (
     ox_task_counts,
     worker_environment,
 )
-from zomanc.testing.smtp_catcher import SmtpCatcher
+from zomanc.testing.smtp_server import SmtpServer
 
 BUDAPEST = zoneinfo.ZoneInfo("Europe/Budapest")
 PRELOAD = (
@@ -147,7 +147,7 @@ class Setup:
 class Outside:
     """The SMTP catcher and the sandbox's SMS gateway, and their failure switches."""
 
-    catcher: SmtpCatcher
+    catcher: SmtpServer
     sandbox: Any
     config: ScenarioConfig
     gateway_faults: list[dict[str, int]] = field(default_factory=list)
@@ -668,7 +668,7 @@ def scenario_run(config: ScenarioConfig) -> dict[str, Any]:
     started_wall = time.monotonic()
     holder: dict[str, Any] = {}
     starter: threading.Thread | None = None
-    catcher = SmtpCatcher()
+    catcher = SmtpServer()
     catcher.start()
     try:
 

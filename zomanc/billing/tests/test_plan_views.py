@@ -23,9 +23,9 @@ from zomanc.conftest import Personas
 from zomanc.messaging.models import MessageStatus, OutboundMessage
 from zomanc.messaging.services import message_deliver
 from zomanc.messaging.tests.conftest import configure
-from zomanc.messaging.tests.smtp_server import SmtpServer
 from zomanc.patients.models import Patient
 from zomanc.plans.models import Currency, TreatmentPlan
+from zomanc.testing.smtp_server import SmtpServer
 
 
 def _page(plan: TreatmentPlan) -> str:

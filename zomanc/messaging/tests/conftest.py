@@ -8,7 +8,7 @@ import pytest
 from zomanc.conftest import Personas
 from zomanc.messaging.models import MailSettings
 from zomanc.messaging.services import mail_settings_save
-from zomanc.messaging.tests.smtp_server import SmtpServer
+from zomanc.testing.smtp_server import SmtpServer
 
 PASSWORD = "Tit0k-jelszo!"
 

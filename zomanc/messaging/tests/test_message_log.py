@@ -22,10 +22,10 @@ from zomanc.messaging.services import (
     suppressed_reason,
 )
 from zomanc.messaging.tests.conftest import configure
-from zomanc.messaging.tests.smtp_server import SmtpServer
 from zomanc.patients.consent_services import patient_channel_opt_in, patient_channel_opt_out
 from zomanc.patients.models import Patient
 from zomanc.patients.tests.factories import make_patient
+from zomanc.testing.smtp_server import SmtpServer
 
 
 def suppress(personas: Personas, patient: Patient, channel: str = "sms") -> OutboundMessage:

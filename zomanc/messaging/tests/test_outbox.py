@@ -28,8 +28,8 @@ from zomanc.messaging.services import (
     message_sweep,
 )
 from zomanc.messaging.tests.conftest import PASSWORD, closed_port, configure
-from zomanc.messaging.tests.smtp_server import SmtpServer
 from zomanc.patients.tests.factories import make_patient
+from zomanc.testing.smtp_server import SmtpServer
 
 PDF = b"%PDF-1.7\n\xe2\xe3\xcf\xd3 quote\n%%EOF\n"
 

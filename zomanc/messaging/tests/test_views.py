@@ -14,8 +14,8 @@ from zomanc.conftest import Personas
 from zomanc.messaging.models import MailSettings, MessageStatus, OutboundMessage
 from zomanc.messaging.services import message_deliver, message_email_queue
 from zomanc.messaging.tests.conftest import PASSWORD, closed_port, configure
-from zomanc.messaging.tests.smtp_server import SmtpServer
 from zomanc.patients.tests.factories import make_patient
+from zomanc.testing.smtp_server import SmtpServer
 
 URL = "/uzenetek/beallitasok/"
 

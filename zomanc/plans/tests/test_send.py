@@ -18,11 +18,11 @@ from zomanc.conftest import Personas
 from zomanc.messaging.models import MessageStatus, OutboundMessage
 from zomanc.messaging.services import message_deliver
 from zomanc.messaging.tests.conftest import configure
-from zomanc.messaging.tests.smtp_server import SmtpServer
 from zomanc.patients.models import Patient
 from zomanc.plans.models import TreatmentPlan
 from zomanc.plans.services import plan_transition
 from zomanc.plans.tests.test_pdf import _plan, _text
+from zomanc.testing.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.django_db
 
