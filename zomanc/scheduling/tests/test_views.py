@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from zomanc.patients.tests.factories import make_patient
 from zomanc.practices.models import StaffMember
@@ -713,6 +714,53 @@ def test_calendar_rows_show_what_the_models_say(cal: Cal) -> None:
     )
     assert html.count('<span class="appt-treatment"></span>') == 1
     assert html.count('class="appt-treatment"') == 1
+
+
+def test_week_blocks_name_their_own_doctor_and_chair(cal: Cal) -> None:
+    """Each doctor's and chair's name is escaped once a page (zomanc.scheduling.cells) and
+    reused: every block still names its own — the doctor in chair mode, the chair in doctor
+    mode — with two of each crossed over the week."""
+    cal.p.doctor2.display_name = "Dr. <Második> & Mária"
+    cal.p.doctor2.save()
+    pairs = [
+        (cal.chair1, cal.p.doctor),
+        (cal.chair2, cal.p.doctor2),
+        (cal.chair1, cal.p.doctor2),
+        (cal.chair2, cal.p.doctor),
+    ]
+    booked = []
+    for day, (chair, doctor) in enumerate(pairs):
+        patient = make_patient(cal.p.receptionist, family_name="Páciens", given_name=str(day))
+        when = at(9, day=DAY + timedelta(days=day))
+        booked.append(cal.book(when, 30, chair=chair, doctor=doctor, patient=patient))
+    client = cal.p.client_for(cal.p.receptionist)
+    for mode in ("chair", "doctor"):
+        html = client.get(
+            reverse("scheduling:week"), {"date": DAY.isoformat(), "by": mode}
+        ).content.decode()
+        for day, (chair, doctor) in enumerate(pairs):
+            block = html.split(f"/naptar/idopont/{booked[day].pk}/")[1].split("</div>")[0]
+            who = doctor.display_name if mode == "chair" else chair.name
+            assert f'<span class="appt-who">{escape(who)}</span>' in block
+
+
+def test_free_slots_start_at_their_day_and_row_time(cal: Cal) -> None:
+    """A free slot's link is built from its column's day and its row's time
+    (zomanc.scheduling.cells): build_grid starts every cell of a row at that row's time on
+    its own day, also when the window widens for early and late bookings."""
+    from zomanc.scheduling.grid import build_grid
+
+    days = [DAY + timedelta(days=i) for i in range(5)]
+    early = cal.book(at(6, 30, day=days[1]), 30)
+    late = cal.book(at(22, 30, day=days[3]), 120, chair=cal.chair2)
+    grid = build_grid(
+        days=days, mode="chair", chairs=[cal.chair1, cal.chair2], doctors=[],
+        appointments=[early, late],
+    )  # fmt: skip
+    assert grid.rows[0].label == "06:00"
+    for row in grid.rows:
+        for cell in row.cells:
+            assert cell.start == datetime.combine(cell.column.day, row.start.time())
 
 
 def test_chairs_page_query_count_is_fixed(cal: Cal, django_assert_num_queries: Any) -> None:
