@@ -384,17 +384,12 @@ def _backoff(attempts: int, retry_after: int | None) -> dt.timedelta:
 
 
 def _locked(item_id: int) -> OutboxItem | None:
-    # What the call context needs (the visit itself is not: the payload is frozen), and
-    # "behind an unsent row?" in the same statement (_not_now).
-    query = (
-        OutboxItem.objects.select_related("company", "org_unit", "responsible")
-        .filter(pk=item_id)
-        .annotate(behind=_earlier_unsent())
+    # What the call context needs (the visit itself is not: the payload is frozen).
+    query = OutboxItem.objects.select_related("company", "org_unit", "responsible").filter(
+        pk=item_id
     )
     if connection.features.has_select_for_update_skip_locked:
-        # Another worker holding the row is delivering it: nothing for us to do. `of` keeps
-        # the lock on this row: the earlier rows the annotation reads are not locked, as
-        # they were not by the separate look before (their success takes this row on).
+        # Another worker holding the row is delivering it: nothing for us to do.
         return query.select_for_update(skip_locked=True, of=("self",)).first()
     return query.first()  # SQLite: IMMEDIATE transactions already serialise writers
 
@@ -426,23 +421,17 @@ def _not_due(item: OutboxItem, now: dt.datetime) -> bool:
     return bool(item.next_attempt_at and item.next_attempt_at > now)
 
 
-def _earlier_unsent() -> Exists:
-    """Whether the row looked at (OuterRef) is behind an earlier row of its visit that has
-    not passed."""
-    return Exists(
-        OutboxItem.objects.filter(
-            practice_id=OuterRef("practice_id"), visit_id=OuterRef("visit_id")
-        )
-        .filter(seq__lt=OuterRef("seq"))
-        .exclude(PASSED)
-    )
-
-
 def _not_now(item: OutboxItem, now: dt.datetime) -> bool:
     """Nothing to do for this row now: not due, or behind an unsent earlier row of its visit
-    (that row's success wakes it). `item` comes annotated with `behind` (_earlier_unsent):
-    one statement instead of a second query per look (docs/benchmarks.md, session 7)."""
-    return _not_due(item, now) or bool(item.behind)  # type: ignore[attr-defined]
+    (that row's success wakes it)."""
+    if _not_due(item, now):
+        return True
+    return (
+        OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
+        .filter(seq__lt=item.seq)
+        .exclude(PASSED)
+        .exists()
+    )
 
 
 def _claim(item_id: int) -> _Claim | None:
@@ -450,10 +439,8 @@ def _claim(item_id: int) -> _Claim | None:
     # unsent start, a repeated wake-up); turning them away here spares the write lock — on
     # SQLite the one writer slot that every worker thread and the clinical writes share. A
     # stale "nothing to do" is safe: whatever changes it enqueues a new wake-up.
-    peek = (
-        OutboxItem.objects.filter(pk=item_id)
-        .only("practice_id", "visit_id", "seq", "state", "lease_until", "next_attempt_at")
-        .annotate(behind=_earlier_unsent())
+    peek = OutboxItem.objects.filter(pk=item_id).only(
+        "practice_id", "visit_id", "seq", "state", "lease_until", "next_attempt_at"
     )
     first = peek.first()
     if first is None or _not_now(first, timezone.now()):
@@ -799,13 +786,20 @@ def outbox_sweep() -> int:
     per waiting row, faster than a worker runs them — measured in the reliability scenario,
     docs/eeszt-reporting.md.)"""
     now = timezone.now()
+    earlier_unsent = (
+        OutboxItem.objects.filter(
+            practice_id=OuterRef("practice_id"), visit_id=OuterRef("visit_id")
+        )
+        .filter(seq__lt=OuterRef("seq"))
+        .exclude(PASSED)
+    )
     due = (
         OutboxItem.objects.filter(
             state__in=[OutboxState.PENDING, OutboxState.RETRYING, OutboxState.SENDING]
         )
         .exclude(next_attempt_at__gt=now)
         .exclude(lease_until__gt=now)
-        .exclude(_earlier_unsent())
+        .exclude(Exists(earlier_unsent))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

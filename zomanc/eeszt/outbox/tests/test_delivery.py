@@ -1,7 +1,6 @@
 """Outbox rows written with the clinical change and delivered to the real sandbox."""
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from django.db import transaction
@@ -132,35 +131,6 @@ def test_close_never_overtakes_its_start(eeszt: Eeszt) -> None:
     assert outbox_item_deliver(item_id=close.pk) is None
     close.refresh_from_db()
     assert close.state == OutboxState.PENDING and close.attempts == 0
-
-
-# Query budgets of the worker (docs/benchmarks.md, "EESZT worker"): "behind an unsent row?"
-# is an annotation of the look at the row, not a query of its own — on the lock-free peek
-# and again on the locked row.
-def test_a_wake_up_behind_an_unsent_row_costs_one_query(
-    eeszt: Eeszt, django_assert_num_queries: Any
-) -> None:
-    eeszt.card_login(eeszt.personas.doctor)
-    visit = close_visit(eeszt, open_visit(eeszt))
-    close = OutboxItem.objects.get(visit=visit, kind=OutboxKind.EVENT_CLOSE)
-    with django_assert_num_queries(1):
-        assert outbox_item_deliver(item_id=close.pk) is None
-
-
-# The peek; the claim's transaction (on SQLite its BEGIN and COMMIT count) with the locked
-# row, the certificate, the session, the lease; the outcome's with its UPDATE and the look
-# for the visit's next row. 13 before "behind?" became an annotation.
-QUERIES_LONE_ROW = 11
-
-
-def test_delivering_a_lone_row_takes_eleven_queries(
-    eeszt: Eeszt, django_assert_num_queries: Any
-) -> None:
-    eeszt.card_login(eeszt.personas.doctor)
-    start = OutboxItem.objects.get(visit=open_visit(eeszt))
-    with django_assert_num_queries(QUERIES_LONE_ROW):
-        delivered = outbox_item_deliver(item_id=start.pk)
-    assert delivered is not None and delivered.state == OutboxState.SENT
 
 
 def test_rows_are_written_in_the_clinical_transaction(eeszt: Eeszt) -> None:
