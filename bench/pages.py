@@ -1,4 +1,5 @@
-"""Section 3 and the web half of 4, pages under load: the patient list, a patient page with
+"""Section 3 and the web half of 4, pages under load: the home page (the layout alone: the
+floor of every page), the patient list, a patient page with
 200 visits, the calendar week, the EHR document list (the sandbox answering), and a patient
 with an accepted 40-item treatment plan — his patient page and the plan page (issue 14,
 bench/plans.py) — each with
@@ -94,6 +95,9 @@ def _data(p: Any) -> tuple[dict[str, str], Any]:
     plan_patient, plan = plan_data(p)
     return {
         "bare view": "/bench/bare",
+        # The layout every page prints (header with the EESZT status, menu) around almost
+        # nothing: what any page costs before its own content (issue 18's floor).
+        "layout only (home page)": "/",
         "patient list": "/patients/",
         f"patient page ({VISITS} visits)": f"/patients/{patient.pk}/",
         "calendar week": f"/naptar/het/?date={monday.isoformat()}",
