@@ -378,6 +378,7 @@ def _open_visit_here(w: SetupWalk) -> None:
     _select_containing(form.locator("select[name=org_unit]"), "001044299")
     form.get_by_role("button", name="Új ellátás megnyitása").click()
     expect(page.locator("#entry-box")).to_contain_text("Nyitott ellátás")
+    w.htmx_settled()
 
 
 def _wait_eeszt_state(w: Walk, label: str) -> None:
@@ -516,8 +517,10 @@ def _command(w: Walk, line: str) -> None:
 
 
 def _diagnosis(w: Walk, code: str) -> None:
+    w.htmx_settled()
     form = w.page.locator("#entry-box form:has(input[name=code])")
     form.get_by_label("BNO-kód keresése").fill(code)
+    expect(form.get_by_label("BNO-kód keresése")).to_have_value(code)
     form.get_by_role("button", name="Hozzáad").click()
     expect(w.page.locator("#entry-box ul.dx")).to_contain_text(code)
 

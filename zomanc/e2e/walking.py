@@ -68,6 +68,16 @@ class Walk:
         page.get_by_role("button", name="Belépés").click()
         page.wait_for_url(self.z("/"))
 
+    def htmx_settled(self) -> None:
+        """Waits until htmx has no request in flight and has settled its last swap. A user
+        cannot type into a fragment within the few milliseconds htmx takes to wire it up; a
+        walk can: a CI run filled the diagnosis box of a just-opened visit before htmx had
+        processed it (no picker request followed the focus) and the form went out empty."""
+        from playwright.sync_api import expect
+
+        busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+        expect(self.page.locator(busy)).to_have_count(0)
+
     def logout(self) -> None:
         from playwright.sync_api import expect
 
