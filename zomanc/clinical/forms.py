@@ -2,10 +2,11 @@
 practice's doctor, company or treatment id is simply "not a valid choice"."""
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from zomanc.clinical.services import SECTION_MAX_LENGTH
 from zomanc.clinical.teeth import ToothRuleError, surfaces_normalize, tooth_validate
 from zomanc.codes.catalogue_selectors import treatment_variant_for
 from zomanc.codes.models import TreatmentItem, VariantBasis
+from zomanc.core.prebuilt import prebuilt
 from zomanc.core.widgets import PlainSelect
 from zomanc.practices.models import Company, OrgUnit, Practice, StaffMember
 
@@ -22,23 +24,65 @@ _TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
 
 class _ReadOnceChoiceIterator(ModelChoiceIterator):
-    """Iterates the field's queryset itself (Django's uses `.iterator()`, a query each time):
-    rows the form has already read for something else are not read again."""
+    """Iterates the rows the form read (Django's uses `.iterator()`, a query each time): rows
+    the form has already read for something else are not read again."""
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:
+        for obj in cast("_ReadOnceChoiceField", self.field).rows():
             yield self.choice(obj)
 
 
 class _ReadOnceChoiceField(forms.ModelChoiceField):
+    """A choice field whose options the form may hand over already read (`choice_rows`, a
+    prebuilt read of the same rows as its queryset); the queryset still validates a post."""
+
     iterator = _ReadOnceChoiceIterator
+    choice_rows: list[Any] | None = None
+
+    def rows(self) -> Any:
+        return self.choice_rows if self.choice_rows is not None else self.queryset
+
+
+# The entry box's choice lists, on every patient page: prebuilt (zomanc/core/prebuilt.py,
+# issue 18) — each the same rows, in the same order, as the field's queryset below.
+@prebuilt
+def _active_doctors(practice_id: int) -> QuerySet[StaffMember]:
+    return _doctors(practice_id)
+
+
+@prebuilt
+def _active_companies(practice_id: int) -> QuerySet[Company]:
+    return _companies(practice_id)
+
+
+@prebuilt
+def _active_units(practice_id: int) -> QuerySet[OrgUnit]:
+    return _units(practice_id)
+
+
+def _doctors(practice_id: int) -> QuerySet[StaffMember]:
+    return (
+        StaffMember.objects.filter(practice_id=practice_id, is_active=True)
+        .exclude(stamp_number="")
+        .order_by("display_name")
+    )
+
+
+def _companies(practice_id: int) -> QuerySet[Company]:
+    return Company.objects.filter(practice_id=practice_id, is_active=True).order_by("name")
+
+
+def _units(practice_id: int) -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(
+        practice_id=practice_id, is_active=True, company__is_active=True
+    ).order_by("name")
 
 
 class VisitOpenForm(forms.Form):
     # PlainSelect: the same markup without a template render per option (the patient page).
-    doctor = forms.ModelChoiceField(
+    doctor = _ReadOnceChoiceField(
         queryset=StaffMember.objects.none(), label=_("Felelős orvos"), widget=PlainSelect
     )
     # Their choice lists are also what the preselection looks at (one read each, issue 18).
@@ -51,33 +95,28 @@ class VisitOpenForm(forms.Form):
 
     def __init__(self, *args: Any, practice: Practice, member: StaffMember, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        doctors = StaffMember.objects.filter(practice=practice, is_active=True).exclude(
-            stamp_number=""
-        )
-        companies = Company.objects.filter(practice=practice, is_active=True)
-        units = OrgUnit.objects.filter(practice=practice, is_active=True, company__is_active=True)
-        self.fields["doctor"].queryset = doctors.order_by("display_name")  # type: ignore[attr-defined]
-        self.fields["company"].queryset = companies.order_by("name")  # type: ignore[attr-defined]
-        self.fields["org_unit"].queryset = units.order_by("name")  # type: ignore[attr-defined]
+        self.fields["doctor"].queryset = _doctors(practice.pk)  # type: ignore[attr-defined]
+        self.fields["company"].queryset = _companies(practice.pk)  # type: ignore[attr-defined]
+        self.fields["org_unit"].queryset = _units(practice.pk)  # type: ignore[attr-defined]
         if member.stamp_number:
             self.fields["doctor"].initial = member.pk
         if not self.is_bound:
+            # Shown, not validated: the options as prebuilt reads.
+            self.fields["doctor"].choice_rows = _active_doctors(practice_id=practice.pk)  # type: ignore[attr-defined]
+            self.fields["company"].choice_rows = _active_companies(practice_id=practice.pk)  # type: ignore[attr-defined]
+            self.fields["org_unit"].choice_rows = _active_units(practice_id=practice.pk)  # type: ignore[attr-defined]
             self._preselect(member)
 
     def _preselect(self, member: StaffMember) -> None:
         """The only active company and org unit, else the ones of the last visit this member
         opened in the practice (if still active): one choice fewer for nearly every visit.
         Reads the choice lists themselves, which the select boxes then print unread again."""
-        units = self.fields["org_unit"].queryset  # type: ignore[attr-defined]
-        companies = self.fields["company"].queryset  # type: ignore[attr-defined]
+        units = self.fields["org_unit"].rows()  # type: ignore[attr-defined]
+        companies = self.fields["company"].rows()  # type: ignore[attr-defined]
         active_units = [(unit.pk, unit.company_id) for unit in units]
         active_companies = {company for _unit, company in active_units} | {c.pk for c in companies}
-        last = (
-            Visit.objects.filter(practice_id=member.practice_id, opened_by_id=member.user_id)
-            .order_by("-created_at", "-pk")
-            .values_list("company_id", "org_unit_id")
-            .first()
-        )
+        found = _last_opened(practice_id=member.practice_id, user_id=member.user_id)
+        last = found[0] if found else None
         company = None
         if len(active_companies) == 1:
             company = next(iter(active_companies))
@@ -93,6 +132,17 @@ class VisitOpenForm(forms.Form):
             company = dict(active_units)[unit]
         self.fields["company"].initial = company
         self.fields["org_unit"].initial = unit
+
+
+# On every patient page with the entry box: prebuilt (zomanc/core/prebuilt.py, issue 18).
+@prebuilt
+def _last_opened(practice_id: int, user_id: int) -> QuerySet[Any]:
+    """(company, org unit) of the last visit this user opened in the practice."""
+    return (
+        Visit.objects.filter(practice_id=practice_id, opened_by_id=user_id)
+        .order_by("-created_at", "-pk")
+        .values_list("company_id", "org_unit_id")[:1]
+    )
 
 
 class NotesForm(forms.Form):

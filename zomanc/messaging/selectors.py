@@ -5,15 +5,17 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from zomanc.core.prebuilt import prebuilt
 from zomanc.messaging.models import OutboundMessage
 from zomanc.practices.models import StaffMember
 
 PATIENT_LOG_SIZE = 10
 
 
-def patient_messages(*, practice_id: int, patient_id: int) -> list[OutboundMessage]:
-    """The patient's latest messages, newest first: one query, the card's columns only."""
-    return list(
+# On every patient page: prebuilt (zomanc/core/prebuilt.py, issue 18).
+@prebuilt
+def _latest_messages(practice_id: int, patient_id: int) -> QuerySet[OutboundMessage]:
+    return (
         OutboundMessage.objects.filter(practice_id=practice_id, patient_id=patient_id)
         .only(
             "created_at",
@@ -28,6 +30,11 @@ def patient_messages(*, practice_id: int, patient_id: int) -> list[OutboundMessa
         )
         .order_by("-created_at", "-pk")[:PATIENT_LOG_SIZE]
     )
+
+
+def patient_messages(*, practice_id: int, patient_id: int) -> list[OutboundMessage]:
+    """The patient's latest messages, newest first: one query, the card's columns only."""
+    return _latest_messages(practice_id=practice_id, patient_id=patient_id)
 
 
 def messages_about(

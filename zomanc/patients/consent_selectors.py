@@ -3,6 +3,9 @@ the one question the sending side asks — which channels may this patient get m
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
+from zomanc.core.prebuilt import prebuilt
 from zomanc.patients.models import Channel, ConsentChange, ContactConsent, MessageLanguage, Patient
 
 
@@ -38,14 +41,20 @@ def patient_consent_latest(patient: Patient) -> ContactConsent | None:
     )
 
 
-def patient_consent_state(patient: Patient) -> ConsentState:
-    """The card on the patient page: each channel's state with its proof, the language and
-    the whole history. One query (the history is short: a few changes in years)."""
-    history = list(
-        ContactConsent.objects.filter(practice_id=patient.practice_id, patient=patient)
+# On every patient page: prebuilt (zomanc/core/prebuilt.py, issue 18).
+@prebuilt
+def _consent_history(practice_id: int, patient_id: int) -> QuerySet[ContactConsent]:
+    return (
+        ContactConsent.objects.filter(practice_id=practice_id, patient_id=patient_id)
         .select_related("recorded_by")
         .order_by("-id")
     )
+
+
+def patient_consent_state(patient: Patient) -> ConsentState:
+    """The card on the patient page: each channel's state with its proof, the language and
+    the whole history. One query (the history is short: a few changes in years)."""
+    history = _consent_history(practice_id=patient.practice_id, patient_id=patient.pk)
     latest = history[0] if history else None
     channels = []
     for channel in Channel:

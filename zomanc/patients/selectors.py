@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404
 
+from zomanc.core.prebuilt import prebuilt
 from zomanc.patients.models import Patient
 from zomanc.patients.search import prefix_upper_bound, search_plan
 from zomanc.practices.models import Practice, StaffMember
@@ -26,12 +27,19 @@ class PatientPage:
         return self.page > 1
 
 
+# Every patient page starts with it: prebuilt (zomanc/core/prebuilt.py, issue 18).
+@prebuilt
+def _patient_in_practice(practice_id: int, patient_id: int) -> QuerySet[Patient]:
+    return Patient.objects.filter(practice_id=practice_id, pk=patient_id)
+
+
 def access_patient(member: StaffMember, patient_id: int) -> Patient:
     """The patient with this id in the member's practice; 404 for any other practice's id
     (never a 403: that would confirm the id exists elsewhere)."""
-    patient = Patient.objects.filter(practice_id=member.practice_id, pk=patient_id).first()
-    if patient is None:
+    found = _patient_in_practice(practice_id=member.practice_id, patient_id=patient_id)
+    if not found:
         raise Http404
+    patient = found[0]
     patient.practice = member.practice  # already loaded with the member: saves a query
     return patient
 

@@ -9,10 +9,12 @@ option. docs/plans.md ("The chart and the chair") gives the reasons."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from zomanc.clinical.models import Visit
+from zomanc.core.prebuilt import prebuilt
 from zomanc.patients.models import Patient
 from zomanc.plans.models import PlanItem, PlanStatus
 
@@ -46,37 +48,43 @@ class OpenItem:
         return f"{self.tooth} {self.surfaces}".rstrip()
 
 
+# On every patient page (the chart's planned marks, the entry box): prebuilt
+# (zomanc/core/prebuilt.py, issue 18).
+@prebuilt
+def _open_items(practice_id: int, patient_id: int) -> QuerySet[Any]:
+    return (
+        PlanItem.objects.filter(
+            practice_id=practice_id,
+            plan__patient_id=patient_id,
+            plan__status__in=OPEN_PLAN_STATUSES,
+            done_at__isnull=True,
+        )
+        .filter(Q(option__isnull=True) | Q(option__chosen=True))
+        .order_by("plan__created_at", "plan_id", "phase__position", "position", "id")
+        .values_list(
+            "pk",
+            "plan_id",
+            "plan__title",
+            "plan__version",
+            "name",
+            "tooth",
+            "surfaces",
+            "canals",
+            "quantity",
+            "treatment_id",
+            "treatment__family",
+            "appointment_id",
+        )
+    )
+
+
 def patient_open_items(patient: Patient) -> list[OpenItem]:
     """The patient's open plan items in plan, phase and item order. One query, made once per
     patient object (the chart and the entry box of one page share it)."""
     memo: list[OpenItem] | None = getattr(patient, _MEMO, None)
     if memo is not None:
         return memo
-    fields = [
-        "pk",
-        "plan_id",
-        "plan__title",
-        "plan__version",
-        "name",
-        "tooth",
-        "surfaces",
-        "canals",
-        "quantity",
-        "treatment_id",
-        "treatment__family",
-        "appointment_id",
-    ]
-    rows = (
-        PlanItem.objects.filter(
-            practice_id=patient.practice_id,
-            plan__patient_id=patient.pk,
-            plan__status__in=OPEN_PLAN_STATUSES,
-            done_at__isnull=True,
-        )
-        .filter(Q(option__isnull=True) | Q(option__chosen=True))
-        .order_by("plan__created_at", "plan_id", "phase__position", "position", "id")
-        .values_list(*fields)
-    )
+    rows = _open_items(practice_id=patient.practice_id, patient_id=patient.pk)
     items = [OpenItem(*row) for row in rows]
     setattr(patient, _MEMO, items)
     return items
