@@ -13,12 +13,13 @@ task, not three, and most of a row's cost was looking those up again (docs/bench
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import transaction
+from django.db.models import Exists, Model, OuterRef, Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,13 +46,23 @@ from zomanc.eeszt.context import (
     eeszt_connection_for_certificate,
     eeszt_role_for,
 )
-from zomanc.eeszt.models import CertificateStatus, EesztCertificate, EesztSettings
+from zomanc.eeszt.models import EesztCertificate, EesztSession, EesztSettings
 from zomanc.eeszt.outbox.models import (
     FINAL_STATES,
     NON_BLOCKING_KINDS,
     OutboxItem,
     OutboxKind,
     OutboxState,
+)
+from zomanc.eeszt.outbox.statements import (
+    eeszt_sender_ids,
+    outbox_behind,
+    outbox_locked,
+    outbox_next_unpassed,
+    outbox_peek,
+    outbox_result_of_start,
+    outbox_sender,
+    outbox_update,
 )
 from zomanc.eeszt.sessions import eeszt_session_active, eeszt_session_end
 from zomanc.patients.models import IdType, Patient
@@ -384,14 +395,13 @@ def _backoff(attempts: int, retry_after: int | None) -> dt.timedelta:
 
 
 def _locked(item_id: int) -> OutboxItem | None:
-    # What the call context needs (the visit itself is not: the payload is frozen).
-    query = OutboxItem.objects.select_related("company", "org_unit", "responsible").filter(
-        pk=item_id
-    )
-    if connection.features.has_select_for_update_skip_locked:
-        # Another worker holding the row is delivering it: nothing for us to do.
-        return query.select_for_update(skip_locked=True, of=("self",)).first()
-    return query.first()  # SQLite: IMMEDIATE transactions already serialise writers
+    # What the call context needs (the visit itself is not: the payload is frozen). Both
+    # statements written out (statements.py): the ORM building them cost more CPU than the
+    # rest of the claim.
+    item = outbox_locked(item_id)
+    if item is not None:
+        outbox_sender(item)
+    return item
 
 
 def _set_waiting(item: OutboxItem, state: OutboxState, code: str, message: str) -> None:
@@ -413,25 +423,57 @@ def _passes(item: OutboxItem) -> bool:
 
 
 def _not_due(item: OutboxItem, now: dt.datetime) -> bool:
+    return _not_due_at(item.state, item.lease_until, item.next_attempt_at, now)
+
+
+def _not_due_at(
+    state: str,
+    lease_until: dt.datetime | None,
+    next_attempt_at: dt.datetime | None,
+    now: dt.datetime,
+) -> bool:
     """Final, held by a live lease, or not due yet (its delayed wake-up waits for then)."""
-    if item.state in FINAL_STATES:
+    if state in FINAL_STATES:
         return True
-    if item.state == OutboxState.SENDING and item.lease_until and item.lease_until > now:
+    if state == OutboxState.SENDING and lease_until and lease_until > now:
         return True
-    return bool(item.next_attempt_at and item.next_attempt_at > now)
+    return bool(next_attempt_at and next_attempt_at > now)
 
 
 def _not_now(item: OutboxItem, now: dt.datetime) -> bool:
     """Nothing to do for this row now: not due, or behind an unsent earlier row of its visit
     (that row's success wakes it)."""
-    if _not_due(item, now):
-        return True
-    return (
-        OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
-        .filter(seq__lt=item.seq)
-        .exclude(PASSED)
-        .exists()
-    )
+    return _not_due(item, now) or outbox_behind(item)
+
+
+# The worker's certificates and EESZT sessions as last loaded, by (id, uid): a claim checks
+# which ones are current with two plain statements and reads a certificate's or a session's
+# sealed secrets only when it has changed (statements.eeszt_sender_ids). A retired
+# certificate or an ended/expired session is no longer current, so never used again.
+_certificates: dict[tuple[int, str], EesztCertificate] = {}
+_sessions: dict[tuple[int, str], EesztSession] = {}
+_KEPT_MAX = 64  # a worker serves a handful of companies and doctors; beyond that, start over
+
+
+def _kept[M: Model](
+    kept: dict[tuple[int, str], M], key: tuple[int, str], load: Callable[[int], M]
+) -> M:
+    found = kept.get(key)
+    if found is None:
+        if len(kept) >= _KEPT_MAX:
+            kept.clear()
+        found = kept[key] = load(key[0])
+    return found
+
+
+def _certificate_load(pk: int) -> EesztCertificate:
+    # The sealed key and password come with it.
+    return EesztCertificate.objects.select_related("pkcs12_secret", "password_secret").get(pk=pk)
+
+
+def _session_load(pk: int) -> EesztSession:
+    # Its sealed assertion comes with it (as eeszt_session_active's).
+    return EesztSession.objects.select_related("assertion_secret").get(pk=pk)
 
 
 def _claim(item_id: int) -> _Claim | None:
@@ -439,11 +481,12 @@ def _claim(item_id: int) -> _Claim | None:
     # unsent start, a repeated wake-up); turning them away here spares the write lock — on
     # SQLite the one writer slot that every worker thread and the clinical writes share. A
     # stale "nothing to do" is safe: whatever changes it enqueues a new wake-up.
-    peek = OutboxItem.objects.filter(pk=item_id).only(
-        "practice_id", "visit_id", "seq", "state", "lease_until", "next_attempt_at"
-    )
-    first = peek.first()
-    if first is None or _not_now(first, timezone.now()):
+    # One written statement (statements.outbox_peek): the row's state and "behind?".
+    peek = outbox_peek(item_id)
+    if peek is None:
+        return None
+    state, lease_until, next_attempt_at, behind = peek
+    if behind or _not_due_at(state, lease_until, next_attempt_at, timezone.now()):
         return None
     with transaction.atomic():
         item = _locked(item_id)
@@ -453,17 +496,13 @@ def _claim(item_id: int) -> _Claim | None:
         now = timezone.now()
         if item is None or _not_now(item, now):
             return None
-        cert = (
-            EesztCertificate.objects.filter(
-                practice_id=item.practice_id,
-                company_id=item.company_id,
-                status=CertificateStatus.ACTIVE,
-            )
-            # The sealed key and password come with it: two queries fewer per claim.
-            .select_related("pkcs12_secret", "password_secret")
-            .first()
+        cert_key, session_key = eeszt_sender_ids(
+            practice_id=item.practice_id,
+            company_id=item.company_id,
+            member_id=item.responsible_id,
+            now=now,
         )
-        if cert is None:
+        if cert_key is None:
             item.next_attempt_at = now + RETRY_MAX
             item.save(update_fields=["next_attempt_at"])
             _set_waiting(
@@ -476,8 +515,7 @@ def _claim(item_id: int) -> _Claim | None:
                 ),
             )
             return None
-        session = eeszt_session_active(member=item.responsible, company=item.company)
-        if session is None:
+        if session_key is None:
             _set_waiting(
                 item,
                 OutboxState.WAITING_LOGIN,
@@ -485,6 +523,8 @@ def _claim(item_id: int) -> _Claim | None:
                 _("%(doctor)s EESZT-bejelentkezésére vár.") % {"doctor": item.responsible},
             )
             return None
+        cert = _kept(_certificates, cert_key, _certificate_load)
+        session = _kept(_sessions, session_key, _session_load)
         # The one construction of the wire's Connection and CallContext (context.py):
         # the visit's doctor acts in the visit's org unit, in his VMátrix role.
         conn = eeszt_connection_for_certificate(cert)
@@ -497,21 +537,14 @@ def _claim(item_id: int) -> _Claim | None:
         item.state = OutboxState.SENDING
         item.attempts += 1
         item.lease_until = now + _lease()
-        item.save(update_fields=["state", "attempts", "lease_until"])
+        lease = {"state": item.state, "attempts": item.attempts, "lease_until": item.lease_until}
+        outbox_update(item.pk, lease)  # the row is locked: save(update_fields=…) written out
         return _Claim(item=item, conn=conn, ctx=ctx, attempt=item.attempts)
 
 
 def _event_id(claim: _Claim) -> str:
     if claim.event_id is None:
-        item = claim.item
-        start = (
-            OutboxItem.objects.filter(
-                practice_id=item.practice_id, visit_id=item.visit_id, kind=OutboxKind.EVENT_START
-            )
-            .values_list("result", flat=True)
-            .get()
-        )
-        claim.event_id = str(start["event_id"])
+        claim.event_id = str(outbox_result_of_start(claim.item)["event_id"])
     return claim.event_id
 
 
@@ -619,9 +652,7 @@ def _record(
         changes.update(result=result, sent_at=timezone.now())
     with transaction.atomic():
         # One conditional UPDATE is the "still ours" check and the write together.
-        ours = OutboxItem.objects.filter(
-            pk=item.pk, state=OutboxState.SENDING, attempts=claim.attempt
-        ).update(**changes)
+        ours = outbox_update(item.pk, changes, state=OutboxState.SENDING, attempts=claim.attempt)
         if not ours:
             return None, None
         for field, value in changes.items():
@@ -640,13 +671,7 @@ def _follow(claim: _Claim) -> _Claim | None:
     """In the success's transaction: the visit's next row that has not passed, claimed for
     this task when it can go now as the same doctor in the same org unit, else woken."""
     item = claim.item
-    following = (
-        OutboxItem.objects.filter(practice_id=item.practice_id, visit_id=item.visit_id)
-        .filter(seq__gt=item.seq)
-        .exclude(PASSED)
-        .order_by("seq")
-        .first()
-    )
+    following = outbox_next_unpassed(item)
     if following is None or following.state in FINAL_STATES:
         return None  # all sent, or a refusal that holds the visit (its page shows it)
     now = timezone.now()
@@ -660,9 +685,12 @@ def _follow(claim: _Claim) -> _Claim | None:
         _wake(following)
         return None
     attempt = following.attempts + 1
-    taken = OutboxItem.objects.filter(
-        pk=following.pk, state=following.state, attempts=following.attempts
-    ).update(state=OutboxState.SENDING, attempts=attempt, lease_until=now + _lease())
+    taken = outbox_update(
+        following.pk,
+        {"state": OutboxState.SENDING, "attempts": attempt, "lease_until": now + _lease()},
+        state=following.state,
+        attempts=following.attempts,
+    )
     if not taken:
         return None  # another worker got it first (a user's "Újraküldés", the sweeper)
     following.state, following.attempts = OutboxState.SENDING, attempt

@@ -1,6 +1,7 @@
 """Outbox rows written with the clinical change and delivered to the real sandbox."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.utils import timezone
 from zomanc.clinical.models import Visit
 from zomanc.clinical.services import diagnosis_add, visit_close, visit_correct, visit_open
 from zomanc.eeszt.models import EesztSession
+from zomanc.eeszt.outbox import services
 from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
 from zomanc.eeszt.outbox.services import (
     outbox_item_deliver,
@@ -16,6 +18,7 @@ from zomanc.eeszt.outbox.services import (
     outbox_retry_now,
 )
 from zomanc.eeszt.outbox.tests.conftest import Eeszt
+from zomanc.eeszt.sessions import eeszt_session_end
 from zomanc.patients.models import IdType, Patient, Sex
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -176,6 +179,40 @@ def test_ended_session_puts_the_row_back_to_waiting(eeszt: Eeszt) -> None:
     assert item.state == OutboxState.WAITING_LOGIN
     assert item.last_error_code == "AUTH_SESSION_EXPIRED"
     assert EesztSession.objects.get(pk=session.pk).ended_at is not None
+
+
+def test_a_workers_kept_session_is_used_only_while_it_is_the_valid_login(
+    eeszt: Eeszt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker keeps the sessions it has loaded (services._sessions), but each claim
+    asks which login is valid now: an ended one is never used again, a new one at once."""
+    used: list[int] = []
+    context = services.eeszt_call_context
+
+    def spy(*, session: EesztSession, **kwargs: Any) -> Any:
+        used.append(session.pk)
+        return context(session=session, **kwargs)
+
+    monkeypatch.setattr(services, "eeszt_call_context", spy)
+    first = eeszt.card_login(eeszt.personas.doctor)
+    assert deliver_all(open_visit(eeszt))[0].state == OutboxState.SENT  # now kept
+    eeszt_session_end(session=first, reason="logout")
+
+    other = Patient.objects.create(  # the sandbox's second demo patient: one open visit each
+        practice=eeszt.personas.practice_a,
+        family_name="Demo",
+        given_name="Borbála",
+        sex=Sex.FEMALE,
+        birth_date=dt.date(1962, 5, 17),
+        id_type=IdType.TAJ,
+        id_value="123456788",
+    )
+    visit = open_visit(eeszt, other)
+    assert deliver_all(visit)[0].state == OutboxState.WAITING_LOGIN
+    second = eeszt.card_login(eeszt.personas.doctor)
+    outbox_resume_for(member_id=eeszt.personas.doctor.pk, company_id=visit.company_id)
+    assert deliver_all(visit)[0].state == OutboxState.SENT
+    assert used == [first.pk, second.pk]
 
 
 def test_business_refusal_stops_the_visit_rows(eeszt: Eeszt) -> None:
