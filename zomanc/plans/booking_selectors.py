@@ -9,13 +9,16 @@ The link itself stays until the item is booked again (the plan page shows the hi
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zomanc.core.prebuilt import prebuilt
 from zomanc.plans.models import PlanItem, PlanStatus, TreatmentPlan
-from zomanc.scheduling.hooks import AppointmentLine
+from zomanc.scheduling.hooks import AppointmentLine, Appointments, AppointmentWindow
 from zomanc.scheduling.models import Appointment, AppointmentStatus
 
 # The version of a plan line that is in force: only its items are what an appointment
@@ -70,18 +73,9 @@ def plan_items_for_appointment(appointment: Appointment) -> list[PlanItem]:
     return items
 
 
-def appointment_plan_lines(
-    practice_id: int, appointment_ids: list[int]
-) -> dict[int, list[AppointmentLine]]:
-    """The calendar's hook (scheduling.hooks.APPOINTMENT_LINES): for every appointment of the
-    window, its planned items as lines, in one query. A Hungarian quote's item shows its own
-    name; an English or German one the catalogue's (Hungarian) name."""
-    rows = (
-        PlanItem.objects.filter(
-            practice_id=practice_id,
-            appointment_id__in=appointment_ids,
-            plan__status__in=IN_FORCE,
-        )
+def _plan_lines(practice_id: int) -> QuerySet[Any]:
+    return (
+        PlanItem.objects.filter(practice_id=practice_id, plan__status__in=IN_FORCE)
         .order_by("plan_id", "position", "id")
         .values_list(
             "appointment_id",
@@ -95,6 +89,28 @@ def appointment_plan_lines(
             "done_at",
         )
     )
+
+
+# The calendar week's read: prebuilt (zomanc/core/prebuilt.py, issue 18).
+@prebuilt
+def _plan_lines_in_window(practice_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    return _plan_lines(practice_id).filter(
+        appointment__starts_at__lt=end, appointment__ends_at__gt=start
+    )
+
+
+def appointment_plan_lines(
+    practice_id: int, appointments: Appointments
+) -> dict[int, list[AppointmentLine]]:
+    """The calendar's hook (scheduling.hooks.APPOINTMENT_LINES): for every appointment of the
+    window (or of the ids), its planned items as lines, in one query. A Hungarian quote's
+    item shows its own name; an English or German one the catalogue's (Hungarian) name."""
+    if isinstance(appointments, AppointmentWindow):
+        rows = _plan_lines_in_window(
+            practice_id=practice_id, start=appointments.start, end=appointments.end
+        )
+    else:
+        rows = list(_plan_lines(practice_id).filter(appointment_id__in=appointments))
     placeholder = 2_147_483_647  # reverse() once, then substitute the plan's id
     url = reverse("plans:detail", args=[placeholder])
     lines: dict[int, list[AppointmentLine]] = {}

@@ -10,8 +10,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
+from zomanc.core.prebuilt import prebuilt
 from zomanc.practices.models import Practice, Role, StaffMember
-from zomanc.scheduling.hooks import AppointmentLine, appointment_lines
+from zomanc.scheduling.hooks import AppointmentLine, AppointmentWindow, appointment_lines
 from zomanc.scheduling.models import Appointment, AppointmentStatus, Chair
 
 
@@ -132,6 +133,61 @@ def _opened_visit_id() -> Subquery | None:
     return Subquery(visits.order_by("-pk").values("pk")[:1])
 
 
+def _window(practice_id: int, start: datetime, end: datetime) -> QuerySet[Any]:
+    """The calendar's read of the appointments overlapping [start, end), in its columns."""
+    qs = Appointment.objects.filter(practice_id=practice_id, starts_at__lt=end, ends_at__gt=start)
+    opened = _opened_visit_id()
+    if opened is not None:
+        qs = qs.annotate(opened_visit_id=opened)
+    columns = (*_CALENDAR_COLUMNS, "opened_visit_id") if opened is not None else _CALENDAR_COLUMNS
+    return qs.order_by("starts_at", "id").values_list(*columns)
+
+
+# The calendar's reads, prebuilt (zomanc/core/prebuilt.py, issue 18): the receptionist's
+# most reloaded page; Django building the window's query cost more than running it.
+@prebuilt
+def _window_rows(practice_id: int, start: datetime, end: datetime) -> QuerySet[Any]:
+    return _window(practice_id, start, end)
+
+
+@prebuilt
+def _window_rows_of_chair(
+    practice_id: int, start: datetime, end: datetime, chair_id: int
+) -> QuerySet[Any]:
+    return _window(practice_id, start, end).filter(chair_id=chair_id)
+
+
+@prebuilt
+def _window_rows_of_doctor(
+    practice_id: int, start: datetime, end: datetime, doctor_id: int
+) -> QuerySet[Any]:
+    return _window(practice_id, start, end).filter(doctor_id=doctor_id)
+
+
+@prebuilt
+def _all_chairs(practice_id: int) -> QuerySet[Chair]:
+    return Chair.objects.filter(practice_id=practice_id).order_by("position", "name", "id")
+
+
+@prebuilt
+def _all_doctors(practice_id: int) -> QuerySet[StaffMember]:
+    return (
+        StaffMember.objects.filter(practice_id=practice_id)
+        .filter(Q(role=Role.DOCTOR) | ~Q(stamp_number=""))
+        .order_by("display_name", "id")
+    )
+
+
+def calendar_chairs(practice: Practice) -> list[Chair]:
+    """Every chair of the practice, deactivated ones included (the calendar's filters)."""
+    return _all_chairs(practice_id=practice.pk)
+
+
+def calendar_doctors(practice: Practice) -> list[StaffMember]:
+    """Everyone who can treat, former ones included (the calendar's filters)."""
+    return _all_doctors(practice_id=practice.pk)
+
+
 def calendar_appointments(
     *,
     practice: Practice,
@@ -143,18 +199,20 @@ def calendar_appointments(
     """Appointments (cancelled included, the view sets them apart) overlapping [start, end),
     with everything a calendar block shows and the opened visit, in one query, plus one per
     registered hook for their extra lines (plans: the planned items booked to them)."""
-    qs = Appointment.objects.filter(practice=practice, starts_at__lt=end, ends_at__gt=start)
-    if chair_id is not None:
-        qs = qs.filter(chair_id=chair_id)
-    if doctor_id is not None:
-        qs = qs.filter(doctor_id=doctor_id)
-    opened = _opened_visit_id()
-    if opened is not None:
-        qs = qs.annotate(opened_visit_id=opened)
-    columns = (*_CALENDAR_COLUMNS, "opened_visit_id") if opened is not None else _CALENDAR_COLUMNS
-    qs = qs.order_by("starts_at", "id")
-    rows = list(qs.values_list(*columns))
-    lines = appointment_lines(practice.pk, [row[0] for row in rows])
+    if chair_id is None and doctor_id is None:
+        rows = _window_rows(practice_id=practice.pk, start=start, end=end)
+    elif doctor_id is None:
+        rows = _window_rows_of_chair(
+            practice_id=practice.pk, start=start, end=end, chair_id=chair_id
+        )
+    elif chair_id is None:
+        rows = _window_rows_of_doctor(
+            practice_id=practice.pk, start=start, end=end, doctor_id=doctor_id
+        )
+    else:
+        rows = list(_window(practice.pk, start, end).filter(chair_id=chair_id, doctor_id=doctor_id))
+    lines = appointment_lines(practice.pk, AppointmentWindow(start, end)) if rows else {}
+    db = Appointment.objects.db
     chairs: dict[int, Chair] = {}
     doctors: dict[int, StaffMember] = {}
     appointments = []
@@ -168,14 +226,14 @@ def calendar_appointments(
         chair = chairs.get(chair_pk)
         if chair is None:
             chair = chairs[chair_pk] = Chair.from_db(
-                qs.db,
+                db,
                 ["id", "practice_id", "name", "position", "is_active"],
                 [chair_pk, chair_practice, chair_name, chair_position, chair_active],
             )
         doctor = doctors.get(doctor_pk)
         if doctor is None:
             doctor = doctors[doctor_pk] = StaffMember.from_db(
-                qs.db,
+                db,
                 ["id", "practice_id", "display_name"],
                 [doctor_pk, doctor_practice, doctor_name],
             )

@@ -47,9 +47,10 @@ from zomanc.scheduling.selectors import (
     access_chair,
     appointment_visit,
     calendar_appointments,
+    calendar_chairs,
+    calendar_doctors,
     chair_future_appointment_count,
     chairs_for,
-    doctors_for,
 )
 
 PICKER_LIMIT = 10
@@ -158,8 +159,8 @@ def _filters(
 
 def _calendar(request: MemberRequest, *, week: bool) -> HttpResponse:
     practice = request.practice
-    all_chairs = list(chairs_for(practice, active_only=False))
-    all_doctors = list(doctors_for(practice, active_only=False))
+    all_chairs = calendar_chairs(practice)
+    all_doctors = calendar_doctors(practice)
     filters = _filters(request, all_chairs, all_doctors)
 
     if week:

@@ -31,6 +31,7 @@ from zomanc.plans.services import (
     plan_revise,
     plan_transition,
 )
+from zomanc.scheduling.hooks import AppointmentWindow
 from zomanc.scheduling.models import Appointment, Chair
 from zomanc.scheduling.services import appointment_cancel, appointment_create
 
@@ -321,6 +322,15 @@ def test_calendar_lines_of_an_english_quote_use_the_catalogue_name(
     assert line.done
     # Another practice's reader sees nothing of it.
     assert appointment_plan_lines(booked.p.practice_b.pk, [appointment.pk]) == {}
+    # The calendar asks for its window (a prebuilt read): the same lines, of the window only.
+    window = AppointmentWindow(appointment.starts_at, appointment.ends_at)
+    by_ids = appointment_plan_lines(booked.p.practice_a.pk, [appointment.pk])
+    assert appointment_plan_lines(booked.p.practice_a.pk, window) == by_ids
+    assert appointment_plan_lines(booked.p.practice_b.pk, window) == {}
+    after = AppointmentWindow(appointment.ends_at, appointment.ends_at + dt.timedelta(hours=1))
+    before = AppointmentWindow(appointment.starts_at - dt.timedelta(hours=1), appointment.starts_at)
+    assert appointment_plan_lines(booked.p.practice_a.pk, after) == {}
+    assert appointment_plan_lines(booked.p.practice_a.pk, before) == {}
 
 
 @pytest.mark.django_db(transaction=True)

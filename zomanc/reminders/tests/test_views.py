@@ -22,6 +22,7 @@ from zomanc.reminders.models import Reminder, ReminderResponse, ReminderRule, Re
 from zomanc.reminders.selectors import appointment_response_lines
 from zomanc.reminders.services import reminders_due
 from zomanc.reminders.tests.conftest import consent, local
+from zomanc.scheduling.hooks import AppointmentWindow
 from zomanc.scheduling.models import Appointment, AppointmentStatus
 from zomanc.scheduling.services import appointment_move
 from zomanc.scheduling.tests.conftest import Cal
@@ -174,6 +175,12 @@ def test_cancel_link_cancels_only_that_appointment(ready: Cal) -> None:
     lines = appointment_response_lines(ready.p.practice_a.pk, [appointment.pk, other.pk])
     assert [line.text for line in lines[appointment.pk]] == ["A páciens lemondta"]
     assert other.pk not in lines
+    # The calendar's window (a prebuilt read) gives the same lines.
+    window = AppointmentWindow(
+        min(appointment.starts_at, other.starts_at), max(appointment.ends_at, other.ends_at)
+    )
+    assert appointment_response_lines(ready.p.practice_a.pk, window) == lines
+    assert appointment_response_lines(ready.p.practice_b.pk, window) == {}
     staff = ready.p.client_for(ready.p.receptionist)
     with time_machine.travel(local(4, 12), tick=False):
         day = staff.get(reverse("scheduling:day"), {"date": "2026-03-05"}).content.decode()
