@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -50,8 +51,31 @@ def access_billable_visit(member: StaffMember, visit_id: int) -> Visit:
     return visit
 
 
-def invoice_list(member: StaffMember, *, limit: int = 200) -> list[Invoice]:
-    return list(_invoices(member).order_by("-issued_at")[:limit])
+class InvoiceListRow(NamedTuple):
+    """What the list shows of an invoice (and the patient its audit entry names)."""
+
+    pk: int
+    number: str
+    kind: str
+    issue_date: dt.date
+    customer_name: str
+    gross_total: Decimal
+    nav_state: str | None  # None: no NAV submission
+    patient_id: int | None
+
+
+def invoice_list(member: StaffMember, *, limit: int = 200) -> list[InvoiceListRow]:
+    """The latest `limit` invoices as the list shows them: plain values, one query (the
+    list's rows are built in Python, list_rows.py)."""
+    rows = (
+        Invoice.objects.filter(practice_id=member.practice_id)
+        .order_by("-issued_at")
+        .values_list(
+            "pk", "number", "kind", "issue_date", "customer_name", "gross_total",
+            "nav_submission__state", "patient_id",
+        )[:limit]
+    )  # fmt: skip
+    return [InvoiceListRow(*row) for row in rows]
 
 
 def patient_invoices(member: StaffMember, patient: Patient) -> list[Invoice]:

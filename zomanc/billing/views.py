@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,7 @@ from zomanc.billing.forms import (
     PaymentForm,
     StornoForm,
 )
+from zomanc.billing.list_rows import InvoiceListRows
 from zomanc.billing.models import CustomerKind, InvoiceKind
 from zomanc.billing.payments import (
     invoice_outstanding,
@@ -101,7 +103,10 @@ def invoice_list(request: MemberRequest) -> HttpResponse:
         patient_ids=list(dict.fromkeys(i.patient_id for i in invoices if i.patient_id)),
         request=request,
     )
-    return render(request, "billing/invoice_list.html", {"invoices": invoices})
+    # The rows' markup built once a page in Python (list_rows.py: the template's loop over
+    # model instances was ≈ 90 % of the page).
+    rows = mark_safe(InvoiceListRows().render(invoices))  # every field escaped in list_rows
+    return render(request, "billing/invoice_list.html", {"invoices": invoices, "rows": rows})
 
 
 @member_required(Perm.INVOICE_VIEW)
