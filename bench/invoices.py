@@ -224,13 +224,16 @@ CLOSING_HISTORY_DAYS = 4  # earlier days of the same size, closed in order first
 CLOSING_REPEATS = 5
 
 
-def _closing_day_rows(setup: Any, company: Any, day: Any, count: int) -> tuple[int, int]:
+def _closing_day_rows(
+    setup: Any, company: Any, day: Any, count: int, patients: Any = ()
+) -> tuple[int, int]:
     """A day's invoices and payments as the issuing and paying services leave them, written
     in bulk: the closing reads only these rows (by company and day), so building them
     through `invoice_issue` (its lines, frozen NAV XML and outbox row — what the pipeline
     above measures) would change nothing the closing sees. Every 20th invoice is stornoed
     the same day with its payment given back, as `invoice_storno` does; the payments cycle
-    through cash (any forint, rounded to 0/5), card, transfer and the fund's card."""
+    through cash (any forint, rounded to 0/5), card, transfer and the fund's card. Made out
+    to `patients` in turn when given (the invoice list's audit entry names them)."""
     import datetime as dt
     from decimal import Decimal
 
@@ -269,6 +272,7 @@ def _closing_day_rows(setup: Any, company: Any, day: Any, count: int) -> tuple[i
                 kind=InvoiceKind.NORMAL,
                 number=f"ZB-{tag}-{n + 1:06d}",
                 customer_name=f"Páciens {n}",
+                patient=patients[n % len(patients)] if patients else None,
                 payment_method=methods[n % len(methods)],
                 net_total=gross,
                 vat_total=0,
@@ -282,6 +286,7 @@ def _closing_day_rows(setup: Any, company: Any, day: Any, count: int) -> tuple[i
     stornos = [
         Invoice(
             **{**common, "customer_name": original.customer_name},
+            patient_id=original.patient_id,
             kind=InvoiceKind.STORNO,
             number=f"ZB-{tag}-{originals + k + 1:06d}",
             original=original,

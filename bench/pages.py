@@ -2,7 +2,11 @@
 floor of every page), the patient list, a patient page with
 200 visits, the calendar week, the EHR document list (the sandbox answering), and a patient
 with an accepted 40-item treatment plan — his patient page and the plan page (issue 14,
-bench/plans.py) — each with
+bench/plans.py) —, the invoice list showing a day of 200 invoices and that day's closing page
+(issue 16; the rows as bench/invoices.py writes them for the closing benchmark, with their
+NAV submissions), and the recall list with a few hundred of the 10,000 patients due (issue
+17: scalings recorded through the clinical services, e-mail consent, some contacts already
+recorded) — the last three as a receptionist, whose pages they are — each with
 1, 10 and 50 concurrent clients from a separate load-generator process (bench/load.py), and
 the bare view (bench/urls.py) served by the same gunicorn in the same run as the baseline;
 the resident memory of the gunicorn workers at rest and after each load; and, in process
@@ -11,7 +15,8 @@ before the load, the quote PDF of the 40-item plan (Hungarian) rendered `--pdfs`
 Set-up reuses the reliability scenario's machinery (zomanc/eeszt/scenario.py): a
 fresh database next to the configured one, the real sandbox process, the practice, the
 certificate, the module switched on and the dentist logged in with his card. The load runs
-as that dentist (a doctor: no owner 2FA step in the way).
+as that dentist (a doctor: no owner 2FA step in the way), the invoicing and recall pages as
+a receptionist (a doctor may not close the day nor work the recall list).
 
 Run: `python -m bench.pages --clients 1,10,50 --requests 300 --seconds 10 --pdfs 10`."""
 
@@ -42,6 +47,9 @@ GUNICORN_WORKERS = 2  # one per core
 GUNICORN_THREADS = 4
 LIST_PATIENTS = 10_000
 VISITS = 200
+DAY_INVOICES = 200  # issue 18: "a day of 200 invoices"
+RECALLS_DUE = 300  # of the 10,000 patients: due by the end of this month (overdue included)
+RECALLS_LATER = 300  # scaled in the last months: in the history the list reads, not yet due
 
 
 def _free_port() -> int:
@@ -50,8 +58,138 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _data(p: Any) -> tuple[dict[str, str], Any]:
-    """The pages' data; returns page name → path, and the 40-item plan."""
+def _receptionist(p: Any) -> Any:
+    from zomanc.accounts.models import User
+    from zomanc.practices.models import Role, StaffMember
+
+    user = User.objects.create_user("recepcio@szcenario.test", None, full_name="Szabó Éva")
+    return StaffMember.objects.create(
+        practice=p.practice, user=user, role=Role.RECEPTIONIST, display_name="Szabó Éva"
+    )
+
+
+def _invoice_day(p: Any, receptionist: Any) -> tuple[Any, dt.date]:
+    """Today's 200 invoices of a second company (one with the invoicing details the
+    scenario's company lacks), as the closing benchmark writes them (bench/invoices.py:
+    190 paid invoices, 10 stornoed with their payments given back), each made out to one of
+    the patients and accepted by NAV (a DONE submission, as the list shows it)."""
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from bench.invoices import _closing_day_rows
+    from zomanc.billing.models import Invoice, InvoiceKind
+    from zomanc.nav.models import NavSubmission, SubmissionState
+    from zomanc.practices.models import Company
+
+    company = Company.objects.create(
+        practice=p.practice,
+        name="Mosoly Számla Kft.",
+        institution_name="Mosoly Számla",
+        institution_id="999002",  # any: unique in the practice, never reported
+        tax_number="12345676-1-41",
+        postal_code="1051",
+        city="Budapest",
+        street_address="Nádor utca 14.",
+        invoice_prefix="MS",
+    )
+    day = timezone.localdate()
+    setup = SimpleNamespace(practice=p.practice, receptionist=receptionist)
+    _closing_day_rows(setup, company, day, DAY_INVOICES, patients=p.patients)
+    invoices = list(Invoice.objects.filter(company=company).order_by("number"))
+    now = timezone.now()
+    NavSubmission.objects.bulk_create(
+        [
+            NavSubmission(
+                practice=p.practice,
+                company=company,
+                invoice=invoice,
+                operation="STORNO" if invoice.kind == InvoiceKind.STORNO else "CREATE",
+                invoice_number=invoice.number,
+                invoice_xml=b"",
+                request_id=f"BENCHPAGES{invoice.pk:012d}",
+                state=SubmissionState.DONE,
+                transaction_id=f"T{invoice.pk:015d}",
+                attempts=1,
+                created_at=now,
+            )
+            for invoice in invoices
+        ],
+        batch_size=500,
+    )
+    return company, day
+
+
+def _recalls(p: Any, receptionist: Any) -> None:
+    """Scaling (6-month recall rule) recorded in closed visits through the clinical services
+    for RECALLS_DUE + RECALLS_LATER of the 10,000 patients: the first RECALLS_DUE between 6
+    and 8 months ago (due from two months ago to the end of this month), the others 1–5
+    months ago (in the history the list computes from, not yet due); each with a phone
+    number, two in three an e-mail address and their consent to e-mails, one in ten
+    already contacted (reminded by e-mail, or declined)."""
+    from dataclasses import replace
+
+    from django.utils import timezone
+
+    from bench.plans import _catalogue
+    from zomanc.clinical.services import diagnosis_add, procedure_add, visit_close, visit_open
+    from zomanc.patients.consent_services import patient_channel_opt_in
+    from zomanc.patients.models import Patient
+    from zomanc.patients.services import patient_data_of, patient_update
+    from zomanc.recall.due import add_months
+    from zomanc.recall.models import ContactState, RecallRule
+    from zomanc.recall.services import recall_contact_record
+
+    scaling = _catalogue(p.practice)["fk"]
+    RecallRule.objects.create(practice=p.practice, treatment=scaling, interval_months=6)
+    today = timezone.localdate()
+    count = RECALLS_DUE + RECALLS_LATER
+    patients = list(
+        Patient.objects.filter(practice=p.practice, id_value__gt="")
+        .exclude(pk__in=[x.pk for x in p.patients])
+        .order_by("pk")[: LIST_PATIENTS : LIST_PATIENTS // count][:count]
+    )
+    user = p.dentist.user
+    month_end = add_months(today.replace(day=1), 1) - dt.timedelta(days=1)
+    for n, patient in enumerate(patients):
+        if n < RECALLS_DUE:  # 6 months before a day from two months ago to the month's end
+            span = (month_end - add_months(today, -2)).days
+            since = add_months(month_end - dt.timedelta(days=n * span // RECALLS_DUE), -6)
+        else:
+            since = today - dt.timedelta(days=30 + (n - RECALLS_DUE) * 120 // RECALLS_LATER)
+        at = timezone.make_aware(dt.datetime.combine(since, dt.time(9)))
+        visit = visit_open(
+            patient=patient, doctor=p.dentist, company=p.company, org_unit=p.org_unit,
+            started_at=at, opened_by=user,
+        )  # fmt: skip
+        procedure_add(visit=visit, treatment=scaling, added_by=user)
+        diagnosis_add(visit=visit, code="K0510", added_by=user)
+        visit_close(visit=visit, closed_by=user, closed_at=at + dt.timedelta(minutes=40))
+        # Contact data as the desk records it: a mobile number for all, e-mail for most.
+        email = f"paciens{patient.pk}@pelda.example" if n % 3 != 2 else ""
+        data = replace(patient_data_of(patient), phone=f"+36 30 {1000000 + n:07d}", email=email)
+        patient = patient_update(patient=patient, actor=receptionist.user, data=data)
+        if email:
+            patient_channel_opt_in(
+                patient=patient, channel="email", method="paper", actor=receptionist
+            )
+        if n < RECALLS_DUE and n % 10 == 0:
+            reminded = n % 20 == 0
+            recall_contact_record(
+                actor=receptionist,
+                patient=patient,
+                treatment=scaling,
+                since=since,
+                state=ContactState.REMINDED if reminded else ContactState.DECLINED,
+                channels="email" if reminded else "",
+                note="" if reminded else "majd jelentkezik",
+            )
+
+
+def _data(p: Any) -> tuple[dict[str, str], Any, dict[str, Any]]:
+    """The pages' data; returns page name → path, the 40-item plan, and page name → the
+    staff member a page is served to when not the dentist."""
+    from django.urls import reverse
     from django.utils import timezone
 
     from bench.data import load
@@ -93,18 +231,36 @@ def _data(p: Any) -> tuple[dict[str, str], Any]:
                 )
     Appointment.objects.bulk_create(appointments)
     plan_patient, plan = plan_data(p)
-    return {
-        "bare view": "/bench/bare",
-        # The layout every page prints (header with the EESZT status, menu) around almost
-        # nothing: what any page costs before its own content (issue 18's floor).
-        "layout only (home page)": "/",
-        "patient list": "/patients/",
-        f"patient page ({VISITS} visits)": f"/patients/{patient.pk}/",
-        "calendar week": f"/naptar/het/?date={monday.isoformat()}",
-        "EHR document list": f"/eeszt/paciens/{patient.pk}/ehr/",
-        f"patient page ({PLAN_ITEMS}-item plan)": f"/patients/{plan_patient.pk}/",
-        f"plan page ({PLAN_ITEMS} items)": f"/tervek/{plan.pk}/",
-    }, plan
+    t0 = time.perf_counter()
+    receptionist = _receptionist(p)
+    company, invoice_day = _invoice_day(p, receptionist)
+    _recalls(p, receptionist)
+    log(f"pages: the invoices' and the recalls' data in {time.perf_counter() - t0:.1f} s")
+    desk = {
+        # The list shows the latest 200 invoices: the day's, whatever the filter.
+        f"invoice list ({DAY_INVOICES} invoices of the day)": reverse("billing:list"),
+        f"daily closing ({DAY_INVOICES} invoices)": reverse(
+            "billing:closing_day", args=[company.pk, invoice_day.isoformat()]
+        ),
+        f"recall list ({RECALLS_DUE} due)": reverse("recall:list"),
+    }
+    return (
+        {
+            "bare view": "/bench/bare",
+            # The layout every page prints (header with the EESZT status, menu) around almost
+            # nothing: what any page costs before its own content (issue 18's floor).
+            "layout only (home page)": "/",
+            "patient list": "/patients/",
+            f"patient page ({VISITS} visits)": f"/patients/{patient.pk}/",
+            "calendar week": f"/naptar/het/?date={monday.isoformat()}",
+            "EHR document list": f"/eeszt/paciens/{patient.pk}/ehr/",
+            f"patient page ({PLAN_ITEMS}-item plan)": f"/patients/{plan_patient.pk}/",
+            f"plan page ({PLAN_ITEMS} items)": f"/tervek/{plan.pk}/",
+            **desk,
+        },
+        plan,
+        dict.fromkeys(desk, receptionist),
+    )
 
 
 def _session_cookie(user: Any) -> str:
@@ -144,7 +300,11 @@ def _web_rss(master: int) -> list[float | None]:
     return [rss_mb(pid) for pid in _children(master)]
 
 
-def _wait_ready(base: str, cookie: str, paths: dict[str, str], timeout: float = 60) -> None:
+def _wait_ready(
+    base: str, cookies: dict[str, str], paths: dict[str, str], timeout: float = 60
+) -> None:
+    """Until the bare view answers; then every page (name → path) must answer 200 to its
+    login (`cookies`, by page name)."""
     import http.client
 
     deadline = time.monotonic() + timeout
@@ -162,7 +322,7 @@ def _wait_ready(base: str, cookie: str, paths: dict[str, str], timeout: float = 
         time.sleep(0.2)
     for name, path in paths.items():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", path, headers={"Cookie": cookie})
+        conn.request("GET", path, headers={"Cookie": cookies[name]})
         response = conn.getresponse()
         body = response.read()
         if response.status != 200:
@@ -215,14 +375,18 @@ def pages_run(
             settings.EESZT_CA_BUNDLE = ca_bundle
             t0 = time.perf_counter()
             p = scenario._practice_create()
-            paths, plan = _data(p)
+            paths, plan, served_to = _data(p)
             scenario._module_on(p, sandbox)
             scenario._card_login(p, sandbox)
             log(f"pages: data ready in {time.perf_counter() - t0:.1f} s")
             # Before the server starts: the PDF has the machine to itself, as a page has.
             quote = quote_pdf_timing(plan, pdfs)
             log(f"quote PDF ({quote['items']} items, hu): {quote['ms_p50']} ms p50")
-            cookie = _session_cookie(p.dentist.user)
+            dentist = _session_cookie(p.dentist.user)
+            others = {m.pk: _session_cookie(m.user) for m in served_to.values()}
+            cookies = {
+                name: others[served_to[name].pk] if name in served_to else dentist for name in paths
+            }
             connections.close_all()
             env = {
                 k: v
@@ -241,7 +405,7 @@ def pages_run(
             base = f"http://127.0.0.1:{port}"
             web = _gunicorn_start(env, port, tmp / "gunicorn.log")
             try:
-                _wait_ready(base, cookie, paths)
+                _wait_ready(base, cookies, paths)
             except RuntimeError:
                 log((tmp / "gunicorn.log").read_text(errors="replace")[-3000:])
                 raise
@@ -250,15 +414,15 @@ def pages_run(
             # was charged to whichever page came first — the bare view, the baseline (a CI run
             # measured it at the layout's 5.0 ms, flattering every ratio).
             threads = GUNICORN_WORKERS * GUNICORN_THREADS
-            for path in paths.values():
-                _load(base + path, cookie, threads, 4 * threads, 10)
+            for name, path in paths.items():
+                _load(base + path, cookies[name], threads, 4 * threads, 10)
             memory: dict[str, Any] = {"at rest": _web_rss(web.pid)}
             pages: dict[str, dict[str, Any]] = {}
             for name, path in paths.items():
                 pages[name] = {}
                 for n in clients:
                     cpu_before = _web_cpu(web.pid)
-                    result = _load(base + path, cookie, n, requests, seconds)
+                    result = _load(base + path, cookies[name], n, requests, seconds)
                     # The server's CPU per answer: what a page costs, whatever the load
                     # generator on the same cores does to the latencies.
                     answered = result["ok"] + sum(result["errors"].values())
