@@ -17,6 +17,7 @@ printed "nincs hozzájárulás" for everyone; they are printed now (sorted)."""
 import datetime as dt
 import re
 from collections.abc import Sequence
+from html import escape as _html_escape
 
 from django.template import Context, Template
 from django.template.defaultfilters import date as date_filter
@@ -50,6 +51,13 @@ _FORM = Template(
 )
 
 
+def _e(text: str) -> str:
+    """`conditional_escape` of a plain string (the rows' fields: the database's text, never
+    marked safe) without its lazy-string and `__html__` checks, ten times a row: Django's
+    `escape` is `html.escape(str(text))`, byte for byte."""
+    return _html_escape(str(text))
+
+
 class RecallRows:
     """Everything a row needs that is the same for the whole page."""
 
@@ -71,6 +79,7 @@ class RecallRows:
         self.badges: dict[str, str] = {}
         self.interval = _("%(day)s, %(n)s hónapos")
         self._dates: dict[tuple[dt.date | dt.datetime, str], str] = {}
+        self.today = timezone.localdate()
         self.notified = _("értesítve: %(channels)s")
 
     @staticmethod
@@ -95,7 +104,7 @@ class RecallRows:
             "prefix": f"c{index}",
             "patient": str(row.patient.pk),
             "treatment": str(row.due.treatment_id),
-            "since": conditional_escape(self._since_widget.format_value(row.due.since)),
+            "since": _e(self._since_widget.format_value(row.due.since)),
         }
         parts = self._form_parts
         out = [parts[0]]
@@ -109,22 +118,22 @@ class RecallRows:
 
     def row(self, index: int, row: RecallRow, booking_url: str) -> str:
         due, patient, contact = row.due, row.patient, row.contact
-        key = conditional_escape(due.key)
-        name = conditional_escape(patient.full_name)
+        key = _e(due.key)
+        name = _e(patient.full_name)
         bulk = ""
         if self.bulk:
             disabled = " disabled" if not row.channels or row.next_appointment else ""
-            channels = "".join(f"{conditional_escape(c)} " for c in sorted(row.channels))
+            channels = "".join(f"{_e(c)} " for c in sorted(row.channels))
             bulk = (
                 f'<td><input type="checkbox" name="recall" value="{key}" form="recall-bulk"'
                 f' aria-label="{name}"{disabled}> <span class="help">'
                 f"{channels or self.no_consent}</span></td>"
             )
         before, after = self.patient_url
-        email = f" · {conditional_escape(patient.email)}" if patient.email else ""
+        email = f" · {_e(patient.email)}" if patient.email else ""
         since = self._when(due.since, "Y.m.d.")
         interval = self.interval % {"day": since, "n": due.interval_months}
-        overdue = f"<br>{self.overdue_badge}" if row.overdue else ""
+        overdue = f"<br>{self.overdue_badge}" if due.due < self.today else ""  # row.overdue
         badge = self.badges.get(row.state)
         if badge is None:
             badge = self.badges[row.state] = self._badge(row.state_badge, row.state_label)
@@ -137,25 +146,22 @@ class RecallRows:
                 channels = conditional_escape(contact.channels_label)
                 note += " · " + self.notified % {"channels": channels}
             if contact.note:
-                note += f" · {conditional_escape(contact.note)}"
+                note += f" · {_e(contact.note)}"
             note += "</span>"
         doctor = row.doctor.display_name if row.doctor is not None else ""
         book = ""
         if not row.next_appointment:
-            book = (
-                f'<a class="button secondary" href="{conditional_escape(booking_url)}">'
-                f"{self.book}</a>"
-            )
+            book = f'<a class="button secondary" href="{_e(booking_url)}">{self.book}</a>'
         return (
             f'\n    <tr data-recall="{key}">\n'
             f"      {bulk}\n"
             f'      <td><a href="{before}{patient.pk}{after}">{name}</a><br><span class="help">'
-            f"{conditional_escape(patient.phone or '–')}{email}</span></td>\n"
-            f"      <td>{conditional_escape(row.treatment.name)}<br>"
+            f"{_e(patient.phone or '–')}{email}</span></td>\n"
+            f"      <td>{_e(row.treatment.name)}<br>"
             f'<span class="help">{interval}</span></td>\n'
             f"      <td>{self._when(due.due, 'Y.m.d.')}{overdue}</td>\n"
             f"      <td>{self._when(row.last_visit, 'Y.m.d.') or '–'}</td>\n"
-            f"      <td>{conditional_escape(doctor or '–')}</td>\n"
+            f"      <td>{_e(doctor or '–')}</td>\n"
             f"      <td>{badge}\n"
             f"        {note}</td>\n"
             "      <td>\n"
