@@ -137,12 +137,18 @@ class ItemBooking:
     live: bool  # booked now (not cancelled, not over)
 
 
+# The plan page's read: prebuilt (zomanc/core/prebuilt.py, issue 18).
+@prebuilt
+def _booked_items(practice_id: int, plan_id: int) -> QuerySet[PlanItem]:
+    return PlanItem.objects.filter(
+        practice_id=practice_id, plan_id=plan_id, appointment__isnull=False
+    ).select_related("appointment__chair", "appointment__doctor")
+
+
 def plan_item_bookings(plan: TreatmentPlan) -> dict[int, ItemBooking]:
     """Item id → its appointment, for the plan page (one query, chair and doctor joined)."""
     now = timezone.now()
-    items = PlanItem.objects.filter(
-        practice_id=plan.practice_id, plan=plan, appointment__isnull=False
-    ).select_related("appointment__chair", "appointment__doctor")
+    items = _booked_items(practice_id=plan.practice_id, plan_id=plan.pk)
     return {
         item.pk: ItemBooking(item.appointment, appointment_is_live(item.appointment, now))
         for item in items

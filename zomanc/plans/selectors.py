@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
+from zomanc.core.prebuilt import prebuilt
 from zomanc.patients.models import Patient
 from zomanc.plans.models import (
     PlanItem,
     PlanOption,
     PlanPhase,
+    PlanSignature,
     PlanStatus,
     PriceList,
     TreatmentPlan,
@@ -29,15 +31,50 @@ from zomanc.plans.money import (
 from zomanc.practices.models import StaffMember
 
 
+# The plan page's reads, prebuilt (zomanc/core/prebuilt.py, issue 18): Django building
+# their SQL cost more CPU than the database running it.
+@prebuilt
+def _plan_in_practice(practice_id: int, plan_id: int) -> QuerySet[TreatmentPlan]:
+    return TreatmentPlan.objects.filter(practice_id=practice_id, pk=plan_id).select_related(
+        "patient", "price_list", "doctor"
+    )
+
+
+@prebuilt
+def _plan_by_id(plan_id: int) -> QuerySet[TreatmentPlan]:
+    return TreatmentPlan.objects.filter(pk=plan_id)
+
+
+@prebuilt
+def _plan_following(plan_id: int) -> QuerySet[TreatmentPlan]:
+    return TreatmentPlan.objects.filter(previous_id=plan_id).order_by("pk")[:1]
+
+
+@prebuilt
+def _plan_items(plan_id: int) -> QuerySet[PlanItem]:
+    return (
+        PlanItem.objects.filter(plan_id=plan_id)
+        .select_related("treatment")
+        .order_by("position", "id")
+    )
+
+
+@prebuilt
+def _plan_phases(plan_id: int) -> QuerySet[PlanPhase]:
+    return PlanPhase.objects.filter(plan_id=plan_id).order_by("position", "id")
+
+
+@prebuilt
+def _plan_options(plan_id: int) -> QuerySet[PlanOption]:
+    return PlanOption.objects.filter(phase__plan_id=plan_id).order_by("label", "id")
+
+
 def access_plan(member: StaffMember, plan_id: int) -> TreatmentPlan:
     """The plan with this id in the member's practice (404 otherwise), with its patient."""
-    plan = (
-        TreatmentPlan.objects.filter(practice_id=member.practice_id, pk=plan_id)
-        .select_related("patient", "price_list", "doctor")
-        .first()
-    )
-    if plan is None:
+    found = _plan_in_practice(practice_id=member.practice_id, plan_id=plan_id)
+    if not found:
         raise Http404
+    plan = found[0]
     plan.practice = member.practice
     plan.patient.practice = member.practice
     return plan
@@ -86,12 +123,36 @@ def plan_versions(plan: TreatmentPlan) -> list[TreatmentPlan]:
     """Every version of the plan's line, oldest first (a short chain: one query a step)."""
     chain = [plan]
     while chain[0].previous_id is not None:
-        chain.insert(0, TreatmentPlan.objects.get(pk=chain[0].previous_id))
-    following = TreatmentPlan.objects.filter(previous=chain[-1]).first()
-    while following is not None:
-        chain.append(following)
-        following = TreatmentPlan.objects.filter(previous=following).first()
+        chain.insert(0, *_plan_by_id(plan_id=chain[0].previous_id))
+    following = _plan_following(plan_id=chain[-1].pk)
+    while following:
+        chain.append(following[0])
+        following = _plan_following(plan_id=following[0].pk)
     return chain
+
+
+@prebuilt
+def _signatures(plan_id: int) -> QuerySet[PlanSignature]:
+    return (
+        PlanSignature.objects.filter(plan_id=plan_id)
+        .only(
+            "signer_name",
+            "version",
+            "signed_at",
+            "quote_sha256",
+            "kind",
+            "paper_type",
+            "paper_name",
+            "paper_sha256",
+        )
+        .order_by("pk")[:1]
+    )
+
+
+def plan_signature(plan: TreatmentPlan) -> PlanSignature | None:
+    """The plan's signature (what the plan page shows of it), or None: one query."""
+    found = _signatures(plan_id=plan.pk)
+    return found[0] if found else None
 
 
 def plan_effective_items(plan: TreatmentPlan) -> list[PlanItem]:
@@ -158,12 +219,13 @@ class Quote:
 def quote_phases(plan: TreatmentPlan) -> list[QuotePhase]:
     """The plan's phases with their options, items and totals (three queries)."""
     currency = plan.currency
-    items = list(plan.items.select_related("treatment").order_by("position", "id"))
-    phases = list(
-        PlanPhase.objects.filter(plan=plan)
-        .order_by("position", "id")
-        .prefetch_related(Prefetch("options", queryset=PlanOption.objects.order_by("label", "id")))
-    )
+    items = _plan_items(plan_id=plan.pk)
+    for item in items:
+        item.plan = plan  # as `plan.items` would have set it: no query when read
+    phases = _plan_phases(plan_id=plan.pk)
+    options_of: dict[int, list[PlanOption]] = {}
+    for option in _plan_options(plan_id=plan.pk):
+        options_of.setdefault(option.phase_id, []).append(option)
     result = []
     for phase in phases:
         phase.plan = plan
@@ -176,7 +238,8 @@ def quote_phases(plan: TreatmentPlan) -> list[QuotePhase]:
         for q in common:
             common_totals.add(q.amounts, q.item.vat_rate)
         options = []
-        for option in phase.options.all():
+        for option in options_of.get(phase.pk, []):
+            option.phase = phase
             option_items = [
                 QuoteItem(i, line_total(_line(i), currency))
                 for i in items

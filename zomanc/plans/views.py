@@ -42,6 +42,7 @@ from zomanc.plans.selectors import (
     open_treatment,
     patient_plans,
     plan_quote,
+    plan_signature,
     plan_versions,
     practice_price_lists,
 )
@@ -167,18 +168,7 @@ def _detail(request: MemberRequest, plan: TreatmentPlan, **forms: Any) -> HttpRe
             "patient": plan.patient,
             "quote": plan_quote(plan),
             "versions": versions,
-            "signature": PlanSignature.objects.filter(plan=plan)
-            .only(
-                "signer_name",
-                "version",
-                "signed_at",
-                "quote_sha256",
-                "kind",
-                "paper_type",
-                "paper_name",
-                "paper_sha256",
-            )
-            .first(),
+            "signature": plan_signature(plan),
             "editable": editable,
             "actions": actions,
             "can_choose": plan.status in (PlanStatus.DRAFT, PlanStatus.PRESENTED)
