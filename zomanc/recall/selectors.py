@@ -28,6 +28,8 @@ from zomanc.recall.models import (
 )
 from zomanc.scheduling.models import Appointment, AppointmentStatus
 
+# What the list prints of a patient (and consent_channels reads): the rest is not loaded.
+LIST_PATIENT_FIELDS = ("id", "practice_id", "family_name", "given_name", "phone", "email")
 # Shown first when the list is not filtered by state: the recalls still to work on.
 OPEN_STATES = (ContactState.NOT_CONTACTED, ContactState.REMINDED, ContactState.UNREACHABLE)
 STATE_BADGES = {
@@ -132,22 +134,25 @@ class RecallRow:
         return STATE_BADGES[ContactState(self.state)]
 
 
-def _rows(member: StaffMember, dues: list[Due]) -> list[RecallRow]:
-    """The rows of `dues` with everything the list shows: five queries whatever their number."""
-    practice_id = member.practice_id
-    patient_ids = {d.patient_id for d in dues}
-    patients = Patient.objects.filter(practice_id=practice_id, pk__in=patient_ids).in_bulk()
-    treatments = TreatmentItem.objects.filter(
-        practice_id=practice_id, pk__in={d.treatment_id for d in dues}
-    ).in_bulk()
-    last_visit = dict(
-        Visit.objects.filter(
-            practice_id=practice_id, patient_id__in=patient_ids, status=VisitStatus.CLOSED
-        )
-        .values("patient_id")
-        .annotate(at=Max("started_at"))
-        .values_list("patient_id", "at")
-    )
+@dataclass
+class _Contacts:
+    """What decides a recall's contact state: the patients' next appointments and the
+    recorded contacts (newest first) by (patient, item, since)."""
+
+    next_appointment: dict[int, dt.datetime]
+    contacts: dict[tuple[int, int, dt.date], list[RecallContact]]
+
+    def state(self, due: Due) -> tuple[str, list[RecallContact]]:
+        history = self.contacts.get((due.patient_id, due.treatment_id, due.since), [])
+        if self.next_appointment.get(due.patient_id) is not None:
+            return str(ContactState.BOOKED), history
+        if history:
+            return history[0].state, history
+        return str(ContactState.NOT_CONTACTED), history
+
+
+def _contacts(practice_id: int, patient_ids: set[int]) -> _Contacts:
+    """Two queries whatever the number of patients."""
     next_appointment = dict(
         Appointment.objects.filter(
             practice_id=practice_id, patient_id__in=patient_ids, starts_at__gte=timezone.now()
@@ -166,6 +171,37 @@ def _rows(member: StaffMember, dues: list[Due]) -> list[RecallRow]:
         contacts.setdefault((contact.patient_id, contact.treatment_id, contact.since), []).append(
             contact
         )
+    return _Contacts(next_appointment, contacts)
+
+
+def _rows(
+    member: StaffMember,
+    dues: list[Due],
+    contacts: _Contacts | None = None,
+    patient_fields: tuple[str, ...] = (),
+) -> list[RecallRow]:
+    """The rows of `dues` with everything the list shows: seven queries whatever their number
+    (five when `contacts` were read for them already). `patient_fields`: only these of the
+    patients (the list's), else whole (the sending side's)."""
+    practice_id = member.practice_id
+    patient_ids = {d.patient_id for d in dues}
+    if contacts is None:
+        contacts = _contacts(practice_id, patient_ids)
+    patient_rows = Patient.objects.filter(practice_id=practice_id, pk__in=patient_ids)
+    if patient_fields:
+        patient_rows = patient_rows.only(*patient_fields)
+    patients = patient_rows.in_bulk()
+    treatments = TreatmentItem.objects.filter(
+        practice_id=practice_id, pk__in={d.treatment_id for d in dues}
+    ).in_bulk()
+    last_visit = dict(
+        Visit.objects.filter(
+            practice_id=practice_id, patient_id__in=patient_ids, status=VisitStatus.CLOSED
+        )
+        .values("patient_id")
+        .annotate(at=Max("started_at"))
+        .values_list("patient_id", "at")
+    )
     consent: dict[int, ContactConsent] = {}
     for entry in ContactConsent.objects.filter(
         practice_id=practice_id, patient_id__in=patient_ids
@@ -175,15 +211,7 @@ def _rows(member: StaffMember, dues: list[Due]) -> list[RecallRow]:
     rows = []
     for due in dues:
         patient = patients[due.patient_id]
-        history = contacts.get((due.patient_id, due.treatment_id, due.since), [])
-        latest = history[0] if history else None
-        booked = next_appointment.get(due.patient_id)
-        if booked is not None:
-            state = str(ContactState.BOOKED)
-        elif latest is not None:
-            state = latest.state
-        else:
-            state = str(ContactState.NOT_CONTACTED)
+        state, history = contacts.state(due)
         channels = consent_channels(patient, consent.get(due.patient_id))
         rows.append(
             RecallRow(
@@ -192,9 +220,9 @@ def _rows(member: StaffMember, dues: list[Due]) -> list[RecallRow]:
                 treatment=treatments[due.treatment_id],
                 doctor=staff.get(due.doctor_id) if due.doctor_id else None,
                 last_visit=last_visit.get(due.patient_id),
-                next_appointment=booked,
+                next_appointment=contacts.next_appointment.get(due.patient_id),
                 state=state,
-                contact=latest,
+                contact=history[0] if history else None,
                 channels=channels,
                 history=history,
             )
@@ -230,18 +258,21 @@ def recall_list(member: StaffMember, filters: RecallFilters, limit: int = 200) -
         if window_start <= d.due <= window_end
         and (filters.doctor_id is None or d.doctor_id == filters.doctor_id)
     ]
-    rows = _rows(member, dues)
+    # The state of every recall in the window first (it filters and counts them), then the
+    # rest only for the rows shown — with only the patients' fields the list prints.
+    contacts = _contacts(member.practice_id, {d.patient_id for d in dues})
     if filters.state == "":
-        rows = [r for r in rows if r.state in OPEN_STATES]
+        dues = [d for d in dues if contacts.state(d)[0] in OPEN_STATES]
     elif filters.state != "all":
-        rows = [r for r in rows if r.state == filters.state]
+        dues = [d for d in dues if contacts.state(d)[0] == filters.state]
+    rows = _rows(member, dues[:limit], contacts, LIST_PATIENT_FIELDS)
     doctors = [
         m
         for m in StaffMember.objects.filter(practice_id=member.practice_id, is_active=True)
         .exclude(stamp_number="")
         .order_by("display_name")
     ]
-    return RecallList(rows=rows[:limit], total=len(rows), doctors=doctors, window_end=window_end)
+    return RecallList(rows=rows, total=len(dues), doctors=doctors, window_end=window_end)
 
 
 def patient_recalls(member: StaffMember, patient: Patient) -> list[RecallRow]:

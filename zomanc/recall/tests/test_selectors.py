@@ -3,6 +3,7 @@ own interval wins, contact states and bookings, the list's window and filters, p
 apart, and a fixed number of queries."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -223,3 +224,33 @@ def test_list_reads_a_fixed_number_of_queries(personas: Personas, items: Catalog
         )
         book(personas, patient, aware(TODAY + dt.timedelta(days=n + 1), 9 + n))
     assert _list_queries(personas) == one == 11
+
+
+def test_the_list_counts_every_recall_but_reads_only_the_shown_rows(
+    personas: Personas, items: Catalogue
+) -> None:
+    """The states of all recalls in the window are read first (they filter and count them);
+    the patients, consents and last visits only for the `limit` rows shown, and only the
+    patients' fields the list prints."""
+    patients = [make_patient(personas.receptionist, family_name=f"Sor{n}") for n in range(4)]
+    for n, patient in enumerate(patients):
+        procedure_done(personas, patient, items.scaling, _ago(7) - dt.timedelta(days=n))
+    book(personas, patients[0], aware(TODAY + dt.timedelta(days=2), 10))  # booked: not open
+    with CaptureQueriesContext(connection) as queries:
+        result = recall_list(personas.receptionist, RecallFilters(), limit=2)
+    # The oldest due first; the booked one neither shown nor counted.
+    assert [r.patient.pk for r in result.rows] == [patients[3].pk, patients[2].pk]
+    assert result.total == 3
+    assert len(recall_list(personas.receptionist, RecallFilters(state="all"), limit=2).rows) == 2
+    assert recall_list(personas.receptionist, RecallFilters(state="all"), limit=9).total == 4
+    [patient_sql] = [q["sql"] for q in queries if 'FROM "patients_patient"' in q["sql"]]
+    read = re.search(r"IN \(([^)]*)\)", patient_sql)
+    assert read is not None and {int(x) for x in read.group(1).split(",")} == {
+        patients[3].pk,
+        patients[2].pk,
+    }
+    assert '"patients_patient"."birth_date"' not in patient_sql
+    # Nothing the list prints was left out: no patient read again row by row.
+    with CaptureQueriesContext(connection) as again:
+        [(r.patient.full_name, r.patient.phone, r.patient.email) for r in result.rows]
+    assert len(again) == 0
