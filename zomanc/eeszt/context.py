@@ -15,11 +15,13 @@ from typing import Concatenate, ParamSpec
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from zomanc.core.prebuilt import prebuilt
 from zomanc.eeszt.client.errors import EesztError, EesztLoginRequired
 from zomanc.eeszt.client.wire import CallContext, Connection
 from zomanc.eeszt.models import (
@@ -72,11 +74,23 @@ def eeszt_connection_for_certificate(cert: EesztCertificate) -> Connection:
     )
 
 
+# Every EESZT page calls it: prebuilt (zomanc/core/prebuilt.py, issue 18), its sealed key
+# and password with it (each was a query of its own).
+@prebuilt
+def _active_certificate(practice_id: int, company_id: int) -> QuerySet[EesztCertificate]:
+    return (
+        EesztCertificate.objects.filter(
+            practice_id=practice_id, company_id=company_id, status=CertificateStatus.ACTIVE
+        )
+        .select_related("pkcs12_secret", "password_secret")
+        .order_by("pk")[:1]
+    )
+
+
 def eeszt_connection(company: Company) -> Connection:
     """The company's Connection: its active certificate. EesztNotConfigured without one."""
-    cert = EesztCertificate.objects.filter(
-        practice_id=company.practice_id, company=company, status=CertificateStatus.ACTIVE
-    ).first()
+    found = _active_certificate(practice_id=company.practice_id, company_id=company.pk)
+    cert = found[0] if found else None
     if cert is None:
         raise EesztNotConfigured(
             "NO_CERTIFICATE",

@@ -8,9 +8,11 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zomanc.core.prebuilt import prebuilt
 from zomanc.eeszt.models import EesztSession, LoginMethod
 from zomanc.eeszt.vault import vault_decrypt, vault_destroy, vault_encrypt
 from zomanc.practices.models import Company, StaffMember
@@ -87,18 +89,31 @@ def eeszt_session_assertion(session: EesztSession) -> bytes:
     return vault_decrypt(session.assertion_secret, purpose=session.assertion_purpose)
 
 
-def eeszt_session_active(*, member: StaffMember, company: Company) -> EesztSession | None:
-    """The member's EESZT login for this company, if it is still valid."""
+# Every EESZT page calls it: prebuilt (zomanc/core/prebuilt.py, issue 18).
+@prebuilt
+def _active_session(
+    practice_id: int, member_id: int, company_id: int, now: dt.datetime
+) -> QuerySet[EesztSession]:
     return (
         EesztSession.objects.filter(
-            practice_id=member.practice_id,
-            member=member,
-            company=company,
+            practice_id=practice_id,
+            member_id=member_id,
+            company_id=company_id,
             ended_at__isnull=True,
-            not_on_or_after__gt=timezone.now(),
+            not_on_or_after__gt=now,
         )
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk")
         # Its sealed assertion comes with it: every caller goes on to call EESZT with it.
-        .select_related("assertion_secret")
-        .first()
+        .select_related("assertion_secret")[:1]
     )
+
+
+def eeszt_session_active(*, member: StaffMember, company: Company) -> EesztSession | None:
+    """The member's EESZT login for this company, if it is still valid."""
+    found = _active_session(
+        practice_id=member.practice_id,
+        member_id=member.pk,
+        company_id=company.pk,
+        now=timezone.now(),
+    )
+    return found[0] if found else None

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import escape
@@ -19,6 +20,7 @@ from lxml import etree
 
 from zomanc.audit.models import AuditAction
 from zomanc.audit.services import audit_record
+from zomanc.core.prebuilt import prebuilt
 from zomanc.eeszt.client import access
 from zomanc.eeszt.client.ekat import PatientRef
 from zomanc.eeszt.client.wire import CallContext, Connection
@@ -51,16 +53,20 @@ def patient_eeszt_blocker(patient: Patient) -> str:
     return ""
 
 
-def ehr_companies(practice_id: int) -> list[Company]:
-    """The practice's active companies whose EESZT module is on (first = the default)."""
+# Every EHR page calls it: prebuilt (zomanc/core/prebuilt.py, issue 18).
+@prebuilt
+def _ehr_companies(practice_id: int) -> QuerySet[Company]:
     ids = EesztSettings.objects.filter(practice_id=practice_id, module_enabled=True).values(
         "company_id"
     )
-    return list(
-        Company.objects.filter(practice_id=practice_id, is_active=True, pk__in=ids).order_by(
-            "name", "pk"
-        )
+    return Company.objects.filter(practice_id=practice_id, is_active=True, pk__in=ids).order_by(
+        "name", "pk"
     )
+
+
+def ehr_companies(practice_id: int) -> list[Company]:
+    """The practice's active companies whose EESZT module is on (first = the default)."""
+    return _ehr_companies(practice_id=practice_id)
 
 
 def ehr_company_pick(companies: list[Company], wanted: str | None) -> Company | None:
