@@ -95,12 +95,14 @@ class VisitOpenForm(forms.Form):
 
     def __init__(self, *args: Any, practice: Practice, member: StaffMember, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["doctor"].queryset = _doctors(practice.pk)  # type: ignore[attr-defined]
-        self.fields["company"].queryset = _companies(practice.pk)  # type: ignore[attr-defined]
-        self.fields["org_unit"].queryset = _units(practice.pk)  # type: ignore[attr-defined]
         if member.stamp_number:
             self.fields["doctor"].initial = member.pk
-        if not self.is_bound:
+        if self.is_bound:
+            # Validated: the querysets (a posted id must be one of them).
+            self.fields["doctor"].queryset = _doctors(practice.pk)  # type: ignore[attr-defined]
+            self.fields["company"].queryset = _companies(practice.pk)  # type: ignore[attr-defined]
+            self.fields["org_unit"].queryset = _units(practice.pk)  # type: ignore[attr-defined]
+        else:
             # Shown, not validated: the options as prebuilt reads.
             self.fields["doctor"].choice_rows = _active_doctors(practice_id=practice.pk)  # type: ignore[attr-defined]
             self.fields["company"].choice_rows = _active_companies(practice_id=practice.pk)  # type: ignore[attr-defined]
