@@ -179,7 +179,10 @@ def _calendar(request: MemberRequest, *, week: bool) -> HttpResponse:
     )
     if week and not filters.weekend:
         # Most practices are closed at weekends: those days show only when booked.
-        booked = {timezone.localtime(a.starts_at).date() for a in appointments}
+        # The time zone read once, not per appointment (timezone.localtime's context look-up
+        # was ≈ 0.5 ms of the week's 160 appointments, issue 18).
+        tz = timezone.get_current_timezone()
+        booked = {a.starts_at.astimezone(tz).date() for a in appointments}
         days = [d for d in days if d.weekday() < 5 or d in booked]
 
     active_chairs = [c for c in all_chairs if c.is_active]
