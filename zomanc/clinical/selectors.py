@@ -106,6 +106,13 @@ def visits_activities_load(visits: Sequence[Visit], *, with_badges: bool = True)
             prefetch_related_objects(missing, prefetch)
 
 
+@prebuilt
+def _patient_outbox_states(practice_id: int, patient_id: int, since: dt.datetime) -> QuerySet[Any]:
+    return OutboxItem.objects.filter(
+        practice_id=practice_id, visit__patient_id=patient_id, visit__started_at__gte=since
+    ).values_list("visit_id", "state")
+
+
 def visits_eeszt_states(visits: Sequence[Visit]) -> dict[int, frozenset[str]]:
     """The states of each visit's EESZT outbox rows (visits without rows are absent): one query
     of two columns for the whole list. A cached item's badge depends on nothing else, and
@@ -113,12 +120,27 @@ def visits_eeszt_states(visits: Sequence[Visit]) -> dict[int, frozenset[str]]:
     the cached page (Django builds a related queryset per visit)."""
     if not visits:
         return {}
+    wanted = {visit.pk for visit in visits}
+    patients = {visit.patient_id for visit in visits}
+    if len(patients) == 1:
+        # One patient's list (the patient page, a history page): the rows of his visits
+        # since the oldest shown — a fixed-shape read, prebuilt; 20 ids would be a new SQL
+        # for every length. Rows of visits not shown are dropped below.
+        rows = _patient_outbox_states(
+            practice_id=visits[0].practice_id,
+            patient_id=next(iter(patients)),
+            since=min(visit.started_at for visit in visits),
+        )
+    else:
+        rows = list(
+            OutboxItem.objects.filter(
+                practice_id=visits[0].practice_id, visit_id__in=wanted
+            ).values_list("visit_id", "state")
+        )
     states: dict[int, set[str]] = {}
-    rows = OutboxItem.objects.filter(
-        practice_id=visits[0].practice_id, visit_id__in=[visit.pk for visit in visits]
-    ).values_list("visit_id", "state")
     for visit_id, state in rows:
-        states.setdefault(visit_id, set()).add(state)
+        if visit_id in wanted:
+            states.setdefault(visit_id, set()).add(state)
     return {visit_id: frozenset(found) for visit_id, found in states.items()}
 
 

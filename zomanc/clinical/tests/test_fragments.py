@@ -27,6 +27,7 @@ from zomanc.clinical.tests.conftest import open_visit_for
 from zomanc.conftest import Personas
 from zomanc.eeszt.outbox.models import OutboxItem, OutboxKind, OutboxState
 from zomanc.patients.models import Patient
+from zomanc.patients.tests.factories import make_patient
 from zomanc.practices.models import Role, StaffMember
 from zomanc.practices.permissions import MATRIX, Perm
 
@@ -210,6 +211,30 @@ def test_the_key_has_the_rows_states_and_reads_nothing(
         visit.pk: frozenset({OutboxState.REFUSED, OutboxState.SENT})
     }
     assert visits_eeszt_states([]) == {}
+
+
+def test_states_of_the_visits_asked_for_only(personas: Personas, patient: Patient) -> None:
+    """One patient's visits are read as "his visits since the oldest shown" (a prebuilt read):
+    the rows of a newer visit not in the list, of an older one and of another patient's
+    visit on the same days must not leak into the answer; a list of two patients' visits
+    is read by id."""
+    older, shown, newer = (_closed_visit(personas, patient, day) for day in (1, 2, 3))
+    other_patient = make_patient(personas.doctor, family_name="Más", given_name="Márta")
+    other = _closed_visit(personas, other_patient, 2)
+    for visit, state in ((older, OutboxState.SENT), (shown, OutboxState.PENDING)):
+        _outbox_row(personas, visit, state)
+    _outbox_row(personas, newer, OutboxState.REFUSED)
+    _outbox_row(personas, other, OutboxState.RETRYING)
+    loaded = {v.pk: v for v in Visit.objects.all()}
+    assert visits_eeszt_states([loaded[shown.pk]]) == {shown.pk: frozenset({OutboxState.PENDING})}
+    assert visits_eeszt_states([loaded[newer.pk], loaded[older.pk]]) == {
+        newer.pk: frozenset({OutboxState.REFUSED}),
+        older.pk: frozenset({OutboxState.SENT}),
+    }
+    assert visits_eeszt_states([loaded[shown.pk], loaded[other.pk]]) == {
+        shown.pk: frozenset({OutboxState.PENDING}),
+        other.pk: frozenset({OutboxState.RETRYING}),
+    }
 
 
 def test_an_item_is_stored_under_the_states_it_was_rendered_with(
