@@ -37,6 +37,7 @@ from zomanc.recall.selectors import (
     access_recall_rule,
     patient_own_intervals,
     patient_recalls,
+    practice_recall_doctors,
     practice_recall_rules,
     recall_list,
 )
@@ -63,17 +64,18 @@ def _booking_url(row: RecallRow, back: str, form_url: str = "") -> str:
     return f"{form_url or reverse('scheduling:appointment_create')}?{urlencode(query)}"
 
 
+def _page_number(raw: str | None) -> int:
+    """`?page=`: anything but a number is the first page (the selector clamps the rest)."""
+    try:
+        return int(raw or 1)
+    except ValueError:
+        return 1
+
+
 @member_required(Perm.RECALL_RUN)
 def recall_list_view(request: MemberRequest) -> HttpResponse:
     today = timezone.localdate()
-    from zomanc.practices.models import StaffMember
-
-    doctors = list(
-        StaffMember.objects.filter(practice_id=request.practice.pk, is_active=True)
-        .exclude(stamp_number="")
-        .order_by("display_name")
-        .values_list("pk", "display_name")
-    )
+    doctors = practice_recall_doctors(request.member)
     form = FilterForm(request.GET or None, today=today, doctors=doctors)
     valid = form.is_valid()
     filters = RecallFilters(
@@ -81,14 +83,18 @@ def recall_list_view(request: MemberRequest) -> HttpResponse:
         doctor_id=form.cleaned_data.get("doctor") if valid else None,
         state=form.cleaned_data.get("state", "") if valid else "",
     )
-    result = recall_list(request.member, filters)
+    result = recall_list(request.member, filters, page=_page_number(request.GET.get("page")))
     back = request.get_full_path()
+    # The filters as they came, without the page: the pager's links add their own.
+    query = request.GET.copy()
+    query.pop("page", None)
     audit_patients_listed(
         practice=request.practice,
         actor=request.user,
         what="Esedékes visszahívások",
-        query=request.GET.urlencode(),
+        query=query.urlencode(),
         patient_ids=[row.patient.pk for row in result.rows],
+        page=result.page,
         request=request,
     )
     booking = reverse("scheduling:appointment_create")
@@ -111,6 +117,9 @@ def recall_list_view(request: MemberRequest) -> HttpResponse:
             "rows_html": mark_safe(rows_html),  # every field escaped in list_rows
             "today": today,
             "back": back,
+            "query": query.urlencode(),
+            "first": result.start + 1,
+            "last": result.start + len(result.rows),
             "bulk_actions": hooks.BULK_ACTION_TEMPLATES,
             "send_form": BulkSendForm(channels=practice_send_channels(request.practice.pk))
             if bulk

@@ -223,26 +223,26 @@ def test_list_reads_a_fixed_number_of_queries(personas: Personas, items: Catalog
             state="reminded",
         )
         book(personas, patient, aware(TODAY + dt.timedelta(days=n + 1), 9 + n))
-    assert _list_queries(personas) == one == 11
+    assert _list_queries(personas) == one == 10
 
 
 def test_the_list_counts_every_recall_but_reads_only_the_shown_rows(
     personas: Personas, items: Catalogue
 ) -> None:
     """The states of all recalls in the window are read first (they filter and count them);
-    the patients, consents and last visits only for the `limit` rows shown, and only the
+    the patients, consents and last visits only for the page's rows, and only the
     patients' fields the list prints."""
     patients = [make_patient(personas.receptionist, family_name=f"Sor{n}") for n in range(4)]
     for n, patient in enumerate(patients):
         procedure_done(personas, patient, items.scaling, _ago(7) - dt.timedelta(days=n))
     book(personas, patients[0], aware(TODAY + dt.timedelta(days=2), 10))  # booked: not open
     with CaptureQueriesContext(connection) as queries:
-        result = recall_list(personas.receptionist, RecallFilters(), limit=2)
+        result = recall_list(personas.receptionist, RecallFilters(), per_page=2)
     # The oldest due first; the booked one neither shown nor counted.
     assert [r.patient.pk for r in result.rows] == [patients[3].pk, patients[2].pk]
     assert result.total == 3
-    assert len(recall_list(personas.receptionist, RecallFilters(state="all"), limit=2).rows) == 2
-    assert recall_list(personas.receptionist, RecallFilters(state="all"), limit=9).total == 4
+    assert len(recall_list(personas.receptionist, RecallFilters(state="all"), per_page=2).rows) == 2
+    assert recall_list(personas.receptionist, RecallFilters(state="all"), per_page=9).total == 4
     [patient_sql] = [q["sql"] for q in queries if 'FROM "patients_patient"' in q["sql"]]
     read = re.search(r"IN \(([^)]*)\)", patient_sql)
     assert read is not None and {int(x) for x in read.group(1).split(",")} == {

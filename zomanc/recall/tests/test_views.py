@@ -3,6 +3,7 @@ recall_rules_edit, other practices hidden; the list's behaviour, audit, bad inpu
 fixed number of queries."""
 
 import datetime as dt
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -17,7 +18,7 @@ from zomanc.conftest import Personas
 from zomanc.patients.consent_services import patient_channel_opt_in
 from zomanc.patients.models import Patient
 from zomanc.patients.tests.factories import make_patient
-from zomanc.recall import hooks
+from zomanc.recall import hooks, selectors
 from zomanc.recall.due import add_months
 from zomanc.recall.models import PatientRecallInterval, RecallContact, RecallRule
 from zomanc.recall.tests.conftest import Catalogue, procedure_done
@@ -237,13 +238,18 @@ def test_no_bulk_selection_without_a_send_action(
     assert page.count('form="recall-bulk" aria-label="Hozzájárulásnélküli Anna" disabled') == 1
 
 
-def test_list_queries_are_fixed(personas: Personas, items: Catalogue) -> None:
+def test_list_queries_are_fixed(
+    personas: Personas, items: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same number of queries for one recall as for six on three pages, on every page."""
+    monkeypatch.setattr(selectors, "RECALL_PAGE_SIZE", 2)
     client = personas.client_for(personas.receptionist)
     url = reverse("recall:list") + "?state=all"
 
-    def count() -> int:
+    def count(page: int = 1) -> int:
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
+            response = client.get(url, {"page": page})
+            assert response.status_code == 200 and response.context["result"].page == page
         return len(ctx.captured_queries)
 
     first = make_patient(personas.receptionist)
@@ -253,7 +259,92 @@ def test_list_queries_are_fixed(personas: Personas, items: Catalogue) -> None:
     for n in range(5):
         patient = make_patient(personas.receptionist, family_name=f"Páciens{n}")
         procedure_done(personas, patient, items.scaling, SINCE - dt.timedelta(days=n + 1))
-    assert count() == one
+    assert [count(1), count(2), count(3)] == [one, one, one]
+
+
+@pytest.fixture
+def five_due(
+    personas: Personas, items: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> list[Patient]:
+    """Five recalls due, the oldest first (Lap0 … Lap4), two a page: pages of 2, 2, 1."""
+    monkeypatch.setattr(selectors, "RECALL_PAGE_SIZE", 2)
+    patients = []
+    for n in range(5):
+        patient = make_patient(personas.receptionist, family_name=f"Lap{n}")
+        procedure_done(personas, patient, items.scaling, SINCE - dt.timedelta(days=10 - n))
+        patients.append(patient)
+    return patients
+
+
+def _shown(response: Any) -> list[int]:
+    return [row.patient.pk for row, _url in response.context["rows"]]
+
+
+def test_the_list_pages_through_every_recall(personas: Personas, five_due: list[Patient]) -> None:
+    client = personas.client_for(personas.receptionist)
+    url = reverse("recall:list")
+    first = client.get(url)
+    page = first.content.decode()
+    assert _shown(first) == [five_due[0].pk, five_due[1].pk]
+    assert "5 visszahívás · 1–2. sor látszik" in page
+    assert "1. oldal, összesen 3" in page
+    assert 'href="?page=2" rel="next" aria-label="Következő oldal"' in page
+    assert 'rel="prev"' not in page
+
+    middle = client.get(url, {"page": "2"})
+    page = middle.content.decode()
+    assert _shown(middle) == [five_due[2].pk, five_due[3].pk]
+    assert "3–4. sor látszik" in page and "2. oldal, összesen 3" in page
+    assert 'href="?page=1" rel="prev" aria-label="Előző oldal"' in page
+    assert 'href="?page=3" rel="next"' in page
+    # Each row's forms come back to this page.
+    assert f'name="next" value="{url}?page=2"' in page
+
+    last = client.get(url, {"page": "3"})
+    page = last.content.decode()
+    assert _shown(last) == [five_due[4].pk]
+    assert "5–5. sor látszik" in page and 'rel="prev"' in page and 'rel="next"' not in page
+
+
+def test_the_pager_keeps_the_filters(personas: Personas, five_due: list[Patient]) -> None:
+    client = personas.client_for(personas.receptionist)
+    response = client.get(
+        reverse("recall:list"), {"state": "all", "doctor": str(personas.doctor.pk), "page": "2"}
+    )
+    page = response.content.decode()
+    assert _shown(response) == [five_due[2].pk, five_due[3].pk]
+    query = f"state=all&amp;doctor={personas.doctor.pk}"
+    assert f'href="?{query}&amp;page=1" rel="prev"' in page
+    assert f'href="?{query}&amp;page=3" rel="next"' in page
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"), [("99", 3), ("0", 1), ("-4", 1), ("abc", 1), ("", 1), ("2.5", 1)]
+)
+def test_a_page_out_of_range_or_garbage_is_clamped(
+    personas: Personas, five_due: list[Patient], asked: str, shown: int
+) -> None:
+    client = personas.client_for(personas.receptionist)
+    response = client.get(reverse("recall:list"), {"page": asked})
+    assert response.status_code == 200
+    assert response.context["result"].page == shown
+    assert f"{shown}. oldal, összesen 3" in response.content.decode()
+
+
+def test_one_page_has_no_pager(personas: Personas, due_patient: Patient) -> None:
+    page = personas.client_for(personas.receptionist).get(reverse("recall:list")).content
+    assert "1 visszahívás" in page.decode()
+    assert b'class="pager"' not in page and "sor látszik".encode() not in page
+
+
+def test_the_audit_entry_names_the_page_s_patients(
+    personas: Personas, five_due: list[Patient]
+) -> None:
+    client = personas.client_for(personas.receptionist)
+    client.get(reverse("recall:list"), {"state": "all", "page": "2"})
+    entry = AuditEntry.objects.filter(action=AuditAction.VIEW).latest("id")
+    assert entry.changes["patient_ids"] == [five_due[2].pk, five_due[3].pk]
+    assert entry.changes["page"] == 2 and entry.changes["query"] == "state=all"
 
 
 def test_bad_filters_are_named_and_the_default_list_shown(
