@@ -77,7 +77,6 @@ class Cell[E]:
 class Row[E]:
     start: datetime
     cells: list[Cell[E]]
-    html: str = ""  # what the template prints: the cells' markup (zomanc.scheduling.cells)
 
     @property
     def label(self) -> str:
@@ -100,6 +99,8 @@ class Grid[E]:
     days: list[DayHeader]
     rows: list[Row[E]]
     cancelled: list[E]
+    # What the template prints inside <tbody>: every row's markup (zomanc.scheduling.cells).
+    body_html: str = ""
 
     def release(self) -> None:
         """Drops the rows, columns and appointments once the page is rendered (see the
@@ -109,6 +110,7 @@ class Grid[E]:
         self.columns.clear()
         self.days.clear()
         self.cancelled.clear()
+        self.body_html = ""
 
 
 def _local(value: datetime, tz: tzinfo) -> datetime:
