@@ -1,10 +1,11 @@
 """The rows of the recall list ("Esedékes visszahívások"), built once per request in Python.
 
-The list shows up to 200 recalls, and each row went through the template engine with a
-contact form of its own (three hidden fields, a select of the states, a note; a Django form
-per row, its widgets rendered through their templates), two includes of the badge, a `url`
-tag, a `csrf_token` and the translations: ≈ 98 % of the page's time, 330 ms of CPU against a
-bare view of 3.4 ms with 300 recalls due (docs/benchmarks.md, "Profiles, issue 18"). Here
+A page of the list shows 50 recalls (selectors.RECALL_PAGE_SIZE; 200 at once before), and
+each row went through the template engine with a contact form of its own (three hidden
+fields, a select of the states, a note; a Django form per row, its widgets rendered through
+their templates), two includes of the badge, a `url` tag, a `csrf_token` and the
+translations: ≈ 98 % of the page's time, 330 ms of CPU against a bare view of 3.4 ms with
+300 recalls due (docs/benchmarks.md, "Profiles, issue 18"). Here
 the row's form is rendered once a page through the same template text with placeholder
 values (the prefix, the patient, the item, the date), then each row fills in its own; the
 badges are rendered once per state, the texts translated and the URLs reversed once a page;

@@ -18,6 +18,7 @@ from zomanc.recall.due import add_months
 from zomanc.recall.selectors import (
     RecallFilters,
     patient_recalls,
+    practice_recalls_due,
     recall_list,
     recall_selection,
 )
@@ -105,6 +106,31 @@ def test_the_patient_s_own_interval_wins(personas: Personas, items: Catalogue) -
         r for r in patient_recalls(personas.receptionist, patient) if r.treatment == items.scaling
     )
     assert row.due.interval_months == 6
+
+
+def test_the_practice_s_recalls_are_each_patient_s(personas: Personas, items: Catalogue) -> None:
+    """The list's recalls come from the practice's whole history, read once (prebuilt, the
+    items with a rule or an own interval as subqueries): the same recalls as reading each
+    patient's, an item with only an own interval included, an item with neither and an
+    open visit left out."""
+    first = make_patient(personas.receptionist, family_name="Első")
+    second = make_patient(personas.receptionist, family_name="Második")
+    procedure_done(personas, first, items.scaling, _ago(7))
+    procedure_done(personas, first, items.xray, _ago(2))
+    procedure_done(personas, first, items.scaling, _ago(1), close=False)  # open: not counted
+    patient_recall_interval_set(
+        actor=personas.receptionist, patient=first, treatment=items.xray, interval_months=24
+    )
+    procedure_done(personas, second, items.xray, _ago(3))
+    procedure_done(personas, second, items.scaling, _ago(8))
+    dues = practice_recalls_due(personas.receptionist.practice_id)
+    assert {(d.patient_id, d.treatment_id, d.since) for d in dues} == {
+        (first.pk, items.scaling.pk, _ago(7)),
+        (first.pk, items.xray.pk, _ago(2)),
+        (second.pk, items.scaling.pk, _ago(8)),
+    }
+    each = [r.due for p in (first, second) for r in patient_recalls(personas.receptionist, p)]
+    assert sorted(each, key=lambda d: (d.due, d.patient_id, d.treatment_id)) == dues
 
 
 def test_no_matching_procedure_no_recall(personas: Personas, items: Catalogue) -> None:
