@@ -89,19 +89,23 @@ def eeszt_session_assertion(session: EesztSession) -> bytes:
     return vault_decrypt(session.assertion_secret, purpose=session.assertion_purpose)
 
 
+def eeszt_sessions_valid(
+    *, practice_id: int, member_id: int, now: dt.datetime
+) -> QuerySet[EesztSession]:
+    """The member's EESZT logins still valid at `now`: not ended, not expired."""
+    return EesztSession.objects.filter(
+        practice_id=practice_id, member_id=member_id, ended_at__isnull=True, not_on_or_after__gt=now
+    )
+
+
 # Every EESZT page calls it: prebuilt (zomanc/core/prebuilt.py, issue 18).
 @prebuilt
 def _active_session(
     practice_id: int, member_id: int, company_id: int, now: dt.datetime
 ) -> QuerySet[EesztSession]:
     return (
-        EesztSession.objects.filter(
-            practice_id=practice_id,
-            member_id=member_id,
-            company_id=company_id,
-            ended_at__isnull=True,
-            not_on_or_after__gt=now,
-        )
+        eeszt_sessions_valid(practice_id=practice_id, member_id=member_id, now=now)
+        .filter(company_id=company_id)
         .order_by("-created_at", "-pk")
         # Its sealed assertion comes with it: every caller goes on to call EESZT with it.
         .select_related("assertion_secret")[:1]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from zomanc.core.prebuilt import prebuilt
 from zomanc.eeszt.models import EesztSession, EesztSettings
+from zomanc.eeszt.sessions import eeszt_sessions_valid
 from zomanc.practices.models import StaffMember
 
 
@@ -34,12 +35,7 @@ class HeaderSession:
 @prebuilt
 def _header_sessions(practice_id: int, member_id: int, now: dt.datetime) -> QuerySet[Any]:
     return (
-        EesztSession.objects.filter(
-            practice_id=practice_id,
-            member_id=member_id,
-            ended_at__isnull=True,
-            not_on_or_after__gt=now,
-        )
+        eeszt_sessions_valid(practice_id=practice_id, member_id=member_id, now=now)
         .order_by("company__name")
         .values_list("pk", "eeszt_user_id", "not_on_or_after", "company_id", "company__name")
     )
