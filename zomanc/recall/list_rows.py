@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 
+from zomanc.patients.models import Channel
 from zomanc.recall.forms import ContactForm
 from zomanc.recall.selectors import RecallRow
 
@@ -75,6 +76,8 @@ class RecallRows:
         before, _sep, after = reverse("recall:patient", args=[_PATIENT]).rpartition(str(_PATIENT))
         self.patient_url = (conditional_escape(before), conditional_escape(after))
         self.no_consent = conditional_escape(_("nincs hozzájárulás"))
+        # "e-mail, SMS": the consented channels by their names (the codes were printed).
+        self.channel_labels = {c.value: _e(str(c.label)) for c in Channel}
         self.book = conditional_escape(_("Időpont foglalása"))
         self.overdue_badge = self._badge("late", _("lejárt"))
         self.badges: dict[str, str] = {}
@@ -124,7 +127,7 @@ class RecallRows:
         bulk = ""
         if self.bulk:
             disabled = " disabled" if not row.channels or row.next_appointment else ""
-            channels = "".join(f"{_e(c)} " for c in sorted(row.channels))
+            channels = ", ".join(self.channel_labels[c] for c in sorted(row.channels))
             bulk = (
                 f'<td><input type="checkbox" name="recall" value="{key}" form="recall-bulk"'
                 f' aria-label="{name}"{disabled}> <span class="help">'

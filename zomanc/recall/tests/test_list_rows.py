@@ -3,8 +3,8 @@ byte for byte to the template loop they replaced (REFERENCE, recall/list.html be
 every state a row can show — overdue or not, booked (a time past midnight in Budapest),
 reminded on channels, declined with a note, never contacted, no doctor, no phone or e-mail —
 with and without the bulk selection, with markup characters in the texts; the one
-difference, on purpose: the consented channels (the loop's `dictsort:"0"` failed on strings
-and printed "nincs hozzájárulás" for everyone)."""
+difference, on purpose: the consented channels by their names (the loop's `dictsort:"0"`
+failed on strings and printed "nincs hozzájárulás" for everyone)."""
 
 import dataclasses
 import datetime as dt
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from zomanc.conftest import Personas
 from zomanc.patients.consent_services import patient_channel_opt_in
-from zomanc.patients.models import Patient
+from zomanc.patients.models import Channel, Patient
 from zomanc.patients.tests.factories import make_patient
 from zomanc.recall.due import add_months
 from zomanc.recall.forms import ContactForm
@@ -29,11 +29,11 @@ from zomanc.recall.views import _booking_url
 
 pytestmark = pytest.mark.django_db
 
-# recall/list.html's row loop as it was, but for the channels: `channels_sorted` where the
-# loop had `row.channels|dictsort:"0"`.
+# recall/list.html's row loop as it was, but for the channels: their names ("e-mail, SMS",
+# `channels_text`) where the loop had `row.channels|dictsort:"0"` (which failed on strings).
 REFERENCE = """{% load i18n %}{% for row, booking_url, contact_form in rows %}
     <tr data-recall="{{ row.due.key }}">
-      {% if bulk_actions %}<td><input type="checkbox" name="recall" value="{{ row.due.key }}" form="recall-bulk" aria-label="{{ row.patient.full_name }}"{% if not row.channels or row.next_appointment %} disabled{% endif %}> <span class="help">{% for channel in row.channels_sorted %}{{ channel }} {% empty %}{% translate "nincs hozzájárulás" %}{% endfor %}</span></td>{% endif %}
+      {% if bulk_actions %}<td><input type="checkbox" name="recall" value="{{ row.due.key }}" form="recall-bulk" aria-label="{{ row.patient.full_name }}"{% if not row.channels or row.next_appointment %} disabled{% endif %}> <span class="help">{% if row.channels_text %}{{ row.channels_text }}{% else %}{% translate "nincs hozzájárulás" %}{% endif %}</span></td>{% endif %}
       <td><a href="{% url 'recall:patient' row.patient.pk %}">{{ row.patient.full_name }}</a><br><span class="help">{{ row.patient.phone|default:"–" }}{% if row.patient.email %} · {{ row.patient.email }}{% endif %}</span></td>
       <td>{{ row.treatment.name }}<br><span class="help">{% blocktranslate with day=row.due.since|date:"Y.m.d." n=row.due.interval_months %}{{ day }}, {{ n }} hónapos{% endblocktranslate %}</span></td>
       <td>{{ row.due.due|date:"Y.m.d." }}{% if row.overdue %}<br>{% translate "lejárt" as label %}{% include "core/_badge.html" with state="late" label=label %}{% endif %}</td>
@@ -105,7 +105,9 @@ def test_rows_are_the_templates_markup_byte_for_byte(personas: Personas, items: 
     booking = reverse("scheduling:appointment_create")
     pairs = [(row, _booking_url(row, back, booking)) for row in rows]
     for row in rows:
-        row.channels_sorted = sorted(row.channels)  # type: ignore[attr-defined]
+        row.channels_text = ", ".join(  # type: ignore[attr-defined]
+            str(Channel(c).label) for c in sorted(row.channels)
+        )
     forms = [
         ContactForm(
             initial={
@@ -138,8 +140,8 @@ def test_rows_are_the_templates_markup_byte_for_byte(personas: Personas, items: 
         "Kis &lt;b&gt; &amp; &#x27;x&#x27;", "k&lt;i&gt;s@pelda.example", "+36 30 &quot;1&quot;",
         "értesítve: e-mail, SMS", "nem &lt;ér&gt; rá &amp; &#x27;x&#x27;", "időpontot foglalt",
         "lejárt", "<td>–</td>", '<span class="help">–</span>', "x=&lt;1&gt;",
-        (TODAY + dt.timedelta(days=4)).strftime("%Y.%m.%d. 00:30"), "email sms ",
-        'name="c4-since" value="', "nincs hozzájárulás",
+        (TODAY + dt.timedelta(days=4)).strftime("%Y.%m.%d. 00:30"),
+        '<span class="help">e-mail, SMS</span>', 'name="c4-since" value="', "nincs hozzájárulás",
     ):  # fmt: skip
         assert text in with_bulk, text
     assert with_bulk.count("lejárt") == 4 and 'name="recall"' not in without
@@ -155,4 +157,4 @@ def test_the_list_names_the_consented_channels(personas: Personas, items: Catalo
     )
     client = personas.client_for(personas.receptionist)
     page = client.get(reverse("recall:list")).content.decode()
-    assert 'aria-label="Csatornás Anna"> <span class="help">email </span>' in page
+    assert 'aria-label="Csatornás Anna"> <span class="help">e-mail</span>' in page
