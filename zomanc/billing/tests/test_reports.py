@@ -46,8 +46,12 @@ def issue(
 
 
 def issued_days_ago(p: Personas, patient: Patient, days: int, gross: int, key: str) -> Invoice:
-    """A transfer invoice issued `days` ago: due 8 days after (services.TRANSFER_DAYS)."""
-    when = timezone.now() - dt.timedelta(days=days)
+    """A transfer invoice issued `days` ago: due 8 days after (services.TRANSFER_DAYS). At
+    noon of that Budapest day: `now - days` crosses a summer-time change, and between 22:00
+    and 23:00 UTC in winter it fell on the next Budapest day (a CI run at 22:55 UTC read an
+    invoice 120 days old as 119)."""
+    day = timezone.localdate() - dt.timedelta(days=days)
+    when = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
     with time_machine.travel(when, tick=False):
         return issue(p, patient, gross, key)
 
