@@ -16,27 +16,30 @@ of the bulk selection: the loop sorted them with `dictsort:"0"`, which fails on 
 printed "nincs hozzájárulás" for everyone; they are printed now (sorted)."""
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from html import escape as _html_escape
 
 from django.template import Context, Template
-from django.template.defaultfilters import date as date_filter
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from zomanc.patients.models import Channel
 from zomanc.recall.forms import ContactForm
-from zomanc.recall.selectors import RecallRow
+from zomanc.recall.models import ContactState
+from zomanc.recall.selectors import STATE_BADGES, RecallRow
 
-# Placeholders nothing else on the page can hold (a NUL: the path and the token are
-# URL-safe): the form is rendered once with them, then each row puts its own values in their
-# places (the prefix with the row's index, the patient, the item, the date).
+# Placeholders nothing else on the page can hold (a NUL: neither the path nor the token has
+# one): the form is rendered once a language with them, then each row puts its own values in
+# their places (the prefix with the row's index, the patient, the item, the date, the page's
+# address and CSRF token).
 _PLACES = {"\x00i\x00": "prefix", "\x00p\x00": "patient", "\x00t\x00": "treatment"}
-_PLACES["\x00s\x00"] = "since"
+_PLACES.update({"\x00s\x00": "since", "\x00b\x00": "back", "\x00k\x00": "csrf_token"})
 _PLACE = re.compile("|".join(re.escape(k) for k in _PLACES))
 _PATIENT = 2_147_483_647  # an id no patient has: the patient URL around it
 
@@ -60,59 +63,87 @@ def _e(text: str) -> str:
     return _html_escape(str(text))
 
 
-class RecallRows:
-    """Everything a row needs that is the same for the whole page."""
+class _PageParts:
+    """What the rows share that depends on nothing but the language: the contact form split
+    at its placeholders, the patient URL around the id, the texts and the badges. Built once
+    a language per process (`_page_parts`): the form's render alone was ≈ 2 ms a page."""
 
-    def __init__(self, *, back: str, csrf_token: object, bulk: bool) -> None:
-        self.bulk = bulk
+    def __init__(self) -> None:
         form = ContactForm(
             initial={"patient": "\x00p\x00", "treatment": "\x00t\x00", "since": "\x00s\x00"},
             prefix="\x00i\x00",
         )
-        html = _FORM.render(Context({"contact_form": form, "back": back, "csrf_token": csrf_token}))
-        self._form_parts = _PLACE.split(html)
-        self._form_places = [_PLACES[k] for k in _PLACE.findall(html)]
-        self._since_widget = form.fields["since"].widget
+        html = _FORM.render(
+            Context({"contact_form": form, "back": "\x00b\x00", "csrf_token": "\x00k\x00"})
+        )
+        self.form_parts = _PLACE.split(html)
+        self.form_places = [_PLACES[k] for k in _PLACE.findall(html)]
+        self.since_widget = form.fields["since"].widget
         before, _sep, after = reverse("recall:patient", args=[_PATIENT]).rpartition(str(_PATIENT))
         self.patient_url = (conditional_escape(before), conditional_escape(after))
         self.no_consent = conditional_escape(_("nincs hozzájárulás"))
         # "e-mail, SMS": the consented channels by their names (the codes were printed).
         self.channel_labels = {c.value: _e(str(c.label)) for c in Channel}
         self.book = conditional_escape(_("Időpont foglalása"))
-        self.overdue_badge = self._badge("late", _("lejárt"))
-        self.badges: dict[str, str] = {}
+        self.overdue_badge = _badge("late", _("lejárt"))
+        self.badges = {
+            str(state): _badge(STATE_BADGES[state], str(state.label)) for state in ContactState
+        }
         self.interval = _("%(day)s, %(n)s hónapos")
-        self._dates: dict[tuple[dt.date | dt.datetime, str], str] = {}
-        self.today = timezone.localdate()
         self.notified = _("értesítve: %(channels)s")
 
-    @staticmethod
-    def _badge(state: str, label: str) -> str:
-        """core/_badge.html as `{% include %}` printed it (its trailing newline with it)."""
-        return get_template("core/_badge.html").render({"state": state, "label": label})
 
-    def _when(self, value: dt.date | dt.datetime | None, fmt: str) -> str:
-        """`{{ value|date:fmt }}`: a datetime in the current time zone, escaped; "" for None.
-        Once per value a page (the rows share their days)."""
+def _badge(state: str, label: str) -> str:
+    """core/_badge.html as `{% include %}` printed it (its trailing newline with it)."""
+    return get_template("core/_badge.html").render({"state": state, "label": label})
+
+
+@functools.cache
+def _parts_of(language: str | None) -> _PageParts:
+    return _PageParts()
+
+
+def _page_parts() -> _PageParts:
+    """The parts in the active language (a handful of languages: kept for the process)."""
+    return _parts_of(get_language())
+
+
+class RecallRows:
+    """Everything a row needs that is the same for the whole page."""
+
+    def __init__(self, *, back: str, csrf_token: object, bulk: bool) -> None:
+        self.bulk = bulk
+        self.parts = _page_parts()
+        # As the template printed them: `{{ back }}` autoescaped, `{% csrf_token %}` escaped.
+        self.back = conditional_escape(back)
+        self.csrf_token = conditional_escape(str(csrf_token))
+        self.today = timezone.localdate()
+
+    def _when(self, value: dt.date | dt.datetime | None, with_time: bool = False) -> str:
+        """`{{ value|date:"Y.m.d." }}` (or `"Y.m.d. H:i"`): a datetime in the current time
+        zone; "" for None. Written out, not through the `date` filter (≈ 20 µs a value,
+        150 values a page): these formats are numbers only, the same in every language
+        (tests/test_list_rows.py holds them to the filter)."""
         if value is None:
             return ""
-        key = (value, fmt)
-        text = self._dates.get(key)
-        if text is None:
-            local = timezone.localtime(value) if isinstance(value, dt.datetime) else value
-            text = self._dates[key] = conditional_escape(date_filter(local, fmt))
-        return text
+        if isinstance(value, dt.datetime):
+            value = timezone.localtime(value)
+            day = f"{value.year:04d}.{value.month:02d}.{value.day:02d}."
+            return f"{day} {value.hour:02d}:{value.minute:02d}" if with_time else day
+        return f"{value.year:04d}.{value.month:02d}.{value.day:02d}."
 
     def _form(self, index: int, row: RecallRow) -> str:
         values = {
             "prefix": f"c{index}",
             "patient": str(row.patient.pk),
             "treatment": str(row.due.treatment_id),
-            "since": _e(self._since_widget.format_value(row.due.since)),
+            "since": _e(self.parts.since_widget.format_value(row.due.since)),
+            "back": self.back,
+            "csrf_token": self.csrf_token,
         }
-        parts = self._form_parts
+        parts = self.parts.form_parts
         out = [parts[0]]
-        for place, part in zip(self._form_places, parts[1:], strict=True):
+        for place, part in zip(self.parts.form_places, parts[1:], strict=True):
             out += (values[place], part)
         return "".join(out)
 
@@ -127,35 +158,35 @@ class RecallRows:
         bulk = ""
         if self.bulk:
             disabled = " disabled" if not row.channels or row.next_appointment else ""
-            channels = ", ".join(self.channel_labels[c] for c in sorted(row.channels))
+            channels = ", ".join(self.parts.channel_labels[c] for c in sorted(row.channels))
             bulk = (
                 f'<td><input type="checkbox" name="recall" value="{key}" form="recall-bulk"'
                 f' aria-label="{name}"{disabled}> <span class="help">'
-                f"{channels or self.no_consent}</span></td>"
+                f"{channels or self.parts.no_consent}</span></td>"
             )
-        before, after = self.patient_url
+        before, after = self.parts.patient_url
         email = f" · {_e(patient.email)}" if patient.email else ""
-        since = self._when(due.since, "Y.m.d.")
-        interval = self.interval % {"day": since, "n": due.interval_months}
-        overdue = f"<br>{self.overdue_badge}" if due.due < self.today else ""  # row.overdue
-        badge = self.badges.get(row.state)
-        if badge is None:
-            badge = self.badges[row.state] = self._badge(row.state_badge, row.state_label)
+        since = self._when(due.since)
+        interval = self.parts.interval % {"day": since, "n": due.interval_months}
+        overdue = f"<br>{self.parts.overdue_badge}" if due.due < self.today else ""  # row.overdue
+        badge = self.parts.badges[row.state]
         note = ""
         if row.next_appointment:
-            note = f'<br><span class="help">{self._when(row.next_appointment, "Y.m.d. H:i")}</span>'
+            note = (
+                f'<br><span class="help">{self._when(row.next_appointment, with_time=True)}</span>'
+            )
         elif contact:
-            note = f'<br><span class="help">{self._when(contact.recorded_at, "Y.m.d.")}'
+            note = f'<br><span class="help">{self._when(contact.recorded_at)}'
             if contact.channels:
                 channels = conditional_escape(contact.channels_label)
-                note += " · " + self.notified % {"channels": channels}
+                note += " · " + self.parts.notified % {"channels": channels}
             if contact.note:
                 note += f" · {_e(contact.note)}"
             note += "</span>"
         doctor = row.doctor.display_name if row.doctor is not None else ""
         book = ""
         if not row.next_appointment:
-            book = f'<a class="button secondary" href="{_e(booking_url)}">{self.book}</a>'
+            book = f'<a class="button secondary" href="{_e(booking_url)}">{self.parts.book}</a>'
         return (
             f'\n    <tr data-recall="{key}">\n'
             f"      {bulk}\n"
@@ -163,8 +194,8 @@ class RecallRows:
             f"{_e(patient.phone or '–')}{email}</span></td>\n"
             f"      <td>{_e(row.treatment.name)}<br>"
             f'<span class="help">{interval}</span></td>\n'
-            f"      <td>{self._when(due.due, 'Y.m.d.')}{overdue}</td>\n"
-            f"      <td>{self._when(row.last_visit, 'Y.m.d.') or '–'}</td>\n"
+            f"      <td>{self._when(due.due)}{overdue}</td>\n"
+            f"      <td>{self._when(row.last_visit) or '–'}</td>\n"
             f"      <td>{_e(doctor or '–')}</td>\n"
             f"      <td>{badge}\n"
             f"        {note}</td>\n"

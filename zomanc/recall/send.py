@@ -26,12 +26,15 @@ import datetime as dt
 import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zomanc.core.prebuilt import prebuilt
 from zomanc.messaging.models import MailSettings, MessageStatus, OutboundMessage, SmsSettings
 from zomanc.messaging.services import (
     MessagingError,
@@ -84,12 +87,23 @@ class SendResult:
     not_current: int = 0  # keys that are no current recall of the practice
 
 
+@prebuilt
+def _mail_set_up(practice_id: int) -> QuerySet[Any]:
+    return MailSettings.objects.filter(practice_id=practice_id).values_list("pk", flat=True)[:1]
+
+
+@prebuilt
+def _sms_set_up(practice_id: int) -> QuerySet[Any]:
+    return SmsSettings.objects.filter(practice_id=practice_id).values_list("pk", flat=True)[:1]
+
+
 def practice_send_channels(practice_id: int) -> list[str]:
-    """The channels the practice has set up (Beállítások / E-mail és SMS)."""
+    """The channels the practice has set up (Beállítások / E-mail és SMS); read prebuilt (the
+    recall list asks on every page)."""
     channels = []
-    if MailSettings.objects.filter(practice_id=practice_id).exists():
+    if _mail_set_up(practice_id=practice_id):
         channels.append(str(Channel.EMAIL))
-    if SmsSettings.objects.filter(practice_id=practice_id).exists():
+    if _sms_set_up(practice_id=practice_id):
         channels.append(str(Channel.SMS))
     return channels
 

@@ -12,7 +12,8 @@ import datetime as dt
 import pytest
 from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from zomanc.conftest import Personas
 from zomanc.patients.consent_services import patient_channel_opt_in
@@ -158,3 +159,17 @@ def test_the_list_names_the_consented_channels(personas: Personas, items: Catalo
     client = personas.client_for(personas.receptionist)
     page = client.get(reverse("recall:list")).content.decode()
     assert 'aria-label="Csatornás Anna"> <span class="help">e-mail</span>' in page
+
+
+def test_the_shared_parts_follow_the_language(personas: Personas, items: Catalogue) -> None:
+    """The form, texts and badges the rows share are built once a language: a page in
+    English after one in Hungarian (and back) is each in its own."""
+    rows = _rows_of_every_kind(personas, items)
+    pairs = [(row, "/x") for row in rows]
+    pages = {}
+    for language in ("hu", "en", "hu"):
+        with translation.override(language):
+            pages[language] = RecallRows(back="/", csrf_token=TOKEN, bulk=True).render(pairs)
+            for text in ("Időpont foglalása", "Rögzítés", "időpontot foglalt", "lejárt"):
+                assert escape(translation.gettext(text)) in pages[language], (language, text)
+    assert "Időpont foglalása" not in pages["en"] and "Időpont foglalása" in pages["hu"]
