@@ -8,6 +8,7 @@ failed on strings and printed "nincs hozzájárulás" for everyone)."""
 
 import dataclasses
 import datetime as dt
+from urllib.parse import urlencode
 
 import pytest
 from django.template import Context, Template
@@ -173,3 +174,19 @@ def test_the_shared_parts_follow_the_language(personas: Personas, items: Catalog
             for text in ("Időpont foglalása", "Rögzítés", "időpontot foglalt", "lejárt"):
                 assert escape(translation.gettext(text)) in pages[language], (language, text)
     assert "Időpont foglalása" not in pages["en"] and "Időpont foglalása" in pages["hu"]
+
+
+def test_booking_urls_are_urlencodes(personas: Personas, items: Catalogue) -> None:
+    """`_booking_url` writes the query out (the ids are digits, `back` is quoted once a
+    page): the same text `urlencode` makes, with and without the doctor."""
+    rows = _rows_of_every_kind(personas, items)
+    back = "/visszahivasok/?state=all&month=2026-12&x=<á b>"
+    form = reverse("scheduling:appointment_create")
+    without_doctor = [r for r in rows if r.doctor is None]
+    assert rows[0].doctor is not None and without_doctor
+    for row in (rows[0], without_doctor[0]):
+        query: dict[str, object] = {"patient": row.patient.pk, "treatment": row.due.treatment_id}
+        query["next"] = back
+        if row.doctor is not None:
+            query["doctor"] = row.doctor.pk
+        assert _booking_url(row, back, form) == f"{form}?{urlencode(query)}"
