@@ -38,6 +38,7 @@ import inspect
 import typing
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -76,6 +77,14 @@ def _adapted(connection: BaseDatabaseWrapper, kind: type, value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _Param:
+    """A place in the SQL's parameters filled by the call's value of `name` (anything else
+    in `_Built.slots` is a fixed value, whatever its type)."""
+
+    name: str
+
+
 class _Built:
     """One read's SQL on one connection: the compiler of its first build (which knows how to
     turn rows into results) and, for each SQL parameter, a parameter name or a fixed value."""
@@ -84,7 +93,7 @@ class _Built:
         self.queryset = queryset
         self.compiler = compiler
         self.sql = sql
-        self.slots = slots  # (name,) for a parameter, else the fixed value itself
+        self.slots = slots  # a _Param, else the fixed value itself
 
     def run(self, connection: BaseDatabaseWrapper, values: dict[str, Any]) -> list[Any]:
         if self.queryset.query.select_for_update and connection.get_autocommit():
@@ -92,7 +101,9 @@ class _Built:
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
-        params = tuple(values[slot[0]] if type(slot) is tuple else slot for slot in self.slots)
+        params = tuple(
+            values[slot.name] if isinstance(slot, _Param) else slot for slot in self.slots
+        )
         compiler = copy.copy(self.compiler)
         sql = self.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
@@ -129,7 +140,7 @@ class Prebuilt:
         by_value = {
             _adapted(connection, self.kinds[name], value): name for name, value in stand_ins.items()
         }
-        slots = [(by_value[p],) if _hashable(p) and p in by_value else p for p in params]
+        slots = [_Param(by_value[p]) if _hashable(p) and p in by_value else p for p in params]
         return queryset, compiler, sql, slots
 
     def _for(self, connection: BaseDatabaseWrapper) -> _Built:
@@ -142,7 +153,7 @@ class Prebuilt:
                 raise NotPrebuildable(
                     f"{name}: its SQL or a value in it changes with more than its parameters"
                 )
-            missing = set(self.kinds) - {s[0] for s in slots if type(s) is tuple}
+            missing = set(self.kinds) - {s.name for s in slots if isinstance(s, _Param)}
             if missing:
                 raise NotPrebuildable(f"{name}: parameters not in its SQL: {sorted(missing)}")
             built = _Built(queryset, compiler, sql, slots)
