@@ -268,3 +268,27 @@ def test_manual_retry_resends_a_refused_row_with_its_request_id(eeszt: Eeszt) ->
     retried = outbox_retry_now(item=item)
     assert retried.state == OutboxState.PENDING and retried.request_id == item.request_id
     assert deliver_all(visit)[0].state == OutboxState.SENT
+
+
+def test_the_workers_whole_row_reads_give_the_orms_instances(eeszt: Eeszt) -> None:
+    # statements.py reads the locked row and the visit's next row with its own converters
+    # instead of raw(): every field must come back as the ORM gives it (JSON decoded,
+    # datetimes aware on SQLite and PostgreSQL alike), or the row sent would differ.
+    from zomanc.eeszt.outbox.statements import outbox_locked, outbox_next_unpassed
+
+    visit = close_visit(eeszt, open_visit(eeszt))
+    OutboxItem.objects.filter(visit=visit).update(
+        next_attempt_at=timezone.now(), lease_until=timezone.now(), result={"event_id": "x"}
+    )
+    start, close, lap = OutboxItem.objects.filter(visit=visit).order_by("seq")
+    fields = [f.attname for f in OutboxItem._meta.concrete_fields]
+    with transaction.atomic():
+        locked = outbox_locked(start.pk)
+        following = outbox_next_unpassed(start)
+    assert locked is not None and following is not None
+    for expected, got in ((start, locked), (close, following)):
+        assert {f: getattr(got, f) for f in fields} == {f: getattr(expected, f) for f in fields}
+        assert not got._state.adding and got._state.db == expected._state.db
+    assert isinstance(following.payload, dict) and following.payload["diagnoses"] == ["K0210"]
+    assert locked.lease_until is not None and locked.lease_until.tzinfo is not None
+    assert outbox_next_unpassed(lap) is None and outbox_locked(-1) is None
