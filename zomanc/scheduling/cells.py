@@ -10,17 +10,22 @@ autoescape did (`conditional_escape`), the texts translated once a request. The 
 prints the row's `html`; the markup is byte for byte what the template made
 (`test_views.py::test_week_cells_markup`)."""
 
-from datetime import tzinfo
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date, tzinfo
 from urllib.parse import quote
 
-from django.urls import reverse
-from django.utils import timezone
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import timezone, translation
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from zomanc.scheduling.grid import Cell, Column, Grid, Mode
-from zomanc.scheduling.models import AppointmentStatus
+from zomanc.core.memo import SlotCache
+from zomanc.practices.models import StaffMember
+from zomanc.scheduling.grid import Cell, Column, DayHeader, Grid, Mode, build_grid
+from zomanc.scheduling.models import AppointmentStatus, Chair
 from zomanc.scheduling.selectors import CalendarAppointment
 from zomanc.scheduling.templatetags.scheduling_tags import optional_url
 
@@ -190,3 +195,107 @@ def grid_cells_prepare(
 # reverse() costs ≈ 50 µs; the week reverses each link once with this id and substitutes.
 _PK = 2_147_483_647
 _PK_TEXT = str(_PK)
+
+
+# --- the grid kept between reloads ---------------------------------------------------------
+
+# Where each request's CSRF field goes in a kept body (a masked token differs per request).
+# It holds "<", which no escaped value can: a patient's note cannot forge it.
+_CSRF_SLOT = "<!--csrf-->"
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    columns: tuple[Column, ...]
+    days: tuple[DayHeader, ...]
+    body_html: str  # with _CSRF_SLOT for the CSRF field
+
+
+# The receptionist reloads the week all day, and it changes far less often: its layout and
+# markup (≈ 5 ms of CPU of a 17 ms week, issue 18) are kept per page address and computed
+# again only when their key — everything they are computed from, see `_grid_key` — changes.
+# A week of 160 appointments is ≈ 170,000 characters, 340 kB in memory (its dashes make
+# Python store 2 bytes a character): 16 addresses hold at most ≈ 5.5 MB a process, within
+# the web worker's 150 MB (issue 18); an address not kept costs what it cost before.
+_kept: SlotCache[_Kept] = SlotCache(max_slots=16)
+
+
+def _appointment_key(a: CalendarAppointment) -> tuple[Hashable, ...]:
+    """Every field of the calendar's row, the doctor and the chair by what the page prints
+    of them (a model instance compares by its id alone: a renamed chair would match)."""
+    return (
+        a.pk, a.starts_at, a.ends_at, a.status, a.note, a.cancel_reason, a.patient_id,
+        a.patient_name, a.doctor_id, a.doctor.display_name, a.chair_id, a.chair.name,
+        a.treatment_name, a.opened_visit_id, tuple(a.lines),
+    )  # fmt: skip
+
+
+def _grid_key(
+    *,
+    days: Sequence[date],
+    mode: Mode,
+    chairs: Sequence[Chair],
+    doctors: Sequence[StaffMember],
+    appointments: Sequence[CalendarAppointment],
+    here: str,
+    chair_id: int | None,
+    doctor_id: int | None,
+    may_open_visits: bool,
+) -> tuple[Hashable, ...]:
+    """Everything `build_grid` and `grid_cells_prepare` read: their arguments (the CSRF
+    field aside, put in per request), the language of the texts, the time zone of the
+    times, and what `reverse` builds the links from (test_calendar_cache.py: a test per
+    input)."""
+    return (
+        tuple(days), mode,
+        tuple((c.pk, c.name) for c in chairs),
+        tuple((d.pk, d.display_name) for d in doctors),
+        tuple(_appointment_key(a) for a in appointments),
+        here, chair_id, doctor_id, may_open_visits,
+        translation.get_language(), timezone.get_current_timezone_name(),
+        get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF,
+    )  # fmt: skip
+
+
+def calendar_grid(
+    *,
+    practice_id: int,
+    days: list[date],
+    mode: Mode,
+    chairs: list[Chair],
+    doctors: list[StaffMember],
+    appointments: list[CalendarAppointment],
+    here: str,
+    chair_id: int | None,
+    doctor_id: int | None,
+    may_open_visits: bool,
+    csrf_field: str,
+) -> Grid[CalendarAppointment]:
+    """The page's grid — its columns, day headers, cancelled appointments and rows'
+    markup (`body_html`; `rows` is left empty) — built by `build_grid` and
+    `grid_cells_prepare`, or kept from an earlier request under an equal key."""
+    key = _grid_key(
+        days=days, mode=mode, chairs=chairs, doctors=doctors, appointments=appointments,
+        here=here, chair_id=chair_id, doctor_id=doctor_id, may_open_visits=may_open_visits,
+    )  # fmt: skip
+    # Where the same page is asked for again; a doctor and a receptionist (the visit
+    # button) or two languages on one address each keep their own.
+    slot = (practice_id, here, may_open_visits, translation.get_language())
+    kept = _kept.get(slot, key)
+    if kept is None:
+        grid = build_grid(
+            days=days, mode=mode, chairs=chairs, doctors=doctors, appointments=appointments
+        )
+        grid_cells_prepare(
+            grid, here=here, mode=mode, chair_id=chair_id, doctor_id=doctor_id,
+            may_open_visits=may_open_visits, csrf_field=_CSRF_SLOT,
+        )  # fmt: skip
+        kept = _Kept(tuple(grid.columns), tuple(grid.days), grid.body_html)
+        _kept.put(slot, key, kept)
+    return Grid(
+        columns=list(kept.columns),
+        days=list(kept.days),
+        rows=[],
+        cancelled=[a for a in appointments if a.status == AppointmentStatus.CANCELLED],
+        body_html=mark_safe(kept.body_html.replace(_CSRF_SLOT, csrf_field)),
+    )

@@ -28,7 +28,7 @@ from zomanc.patients.selectors import patient_search_queryset
 from zomanc.practices.models import OrgUnit, StaffMember
 from zomanc.practices.permissions import Perm, member_can
 from zomanc.scheduling import services
-from zomanc.scheduling.cells import grid_cells_prepare
+from zomanc.scheduling.cells import calendar_grid
 from zomanc.scheduling.forms import (
     AppointmentCancelForm,
     AppointmentCreateForm,
@@ -39,7 +39,7 @@ from zomanc.scheduling.forms import (
     ChairForm,
     aware,
 )
-from zomanc.scheduling.grid import Mode, build_grid
+from zomanc.scheduling.grid import Mode
 from zomanc.scheduling.hooks import appointment_lines
 from zomanc.scheduling.models import Appointment, Chair
 from zomanc.scheduling.selectors import (
@@ -187,20 +187,17 @@ def _calendar(request: MemberRequest, *, week: bool) -> HttpResponse:
 
     active_chairs = [c for c in all_chairs if c.is_active]
     active_doctors = [d for d in all_doctors if d.is_active]
-    grid = build_grid(
+    step = timedelta(days=7 if week else 1)
+    view_name = "scheduling:week" if week else "scheduling:day"
+    here = request.get_full_path()
+    grid = calendar_grid(
+        practice_id=practice.pk,
         days=days,
         mode=filters.mode,
         chairs=[filters.chair] if filters.chair else active_chairs,
         doctors=[filters.doctor] if filters.doctor else active_doctors,
         appointments=appointments,
-    )
-    step = timedelta(days=7 if week else 1)
-    view_name = "scheduling:week" if week else "scheduling:day"
-    here = request.get_full_path()
-    grid_cells_prepare(
-        grid,
         here=here,
-        mode=filters.mode,
         chair_id=filters.chair.pk if filters.chair else None,
         doctor_id=filters.doctor.pk if filters.doctor else None,
         may_open_visits=member_can(request.member, Perm.CLINICAL_EDIT),
