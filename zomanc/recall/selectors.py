@@ -7,8 +7,6 @@ The list reads a fixed number of queries whatever the number of patients (assert
 tests/test_views.py); every query is scoped to the member's practice."""
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +19,7 @@ from django.utils import timezone
 from zomanc.clinical.models import Visit, VisitProcedure, VisitStatus
 from zomanc.codes.models import TreatmentItem
 from zomanc.core.lookups import ids_text
+from zomanc.core.memo import SlotCache
 from zomanc.core.prebuilt import prebuilt
 from zomanc.patients.consent_selectors import consent_channels
 from zomanc.patients.models import ContactConsent, Patient
@@ -160,41 +159,14 @@ def _closed_visits_state(practice_id: int) -> QuerySet[Any]:
     )
 
 
-class _DueCache:
-    """The practice's recalls as last computed in this process, under the key of everything
-    they were computed from, for the `MAX_PRACTICES` practices served last.
-
-    Why: the list recomputed them from the practice's whole matching history on every
-    request (600 procedures: ≈ 5–10 ms of CPU, a third of the page), though they change only
-    when a visit closes or is corrected, or a rule or an own interval changes. Nothing is
-    invalidated: a changed input is a new key (tests/test_due_cache.py, a test per input).
-    Kept per process, not in Django's cache, because there the rows would be pickled on the
-    way in and out (about as dear as recomputing them); the key is read from the database
-    on every request, so the processes cannot disagree."""
-
-    MAX_PRACTICES = 64
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[int, tuple[tuple[Any, ...], tuple[Due, ...]]] = OrderedDict()
-        self._lock = threading.Lock()  # gunicorn's threads share it
-
-    def get(self, practice_id: int, key: tuple[Any, ...]) -> tuple[Due, ...] | None:
-        with self._lock:
-            entry = self._entries.get(practice_id)
-            if entry is None or entry[0] != key:
-                return None
-            self._entries.move_to_end(practice_id)
-            return entry[1]
-
-    def put(self, practice_id: int, key: tuple[Any, ...], dues: tuple[Due, ...]) -> None:
-        with self._lock:
-            self._entries[practice_id] = (key, dues)
-            self._entries.move_to_end(practice_id)
-            while len(self._entries) > self.MAX_PRACTICES:
-                self._entries.popitem(last=False)
-
-
-_due_cache = _DueCache()
+# The practice's recalls as last computed in this process, under the key of everything they
+# were computed from, for the 64 practices served last (`core.memo.SlotCache`). Why: the
+# list recomputed them from the practice's whole matching history on every request (600
+# procedures: ≈ 5–10 ms of CPU, a third of the page), though they change only when a visit
+# closes or is corrected, or a rule or an own interval changes. Nothing is invalidated: a
+# changed input is a new key (tests/test_due_cache.py, a test per input). The key is read
+# from the database on every request, so the processes cannot disagree.
+_due_cache: SlotCache[tuple[Due, ...]] = SlotCache(max_slots=64)
 
 
 def practice_recalls_due(practice_id: int) -> list[Due]:

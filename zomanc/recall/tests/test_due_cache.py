@@ -1,7 +1,8 @@
-"""The practice's recalls kept between requests (selectors._DueCache): not read again while
-nothing they are computed from changed, and computed anew when any of it did — a test per
-input (a visit closed, a correction, a rule set or deleted, an own interval set or cleared,
-the time zone), practices apart, and nothing kept from inside a transaction.
+"""The practice's recalls kept between requests (selectors._due_cache, a
+core.memo.SlotCache): not read again while nothing they are computed from changed, and
+computed anew when any of it did — a test per input (a visit closed, a correction, a rule
+set or deleted, an own interval set or cleared, the time zone), practices apart, and nothing
+kept from inside a transaction.
 
 Transactional tests: the cache is only used outside a transaction (a state seen inside one
 could be rolled back), and a pytest-django test runs inside one unless it is one of these."""
@@ -18,7 +19,7 @@ from zomanc.conftest import Personas
 from zomanc.patients.tests.factories import make_patient
 from zomanc.recall.due import Due, add_months
 from zomanc.recall.models import RecallRule
-from zomanc.recall.selectors import _DueCache, practice_recalls_due
+from zomanc.recall.selectors import practice_recalls_due
 from zomanc.recall.services import patient_recall_interval_set, recall_rule_delete, recall_rule_set
 from zomanc.recall.tests.conftest import Catalogue, procedure_done
 
@@ -149,12 +150,3 @@ def test_nothing_is_kept_from_inside_a_transaction(personas: Personas, items: Ca
     second = make_patient(personas.receptionist, family_name="Második")
     procedure_done(personas, second, items.scaling, _ago(5))  # the same state as inside
     assert {d.patient_id for d in _dues(personas.practice_a.pk)[0]} == {first.pk, second.pk}
-
-
-def test_the_cache_keeps_the_practices_served_last() -> None:
-    cache = _DueCache()
-    for practice_id in range(cache.MAX_PRACTICES + 1):
-        cache.put(practice_id, ("key",), ())
-    assert cache.get(0, ("key",)) is None  # the one served longest ago went
-    assert cache.get(1, ("key",)) == () and cache.get(cache.MAX_PRACTICES, ("key",)) == ()
-    assert cache.get(1, ("other key",)) is None
