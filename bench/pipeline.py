@@ -21,6 +21,11 @@ back-to-back pass on one connection over a sample of the visits gives what one r
 alone. The envelopes are built before the clock starts: the floor is what the sandbox and
 TLS cost, nothing of ours.
 
+Apart from that floor, the **client floor** (`client_floor`): the CPU a row needs on our
+side with no outbox, no database and no django-ox — a sample of visits' three calls made by
+the product's own client as the worker makes them (envelope, post over the same mutual-TLS
+session, answer), one thread, its CPU ÷ rows: what the worker's CPU per row is read against.
+
 Run: `python -m bench.pipeline --visits 1000 --workers 2` (prints one JSON object)."""
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from zomanc.eeszt.scenario import ScenarioProbe, process_cpu_seconds
 _EVENT_ID = re.compile(rb"<(?:[A-Za-z0-9_]+:)?eventId>([^<]+)</")
 _PLACEHOLDER = "zomanc-bench-event-id"
 SEQUENTIAL_SAMPLE = 100
+CLIENT_FLOOR_SAMPLE = 100  # visits (3 rows each) of the client floor
 IN_FLIGHT = 16  # calls in flight: worker threads over all workers, and the floor's threads
 
 
@@ -88,10 +94,12 @@ def _fromiso(value: str) -> Any:
     return dt.datetime.fromisoformat(value)
 
 
-def floor_envelopes(practice: Any) -> list[list[_Envelope]]:
-    """Per visit, its three requests as the product builds them (fresh request and client
-    ids; the event id left as a placeholder, filled from the start's answer)."""
-    from zomanc.eeszt.client import documents, ekat
+def _floor_inputs(
+    practice: Any, limit: int | None = None
+) -> tuple[Any, Any, list[dict[str, dict[str, Any]]]]:
+    """The run's Connection and CallContext as the worker builds them (context.py), and per
+    visit its three rows' payloads with fresh client ids (a new visit and document for the
+    sandbox, the same size and shape) and fresh request ids."""
     from zomanc.eeszt.context import (
         eeszt_call_context,
         eeszt_connection_for_certificate,
@@ -117,63 +125,124 @@ def floor_envelopes(practice: Any) -> list[list[_Envelope]]:
     ):
         rows.setdefault(visit_id, {})[kind] = payload
     visits = []
-    for by_kind in rows.values():
-        start = by_kind[OutboxKind.EVENT_START]
-        old = start["client_visit_id"]
+    for by_kind in list(rows.values())[:limit]:
+        old = by_kind[OutboxKind.EVENT_START]["client_visit_id"]
         new = f"bench-{uuid.uuid4().hex}"
-        start = _fresh(start, old, new)
-        close = _fresh(by_kind[OutboxKind.EVENT_CLOSE], old, new)
-        doc = _fresh(by_kind[OutboxKind.DOCUMENT_SUBMIT], old, new)
-        patient = ekat.PatientRef(start["patient"]["idType"], start["patient"]["id"])
-        visits.append(
-            [
-                _capture(
-                    lambda start=start, patient=patient: ekat.event_start(
-                        conn,
-                        ctx,
-                        request_id=str(uuid.uuid4()),
-                        patient=patient,
-                        client_visit_id=start["client_visit_id"],
-                        event_time=_fromiso(start["event_time"]),
-                        recorded_time=_fromiso(start["recorded_time"]),
-                        responsible_stamp=start["responsible_stamp"],
-                        specialty=start["specialty"],
-                    )
-                ),
-                _capture(
-                    lambda close=close: ekat.event_close(
-                        conn,
-                        ctx,
-                        request_id=str(uuid.uuid4()),
-                        event_id=_PLACEHOLDER,
-                        end_time=_fromiso(close["end_time"]),
-                        recorded_time=_fromiso(close["recorded_time"]),
-                        responsible_stamp=close["responsible_stamp"],
-                        diagnoses=close["diagnoses"],
-                        procedures=close["procedures"] or None,
-                    )
-                ),
-                _capture(
-                    lambda doc=doc, patient=patient: documents.document_submit(
-                        conn,
-                        ctx,
-                        request_id=str(uuid.uuid4()),
-                        patient=patient,
-                        event_id=_PLACEHOLDER,
-                        client_case_id=doc["client_case_id"],
-                        client_document_id=doc["client_document_id"],
-                        doc_type="11",
-                        title=doc["title"],
-                        author_stamp=doc["author_stamp"],
-                        created_at=_fromiso(doc["created_at"]),
-                        body=doc["body"].encode("utf-8"),
-                        diagnoses=doc["diagnoses"] or None,
-                        procedures=doc["procedures"] or None,
-                    )
-                ),
-            ]
-        )
-    return visits
+        visit = {
+            name: {**_fresh(by_kind[kind], old, new), "request_id": str(uuid.uuid4())}
+            for name, kind in (
+                ("start", OutboxKind.EVENT_START),
+                ("close", OutboxKind.EVENT_CLOSE),
+                ("doc", OutboxKind.DOCUMENT_SUBMIT),
+            )
+        }
+        visits.append(visit)
+    return conn, ctx, visits
+
+
+# A visit's three calls as the worker makes them from its rows (outbox/services.py, `_send`):
+# the product's client builds each envelope, posts it over the company's session and parses
+# the answer.
+def _call_start(conn: Any, ctx: Any, p: dict[str, Any]) -> Any:
+    from zomanc.eeszt.client import ekat
+
+    return ekat.event_start(
+        conn,
+        ctx,
+        request_id=p["request_id"],
+        patient=ekat.PatientRef(p["patient"]["idType"], p["patient"]["id"]),
+        client_visit_id=p["client_visit_id"],
+        event_time=_fromiso(p["event_time"]),
+        recorded_time=_fromiso(p["recorded_time"]),
+        responsible_stamp=p["responsible_stamp"],
+        specialty=p["specialty"],
+        referral_id=p.get("referral_id"),
+    )
+
+
+def _call_close(conn: Any, ctx: Any, p: dict[str, Any], event_id: str) -> Any:
+    from zomanc.eeszt.client import ekat
+
+    return ekat.event_close(
+        conn,
+        ctx,
+        request_id=p["request_id"],
+        event_id=event_id,
+        end_time=_fromiso(p["end_time"]),
+        recorded_time=_fromiso(p["recorded_time"]),
+        responsible_stamp=p["responsible_stamp"],
+        diagnoses=p["diagnoses"],
+        procedures=p["procedures"] or None,
+    )
+
+
+def _call_doc(conn: Any, ctx: Any, p: dict[str, Any], event_id: str) -> Any:
+    from zomanc.eeszt.client import documents, ekat
+
+    return documents.document_submit(
+        conn,
+        ctx,
+        request_id=p["request_id"],
+        patient=ekat.PatientRef(p["patient"]["idType"], p["patient"]["id"]),
+        event_id=event_id,
+        client_case_id=p["client_case_id"],
+        client_document_id=p["client_document_id"],
+        doc_type="11",
+        title=p["title"],
+        author_stamp=p["author_stamp"],
+        created_at=_fromiso(p["created_at"]),
+        body=p["body"].encode("utf-8"),
+        diagnoses=p["diagnoses"] or None,
+        procedures=p["procedures"] or None,
+    )
+
+
+def floor_envelopes(practice: Any) -> list[list[_Envelope]]:
+    """Per visit, its three requests as the product builds them (fresh request and client
+    ids; the event id left as a placeholder, filled from the start's answer)."""
+    conn, ctx, visits = _floor_inputs(practice)
+    return [
+        [
+            _capture(lambda v=v: _call_start(conn, ctx, v["start"])),
+            _capture(lambda v=v: _call_close(conn, ctx, v["close"], _PLACEHOLDER)),
+            _capture(lambda v=v: _call_doc(conn, ctx, v["doc"], _PLACEHOLDER)),
+        ]
+        for v in visits
+    ]
+
+
+def client_floor(practice: Any, sample: int = CLIENT_FLOOR_SAMPLE) -> dict[str, Any]:
+    """The CPU a row must cost on the client's side: `sample` visits' three calls made by
+    the product's own EESZT client exactly as the worker's `_send` makes them (the envelope
+    built with its WS-Security and Context headers and the SAML assertion spliced in, posted
+    over the company's keep-alive mutual-TLS session, the answer parsed) — with no outbox,
+    no database and no django-ox. One thread, back to back: the CPU of the thread that does
+    it (`thread_time`) ÷ rows, the cheapest a row can be with this client, for the worker's
+    CPU per row to be read against. The first visit warms up (the TLS handshake, zeep's
+    clients) and is not counted; the payloads and ids are made before the clock."""
+    conn, ctx, visits = _floor_inputs(practice, limit=sample + 1)
+    warm, visits = visits[0], visits[1:]
+
+    def visit_send(v: dict[str, dict[str, Any]]) -> None:
+        event_id = _call_start(conn, ctx, v["start"]).event_id
+        _call_close(conn, ctx, v["close"], event_id)
+        _call_doc(conn, ctx, v["doc"], event_id)
+
+    visit_send(warm)
+    wall, cpu, process = time.perf_counter(), time.thread_time(), time.process_time()
+    for v in visits:
+        visit_send(v)
+    cpu, process = time.thread_time() - cpu, time.process_time() - process
+    wall = time.perf_counter() - wall
+    rows = 3 * len(visits)
+    return {
+        "visits": len(visits),
+        "rows": rows,
+        "seconds": round(wall, 3),
+        "cpu_ms_per_row": round(1000 * cpu / rows, 2) if rows else None,
+        # The whole benchmark process over the same pass (nothing else of it runs then).
+        "process_cpu_ms_per_row": round(1000 * process / rows, 2) if rows else None,
+    }
 
 
 def floor_post(practice: Any, visits: list[list[_Envelope]], threads: int = 1) -> dict[str, Any]:
@@ -297,6 +366,8 @@ class BenchProbe(ScenarioProbe):
             result["floor"]["sandbox_writes"] = {
                 k: v for k, v in counters.items() if str(k).startswith("writes.")
             }
+            # What a row costs the client alone (issue 18: the floor of the worker's CPU).
+            result["client_floor"] = client_floor(practice)
         return result
 
 
@@ -364,6 +435,7 @@ def pipeline_run(
         "cores_busy": result["probe"].get("cores_busy") or {},
         "worker_cpu_delivery_s": result["probe"].get("worker_cpu_delivery_s"),
         "floor_sequential": result["probe"].get("floor_sequential") or {},
+        "client_floor": result["probe"].get("client_floor") or {},
         "memory": {k: v for k, v in result["probe"].items() if k.startswith("worker_rss")},
         "total_seconds": result["total_seconds"],
     }

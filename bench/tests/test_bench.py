@@ -1,10 +1,11 @@
 """The benchmark's own code works (no timing assertions: figures belong in the table)."""
 
+import os
 from typing import Any
 
 import pytest
 
-from bench.common import percentile
+from bench.common import percentile, run_child
 from bench.data import COLUMNS, patient_rows, rows_valid
 from bench.load import load_run
 from bench.report import BEGIN, END, render, write_into
@@ -86,7 +87,7 @@ def test_report_judges_the_revised_targets() -> None:
            "drain_visits_per_s": 20.0, "close_to_sent_p50_s": 1.0, "close_to_sent_p95_s": 2.0,
            "floor": {"visits_per_s": 30.0}, "floor_sequential": {"visits_per_s": 25.0},
            "ratio_to_floor": 1.5, "rows": 30, "worker_cpu_delivery_s": 0.33, "ok": True,
-           "problems": []}  # fmt: skip
+           "problems": [], "client_floor": {"cpu_ms_per_row": 2.75}}  # fmt: skip
     results: dict[str, Any] = {
         "meta": {"started": "x", "mode": "full", "cpus": 2, "load_before": "1", "load_after": "1",
                  "seconds": 1.0, "postgresql": "reachable"},
@@ -116,6 +117,11 @@ def test_report_judges_the_revised_targets() -> None:
     assert judged["issue 18: pipeline ratio to the floor ≤ 1.2 (postgresql, 1 worker(s))"] is False
     assert judged["issue 18: pipeline ratio to the floor ≤ 1.2 (postgresql, 2 worker(s))"] is False
     assert "Missed (5): " in text and "(postgresql, 2 worker(s))." in text
+    # The worker's CPU a row next to the client floor's and their ratio: 11.0 ÷ 2.75.
+    assert "| 1.50 | 11.0 | 2.75 | 4.00 |" in text
+    measured = {label: m for label, m, _ in targets}
+    cpu_1 = "issue 18: worker CPU ≤ 5 ms per delivered row (postgresql, 1 worker(s))"
+    assert measured[cpu_1] == "11.0 ms (client floor 2.75 ms, ×4.0)"
     results["pipeline"][1] = {**run, "workers": 2, "ratio_to_floor": 1.2,
                               "worker_cpu_delivery_s": 0.15}  # fmt: skip
     judged = {label: ok for label, _, ok in render(results)[1]}
@@ -217,3 +223,20 @@ def test_floor_reads_navs_answers_whatever_the_prefix() -> None:
     answer = b"<r><ns2:transactionId>ABC123</ns2:transactionId><invoiceStatus>DONE</invoiceStatus>"
     assert _between(answer, b"transactionId") == b"ABC123"
     assert _between(answer, b"invoiceStatus") == b"DONE"
+
+
+def test_the_pipeline_runs_and_measures_the_client_floor() -> None:
+    # A child process like `python -m bench` runs it (a fresh database next to the
+    # configured one, the real sandbox, one ox worker), floors included.
+    result = run_child(
+        "bench.pipeline", ["--visits", "4", "--workers", "1"], os.environ.get("DATABASE_URL")
+    )
+    assert "error" not in result, result
+    assert result["ok"] and result["rows"] == 12
+    assert result["floor"]["requests"] == 12 and result["floor_sequential"]["requests"] == 12
+    # The client floor: the visits after the warm-up one, each visit's three calls answered
+    # by the sandbox (an error would have raised), the CPU of the thread that made them.
+    client = result["client_floor"]
+    assert client["visits"] == 3 and client["rows"] == 9
+    assert 0 < client["cpu_ms_per_row"] <= client["process_cpu_ms_per_row"] + 0.01
+    assert result["worker_cpu_delivery_s"] > 0

@@ -61,7 +61,6 @@ from zomanc.eeszt.outbox.statements import (
     outbox_next_unpassed,
     outbox_peek,
     outbox_result_of_start,
-    outbox_sender,
     outbox_update,
 )
 from zomanc.eeszt.sessions import eeszt_session_active, eeszt_session_end
@@ -395,13 +394,10 @@ def _backoff(attempts: int, retry_after: int | None) -> dt.timedelta:
 
 
 def _locked(item_id: int) -> OutboxItem | None:
-    # What the call context needs (the visit itself is not: the payload is frozen). Both
-    # statements written out (statements.py): the ORM building them cost more CPU than the
+    # With what the call context needs (the visit itself is not: the payload is frozen), in
+    # one statement written out (statements.py): the ORM building it cost more CPU than the
     # rest of the claim.
-    item = outbox_locked(item_id)
-    if item is not None:
-        outbox_sender(item)
-    return item
+    return outbox_locked(item_id)
 
 
 def _set_waiting(item: OutboxItem, state: OutboxState, code: str, message: str) -> None:

@@ -124,14 +124,17 @@ def _whole_reader(ops: Any) -> tuple[list[str], list[tuple[int, list[Any], Any]]
     return [f.attname for f in fields], converters
 
 
-def _whole_row(sql: str, params: list[Any]) -> OutboxItem | None:
+def _fetch(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
+
+
+def _item(row: tuple[Any, ...]) -> OutboxItem:
+    """The row's first columns (`_whole_columns`) as the ORM's instance."""
     attnames, converters = _whole_reader(connection.ops)
-    values = list(row)
+    values = list(row[: len(attnames)])
     for i, found, col in converters:
         value = values[i]
         for convert in found:
@@ -140,41 +143,54 @@ def _whole_row(sql: str, params: list[Any]) -> OutboxItem | None:
     return OutboxItem.from_db(connection.alias, attnames, values)
 
 
+def _whole_row(sql: str, params: list[Any]) -> OutboxItem | None:
+    row = _fetch(sql, params)
+    return None if row is None else _item(row)
+
+
 def outbox_locked(item_id: int) -> OutboxItem | None:
-    """`_locked`'s row, whole: `select_for_update(skip_locked=True, of=("self",))` where the
-    backend has it (PostgreSQL: another worker holding the row is delivering it), a plain
-    read on SQLite (its IMMEDIATE transactions serialise writers) — as before. Its company,
-    org unit and doctor come from `outbox_sender` instead of a `select_related` (measured:
-    ≈ 1.1 ms of CPU built by the ORM, the claim's dearest statement)."""
-    return _whole_row(_locked_sql(connection.vendor), [item_id])
+    """`_locked`'s row, whole, with its company, org unit and doctor — what a delivery reads
+    of them (the call context, the doctor's role and name); whatever else of them code reads
+    later is loaded on first use, as for any deferred field. Locked with
+    `select_for_update(skip_locked=True, of=("self",))` where the backend has it
+    (PostgreSQL: another worker holding the row is delivering it; the three joined rows are
+    not locked, as `of=("self",)` left them), a plain read on SQLite (its IMMEDIATE
+    transactions serialise writers) — as before. One statement: the sender's three rows
+    were a second one, and a `select_related` built by the ORM cost ≈ 1.1 ms of CPU, the
+    claim's dearest statement (docs/benchmarks.md, sessions 8 and 10)."""
+    row = _fetch(_locked_sql(connection.vendor), [item_id])
+    if row is None:
+        return None
+    item = _item(row)
+    db = connection.alias
+    start = len(OutboxItem._meta.concrete_fields)
+    end_c, end_u = start + len(_COMPANY), start + len(_COMPANY) + len(_UNIT)
+    item.company = Company.from_db(db, _attnames(Company, _COMPANY), row[start:end_c])
+    item.org_unit = OrgUnit.from_db(db, _attnames(OrgUnit, _UNIT), row[end_c:end_u])
+    item.responsible = StaffMember.from_db(db, _attnames(StaffMember, _MEMBER), row[end_u:])
+    return item
 
 
 @cache
 def _locked_sql(vendor: str) -> str:
-    t = OutboxItem
-    sql = f"SELECT {_whole_columns(vendor)} FROM {_table(t)} o WHERE {_col(t, 'id', 'o')} = %s"  # noqa: S608 - names from _meta, values as parameters
+    t, c, u, m = OutboxItem, Company, OrgUnit, StaffMember
+    sender = ", ".join(
+        [_col(c, f, "c") for f in _COMPANY]
+        + [_col(u, f, "u") for f in _UNIT]
+        + [_col(m, f, "m") for f in _MEMBER]
+    )
+    # Inner joins: the three foreign keys are NOT NULL and PROTECTed, so the row is found
+    # exactly when it exists.
+    sql = (
+        f"SELECT {_whole_columns(vendor)}, {sender}"  # noqa: S608 - names from _meta, values as parameters
+        f" FROM {_table(t)} o, {_table(c)} c, {_table(u)} u, {_table(m)} m"
+        f" WHERE {_col(t, 'id', 'o')} = %s AND {_col(c, 'id', 'c')} = {_col(t, 'company', 'o')}"
+        f" AND {_col(u, 'id', 'u')} = {_col(t, 'org_unit', 'o')}"
+        f" AND {_col(m, 'id', 'm')} = {_col(t, 'responsible', 'o')}"
+    )
     if connection.features.has_select_for_update_skip_locked:
         sql += " " + connection.ops.for_update_sql(skip_locked=True, of=("o",))
     return sql
-
-
-def outbox_sender(item: OutboxItem) -> None:
-    """Sets the row's company, org unit and doctor with what a delivery reads of them (the
-    call context, the doctor's role and name), in one plain statement; whatever else of
-    them code reads later is loaded on first use, as for any deferred field."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _sender_sql(connection.vendor),
-            [item.company_id, item.org_unit_id, item.responsible_id],
-        )
-        row = cursor.fetchone()
-    if row is None:  # the foreign keys are PROTECTed: cannot happen
-        raise OutboxItem.DoesNotExist(f"outbox {item.pk}: company, org unit or doctor gone")
-    db = connection.alias
-    end_c, end_u = len(_COMPANY), len(_COMPANY) + len(_UNIT)
-    item.company = Company.from_db(db, _attnames(Company, _COMPANY), row[:end_c])
-    item.org_unit = OrgUnit.from_db(db, _attnames(OrgUnit, _UNIT), row[end_c:end_u])
-    item.responsible = StaffMember.from_db(db, _attnames(StaffMember, _MEMBER), row[end_u:])
 
 
 _COMPANY = ("id", "practice", "institution_id")
@@ -185,21 +201,6 @@ _MEMBER = ("id", "practice", "role", "display_name", "stamp_number")
 @cache
 def _attnames(model: type[Model], fields: tuple[str, ...]) -> list[str]:
     return [_field(model, f).attname for f in fields]
-
-
-@cache
-def _sender_sql(vendor: str) -> str:
-    c, u, m = Company, OrgUnit, StaffMember
-    columns = ", ".join(
-        [_col(c, f, "c") for f in _COMPANY]
-        + [_col(u, f, "u") for f in _UNIT]
-        + [_col(m, f, "m") for f in _MEMBER]
-    )
-    return (
-        f"SELECT {columns} FROM {_table(c)} c, {_table(u)} u, {_table(m)} m"  # noqa: S608 - names from _meta, values as parameters
-        f" WHERE {_col(c, 'id', 'c')} = %s AND {_col(u, 'id', 'u')} = %s"
-        f" AND {_col(m, 'id', 'm')} = %s"
-    )
 
 
 def outbox_behind(item: OutboxItem) -> bool:
