@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +44,7 @@ from zomanc.messaging.services import (
 from zomanc.messaging.sms_outbox import message_sms_queue
 from zomanc.patients.consent_selectors import patient_consent_latest
 from zomanc.patients.models import Channel, Patient
-from zomanc.practices.models import StaffMember
+from zomanc.practices.models import Practice, StaffMember
 from zomanc.recall import wording
 from zomanc.recall.models import ContactState, RecallMessage
 from zomanc.recall.selectors import RecallRow, recall_selection
@@ -88,22 +88,27 @@ class SendResult:
 
 
 @prebuilt
-def _mail_set_up(practice_id: int) -> QuerySet[Any]:
-    return MailSettings.objects.filter(practice_id=practice_id).values_list("pk", flat=True)[:1]
-
-
-@prebuilt
-def _sms_set_up(practice_id: int) -> QuerySet[Any]:
-    return SmsSettings.objects.filter(practice_id=practice_id).values_list("pk", flat=True)[:1]
+def _channels_set_up(practice_id: int) -> QuerySet[Any]:
+    """(e-mail set up, SMS set up) in one read: two `EXISTS` on the practice's row."""
+    return (
+        Practice.objects.filter(pk=practice_id)
+        .annotate(
+            mail=Exists(MailSettings.objects.filter(practice_id=OuterRef("pk"))),
+            sms=Exists(SmsSettings.objects.filter(practice_id=OuterRef("pk"))),
+        )
+        .values_list("mail", "sms")
+    )
 
 
 def practice_send_channels(practice_id: int) -> list[str]:
-    """The channels the practice has set up (Beállítások / E-mail és SMS); read prebuilt (the
-    recall list asks on every page)."""
+    """The channels the practice has set up (Beállítások / E-mail és SMS); one prebuilt read
+    (the recall list asks on every page)."""
+    found = _channels_set_up(practice_id=practice_id)
+    mail, sms = found[0] if found else (False, False)
     channels = []
-    if _mail_set_up(practice_id=practice_id):
+    if mail:
         channels.append(str(Channel.EMAIL))
-    if _sms_set_up(practice_id=practice_id):
+    if sms:
         channels.append(str(Channel.SMS))
     return channels
 

@@ -412,3 +412,19 @@ def test_two_sends_at_once_send_once(ready: Personas, items: Catalogue) -> None:
     assert sum(len(r.notified) for r in results) == 1
     assert OutboundMessage.objects.count() == 1
     assert RecallContact.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_channels_set_up_are_offered_each_on_its_own(personas: Personas) -> None:
+    """One read for both (send._channels_set_up); each channel appears only once it is set up,
+    and another practice's settings count for nothing."""
+    a, b = personas.practice_a.pk, personas.practice_b.pk
+    assert send.practice_send_channels(a) == []
+    mail_for(personas, personas.practice_b)
+    assert send.practice_send_channels(a) == []
+    assert send.practice_send_channels(b) == ["email"]
+    sms_for(personas)
+    assert send.practice_send_channels(a) == ["sms"]
+    mail_for(personas)
+    assert send.practice_send_channels(a) == ["email", "sms"]
+    assert send.practice_send_channels(-1) == []  # no such practice: nothing set up
