@@ -295,11 +295,23 @@ def test_the_workers_whole_row_reads_give_the_orms_instances(eeszt: Eeszt) -> No
     assert outbox_next_unpassed(lap) is None and outbox_locked(-1) is None
 
 
+def _sender_of(item: OutboxItem) -> tuple[object, ...]:
+    """What a delivery reads of the row's company, org unit and doctor."""
+    from zomanc.eeszt.context import eeszt_role_for
+
+    company, unit, doctor = item.company, item.org_unit, item.responsible
+    return (
+        company.pk, company.practice_id, company.institution_id,
+        unit.pk, unit.practice_id, unit.company_id, unit.code,
+        doctor.pk, doctor.practice_id, doctor.role, doctor.display_name, doctor.stamp_number,
+        eeszt_role_for(doctor), str(doctor),
+    )  # fmt: skip
+
+
 def test_the_locked_row_comes_with_its_sender_in_one_statement(eeszt: Eeszt) -> None:
     # The claim's locked row brings the company, org unit and doctor the call context is
     # built from (their ids, the institution id, the unit's code, the doctor's role, name and
     # stamp) in the same statement: no second read for them, none on first use.
-    from zomanc.eeszt.context import eeszt_role_for
     from zomanc.eeszt.outbox.statements import outbox_locked
 
     visit = open_visit(eeszt)
@@ -307,23 +319,9 @@ def test_the_locked_row_comes_with_its_sender_in_one_statement(eeszt: Eeszt) -> 
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         locked = outbox_locked(start.pk)
         assert locked is not None
-        sender = (
-            locked.company.pk, locked.company.practice_id, locked.company.institution_id,
-            locked.org_unit.pk, locked.org_unit.practice_id, locked.org_unit.company_id,
-            locked.org_unit.code, locked.responsible.pk, locked.responsible.practice_id,
-            locked.responsible.role, locked.responsible.display_name,
-            locked.responsible.stamp_number, eeszt_role_for(locked.responsible),
-            str(locked.responsible),
-        )  # fmt: skip
+        sender = _sender_of(locked)
     assert len(queries) == 1, [q["sql"] for q in queries]
-    assert sender == (
-        start.company.pk, start.company.practice_id, start.company.institution_id,
-        start.org_unit.pk, start.org_unit.practice_id, start.org_unit.company_id,
-        start.org_unit.code, start.responsible.pk, start.responsible.practice_id,
-        start.responsible.role, start.responsible.display_name,
-        start.responsible.stamp_number, eeszt_role_for(start.responsible),
-        str(start.responsible),
-    )  # fmt: skip
+    assert sender == _sender_of(start)
     assert not locked.company._state.adding and locked.company._state.db == "default"
     # What else of them is read later is loaded on first use, as for any deferred field.
     assert locked.company.name == start.company.name
